@@ -1,0 +1,41 @@
+# Two commands do all set-up: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DB ?= data/ocf.db
+PORT ?= 8501
+
+.PHONY: run test lint format install demo clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Start the app on localhost:$(PORT), seeding the demo database when there is none.
+run: $(STAMP)
+	@if [ ! -f "$(DB)" ]; then $(BIN)/ocf demo --db "$(DB)"; fi
+	OCF_DB="$(DB)" $(BIN)/streamlit run streamlit_app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+## Run lint and every test.
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+demo: $(STAMP)
+	$(BIN)/ocf demo --db "$(DB)" --force
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

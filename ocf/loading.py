@@ -1,0 +1,713 @@
+"""YAML → frozen models, with every problem reported at once as FILE:LINE: field: message.
+
+YAML is composed into nodes (not loaded straight to dicts) so that every value keeps the line
+it came from; a `_Checker` then walks the plain data, collecting problems instead of stopping at
+the first, and the models are built only when a document has none.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ocf.errors import ConfigError, Problem
+from ocf.models import (
+    ITEM_TYPES,
+    OPTION_TYPES,
+    SCORED_TYPES,
+    Competency,
+    Domain,
+    Framework,
+    Item,
+    Level,
+    Moderation,
+    Option,
+    Scale,
+    Section,
+    ShowIf,
+    Survey,
+)
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+SHOW_IF_PATTERN = re.compile(
+    r"^\s*(?P<item>[a-z0-9][a-z0-9-]*)\s*(?P<op>==|!=|in)\s*(?P<rest>.+?)\s*$"
+)
+DEFAULT_YES_NO = (
+    Option("yes", "Yes"),
+    Option("no", "No"),
+    Option("dont_know", "Don't know"),
+)
+
+Path_ = tuple[str | int, ...]
+
+
+# --------------------------------------------------------------------------- YAML with lines
+
+
+@dataclass(frozen=True)
+class _Document:
+    data: Any
+    lines: dict[Path_, int]
+
+
+def _parse(text: str, source: str) -> _Document:
+    """Parse YAML into plain data plus the 1-based line of every path; raise on syntax errors."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        reason = exc.problem or exc.context or "invalid YAML"
+        raise ConfigError([Problem(source, f"YAML syntax error: {reason}", line=line)]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError([Problem(source, f"YAML syntax error: {exc}")]) from None
+    if node is None:
+        raise ConfigError([Problem(source, "the file is empty; expected a YAML mapping", line=1)])
+    lines: dict[Path_, int] = {}
+    problems: list[Problem] = []
+    constructor = yaml.constructor.SafeConstructor()
+
+    def convert(node: yaml.Node, path: Path_) -> Any:
+        lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            result: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = constructor.construct_object(key_node, deep=True)
+                if isinstance(key, list | dict):
+                    problems.append(
+                        Problem(source, "a key must be a plain value", line=lines[path])
+                    )
+                    continue
+                if key in result:
+                    problems.append(
+                        Problem(
+                            source,
+                            f"duplicate key {key!r}: the second would silently replace the first",
+                            line=key_node.start_mark.line + 1,
+                            field=_render((*path, key)),
+                        )
+                    )
+                result[key] = convert(value_node, (*path, key))
+                lines[(*path, key)] = key_node.start_mark.line + 1
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [convert(child, (*path, i)) for i, child in enumerate(node.value)]
+        return constructor.construct_object(node, deep=True)
+
+    try:
+        data = convert(node, ())
+    except yaml.YAMLError as exc:
+        raise ConfigError([Problem(source, f"YAML error: {exc}")]) from None
+    if problems:
+        raise ConfigError(problems)
+    return _Document(data, lines)
+
+
+def _render(path: Path_) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+# --------------------------------------------------------------------------- the checker
+
+
+_MISSING = object()
+
+
+class _Checker:
+    """Collects problems while reading values out of a parsed document."""
+
+    def __init__(self, source: str, lines: Mapping[Path_, int]):
+        self.source = source
+        self.lines = lines
+        self.problems: list[Problem] = []
+
+    def line(self, path: Path_) -> int | None:
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get(())
+
+    def error(self, path: Path_, message: str) -> None:
+        self.problems.append(
+            Problem(self.source, message, line=self.line(path), field=_render(path) or None)
+        )
+
+    def get(
+        self,
+        mapping: Mapping[str, Any],
+        path: Path_,
+        key: str,
+        kind: str,
+        *,
+        default: Any = _MISSING,
+    ) -> Any:
+        """Read `key`, checking its kind; report and return None when it is missing or wrong."""
+        where = (*path, key)
+        if key not in mapping or mapping[key] is None:
+            if default is _MISSING:
+                self.error(where, f"required; expected {_KIND_WORDS[kind]}")
+                return None
+            return default
+        value = mapping[key]
+        if not _KIND_CHECKS[kind](value):
+            self.error(where, f"expected {_KIND_WORDS[kind]}, found {_describe(value)}")
+            return None
+        return value
+
+    def items_of(self, mapping: Mapping[str, Any], path: Path_, key: str) -> list[Any]:
+        """A required non-empty list of mappings."""
+        value = self.get(mapping, path, key, "list")
+        if value is None:
+            return []
+        if not value:
+            self.error((*path, key), "expected at least one entry, found an empty list")
+        good = []
+        for i, entry in enumerate(value):
+            if isinstance(entry, dict):
+                good.append((i, entry))
+            else:
+                self.error((*path, key, i), f"expected a mapping, found {_describe(entry)}")
+        return good
+
+    def identifier(self, mapping: Mapping[str, Any], path: Path_, seen: dict[str, Path_]) -> str:
+        value = self.get(mapping, path, "id", "text")
+        if value is None:
+            return ""
+        if not ID_PATTERN.match(value):
+            self.error(
+                (*path, "id"),
+                f"{value!r} is not a valid id; expected lower-case letters, digits and hyphens",
+            )
+        if value in seen:
+            self.error((*path, "id"), f"duplicate id {value!r} (first at {_render(seen[value])})")
+        else:
+            seen[value] = path
+        return value
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+_KIND_CHECKS = {
+    "text": lambda v: isinstance(v, str) and v.strip() != "",
+    "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": _is_number,
+    "positive": lambda v: _is_number(v) and v > 0,
+    "bool": lambda v: isinstance(v, bool),
+    "list": lambda v: isinstance(v, list),
+    "mapping": lambda v: isinstance(v, dict),
+    "scalar": lambda v: isinstance(v, str | int | float) and not isinstance(v, bool),
+    "texts": lambda v: isinstance(v, list) and all(isinstance(x, str) and x.strip() for x in v),
+}
+_KIND_WORDS = {
+    "text": "non-empty text",
+    "int": "a whole number",
+    "number": "a number",
+    "positive": "a number greater than 0",
+    "bool": "true or false",
+    "list": "a list",
+    "mapping": "a mapping of keys to values",
+    "scalar": "a number or text",
+    "texts": "a list of non-empty texts",
+}
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (true/false)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if isinstance(value, str):
+        return f"text {value!r}" if value.strip() else "empty text"
+    return repr(value)
+
+
+# --------------------------------------------------------------------------- frameworks
+
+
+def parse_framework(text: str, source: str) -> Framework:
+    """Validate framework YAML text and build a Framework; ConfigError lists every problem."""
+    doc = _parse(text, source)
+    check = _Checker(source, doc.lines)
+    data = doc.data
+    if not isinstance(data, dict):
+        raise ConfigError([Problem(source, "expected a mapping at the top of the file", line=1)])
+
+    fw_id = check.identifier(data, (), {})
+    version = check.get(data, (), "version", "int")
+    if version is not None and version < 1:
+        check.error(("version",), f"expected a whole number of at least 1, found {version}")
+    title = check.get(data, (), "title", "text")
+    scale = _check_scale(check, data)
+    moderation = _check_moderation(check, data)
+    min_panel = check.get(data, (), "min_panel", "int", default=3)
+    if min_panel is not None and min_panel < 1:
+        check.error(("min_panel",), f"expected a whole number of at least 1, found {min_panel}")
+    gap_flag = check.get(data, (), "gap_flag", "positive", default=1)
+    focus = check.get(data, (), "focus_populations", "texts", default=[])
+    tags = check.get(data, (), "tags", "mapping", default={})
+    for tag, label in (tags or {}).items():
+        if not isinstance(label, str):
+            check.error(
+                ("tags", tag), f"expected the tag's title as text, found {_describe(label)}"
+            )
+
+    domains: list[Domain] = []
+    domain_ids: dict[str, Path_] = {}
+    competency_ids: dict[str, Path_] = {}
+    for d, raw in check.items_of(data, (), "domains"):
+        path: Path_ = ("domains", d)
+        domain_id = check.identifier(raw, path, domain_ids)
+        competencies = [
+            _check_competency(check, raw_c, (*path, "competencies", c), competency_ids, scale)
+            for c, raw_c in check.items_of(raw, path, "competencies")
+        ]
+        domains.append(
+            Domain(
+                id=domain_id,
+                title=check.get(raw, path, "title", "text") or "",
+                weight=check.get(raw, path, "weight", "positive", default=1) or 1,
+                description=check.get(raw, path, "description", "text", default="") or "",
+                competencies=tuple(c for c in competencies if c is not None),
+            )
+        )
+
+    if check.problems or scale is None:
+        raise ConfigError(check.problems)
+    return Framework(
+        id=fw_id,
+        version=version,
+        title=title,
+        description=check.get(data, (), "description", "text", default=""),
+        focus_populations=tuple(focus),
+        scale=scale,
+        moderation=moderation,
+        min_panel=min_panel,
+        gap_flag=gap_flag,
+        domains=tuple(domains),
+        tags=dict(tags),
+    )
+
+
+def _check_scale(check: _Checker, data: Mapping[str, Any]) -> Scale | None:
+    entries = check.items_of(data, (), "scale")
+    levels = []
+    for i, raw in entries:
+        path: Path_ = ("scale", i)
+        value = check.get(raw, path, "value", "int")
+        label = check.get(raw, path, "label", "text")
+        description = check.get(raw, path, "description", "text")
+        colour = check.get(raw, path, "colour", "text", default=None)
+        if None not in (value, label, description):
+            levels.append((i, Level(value, label, description, colour)))
+    if len(entries) == 1:
+        check.error(("scale",), "expected at least two levels")
+    for (_, before), (i, after) in itertools.pairwise(levels):
+        if after.value <= before.value:
+            check.error(
+                ("scale", i, "value"),
+                f"scale values must ascend; {after.value} follows {before.value}",
+            )
+    if len(levels) != len(entries) or len(levels) < 2:
+        return None
+    return Scale(tuple(level for _, level in levels))
+
+
+def _check_moderation(check: _Checker, data: Mapping[str, Any]) -> Moderation:
+    raw = check.get(data, (), "moderation", "mapping", default={})
+    if raw is None:
+        return Moderation()
+    rule = check.get(raw, ("moderation",), "rule", "text", default="panel_cap")
+    if rule not in ("panel_cap", "none"):
+        check.error(("moderation", "rule"), f"unknown rule {rule!r}; expected panel_cap or none")
+    tolerance = check.get(raw, ("moderation",), "tolerance", "number", default=1)
+    if tolerance is not None and tolerance < 0:
+        check.error(("moderation", "tolerance"), f"expected 0 or more, found {tolerance}")
+    return Moderation(rule=rule, tolerance=tolerance)
+
+
+def _check_competency(
+    check: _Checker,
+    raw: Mapping[str, Any],
+    path: Path_,
+    seen: dict[str, Path_],
+    scale: Scale | None,
+) -> Competency | None:
+    comp_id = check.identifier(raw, path, seen)
+    title = check.get(raw, path, "title", "text")
+    kind = check.get(raw, path, "kind", "text")
+    if kind is not None and kind not in ("organisational", "individual"):
+        check.error(
+            (*path, "kind"), f"unknown kind {kind!r}; expected organisational or individual"
+        )
+    weight = check.get(raw, path, "weight", "positive", default=1)
+    tags = check.get(raw, path, "tags", "texts", default=[])
+    evidence = check.get(raw, path, "evidence", "texts", default=[])
+    levels = check.get(raw, path, "levels", "mapping")
+    descriptors: dict[int, str] = {}
+    if levels is not None and scale is not None:
+        wanted = scale.values
+        found = [k for k in levels if k in wanted]
+        extra = [k for k in levels if k not in wanted]
+        if len(found) != len(wanted) or extra:
+            check.error(
+                (*path, "levels"),
+                f"expected {len(wanted)} levels ({', '.join(map(str, wanted))}), found "
+                f"{len(levels)} ({', '.join(map(str, levels)) or 'none'})",
+            )
+        for key, text in levels.items():
+            if not (isinstance(text, str) and text.strip()):
+                check.error((*path, "levels", key), "expected a descriptor for this level as text")
+            elif key in wanted:
+                descriptors[key] = text.strip()
+    if None in (comp_id, title, kind, weight, tags, evidence) or levels is None:
+        return None
+    return Competency(
+        id=comp_id,
+        title=title,
+        kind=kind,
+        weight=weight,
+        levels=descriptors,
+        description=check.get(raw, path, "description", "text", default=""),
+        tags=tuple(tags),
+        evidence=tuple(evidence),
+    )
+
+
+# --------------------------------------------------------------------------- surveys
+
+
+def parse_survey(text: str, source: str, framework: Framework | None) -> Survey:
+    """Validate survey YAML text against its framework; ConfigError lists every problem.
+
+    `framework` None means the survey names a framework that was not found: that is reported
+    and competency references cannot be checked.
+    """
+    doc = _parse(text, source)
+    check = _Checker(source, doc.lines)
+    data = doc.data
+    if not isinstance(data, dict):
+        raise ConfigError([Problem(source, "expected a mapping at the top of the file", line=1)])
+
+    survey_id = check.identifier(data, (), {})
+    version = check.get(data, (), "version", "int")
+    fw_id = check.get(data, (), "framework", "text")
+    if fw_id is not None and (framework is None or framework.id != fw_id):
+        check.error(("framework",), f"unknown framework {fw_id!r}; expected the id of a framework")
+        framework = None
+    audience = check.get(data, (), "audience", "text")
+    if audience is not None and audience not in ("self", "panel"):
+        check.error(("audience",), f"unknown audience {audience!r}; expected self or panel")
+
+    item_ids: dict[str, Path_] = {}
+    earlier: dict[str, Item] = {}
+    sections: list[Section] = []
+    for s, raw in check.items_of(data, (), "sections"):
+        path: Path_ = ("sections", s)
+        section_id = check.identifier(raw, path, {})
+        items = []
+        for i, raw_item in check.items_of(raw, path, "items"):
+            item = _check_item(check, raw_item, (*path, "items", i), item_ids, earlier, framework)
+            if item is not None:
+                earlier[item.id] = item
+                items.append(item)
+        sections.append(
+            Section(
+                id=section_id,
+                title=check.get(raw, path, "title", "text") or "",
+                intro=check.get(raw, path, "intro", "text", default="") or "",
+                items=tuple(items),
+            )
+        )
+    if len({s.id for s in sections}) != len(sections):
+        check.error(("sections",), "section ids must be unique")
+
+    if framework is not None and audience == "self":
+        rated = {i.competency for i in earlier.values() if i.type == "level"}
+        for competency in framework.competencies:
+            if competency.id not in rated:
+                check.error(
+                    ("sections",),
+                    f"competency {competency.id!r} has no level item; a self-assessment "
+                    "rates every competency of its framework",
+                )
+
+    if check.problems:
+        raise ConfigError(check.problems)
+    return Survey(
+        id=survey_id,
+        version=version,
+        framework=fw_id,
+        audience=audience,
+        title=check.get(data, (), "title", "text"),
+        intro=check.get(data, (), "intro", "text", default=""),
+        thanks=check.get(data, (), "thanks", "text", default=""),
+        sections=tuple(sections),
+    )
+
+
+def _check_item(
+    check: _Checker,
+    raw: Mapping[str, Any],
+    path: Path_,
+    seen: dict[str, Path_],
+    earlier: Mapping[str, Item],
+    framework: Framework | None,
+) -> Item | None:
+    item_id = check.identifier(raw, path, seen)
+    item_type = check.get(raw, path, "type", "text")
+    if item_type is not None and item_type not in ITEM_TYPES:
+        check.error(
+            (*path, "type"), f"unknown type {item_type!r}; expected one of {', '.join(ITEM_TYPES)}"
+        )
+        item_type = None
+    text = check.get(raw, path, "text", "text")
+    required = check.get(raw, path, "required", "bool", default=False)
+    help_text = check.get(raw, path, "help", "text", default="")
+    competency = check.get(raw, path, "competency", "text", default=None)
+
+    if competency is not None and framework is not None:
+        known = {c.id for c in framework.competencies}
+        if competency not in known:
+            check.error(
+                (*path, "competency"),
+                f"unknown competency {competency!r}; expected an id from framework "
+                f"{framework.id!r}",
+            )
+    if competency is not None and item_type is not None and item_type not in SCORED_TYPES:
+        check.error(
+            (*path, "competency"),
+            f"a {item_type} item cannot be scored; only {', '.join(sorted(SCORED_TYPES))} items "
+            "map to a competency",
+        )
+    if item_type == "level" and competency is None:
+        check.error((*path, "competency"), "required for a level item; expected a competency id")
+
+    options = _check_options(check, raw, path, item_type, competency, framework)
+    show_if = _check_show_if(check, raw, path, earlier)
+    translations = check.get(raw, path, "translations", "mapping", default={})
+    for lang, fields in (translations or {}).items():
+        if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
+            check.error((*path, "translations", lang), "expected a mapping of field to text")
+
+    if None in (item_id, item_type, text, required, options):
+        return None
+    return Item(
+        id=item_id,
+        type=item_type,
+        text=text.strip(),
+        competency=competency,
+        required=required,
+        options=options,
+        help=(help_text or "").strip(),
+        show_if=show_if,
+        translations=dict(translations or {}),
+    )
+
+
+def _check_options(
+    check: _Checker,
+    raw: Mapping[str, Any],
+    path: Path_,
+    item_type: str | None,
+    competency: str | None,
+    framework: Framework | None,
+) -> tuple[Option, ...] | None:
+    where = (*path, "options")
+    if item_type not in OPTION_TYPES:
+        if "options" in raw and item_type is not None:
+            hint = (
+                " (a level item's answers are the framework's scale)"
+                if item_type == "level"
+                else ""
+            )
+            check.error(where, f"a {item_type} item takes no options{hint}")
+        return ()
+    if "options" not in raw and item_type == "yes_no" and competency is None:
+        return DEFAULT_YES_NO
+    entries = check.items_of(raw, path, "options")
+    if entries and len(entries) < 2:
+        check.error(where, "expected at least two options")
+    options: list[Option] = []
+    values: set[str] = set()
+    for o, raw_option in entries:
+        opath = (*where, o)
+        value = check.get(raw_option, opath, "value", "scalar")
+        label = check.get(raw_option, opath, "label", "text")
+        score = check.get(raw_option, opath, "score", "number", default=None)
+        if value is not None:
+            if str(value) in values:
+                check.error((*opath, "value"), f"duplicate option value {value!r}")
+            values.add(str(value))
+        if score is not None and framework is not None:
+            low, high = framework.scale.minimum, framework.scale.maximum
+            if not low <= score <= high:
+                check.error(
+                    (*opath, "score"),
+                    f"score {score} is outside the scale; expected {low} to {high}",
+                )
+        if score is not None and item_type == "multi":
+            check.error((*opath, "score"), "multi items are not scored; remove the score")
+        if value is not None and label is not None:
+            options.append(Option(str(value), label, score))
+    if competency is not None and options and all(o.score is None for o in options):
+        check.error(where, "a scored item needs a score on at least one option")
+    return tuple(options) if len(options) == len(entries) else None
+
+
+def _check_show_if(
+    check: _Checker, raw: Mapping[str, Any], path: Path_, earlier: Mapping[str, Item]
+) -> ShowIf | None:
+    condition = check.get(raw, path, "show_if", "text", default=None)
+    if condition is None:
+        return None
+    where = (*path, "show_if")
+    match = SHOW_IF_PATTERN.match(condition)
+    if not match:
+        check.error(
+            where,
+            f"cannot read {condition!r}; expected 'ITEM == VALUE', 'ITEM != VALUE' "
+            "or 'ITEM in [VALUE, ...]'",
+        )
+        return None
+    target, operator, rest = match["item"], match["op"], match["rest"]
+    if operator == "in":
+        if not (rest.startswith("[") and rest.endswith("]")):
+            check.error(where, f"expected a list after 'in', like [yes, dont_know]; found {rest!r}")
+            return None
+        values = tuple(v.strip().strip("'\"") for v in rest[1:-1].split(",") if v.strip())
+    else:
+        values = (rest.strip("'\""),)
+    if target not in earlier:
+        check.error(where, f"refers to {target!r}, which is not an earlier item of this survey")
+        return None
+    item = earlier[target]
+    if item.options:
+        allowed = {o.value for o in item.options}
+        unknown = [v for v in values if v not in allowed]
+        if unknown:
+            check.error(
+                where,
+                f"{', '.join(map(repr, unknown))} is not an option of {target!r}; expected one of "
+                f"{', '.join(sorted(allowed))}",
+            )
+    return ShowIf(target, operator, values)
+
+
+# --------------------------------------------------------------------------- files and folders
+
+
+@dataclass(frozen=True)
+class Library:
+    """The frameworks and surveys found in a set of files, by id."""
+
+    frameworks: dict[str, Framework]
+    surveys: dict[str, Survey]
+    texts: dict[tuple[str, str], str]  # ("framework"|"survey", id) → YAML text, for snapshots
+
+    def surveys_for(self, framework_id: str) -> list[Survey]:
+        return [s for s in self.surveys.values() if s.framework == framework_id]
+
+
+def _yaml_files(paths: Iterable[Path | str]) -> list[Path]:
+    files: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            files.extend(sorted([*path.glob("*.yaml"), *path.glob("*.yml")]))
+        else:
+            files.append(path)
+    return files
+
+
+def _kind_of(text: str) -> str:
+    """A survey has `audience` and `sections`; anything else is read as a framework."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return "framework"
+    if isinstance(data, dict) and ("audience" in data or "sections" in data):
+        return "survey"
+    return "framework"
+
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_FRAMEWORKS = PROJECT_ROOT / "frameworks"
+SHIPPED_SURVEYS = PROJECT_ROOT / "surveys"
+
+
+def load_library(
+    paths: Iterable[Path | str], *, known: Mapping[str, Framework] | None = None
+) -> Library:
+    """Load and cross-check every framework and survey under `paths`; all problems at once.
+
+    A survey's framework is looked up among `paths` first, then in `known`.
+    """
+    problems: list[Problem] = []
+    frameworks: dict[str, Framework] = {}
+    texts: dict[tuple[str, str], str] = {}
+    survey_files: list[tuple[str, str]] = []
+    for file in _yaml_files(paths):
+        source = str(file)
+        try:
+            text = file.read_text(encoding="utf-8")
+        except OSError as exc:
+            problems.append(Problem(source, f"cannot read the file: {exc.strerror}"))
+            continue
+        if _kind_of(text) == "survey":
+            survey_files.append((text, source))
+            continue
+        try:
+            framework = parse_framework(text, source)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+            continue
+        if framework.id in frameworks:
+            problems.append(_duplicate(source, "framework", framework.id))
+        frameworks[framework.id] = framework
+        texts[("framework", framework.id)] = text
+
+    lookup = {**(known or {}), **frameworks}
+    surveys: dict[str, Survey] = {}
+    for text, source in survey_files:
+        try:
+            survey = parse_survey(text, source, lookup.get(_framework_id(text)))
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+            continue
+        if survey.id in surveys:
+            problems.append(_duplicate(source, "survey", survey.id))
+        surveys[survey.id] = survey
+        texts[("survey", survey.id)] = text
+    if problems:
+        raise ConfigError(problems)
+    return Library(frameworks, surveys, texts)
+
+
+def _duplicate(source: str, kind: str, identifier: str) -> Problem:
+    return Problem(
+        source, f"{kind} id {identifier!r} is already used by another file", line=1, field="id"
+    )
+
+
+def _framework_id(text: str) -> str:
+    data = yaml.safe_load(text)
+    value = data.get("framework") if isinstance(data, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def load_shipped() -> Library:
+    """The frameworks and surveys that ship with the platform."""
+    return load_library([SHIPPED_FRAMEWORKS, SHIPPED_SURVEYS])

@@ -1,0 +1,193 @@
+"""Frozen domain models: what a framework and a survey are once loaded and validated.
+
+Nothing downstream of `ocf.loading` touches raw YAML dicts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+CompetencyKind = Literal["organisational", "individual"]
+Audience = Literal["self", "panel"]
+ItemType = Literal["level", "likert", "yes_no", "choice", "multi", "text", "number", "date"]
+
+SCORED_TYPES: frozenset[str] = frozenset({"level", "likert", "yes_no", "choice"})
+OPTION_TYPES: frozenset[str] = frozenset({"likert", "yes_no", "choice", "multi"})
+ITEM_TYPES: tuple[str, ...] = (
+    "level",
+    "likert",
+    "yes_no",
+    "choice",
+    "multi",
+    "text",
+    "number",
+    "date",
+)
+
+
+@dataclass(frozen=True)
+class Level:
+    value: int
+    label: str
+    description: str
+    colour: str | None = None
+
+
+@dataclass(frozen=True)
+class Scale:
+    levels: tuple[Level, ...]
+
+    @property
+    def values(self) -> tuple[int, ...]:
+        return tuple(level.value for level in self.levels)
+
+    @property
+    def minimum(self) -> int:
+        return self.levels[0].value
+
+    @property
+    def maximum(self) -> int:
+        return self.levels[-1].value
+
+    def label(self, value: float | None) -> str:
+        """The label of the level a (possibly fractional) value falls in: 1.6 is 'Developing'."""
+        if value is None:
+            return ""
+        chosen = self.levels[0]
+        for level in self.levels:
+            if value >= level.value:
+                chosen = level
+        return chosen.label
+
+
+@dataclass(frozen=True)
+class Moderation:
+    rule: Literal["panel_cap", "none"] = "panel_cap"
+    tolerance: float = 1
+
+
+@dataclass(frozen=True)
+class Competency:
+    id: str
+    title: str
+    kind: CompetencyKind
+    weight: float
+    levels: dict[int, str]
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Domain:
+    id: str
+    title: str
+    weight: float
+    competencies: tuple[Competency, ...]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Framework:
+    id: str
+    version: int
+    title: str
+    scale: Scale
+    domains: tuple[Domain, ...]
+    description: str = ""
+    focus_populations: tuple[str, ...] = ()
+    moderation: Moderation = field(default_factory=Moderation)
+    min_panel: int = 3
+    gap_flag: float = 1
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def competencies(self) -> tuple[Competency, ...]:
+        return tuple(c for d in self.domains for c in d.competencies)
+
+    def competency(self, competency_id: str) -> Competency:
+        for competency in self.competencies:
+            if competency.id == competency_id:
+                return competency
+        raise KeyError(competency_id)
+
+    def domain_of(self, competency_id: str) -> Domain:
+        for domain in self.domains:
+            if any(c.id == competency_id for c in domain.competencies):
+                return domain
+        raise KeyError(competency_id)
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class ShowIf:
+    """Show an item only when an earlier item's answer is (or is not) one of `values`."""
+
+    item: str
+    operator: Literal["==", "!=", "in"]
+    values: tuple[str, ...]
+
+    def holds(self, answer: str | None) -> bool:
+        if self.operator == "!=":
+            return answer is not None and answer not in self.values
+        return answer in self.values
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    type: ItemType
+    text: str
+    competency: str | None = None
+    required: bool = False
+    options: tuple[Option, ...] = ()
+    help: str = ""
+    show_if: ShowIf | None = None
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def scored(self) -> bool:
+        return self.competency is not None and self.type in SCORED_TYPES
+
+    def option(self, value: str) -> Option | None:
+        for option in self.options:
+            if option.value == value:
+                return option
+        return None
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    items: tuple[Item, ...]
+    intro: str = ""
+
+
+@dataclass(frozen=True)
+class Survey:
+    id: str
+    version: int
+    framework: str
+    audience: Audience
+    title: str
+    sections: tuple[Section, ...]
+    intro: str = ""
+    thanks: str = ""
+
+    @property
+    def items(self) -> tuple[Item, ...]:
+        return tuple(i for s in self.sections for i in s.items)
+
+    def item(self, item_id: str) -> Item:
+        for item in self.items:
+            if item.id == item_id:
+                return item
+        raise KeyError(item_id)
