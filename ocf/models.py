@@ -191,3 +191,52 @@ class Survey:
             if item.id == item_id:
                 return item
         raise KeyError(item_id)
+
+
+# --------------------------------------------------------------------------- stored records
+
+SiteKind = Literal["trust", "icb", "place"]
+RoundStatus = Literal["open", "closed", "published"]
+SITE_KINDS: tuple[str, ...] = ("trust", "icb", "place")
+
+
+@dataclass(frozen=True)
+class Site:
+    code: str
+    name: str
+    kind: SiteKind = "trust"
+    parent: str | None = None
+    cohort: str | None = None
+    retired_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Round:
+    id: str
+    framework_id: str
+    framework_version: int
+    status: RoundStatus = "open"
+    period: str | None = None
+    opens: str | None = None
+    closes: str | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer in long format: `value` for choices, levels and numbers; `text` for words."""
+
+    item_id: str
+    value: str | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class Response:
+    """One respondent's answers to one survey, ready to store as a submission."""
+
+    site: str
+    round: str
+    survey: str
+    respondent: str
+    answers: tuple[Answer, ...]
+    assisted: bool = False

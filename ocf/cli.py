@@ -1,0 +1,246 @@
+"""The `ocf` command: parses arguments and calls the core; no logic of its own.
+
+Every problem prints as one line on stderr (FILE:LINE: message or FILE:ROW N: message) and the
+command exits 1 with no traceback; nothing is written when anything is wrong.
+"""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ocf import demo as demo_module
+from ocf.errors import OcfError
+from ocf.importers import arguments_table, import_responses, import_sites, validate_sites
+from ocf.loading import SHIPPED_FRAMEWORKS, SHIPPED_SURVEYS, load_library, load_shipped
+from ocf.rounds import change_status, open_round, resolve_content
+from ocf.store import Store, resolve_path
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def db_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Every command takes --db PATH (default $OCF_DB, then data/ocf.db)."""
+    return click.option(
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Database file (default: $OCF_DB, then data/ocf.db).",
+    )(command)
+
+
+def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn OcfError into one line per problem on stderr and exit code 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except OcfError as exc:
+            for line in str(exc).splitlines() or [type(exc).__name__]:
+                click.echo(line, err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+def _store(db_path: str | None) -> Store:
+    return Store.open(resolve_path(db_path))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="ocf")
+def main() -> None:
+    """OCF assessment platform: race equality maturity and detention disparity."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@db_option
+@reports_errors
+def validate(paths: tuple[str, ...], db_path: str | None) -> None:
+    """Check framework and survey YAML (default: frameworks/ and surveys/)."""
+    if paths:
+        library = load_library(paths, known=load_shipped().frameworks)
+    else:
+        library = load_library([SHIPPED_FRAMEWORKS, SHIPPED_SURVEYS])
+    click.echo(
+        f"OK: {len(library.frameworks)} framework(s), {len(library.surveys)} survey(s) valid"
+    )
+
+
+@main.command()
+@click.option("--force", is_flag=True, help="Replace an existing database.")
+@click.option("--seed", type=int, default=demo_module.SEED, show_default=True)
+@db_option
+@reports_errors
+def demo(force: bool, seed: int, db_path: str | None) -> None:
+    """Create the demo database (synthetic data)."""
+    path = resolve_path(db_path)
+    store = demo_module.create_demo(path, force=force, seed=seed)
+    sites, rounds = len(store.list_sites()), len(store.list_rounds())
+    click.echo(f"Demo database written to {path}: {sites} sites, {rounds} rounds (synthetic data)")
+
+
+# --------------------------------------------------------------------------- sites
+
+
+@main.group()
+def site() -> None:
+    """Sites: trusts, ICBs and places."""
+
+
+@site.command("add")
+@click.argument("code")
+@click.option("--name", required=True)
+@click.option(
+    "--kind", type=click.Choice(["trust", "icb", "place"]), default="trust", show_default=True
+)
+@click.option("--parent", default=None, help="Code of the ICB or place it belongs to.")
+@click.option("--cohort", default=None, help="Pilot cohort, e.g. pilot-1.")
+@db_option
+@reports_errors
+def site_add(
+    code: str, name: str, kind: str, parent: str | None, cohort: str | None, db_path: str | None
+) -> None:
+    """Add a site."""
+    store = _store(db_path)
+    row = {"code": code, "name": name, "kind": kind, "parent": parent, "cohort": cohort}
+    sites = validate_sites(arguments_table("site add", row), store)
+    store.add_sites(sites, _actor())
+    click.echo(f"Added site {sites[0].code}")
+
+
+@site.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@db_option
+@reports_errors
+def site_import(file: str, db_path: str | None) -> None:
+    """Add many sites from a CSV: code,name[,kind,parent,cohort]; all-or-nothing."""
+    added = import_sites(file, _store(db_path), _actor())
+    click.echo(f"Added {added} site(s) from {file}")
+
+
+@site.command("list")
+@db_option
+@reports_errors
+def site_list(db_path: str | None) -> None:
+    """List sites as CSV."""
+    click.echo("code,name,kind,parent,cohort")
+    for s in _store(db_path).list_sites():
+        click.echo(",".join(_csv_cell(v) for v in (s.code, s.name, s.kind, s.parent, s.cohort)))
+
+
+def _csv_cell(value: str | None) -> str:
+    value = value or ""
+    return f'"{value.replace(chr(34), chr(34) * 2)}"' if any(c in value for c in ',"\n') else value
+
+
+# --------------------------------------------------------------------------- rounds
+
+
+@main.group("round")
+def round_group() -> None:
+    """Assessment rounds and their life cycle: open → closed → published."""
+
+
+@round_group.command("add")
+@click.argument("round_id")
+@click.option(
+    "--framework", "framework_ref", required=True, help="Shipped framework id or path to YAML."
+)
+@click.option(
+    "--survey", "survey_refs", multiple=True, help="Shipped survey id or path to YAML; repeatable."
+)
+@click.option("--period", default=None, help="Data period the round links to, e.g. 2024-25.")
+@click.option("--opens", default=None, help="Opening date, YYYY-MM-DD.")
+@click.option("--closes", default=None, help="Closing date, YYYY-MM-DD.")
+@db_option
+@reports_errors
+def round_add(
+    round_id: str,
+    framework_ref: str,
+    survey_refs: tuple[str, ...],
+    period: str | None,
+    opens: str | None,
+    closes: str | None,
+    db_path: str | None,
+) -> None:
+    """Open a round, keeping a snapshot of its framework and surveys."""
+    content = resolve_content(framework_ref, survey_refs)
+    open_round(
+        _store(db_path), round_id, content, _actor(), period=period, opens=opens, closes=closes
+    )
+    names = ", ".join(s.id for s, _ in content.surveys)
+    click.echo(
+        f"Opened round {round_id}: {content.framework.id} v{content.framework.version}; surveys {names}"
+    )
+
+
+def _status_command(action: str, help_text: str) -> None:
+    @round_group.command(action, help=help_text)
+    @click.argument("round_id")
+    @db_option
+    @reports_errors
+    def command(round_id: str, db_path: str | None) -> None:
+        status = change_status(_store(db_path), round_id, action, _actor())
+        click.echo(f"Round {round_id} is now {status}")
+
+
+_status_command("close", "Close a round: no more answers or imports.")
+_status_command("publish", "Publish a closed round: regulators can see it.")
+
+
+@round_group.command("reopen")
+@click.argument("round_id")
+@click.option("--reason", required=True, help="Why it is reopened (kept in the audit log).")
+@db_option
+@reports_errors
+def round_reopen(round_id: str, reason: str, db_path: str | None) -> None:
+    """Reopen a closed or published round."""
+    status = change_status(_store(db_path), round_id, "reopen", _actor(), reason)
+    click.echo(f"Round {round_id} is now {status}")
+
+
+@round_group.command("list")
+@db_option
+@reports_errors
+def round_list(db_path: str | None) -> None:
+    """List rounds as CSV."""
+    click.echo("id,framework,version,status,period")
+    for r in _store(db_path).list_rounds():
+        click.echo(f"{r.id},{r.framework_id},{r.framework_version},{r.status},{r.period or ''}")
+
+
+# --------------------------------------------------------------------------- imports
+
+
+@main.group("import")
+def import_group() -> None:
+    """Import responses and data from CSV files; all-or-nothing."""
+
+
+@import_group.command("responses")
+@click.argument("file", type=click.Path(dir_okay=False))
+@db_option
+@reports_errors
+def import_responses_command(file: str, db_path: str | None) -> None:
+    """Long-format answers: site,round,survey,respondent,item,value[,text]."""
+    count = import_responses(file, _store(db_path), _actor())
+    click.echo(f"Imported {count} submission(s) from {Path(file).name}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,240 @@
+"""A seeded, synthetic demo database: fictional trusts under fictional ICBs, two rounds.
+
+Each fictional trust has a latent maturity per competency; its equality lead rates it with the
+trust's own bias (some over-rate themselves by a level or more) and each panel member answers
+the plain-language items from what they see, with noise and some "don't know". Every number is
+made up; the app says so on every page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from ocf.answers import parse_answer, visible_items
+from ocf.errors import ConflictError
+from ocf.models import Answer, Framework, Response, Site, Survey
+from ocf.rounds import change_status, open_round, resolve_content
+from ocf.store import Store
+
+ACTOR = "demo"
+SEED = 2026
+FRAMEWORK = "ocf-race-equality"
+
+
+@dataclass(frozen=True)
+class DemoTrust:
+    site: Site
+    maturity: float  # mean latent level, 0–3
+    bias: float  # how far the lead's self-rating runs above the truth
+    improvement: float  # latent gain from round 1 to round 2
+
+
+ICBS = (
+    Site("XQA", "Northvale Integrated Care Board", "icb"),
+    Site("XQB", "Southmere Integrated Care Board", "icb"),
+    Site("XQC", "Eastbrook Integrated Care Board", "icb"),
+)
+TRUSTS = (
+    DemoTrust(
+        Site("XTA1", "Northvale Mental Health NHS Foundation Trust", "trust", "XQA", "pilot-1"),
+        1.2,
+        1.3,
+        0.3,
+    ),
+    DemoTrust(
+        Site("XTA2", "Riverside Care Partnership NHS Trust", "trust", "XQA", "pilot-1"),
+        2.0,
+        0.1,
+        0.2,
+    ),
+    DemoTrust(
+        Site("XTA3", "Harbour Minds NHS Foundation Trust", "trust", "XQA", "pilot-2"), 0.8, 0.4, 0.5
+    ),
+    DemoTrust(
+        Site("XTB1", "Southmere Mental Health NHS Trust", "trust", "XQB", "pilot-1"), 1.6, 0.9, 0.1
+    ),
+    DemoTrust(
+        Site("XTB2", "Kingsbridge Healthcare NHS Foundation Trust", "trust", "XQB", "pilot-2"),
+        2.3,
+        0.0,
+        0.1,
+    ),
+    DemoTrust(
+        Site("XTB3", "Oakfield and Wyeham NHS Trust", "trust", "XQB", "pilot-2"), 1.0, 1.6, 0.0
+    ),
+    DemoTrust(
+        Site("XTC1", "Eastbrook Mental Health NHS Foundation Trust", "trust", "XQC", "pilot-1"),
+        1.4,
+        0.2,
+        0.6,
+    ),
+    DemoTrust(
+        Site("XTC2", "Greystone Community Health NHS Trust", "trust", "XQC", "pilot-2"),
+        0.6,
+        0.8,
+        0.3,
+    ),
+)
+ROUNDS = (("2024-25", "2023-24", "published"), ("2025-26", "2024-25", "open"))
+# In the open round one trust's panel has only just started: its panel figures are suppressed.
+SMALL_PANEL = ("2025-26", "XTB3", 2)
+
+EVIDENCE = (
+    "Board paper (see governance library) and minutes of the last two meetings.",
+    "Quarterly dashboard by ethnic group; notes of the panel's review.",
+    "Audit of 40 care plans, summarised in the equality report.",
+    "Training records and the evaluation report co-written with the panel.",
+    "Community engagement log and the partnership agreement.",
+)
+ACTIONS = (
+    "Co-produce an improvement plan with the panel and report to the board.",
+    "Report the figures by each ethnic group, with intervals, every quarter.",
+    "Extend the programme to all inpatient wards and evaluate it with service users.",
+    "Agree funding with community partners for the next three years.",
+)
+OWNERS = ("Director of Nursing", "Chief Operating Officer", "Head of Equality", "Medical Director")
+COMMENTS = (
+    "Listen to families when they say something is wrong.",
+    "Have more staff who understand our culture.",
+    "Explain what the Mental Health Act means in our language.",
+    "Stop calling the police first.",
+    "Keep telling us what changed.",
+)
+
+
+def create_demo(path: str | Path, force: bool = False, seed: int = SEED) -> Store:
+    """Create the demo database at `path`; refuse to overwrite unless `force`."""
+    path = Path(path)
+    if path.exists():
+        if not force:
+            raise ConflictError(f"{path} already exists; use --force to replace it with the demo")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    store = Store.open(path)
+    seed_demo(store, seed)
+    return store
+
+
+def seed_demo(store: Store, seed: int = SEED) -> None:
+    """Fill an empty store with the demo sites, rounds and submissions, in one transaction."""
+    rng = np.random.default_rng(seed)
+    content = resolve_content(FRAMEWORK)
+    framework = content.framework
+    surveys = {survey.audience: survey for survey, _ in content.surveys}
+    with store.write():
+        store.set_meta("demo", "1")
+        store.add_sites([*ICBS, *(t.site for t in TRUSTS)], ACTOR)
+        latent = {t.site.code: _latent(rng, framework, t.maturity) for t in TRUSTS}
+        for number, (round_id, period, status) in enumerate(ROUNDS):
+            open_round(store, round_id, content, ACTOR, period=period)
+            responses = []
+            for trust in TRUSTS:
+                truth = {
+                    c: v + number * trust.improvement for c, v in latent[trust.site.code].items()
+                }
+                truth = {c: float(np.clip(v, 0, 3)) for c, v in truth.items()}
+                responses.append(
+                    _self_response(rng, round_id, trust, surveys["self"], framework, truth)
+                )
+                members = int(rng.integers(6, 13))
+                if (round_id, trust.site.code) == SMALL_PANEL[:2]:
+                    members = SMALL_PANEL[2]
+                for member in range(1, members + 1):
+                    responses.append(
+                        _panel_response(
+                            rng,
+                            round_id,
+                            trust.site.code,
+                            f"P{member:02d}",
+                            surveys["panel"],
+                            framework,
+                            truth,
+                        )
+                    )
+            store.add_submitted(responses, ACTOR)
+            if status == "published":
+                change_status(store, round_id, "close", ACTOR)
+                change_status(store, round_id, "publish", ACTOR)
+
+
+def _latent(rng: np.random.Generator, framework: Framework, maturity: float) -> dict[str, float]:
+    return {
+        c.id: float(np.clip(maturity + rng.normal(0, 0.5), 0, 3)) for c in framework.competencies
+    }
+
+
+def _self_response(
+    rng: np.random.Generator,
+    round_id: str,
+    trust: DemoTrust,
+    survey: Survey,
+    framework: Framework,
+    truth: dict[str, float],
+) -> Response:
+    due = date(2025 + ROUNDS.index(next(r for r in ROUNDS if r[0] == round_id)), 9, 30)
+    raw: dict[str, str] = {}
+    for competency in framework.competencies:
+        rated = truth[competency.id] + trust.bias + rng.normal(0, 0.3)
+        level = int(np.clip(round(rated), framework.scale.minimum, framework.scale.maximum))
+        raw[f"{competency.id}-level"] = str(level)
+        raw[f"{competency.id}-evidence"] = str(rng.choice(EVIDENCE))
+        if level < framework.scale.maximum:
+            raw[f"{competency.id}-action"] = str(rng.choice(ACTIONS))
+            raw[f"{competency.id}-action-owner"] = str(rng.choice(OWNERS))
+            raw[f"{competency.id}-action-due"] = (
+                due + timedelta(days=int(rng.integers(0, 180)))
+            ).isoformat()
+    return _response(round_id, trust.site.code, "equality-lead", survey, framework, raw)
+
+
+def _panel_response(
+    rng: np.random.Generator,
+    round_id: str,
+    site: str,
+    respondent: str,
+    survey: Survey,
+    framework: Framework,
+    truth: dict[str, float],
+) -> Response:
+    leniency = rng.normal(0, 0.4)
+    raw: dict[str, str] = {}
+    for item in survey.items:
+        if item.show_if and not item.show_if.holds(raw.get(item.show_if.item)):
+            continue
+        if item.scored:
+            if rng.random() < 0.1:
+                raw[item.id] = next(o.value for o in item.options if o.score is None)
+                continue
+            seen = truth[item.competency] + leniency + rng.normal(0, 0.5)
+            scored = [o for o in item.options if o.score is not None]
+            raw[item.id] = min(scored, key=lambda o: abs(o.score - seen)).value
+        elif item.type == "yes_no":
+            raw[item.id] = "yes" if rng.random() < 0.25 else "no"
+        elif item.type == "choice":
+            raw[item.id] = str(rng.choice([o.value for o in item.options]))
+        elif item.type == "text" and rng.random() < 0.3:
+            raw[item.id] = str(rng.choice(COMMENTS))
+    return _response(round_id, site, respondent, survey, framework, raw)
+
+
+def _response(
+    round_id: str,
+    site: str,
+    respondent: str,
+    survey: Survey,
+    framework: Framework,
+    raw: dict[str, str],
+) -> Response:
+    # The demo goes through the same answer rules as any import, so it can never hold
+    # an answer the platform would refuse.
+    shown = {item.id for item in visible_items(survey, raw)}
+    answers: list[Answer] = [
+        parse_answer(survey.item(item_id), value, None, framework.scale)
+        for item_id, value in raw.items()
+        if item_id in shown
+    ]
+    return Response(site, round_id, survey.id, respondent, tuple(answers))

@@ -1,0 +1,289 @@
+"""CSV imports, validated whole before anything is written.
+
+Each `read_*` function returns records ready for the store or raises DataError listing every
+problem as FILE:ROW N: field: message, where ROW counts lines as a spreadsheet does (the header
+is row 1). The caller writes the records in one transaction, so an import is all-or-nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ocf.answers import hidden_but_answered, missing_required, parse_answer
+from ocf.errors import DataError, Problem
+from ocf.models import SITE_KINDS, Answer, Response, Site
+from ocf.store import Store
+
+SITE_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,11}$")
+SITE_COLUMNS = ("code", "name", "kind", "parent", "cohort")
+SITE_REQUIRED = ("code", "name")
+RESPONSE_COLUMNS = ("site", "round", "survey", "respondent", "item", "value", "text")
+RESPONSE_REQUIRED = ("site", "round", "survey", "respondent", "item", "value")
+
+Row = tuple[int | None, dict[str, str]]  # (spreadsheet row number, cells)
+
+
+@dataclass(frozen=True)
+class Table:
+    source: str
+    rows: list[Row]
+
+
+def read_table(
+    path: str | Path,
+    columns: Sequence[str],
+    required: Sequence[str],
+    text: str | None = None,
+) -> Table:
+    """Read a CSV file with a header; check its columns; strip every cell."""
+    source = str(path)
+    if text is None:
+        try:
+            text = Path(path).read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            raise DataError([Problem(source, "no such file")]) from None
+        except UnicodeDecodeError as exc:
+            raise DataError(
+                [Problem(source, f"not UTF-8 text (byte {exc.start}); save as CSV UTF-8")]
+            ) from None
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        raise DataError(
+            [Problem(source, "the file is empty; expected a header row", row=1)]
+        ) from None
+    except csv.Error as exc:
+        raise DataError([Problem(source, f"cannot read the CSV: {exc}", row=1)]) from None
+    problems = []
+    missing = [c for c in required if c not in header]
+    unknown = [h for h in header if h not in columns]
+    if missing:
+        problems.append(
+            Problem(
+                source,
+                f"missing column(s) {', '.join(missing)}; expected {','.join(columns)}",
+                row=1,
+            )
+        )
+    if unknown:
+        problems.append(
+            Problem(
+                source,
+                f"unknown column(s) {', '.join(map(repr, unknown))}; expected {','.join(columns)}",
+                row=1,
+            )
+        )
+    if len(set(header)) != len(header):
+        problems.append(Problem(source, "a column name appears twice", row=1))
+    if problems:
+        raise DataError(problems)
+    rows: list[Row] = []
+    try:
+        for number, cells in enumerate(reader, start=2):
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) != len(header):
+                problems.append(
+                    Problem(source, f"expected {len(header)} cells, found {len(cells)}", row=number)
+                )
+                continue
+            rows.append((number, {h: c.strip() for h, c in zip(header, cells, strict=True)}))
+    except csv.Error as exc:
+        problems.append(Problem(source, f"cannot read the CSV: {exc}", row=reader.line_num))
+    if problems:
+        raise DataError(problems)
+    if not rows:
+        raise DataError([Problem(source, "no data rows below the header", row=2)])
+    return Table(source, rows)
+
+
+# --------------------------------------------------------------------------- sites
+
+
+def validate_sites(table: Table, store: Store) -> list[Site]:
+    """Sites from rows of code,name[,kind,parent,cohort], parents ordered before children."""
+    problems: list[Problem] = []
+    existing = {site.code: site for site in store.list_sites(include_retired=True)}
+    incoming: dict[str, tuple[int, Site]] = {}
+
+    def problem(row: int | None, field: str, message: str) -> None:
+        problems.append(Problem(table.source, message, row=row, field=field))
+
+    for number, row in table.rows:
+        code = row.get("code", "").upper()
+        if not SITE_CODE.match(code):
+            problem(
+                number,
+                "code",
+                f"{row.get('code', '')!r} is not a site code; expected 2–12 letters, digits or hyphens (ODS style, e.g. RX4)",
+            )
+            continue
+        if code in existing:
+            problem(number, "code", f"site {code} already exists")
+            continue
+        if code in incoming:
+            problem(number, "code", f"site {code} appears twice (first at row {incoming[code][0]})")
+            continue
+        name = row.get("name", "")
+        if not name:
+            problem(number, "name", "required; expected the site's name")
+        kind = (row.get("kind") or "trust").lower()
+        if kind not in SITE_KINDS:
+            problem(number, "kind", f"{kind!r} is not a kind; expected {', '.join(SITE_KINDS)}")
+        parent = (row.get("parent") or "").upper() or None
+        incoming[code] = (number, Site(code, name, kind, parent, row.get("cohort") or None))
+
+    kinds = {code: site.kind for code, site in existing.items()}
+    kinds.update({code: site.kind for code, (_, site) in incoming.items()})
+    for code, (number, site) in incoming.items():
+        if site.parent is None:
+            continue
+        if site.parent == code:
+            problem(number, "parent", "a site cannot be its own parent")
+        elif site.parent not in kinds:
+            problem(
+                number,
+                "parent",
+                f"unknown site {site.parent}; add the ICB or place first or in the same file",
+            )
+        elif kinds[site.parent] == "trust":
+            problem(number, "parent", f"{site.parent} is a trust; a parent must be an icb or place")
+    if problems:
+        raise DataError(problems)
+    return sorted(
+        (site for _, site in incoming.values()), key=lambda s: _depth(s, incoming, existing)
+    )
+
+
+def _depth(
+    site: Site, incoming: Mapping[str, tuple[int, Site]], existing: Mapping[str, Site]
+) -> int:
+    depth, parent = 0, site.parent
+    while parent in incoming and depth < 10:
+        depth, parent = depth + 1, incoming[parent][1].parent
+    return depth
+
+
+# --------------------------------------------------------------------------- responses
+
+
+def validate_responses(table: Table, store: Store) -> list[Response]:
+    """Responses from long-format rows site,round,survey,respondent,item,value[,text].
+
+    Each respondent's rows become one submitted Response. Everything is checked: the site,
+    round (open) and survey exist, each item belongs to the survey, each value fits its item,
+    no item is answered twice, the respondent is new, required items are answered and hidden
+    items are not.
+    """
+    problems: list[Problem] = []
+    sites = {s.code for s in store.list_sites()}
+    rounds = {r.id: r for r in store.list_rounds()}
+    grouped: dict[tuple[str, str, str, str], dict[str, tuple[int, Answer]]] = defaultdict(dict)
+
+    def problem(row: int | None, field: str, message: str) -> None:
+        problems.append(Problem(table.source, message, row=row, field=field))
+
+    for number, row in table.rows:
+        site, round_id, survey_id = row["site"].upper(), row["round"], row["survey"]
+        respondent, item_id = row["respondent"], row["item"]
+        if site not in sites:
+            problem(number, "site", f"unknown site {row['site']!r}")
+            continue
+        round_ = rounds.get(round_id)
+        if round_ is None:
+            problem(number, "round", f"unknown round {round_id!r}")
+            continue
+        if round_.status != "open":
+            problem(
+                number,
+                "round",
+                f"round {round_id} is {round_.status}; responses can only be added while it is open",
+            )
+            continue
+        surveys = store.round_surveys(round_id)
+        survey = surveys.get(survey_id)
+        if survey is None:
+            problem(
+                number,
+                "survey",
+                f"survey {survey_id!r} is not part of round {round_id}; expected {', '.join(surveys)}",
+            )
+            continue
+        if not respondent:
+            problem(
+                number,
+                "respondent",
+                "required; expected a label for the respondent (not their name)",
+            )
+            continue
+        try:
+            item = survey.item(item_id)
+        except KeyError:
+            problem(number, "item", f"unknown item {item_id!r} in survey {survey_id}")
+            continue
+        try:
+            answer = parse_answer(
+                item, row["value"], row.get("text"), store.round_framework(round_id).scale
+            )
+        except ValueError as exc:
+            problem(number, "value", f"item {item_id}: {exc}")
+            continue
+        answers = grouped[(site, round_id, survey_id, respondent)]
+        if item_id in answers:
+            problem(
+                number,
+                "item",
+                f"{respondent} answers {item_id} twice (first at row {answers[item_id][0]})",
+            )
+            continue
+        answers[item_id] = (number, answer)
+
+    responses = []
+    for (site, round_id, survey_id, respondent), answered in grouped.items():
+        first_row = min(number for number, _ in answered.values())
+        if respondent in store.respondents(site, round_id, survey_id):
+            problem(
+                first_row,
+                "respondent",
+                f"{respondent} already has a submission for {site}, round {round_id}, survey {survey_id}; nothing is imported twice",
+            )
+            continue
+        survey = store.round_surveys(round_id)[survey_id]
+        answers = {item_id: answer for item_id, (_, answer) in answered.items()}
+        for item in missing_required(survey, answers):
+            problem(first_row, "item", f"{respondent} does not answer required item {item.id}")
+        for item in hidden_but_answered(survey, answers):
+            condition = item.show_if
+            problem(
+                answered[item.id][0],
+                "item",
+                f"{respondent} answers {item.id}, which is only asked when {condition.item} {condition.operator} {', '.join(condition.values)}",
+            )
+        responses.append(Response(site, round_id, survey_id, respondent, tuple(answers.values())))
+    if problems:
+        raise DataError(sorted(problems, key=lambda p: p.row or 0))
+    return responses
+
+
+def import_sites(path: str | Path, store: Store, actor: str) -> int:
+    """Validate then add every site of a CSV file; nothing is written if any row is wrong."""
+    sites = validate_sites(read_table(path, SITE_COLUMNS, SITE_REQUIRED), store)
+    return store.add_sites(sites, actor)
+
+
+def import_responses(path: str | Path, store: Store, actor: str) -> int:
+    """Validate then store every respondent of a CSV file as a submitted submission."""
+    responses = validate_responses(read_table(path, RESPONSE_COLUMNS, RESPONSE_REQUIRED), store)
+    return store.add_submitted(responses, actor)
+
+
+def arguments_table(source: str, row: Mapping[str, str | None]) -> Table:
+    """One row given as command arguments (e.g. `ocf site add`): problems name no row."""
+    return Table(source, [(None, {k: v or "" for k, v in row.items()})])

@@ -1,0 +1,139 @@
+"""The database schema as named, transactional steps (sqlite_utils.Migrations).
+
+A step, once released, is never edited: change the schema by adding a step. Steps run on every
+open, inside the store's write transaction, so two processes starting at once cannot both
+apply one.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("ocf")
+
+_INITIAL_SCHEMA = [
+    """CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    )""",
+    """CREATE TABLE sites (
+        code TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('trust', 'icb', 'place')),
+        parent TEXT REFERENCES sites(code),
+        cohort TEXT,
+        retired_at TEXT,
+        created_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE rounds (
+        id TEXT PRIMARY KEY,
+        framework_id TEXT NOT NULL,
+        framework_version INTEGER NOT NULL,
+        framework_yaml TEXT NOT NULL,
+        period TEXT,
+        opens TEXT,
+        closes TEXT,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed', 'published')),
+        created_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE round_surveys (
+        round_id TEXT NOT NULL REFERENCES rounds(id),
+        survey_id TEXT NOT NULL,
+        survey_version INTEGER NOT NULL,
+        audience TEXT NOT NULL CHECK (audience IN ('self', 'panel')),
+        survey_yaml TEXT NOT NULL,
+        PRIMARY KEY (round_id, survey_id)
+    )""",
+    """CREATE TABLE accounts (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('lead', 'facilitator', 'regulator', 'admin')),
+        site TEXT REFERENCES sites(code),
+        email TEXT UNIQUE,
+        code_hash TEXT UNIQUE,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+    )""",
+    """CREATE TABLE invitations (
+        id INTEGER PRIMARY KEY,
+        code_hash TEXT NOT NULL UNIQUE,
+        site TEXT NOT NULL REFERENCES sites(code),
+        round TEXT NOT NULL REFERENCES rounds(id),
+        survey TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT,
+        submission_id INTEGER REFERENCES submissions(id)
+    )""",
+    """CREATE TABLE submissions (
+        id INTEGER PRIMARY KEY,
+        site TEXT NOT NULL REFERENCES sites(code),
+        round TEXT NOT NULL REFERENCES rounds(id),
+        survey TEXT NOT NULL,
+        respondent TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'submitted')),
+        version INTEGER NOT NULL DEFAULT 1,
+        assisted INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        submitted_at TEXT,
+        UNIQUE (site, round, survey, respondent),
+        FOREIGN KEY (round, survey) REFERENCES round_surveys(round_id, survey_id)
+    )""",
+    """CREATE TABLE answers (
+        submission_id INTEGER NOT NULL REFERENCES submissions(id) ON DELETE CASCADE,
+        item_id TEXT NOT NULL,
+        value TEXT,
+        text TEXT,
+        PRIMARY KEY (submission_id, item_id)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE detentions (
+        id INTEGER PRIMARY KEY,
+        period TEXT NOT NULL,
+        geography TEXT NOT NULL,
+        geography_name TEXT,
+        geography_kind TEXT,
+        measure TEXT NOT NULL,
+        ethnic_group TEXT NOT NULL,
+        age_band TEXT NOT NULL DEFAULT '',
+        sex TEXT NOT NULL DEFAULT '',
+        count INTEGER CHECK (count IS NULL OR count >= 0),
+        suppressed INTEGER NOT NULL DEFAULT 0,
+        population REAL CHECK (population IS NULL OR population >= 0),
+        population_derived INTEGER NOT NULL DEFAULT 0,
+        source TEXT NOT NULL,
+        UNIQUE (period, geography, measure, ethnic_group, age_band, sex)
+    )""",
+    """CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        entity TEXT NOT NULL,
+        entity_id TEXT,
+        before TEXT,
+        after TEXT
+    )""",
+    "CREATE INDEX submissions_round ON submissions (round, survey, status)",
+    "CREATE INDEX invitations_round ON invitations (site, round)",
+    "CREATE INDEX detentions_lookup ON detentions (measure, period, geography)",
+    "CREATE INDEX audit_entity ON audit (entity, entity_id)",
+]
+
+
+@migrations(name="0001_initial_schema")
+def initial_schema(db: Database) -> None:
+    for statement in _INITIAL_SCHEMA:
+        db.execute(statement)
+
+
+@migrations(name="0002_audit_append_only")
+def audit_append_only(db: Database) -> None:
+    # The audit log is append-only in the database itself, not only by convention.
+    db.execute(
+        """CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+           BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"""
+    )
+    db.execute(
+        """CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+           BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"""
+    )

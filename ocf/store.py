@@ -1,0 +1,333 @@
+"""The only module that touches SQLite.
+
+One `Store` per script run (Streamlit reruns included) wraps a sqlite-utils Database with WAL,
+a busy timeout and foreign keys on, and applies pending migrations when it opens. Every write
+goes through `Store.write()`, a `BEGIN IMMEDIATE` transaction: it takes the write lock up
+front, so two writers queue instead of failing half-way, and it either commits whole or not
+at all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlite_utils import Database
+
+from ocf.errors import ConflictError, StorageError
+from ocf.loading import parse_framework, parse_survey
+from ocf.migrations import migrations
+from ocf.models import Framework, Response, Round, Site, Survey
+
+DEFAULT_DB = Path("data") / "ocf.db"
+BUSY_TIMEOUT_MS = 10_000
+
+
+def resolve_path(path: str | Path | None = None) -> str:
+    """The database path: the argument, else $OCF_DB, else data/ocf.db."""
+    return str(path or os.environ.get("OCF_DB") or DEFAULT_DB)
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Store:
+    """A connection to the OCF database with the operations the core needs."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self._frameworks: dict[str, Framework] = {}
+        self._surveys: dict[str, dict[str, Survey]] = {}
+
+    # ------------------------------------------------------------------ connection
+
+    @classmethod
+    def open(cls, path: str | Path | None = None) -> Store:
+        """Open (creating if needed) and migrate the database at `path`."""
+        location = resolve_path(path)
+        try:
+            if location == ":memory:":
+                db = Database(memory=True)
+            else:
+                Path(location).parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(location, timeout=BUSY_TIMEOUT_MS / 1000)
+                db = Database(conn)
+                with db.ensure_autocommit_on():
+                    db.execute("PRAGMA journal_mode=WAL")
+            db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA foreign_keys=ON")
+            store = cls(db)
+            with store.write():
+                migrations.apply(db)
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(f"{location}: cannot open the database: {exc}") from None
+        return store
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def write(self) -> Iterator[Database]:
+        """A write transaction: BEGIN IMMEDIATE … COMMIT, rolled back on any error.
+
+        Nested calls join the outer transaction.
+        """
+        conn = self.db.conn
+        if conn.in_transaction:
+            yield self.db
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def _audit(
+        self, actor: str, action: str, entity: str, entity_id: str | None, before: Any, after: Any
+    ) -> None:
+        self.db["audit"].insert(
+            {
+                "at": now(),
+                "actor": actor,
+                "action": action,
+                "entity": entity,
+                "entity_id": entity_id,
+                "before": None if before is None else json.dumps(before, default=str),
+                "after": None if after is None else json.dumps(after, default=str),
+            }
+        )
+
+    # ------------------------------------------------------------------ meta
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.write():
+            self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+
+    @property
+    def is_demo(self) -> bool:
+        return self.get_meta("demo") == "1"
+
+    # ------------------------------------------------------------------ sites
+
+    def add_sites(self, sites: Iterable[Site], actor: str) -> int:
+        """Insert sites (already validated) in one transaction; audited one by one."""
+        added = 0
+        with self.write():
+            for site in sites:
+                record = {**asdict(site), "created_at": now()}
+                self.db["sites"].insert(record)
+                self._audit(actor, "add", "site", site.code, None, asdict(site))
+                added += 1
+        return added
+
+    def get_site(self, code: str) -> Site | None:
+        rows = list(self.db["sites"].rows_where("code = ?", [code]))
+        return _site(rows[0]) if rows else None
+
+    def list_sites(self, include_retired: bool = False) -> list[Site]:
+        where = None if include_retired else "retired_at IS NULL"
+        return [_site(row) for row in self.db["sites"].rows_where(where, order_by="code")]
+
+    # ------------------------------------------------------------------ rounds
+
+    def add_round(
+        self,
+        round_: Round,
+        framework_yaml: str,
+        surveys: Iterable[tuple[Survey, str]],
+        actor: str,
+    ) -> None:
+        """Open a round with a snapshot of its framework and survey YAML."""
+        surveys = list(surveys)
+        with self.write():
+            if self.get_round(round_.id) is not None:
+                raise ConflictError(f"round {round_.id!r} already exists")
+            record = {**asdict(round_), "framework_yaml": framework_yaml, "created_at": now()}
+            self.db["rounds"].insert(record)
+            self.db["round_surveys"].insert_all(
+                {
+                    "round_id": round_.id,
+                    "survey_id": survey.id,
+                    "survey_version": survey.version,
+                    "audience": survey.audience,
+                    "survey_yaml": text,
+                }
+                for survey, text in surveys
+            )
+            self._audit(
+                actor,
+                "add",
+                "round",
+                round_.id,
+                None,
+                {**asdict(round_), "surveys": [s.id for s, _ in surveys]},
+            )
+
+    def get_round(self, round_id: str) -> Round | None:
+        rows = list(self.db["rounds"].rows_where("id = ?", [round_id]))
+        return _round(rows[0]) if rows else None
+
+    def list_rounds(self) -> list[Round]:
+        return [_round(row) for row in self.db["rounds"].rows_where(order_by="created_at, id")]
+
+    def set_round_status(self, round_id: str, status: str, actor: str, reason: str = "") -> None:
+        with self.write():
+            current = self.get_round(round_id)
+            if current is None:
+                raise ConflictError(f"round {round_id!r} does not exist")
+            self.db["rounds"].update(round_id, {"status": status})
+            after = {"status": status, **({"reason": reason} if reason else {})}
+            self._audit(actor, "status", "round", round_id, {"status": current.status}, after)
+
+    def round_framework(self, round_id: str) -> Framework:
+        """The framework exactly as it was when the round opened (from its snapshot)."""
+        if round_id not in self._frameworks:
+            row = self.db.execute(
+                "SELECT framework_yaml FROM rounds WHERE id = ?", [round_id]
+            ).fetchone()
+            if row is None:
+                raise KeyError(round_id)
+            self._frameworks[round_id] = parse_framework(row[0], f"round {round_id} framework")
+        return self._frameworks[round_id]
+
+    def round_surveys(self, round_id: str) -> dict[str, Survey]:
+        """The round's surveys by id, from their snapshots."""
+        if round_id not in self._surveys:
+            framework = self.round_framework(round_id)
+            rows = self.db.execute(
+                "SELECT survey_id, survey_yaml FROM round_surveys WHERE round_id = ? "
+                "ORDER BY audience DESC, survey_id",
+                [round_id],
+            ).fetchall()
+            self._surveys[round_id] = {
+                survey_id: parse_survey(text, f"round {round_id} survey {survey_id}", framework)
+                for survey_id, text in rows
+            }
+        return self._surveys[round_id]
+
+    # ------------------------------------------------------------------ submissions
+
+    def respondents(self, site: str, round_id: str, survey: str) -> set[str]:
+        rows = self.db.execute(
+            "SELECT respondent FROM submissions WHERE site = ? AND round = ? AND survey = ?",
+            [site, round_id, survey],
+        ).fetchall()
+        return {row[0] for row in rows}
+
+    def add_submitted(self, responses: Iterable[Response], actor: str) -> int:
+        """Store complete responses as submitted submissions, all in one transaction."""
+        count = 0
+        with self.write():
+            for response in responses:
+                stamp = now()
+                submission_id = (
+                    self.db["submissions"]
+                    .insert(
+                        {
+                            "site": response.site,
+                            "round": response.round,
+                            "survey": response.survey,
+                            "respondent": response.respondent,
+                            "status": "submitted",
+                            "version": 1,
+                            "assisted": int(response.assisted),
+                            "created_at": stamp,
+                            "updated_at": stamp,
+                            "submitted_at": stamp,
+                        }
+                    )
+                    .last_pk
+                )
+                self.db["answers"].insert_all(
+                    {
+                        "submission_id": submission_id,
+                        "item_id": a.item_id,
+                        "value": a.value,
+                        "text": a.text,
+                    }
+                    for a in response.answers
+                )
+                self._audit(
+                    actor,
+                    "submit",
+                    "submission",
+                    str(submission_id),
+                    None,
+                    {
+                        "site": response.site,
+                        "round": response.round,
+                        "survey": response.survey,
+                        "answers": len(response.answers),
+                    },
+                )
+                count += 1
+        return count
+
+    def answers_frame(self, round_id: str, status: str = "submitted") -> pd.DataFrame:
+        """Every answer of a round in long format, one row per answer.
+
+        Columns: submission_id, site, survey, audience, respondent, item_id, value, text.
+        """
+        query = """
+            SELECT s.id AS submission_id, s.site, s.survey, rs.audience, s.respondent,
+                   a.item_id, a.value, a.text
+            FROM answers a
+            JOIN submissions s ON s.id = a.submission_id
+            JOIN round_surveys rs ON rs.round_id = s.round AND rs.survey_id = s.survey
+            WHERE s.round = ? AND s.status = ?
+            ORDER BY s.id, a.item_id
+        """
+        return pd.read_sql_query(query, self.db.conn, params=[round_id, status])
+
+    def submission_counts(self, round_id: str) -> pd.DataFrame:
+        """Submissions per site, survey and status for a round (counts only, no answers)."""
+        query = """
+            SELECT site, survey, status, COUNT(*) AS n FROM submissions
+            WHERE round = ? GROUP BY site, survey, status ORDER BY site, survey, status
+        """
+        return pd.read_sql_query(query, self.db.conn, params=[round_id])
+
+    # ------------------------------------------------------------------ audit
+
+    def audit_events(self, entity: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        where, params = ("entity = ?", [entity]) if entity else (None, [])
+        rows = self.db["audit"].rows_where(where, params, order_by="id DESC", limit=limit)
+        return list(rows)
+
+
+def _site(row: dict[str, Any]) -> Site:
+    return Site(
+        code=row["code"],
+        name=row["name"],
+        kind=row["kind"],
+        parent=row["parent"],
+        cohort=row["cohort"],
+        retired_at=row["retired_at"],
+    )
+
+
+def _round(row: dict[str, Any]) -> Round:
+    return Round(
+        id=row["id"],
+        framework_id=row["framework_id"],
+        framework_version=row["framework_version"],
+        status=row["status"],
+        period=row["period"],
+        opens=row["opens"],
+        closes=row["closes"],
+    )
