@@ -71,10 +71,7 @@ def _parse(text: str, source: str) -> _Document:
     try:
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        reason = exc.problem or exc.context or "invalid YAML"
-        raise ConfigError([Problem(source, f"YAML syntax error: {reason}", line=line)]) from None
+        raise ConfigError([_syntax_problem(exc, text, source)]) from None
     except yaml.YAMLError as exc:
         raise ConfigError([Problem(source, f"YAML syntax error: {exc}")]) from None
     if node is None:
@@ -117,6 +114,16 @@ def _parse(text: str, source: str) -> _Document:
     if problems:
         raise ConfigError(problems)
     return _Document(data, lines)
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, source: str) -> Problem:
+    """Point at the problem, and say where the unfinished construct began when that helps."""
+    reason = exc.problem or "invalid YAML"
+    mark = exc.problem_mark or exc.context_mark
+    line = min(mark.line + 1, max(1, len(text.splitlines()))) if mark else None
+    if exc.context and exc.context_mark and exc.context_mark.line + 1 != line:
+        reason += f" ({exc.context} that begins on line {exc.context_mark.line + 1})"
+    return Problem(source, f"YAML syntax error: {reason}", line=line)
 
 
 def _render(path: Path_) -> str:
@@ -235,7 +242,8 @@ _KIND_WORDS = {
 
 def _describe(value: Any) -> str:
     if isinstance(value, bool):
-        return f"{str(value).lower()} (true/false)"
+        # YAML 1.1 reads yes/no/on/off as true/false: the commonest surprise for authors.
+        return f"{str(value).lower()} (YAML reads yes, no, on and off as true/false: put text in quotes)"
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
@@ -296,7 +304,7 @@ def parse_framework(text: str, source: str) -> Framework:
         )
 
     if check.problems or scale is None:
-        raise ConfigError(check.problems)
+        raise ConfigError(sorted(check.problems, key=lambda p: p.line or 0))
     return Framework(
         id=fw_id,
         version=version,
@@ -456,7 +464,7 @@ def parse_survey(text: str, source: str, framework: Framework | None) -> Survey:
                 )
 
     if check.problems:
-        raise ConfigError(check.problems)
+        raise ConfigError(sorted(check.problems, key=lambda p: p.line or 0))
     return Survey(
         id=survey_id,
         version=version,

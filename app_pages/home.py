@@ -1,0 +1,49 @@
+"""Home: what the platform is for and where things stand."""
+
+import streamlit as st
+
+from app_pages.common import shipped, store
+
+st.title("Organisational Competency Framework assessment")
+st.markdown(
+    """
+Black African and Caribbean people in England are detained under the Mental Health Act about
+**four times** as often as White people. This platform helps NHS mental health trusts, their
+service user and carer panels, and regulators see how well an organisation tackles that
+disparity, and whether that maturity goes with change in the figures.
+
+- **Equality leads** rate their organisation on each competency, with evidence and actions.
+- **Service user and carer panels** rate the same organisation independently, in plain language.
+- The platform shows both views side by side, and where the organisation rates itself above
+  what its panel sees.
+"""
+)
+
+db = store()
+sites, rounds, library = db.list_sites(), db.list_rounds(), shipped()
+left, middle, right = st.columns(3)
+left.metric("Sites", len(sites))
+middle.metric("Assessment rounds", len(rounds))
+right.metric("Frameworks", len(library.frameworks))
+
+st.header("Rounds")
+if rounds:
+    st.dataframe(
+        [
+            {
+                "Round": r.id,
+                "Framework": r.framework_id,
+                "Version": r.framework_version,
+                "Status": r.status,
+                "Data period": r.period or "",
+            }
+            for r in rounds
+        ],
+        hide_index=True,
+    )
+else:
+    st.write("No rounds yet. An administrator opens one with `ocf round add`.")
+
+st.page_link(
+    "app_pages/frameworks.py", label="Browse the frameworks", icon=":material/account_tree:"
+)

@@ -1,0 +1,68 @@
+"""The architecture rules of DESIGN §6, checked so they stay true."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from .conftest import PROJECT
+
+CORE = sorted((PROJECT / "ocf").glob("*.py"))
+UI = [PROJECT / "streamlit_app.py", *sorted((PROJECT / "app_pages").glob("*.py"))]
+SQL = re.compile(
+    r"\b(SELECT\s.+\sFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+(TABLE|INDEX|TRIGGER)|PRAGMA)\b",
+    re.S,
+)
+SQL_HOMES = {"store.py", "migrations.py"}
+
+
+def imported_modules(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def string_literals(path: Path) -> list[str]:
+    return [
+        n.value
+        for n in ast.walk(ast.parse(path.read_text()))
+        if isinstance(n, ast.Constant) and isinstance(n.value, str)
+    ]
+
+
+def test_core_never_imports_streamlit() -> None:
+    offenders = [p.name for p in CORE if "streamlit" in imported_modules(p)]
+    assert offenders == []
+
+
+def test_sql_lives_only_in_store_and_migrations() -> None:
+    offenders = [
+        f"{p.relative_to(PROJECT)}: {text[:60]!r}"
+        for p in [*CORE, *UI]
+        if p.name not in SQL_HOMES or p.parent.name != "ocf"
+        for text in string_literals(p)
+        if SQL.search(text)
+    ]
+    assert offenders == []
+
+
+def test_the_sql_check_would_catch_sql() -> None:
+    """Guard against a check that cannot fail."""
+    assert SQL.search("SELECT value FROM meta WHERE key = ?")
+    assert SQL.search("insert into sites values (1)".upper())
+    assert not SQL.search("Select the level that fits best")
+
+
+def test_no_utils_grab_bag() -> None:
+    assert not (PROJECT / "ocf" / "utils.py").exists()
+
+
+def test_pages_are_thin() -> None:
+    """Pages use ocf through its modules; they do no scoring or statistics themselves."""
+    for page in UI:
+        assert not {"numpy", "scipy", "sqlite3", "sqlite_utils"} & imported_modules(page), page.name

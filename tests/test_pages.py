@@ -1,0 +1,78 @@
+"""Every page runs under AppTest against the demo database, without an exception."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ocf.store import Store
+
+from .conftest import PROJECT
+
+APP = str(PROJECT / "streamlit_app.py")
+
+
+@pytest.fixture
+def app(demo_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("OCF_DB", str(demo_path))
+    return AppTest.from_file(APP, default_timeout=30)
+
+
+def test_home_page_shows_rounds_and_the_demo_notice(app: AppTest) -> None:
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "Organisational Competency Framework assessment"
+    assert "synthetic" in app.info[0].value
+    assert [m.value for m in app.metric] == ["11", "2", "2"]
+    rounds = app.dataframe[0].value
+    assert list(rounds["Round"]) == ["2024-25", "2025-26"]
+
+
+def test_frameworks_page_shows_levels_evidence_and_crosswalk(app: AppTest) -> None:
+    app.switch_page("app_pages/frameworks.py").run()
+    assert not app.exception
+    assert [h.value for h in app.header] == [
+        "Maturity scale",
+        "Domains and competencies",
+        "PCREF crosswalk",
+        "Surveys",
+    ]
+    assert [s.value for s in app.subheader] == [
+        "Awareness",
+        "Staff capability",
+        "Behavioural change",
+        "Data and monitoring",
+        "Service development",
+    ]
+    assert len(app.expander) == 19
+    crosswalk = app.dataframe[1].value
+    assert "PCREF: co-production" in set(crosswalk["PCREF area"])
+    assert "Co-production with racialised communities" in set(crosswalk["Competency"])
+    descriptors = [m.value for m in app.expander[0].markdown]
+    assert "**0 · Undeveloped**" in descriptors
+
+
+def test_frameworks_page_switches_to_pcref(app: AppTest) -> None:
+    app.switch_page("app_pages/frameworks.py").run()
+    app.selectbox[0].select("pcref").run()
+    assert not app.exception
+    assert [s.value for s in app.subheader] == [
+        "Legislative and regulatory obligations",
+        "National organisational competencies",
+        "Patient and carer feedback mechanism",
+    ]
+    assert "PCREF crosswalk" not in [h.value for h in app.header]
+
+
+def test_an_empty_database_gets_a_helpful_home_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "empty.db"
+    Store.open(path).close()
+    monkeypatch.setenv("OCF_DB", str(path))
+    app = AppTest.from_file(APP, default_timeout=30).run()
+    assert not app.exception
+    assert not app.info  # no demo notice on a real database
+    assert any("ocf round add" in m.value for m in app.markdown)

@@ -1,0 +1,138 @@
+"""Every shipped framework and survey is a test case: valid, complete and fit for its readers."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from ocf.loading import SHIPPED_FRAMEWORKS, SHIPPED_SURVEYS, load_shipped, parse_framework
+
+from .conftest import PROJECT
+
+LIBRARY = load_shipped()
+FRAMEWORK_FILES = sorted(SHIPPED_FRAMEWORKS.glob("*.yaml"))
+SURVEY_FILES = sorted(SHIPPED_SURVEYS.glob("*.yaml"))
+OCF_AREAS = [
+    "awareness",
+    "staff-capability",
+    "behavioural-change",
+    "data-monitoring",
+    "service-development",
+]
+
+
+@pytest.mark.parametrize("path", FRAMEWORK_FILES, ids=lambda p: p.name)
+def test_framework_file_is_complete(path: Path) -> None:
+    """Each framework validates, has a descriptor for every level and evidence prompts."""
+    framework = parse_framework(path.read_text(), str(path))
+    assert [lv.label for lv in framework.scale.levels] == [
+        "Undeveloped",
+        "Developing",
+        "Achieving",
+        "Excelling",
+    ]
+    assert {c.kind for c in framework.competencies} == {"organisational", "individual"}
+    for competency in framework.competencies:
+        assert set(competency.levels) == set(framework.scale.values), competency.id
+        assert competency.evidence, f"{competency.id} has no evidence prompts"
+
+
+@pytest.mark.parametrize("path", SURVEY_FILES, ids=lambda p: p.name)
+def test_survey_file_validates_against_its_framework(path: Path) -> None:
+    survey = next(
+        s for s in LIBRARY.surveys.values() if LIBRARY.texts[("survey", s.id)] == path.read_text()
+    )
+    assert survey.framework in LIBRARY.frameworks
+
+
+def test_ocf_framework_has_the_five_review_areas() -> None:
+    """The Mental Health Act review's five areas, 3–5 competencies each, tagged for PCREF."""
+    framework = LIBRARY.frameworks["ocf-race-equality"]
+    assert [d.id for d in framework.domains] == OCF_AREAS
+    assert all(3 <= len(d.competencies) <= 5 for d in framework.domains)
+    assert all(any(t.startswith("pcref-") for t in c.tags) for c in framework.competencies)
+    assert {t for c in framework.competencies for t in c.tags} <= set(framework.tags)
+
+
+def test_pcref_framework_has_its_three_components_and_six_competencies() -> None:
+    framework = LIBRARY.frameworks["pcref"]
+    assert [d.id for d in framework.domains] == [
+        "obligations",
+        "organisational-competencies",
+        "feedback-mechanism",
+    ]
+    national = {c.title for c in framework.domains[1].competencies}
+    assert {
+        "Cultural awareness",
+        "Staff knowledge and awareness",
+        "Partnership working",
+        "Workforce",
+        "Co-learning",
+        "Co-production",
+    } <= national
+
+
+@pytest.mark.parametrize("framework_id", ["ocf-race-equality", "pcref"])
+def test_each_framework_ships_a_self_and_a_panel_survey(framework_id: str) -> None:
+    audiences = sorted(s.audience for s in LIBRARY.surveys_for(framework_id))
+    assert audiences == ["panel", "self"]
+
+
+@pytest.mark.parametrize("survey_id", ["ocf-self-assessment", "pcref-self-assessment"])
+def test_self_assessment_has_level_evidence_and_action_per_competency(survey_id: str) -> None:
+    survey = LIBRARY.surveys[survey_id]
+    framework = LIBRARY.frameworks[survey.framework]
+    for competency in framework.competencies:
+        items = [i for i in survey.items if i.id.startswith(competency.id + "-")]
+        assert sorted(i.type for i in items) == ["date", "level", "text", "text", "text"], (
+            competency.id
+        )
+        assert next(i for i in items if i.type == "level").required
+
+
+@pytest.mark.parametrize("survey_id", ["ocf-panel", "pcref-panel"])
+def test_panel_dont_know_is_never_scored(survey_id: str) -> None:
+    """Every scored panel question offers "Don't know", and it carries no score."""
+    for item in LIBRARY.surveys[survey_id].items:
+        if item.scored:
+            dont_know = [o for o in item.options if o.label == "Don't know"]
+            assert len(dont_know) == 1 and dont_know[0].score is None, item.id
+
+
+def test_ocf_panel_covers_what_a_panel_can_judge() -> None:
+    """20–30 questions; every OCF domain is asked about."""
+    survey = LIBRARY.surveys["ocf-panel"]
+    framework = LIBRARY.frameworks["ocf-race-equality"]
+    assert 20 <= len(survey.items) <= 30
+    asked = {framework.domain_of(i.competency).id for i in survey.items if i.scored}
+    assert asked == set(OCF_AREAS)
+
+
+def _syllables(word: str) -> int:
+    word = word.lower().strip(".,;:!?\"'()")
+    groups = re.findall(r"[aeiouy]+", word)
+    count = len(groups) - (1 if word.endswith("e") and len(groups) > 1 else 0)
+    return max(1, count)
+
+
+def _grade(text: str) -> float:
+    """Flesch–Kincaid grade level (a rough, standard readability estimate)."""
+    sentences = max(1, len(re.findall(r"[.!?]", text)))
+    words = text.split()
+    syllables = sum(_syllables(w) for w in words)
+    return 0.39 * len(words) / sentences + 11.8 * syllables / len(words) - 15.59
+
+
+@pytest.mark.parametrize("survey_id", ["ocf-panel", "pcref-panel"])
+def test_panel_questions_read_at_about_age_twelve(survey_id: str) -> None:
+    """On average panel questions sit at or below UK year 7 (US grade 7) reading level."""
+    texts = [item.text for item in LIBRARY.surveys[survey_id].items]
+    assert sum(_grade(t) for t in texts) / len(texts) <= 7
+
+
+def test_shipped_files_are_the_documented_ones() -> None:
+    readme = (PROJECT / "README.md").read_text()
+    for path in [*FRAMEWORK_FILES, *SURVEY_FILES]:
+        assert path.name in readme, f"{path.name} is not described in README.md"

@@ -1,0 +1,118 @@
+"""The store: migrations, round trips, transactions and the audit log."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from ocf.errors import ConflictError, StorageError
+from ocf.migrations import migrations
+from ocf.models import Answer, Response, Site
+from ocf.rounds import change_status, open_round, resolve_content
+from ocf.store import Store
+
+from .conftest import dump
+
+
+def test_migrations_are_named_and_applied_once(tmp_path: Path) -> None:
+    """Opening a database twice applies each named step exactly once."""
+    path = tmp_path / "ocf.db"
+    Store.open(path).close()
+    store = Store.open(path)
+    names = [m.name for m in migrations.applied(store.db)]
+    assert names == ["0001_initial_schema", "0002_audit_append_only"]
+    assert not migrations.pending(store.db)
+
+
+def test_file_database_uses_wal_and_foreign_keys(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "ocf.db")
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert store.db.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+
+
+def test_not_a_database_gives_a_storage_error(tmp_path: Path) -> None:
+    path = tmp_path / "ocf.db"
+    path.write_text("this is not sqlite" * 100)
+    with pytest.raises(StorageError, match="cannot open the database"):
+        Store.open(path)
+
+
+def test_sites_round_trip(store: Store) -> None:
+    sites = [Site("QX1", "An ICB", "icb"), Site("RX1", "A trust", "trust", "QX1", "pilot-1")]
+    store.add_sites(sites, "tester")
+    assert store.list_sites() == sorted(sites, key=lambda s: s.code)
+    assert store.get_site("RX1") == sites[1]
+    assert store.get_site("NOPE") is None
+
+
+def test_a_failed_write_changes_nothing(store: Store) -> None:
+    """A transaction that fails part-way leaves no trace, audit included."""
+    before = dump(store)
+    with pytest.raises(sqlite3.IntegrityError):
+        store.add_sites([Site("RX1", "A trust"), Site("RX1", "Again")], "tester")
+    assert dump(store) == before
+
+
+def test_round_keeps_a_snapshot_of_its_content(store: Store, tmp_path: Path) -> None:
+    """A round's framework is read back from its snapshot, not from the file on disk."""
+    content = resolve_content("ocf-race-equality")
+    open_round(store, "2025-26", content, "tester", period="2024-25")
+    assert store.get_round("2025-26").status == "open"
+    assert store.round_framework("2025-26") == content.framework
+    assert set(store.round_surveys("2025-26")) == {"ocf-self-assessment", "ocf-panel"}
+    with pytest.raises(ConflictError, match="already exists"):
+        open_round(store, "2025-26", content, "tester")
+
+
+def test_round_life_cycle(store: Store) -> None:
+    open_round(store, "r1", resolve_content("pcref"), "tester")
+    with pytest.raises(ConflictError, match="can be published only from closed"):
+        change_status(store, "r1", "publish", "tester")
+    assert change_status(store, "r1", "close", "tester") == "closed"
+    assert change_status(store, "r1", "publish", "tester") == "published"
+    with pytest.raises(ConflictError, match="needs a reason"):
+        change_status(store, "r1", "reopen", "tester")
+    assert change_status(store, "r1", "reopen", "tester", reason="late returns") == "open"
+    event = store.audit_events("round")[0]
+    assert '"reason": "late returns"' in event["after"]
+
+
+def test_submissions_round_trip_in_long_format(store: Store) -> None:
+    store.add_sites([Site("RX1", "A trust")], "tester")
+    open_round(store, "r1", resolve_content("ocf-race-equality"), "tester")
+    answers = (Answer("understood-culture", "4"), Answer("one-change", None, "More interpreters"))
+    store.add_submitted([Response("RX1", "r1", "ocf-panel", "P1", answers)], "tester")
+    frame = store.answers_frame("r1").astype(object)
+    frame = frame.where(frame.notna(), None)
+    assert frame[["site", "audience", "respondent", "item_id", "value", "text"]].to_dict(
+        "records"
+    ) == [
+        {
+            "site": "RX1",
+            "audience": "panel",
+            "respondent": "P1",
+            "item_id": "one-change",
+            "value": None,
+            "text": "More interpreters",
+        },
+        {
+            "site": "RX1",
+            "audience": "panel",
+            "respondent": "P1",
+            "item_id": "understood-culture",
+            "value": "4",
+            "text": None,
+        },
+    ]
+
+
+def test_audit_log_is_append_only(store: Store) -> None:
+    store.add_sites([Site("RX1", "A trust")], "tester")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        store.db.execute("UPDATE audit SET actor = 'someone else'")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        store.db.execute("DELETE FROM audit")
+    assert store.audit_events("site")[0]["actor"] == "tester"
