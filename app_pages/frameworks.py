@@ -1,5 +1,6 @@
 """Framework browser: domains, competencies, level descriptors, evidence prompts, crosswalk."""
 
+import pandas as pd
 import streamlit as st
 
 from app_pages.common import shipped
@@ -19,12 +20,11 @@ if framework.focus_populations:
     st.markdown("**Focus populations:** " + "; ".join(framework.focus_populations))
 
 st.header("Maturity scale")
-st.dataframe(
-    [
-        {"Value": lv.value, "Level": lv.label, "What it means": lv.description}
-        for lv in framework.scale.levels
-    ],
-    hide_index=True,
+# st.table renders a real HTML table: long descriptions wrap and screen readers get headers.
+st.table(
+    pd.DataFrame(
+        {"Level": lv.label, "What it means": lv.description} for lv in framework.scale.levels
+    ).set_index("Level")
 )
 rule = framework.moderation
 if rule.rule == "panel_cap":
@@ -58,7 +58,7 @@ table = crosswalk(framework, prefix="pcref-")
 if not table.empty:
     st.header("PCREF crosswalk")
     st.write("Each PCREF area and the competencies of this framework that report against it.")
-    st.dataframe(
+    st.table(
         table.rename(
             columns={
                 "tag_title": "PCREF area",

@@ -47,7 +47,8 @@ def test_frameworks_page_shows_levels_evidence_and_crosswalk(app: AppTest) -> No
         "Service development",
     ]
     assert len(app.expander) == 19
-    crosswalk = app.dataframe[1].value
+    assert list(app.table[0].value.index) == ["Undeveloped", "Developing", "Achieving", "Excelling"]
+    crosswalk = app.table[1].value
     assert "PCREF: co-production" in set(crosswalk["PCREF area"])
     assert "Co-production with racialised communities" in set(crosswalk["Competency"])
     descriptors = [m.value for m in app.expander[0].markdown]
