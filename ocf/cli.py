@@ -19,6 +19,7 @@ from ocf import demo as demo_module
 from ocf.errors import OcfError
 from ocf.importers import arguments_table, import_responses, import_sites, validate_sites
 from ocf.loading import SHIPPED_FRAMEWORKS, SHIPPED_SURVEYS, load_library, load_shipped
+from ocf.results import scores_table
 from ocf.rounds import change_status, open_round, resolve_content
 from ocf.store import Store, resolve_path
 
@@ -240,6 +241,26 @@ def import_responses_command(file: str, db_path: str | None) -> None:
     """Long-format answers: site,round,survey,respondent,item,value[,text]."""
     count = import_responses(file, _store(db_path), _actor())
     click.echo(f"Imported {count} submission(s) from {Path(file).name}")
+
+
+# --------------------------------------------------------------------------- scores
+
+
+@main.command()
+@click.option("--round", "round_id", required=True, help="Round id.")
+@click.option("--site", default=None, help="Only this site.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
+)
+@db_option
+@reports_errors
+def score(round_id: str, site: str | None, fmt: str, db_path: str | None) -> None:
+    """Scores per competency, domain and overall: site,round,level,id,self,panel,panel_n,final,gap,flag."""
+    table = scores_table(_store(db_path), round_id, site.upper() if site else None)
+    if fmt == "csv":
+        click.echo(table.to_csv(index=False), nl=False)
+    else:
+        click.echo(table.to_json(orient="records", indent=2))
 
 
 if __name__ == "__main__":

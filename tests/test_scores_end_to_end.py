@@ -1,0 +1,111 @@
+"""End to end: stored answers → `ocf score`, against golden files and the plain reference."""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from ocf.cli import main
+from ocf.store import Store
+
+from .scoring_reference import reference_scores
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def read_scores(source) -> pd.DataFrame:
+    """An `ocf score` CSV: empty number cells are NaN, an empty flag is ''."""
+    frame = pd.read_csv(
+        source,
+        keep_default_na=False,
+        na_values={c: [""] for c in ("self", "panel", "final", "gap")},
+    )
+    return frame.astype({"flag": str})
+
+
+@pytest.mark.parametrize("round_id", ["2024-25", "2025-26"])
+def test_demo_scores_match_the_golden_file(
+    runner: CliRunner, demo_path: Path, round_id: str
+) -> None:
+    """Regenerate with: ocf demo --force && ocf score --round R > tests/golden/demo-scores-R.csv"""
+    result = runner.invoke(main, ["score", "--round", round_id, "--db", str(demo_path)])
+    assert result.exit_code == 0, result.output
+    actual = read_scores(io.StringIO(result.stdout))
+    expected = read_scores(GOLDEN / f"demo-scores-{round_id}.csv")
+    pd.testing.assert_frame_equal(actual, expected, check_exact=False, rtol=1e-12)
+
+
+@pytest.mark.parametrize("round_id", ["2024-25", "2025-26"])
+def test_demo_scores_match_the_plain_reference(demo_path: Path, round_id: str) -> None:
+    store = Store.open(demo_path)
+    golden = read_scores(GOLDEN / f"demo-scores-{round_id}.csv")
+    reference = reference_scores(
+        store.answers_frame(round_id).to_dict("records"),
+        store.round_framework(round_id),
+        store.round_surveys(round_id),
+    )
+    for row in golden.to_dict("records"):
+        want = reference[(row["site"], row["level"], row["id"])]
+        for column in ("self", "panel", "final", "gap"):
+            assert (want[column] is None and math.isnan(row[column])) or row[
+                column
+            ] == pytest.approx(want[column])
+        assert (row["panel_n"], row["flag"]) == (want["panel_n"], want["flag"])
+
+
+def test_import_responses_then_score_gives_the_rules_numbers(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """A lead rates awareness-community-needs 3; three panel members see 1, 1.5 and 2 (median 1.5).
+
+    final = min(3, 1.5 + 1) = 2.5; gap = 1.5 ≥ 1 → accountability_gap.
+    """
+    db = str(tmp_path / "ocf.db")
+    for args in (
+        ["site", "add", "RX1", "--name", "A trust"],
+        ["round", "add", "r1", "--framework", "ocf-race-equality"],
+    ):
+        assert runner.invoke(main, [*args, "--db", db]).exit_code == 0
+    lines = ["site,round,survey,respondent,item,value"]
+    lines += [
+        f"RX1,r1,ocf-self-assessment,lead,{c.id}-level,3"
+        for c in Store.open(db).round_framework("r1").competencies
+    ]
+    for member, (understood, needs) in {
+        "P1": ("2", "2"),
+        "P2": ("3", "3"),
+        "P3": ("4", "4"),
+    }.items():
+        # understood-culture (awareness-cultural-humility) and understands-community (community needs)
+        lines += [
+            f"RX1,r1,ocf-panel,{member},{item},{value}"
+            for item, value in [
+                ("understood-culture", understood),
+                ("help-early", "9"),
+                ("easy-feedback", "9"),
+                ("understands-community", needs),
+            ]
+        ]
+    csv = tmp_path / "responses.csv"
+    csv.write_text("\n".join(lines) + "\n")
+    assert runner.invoke(main, ["import", "responses", str(csv), "--db", db]).exit_code == 0
+    result = runner.invoke(main, ["score", "--round", "r1", "--db", db])
+    table = read_scores(io.StringIO(result.stdout)).set_index("id")
+    needs = table.loc["awareness-community-needs"]
+    assert (
+        needs["self"],
+        needs["panel"],
+        needs["panel_n"],
+        needs["final"],
+        needs["gap"],
+        needs["flag"],
+    ) == (3, 1.5, 3, 2.5, 1.5, "accountability_gap")
+    humility = table.loc["awareness-cultural-humility"]  # scores 1, 1.5, 2 → median 1.5
+    assert (humility["panel"], humility["final"]) == (1.5, 2.5)
+    training = table.loc["staff-training"]  # the panel said nothing about it
+    assert (training["final"], training["flag"], training["panel_n"]) == (3, "not_verified", 0)
