@@ -1,18 +1,52 @@
-"""Router only: page config, the navigation, and the demo notice. Pages live in app_pages/."""
+"""Router only: page config, sign-in state, the navigation for the actor's role, the notice."""
 
 import streamlit as st
 
-from app_pages.common import show_demo_notice
+from app_pages.common import current_actor, show_demo_notice, sign_out
 
 st.set_page_config(
     page_title="OCF assessment platform", page_icon=":material/diversity_3:", layout="wide"
 )
 
-navigation = st.navigation(
-    [
-        st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
-        st.Page("app_pages/frameworks.py", title="Frameworks", icon=":material/account_tree:"),
-    ]
-)
+
+def page(path: str, title: str, icon: str, default: bool = False) -> st.Page:
+    return st.Page(f"app_pages/{path}.py", title=title, icon=f":material/{icon}:", default=default)
+
+
+actor = current_actor()
+role = actor.role if actor else None
+home = page("home", "Home", "home", default=role != "panel")
+frameworks = page("frameworks", "Frameworks", "account_tree")
+panel_survey = page("panel_survey", "Panel survey", "forum", default=role == "panel")
+self_assessment = page("self_assessment", "Self-assessment", "checklist")
+results = page("results", "Results", "monitoring")
+facilitation = page("facilitation", "Panel facilitation", "groups")
+submissions = page("submissions", "Submissions", "inventory")
+sign_in = page("sign_in", "Sign in", "login")
+
+# A page not given to st.navigation cannot be opened: this is how each role gets its menu.
+# Permissions are checked again in ocf for every read and write.
+PAGES = {
+    None: [home, sign_in, panel_survey, frameworks],
+    "panel": [panel_survey],
+    "lead": [home, self_assessment, results, frameworks],
+    "facilitator": [home, facilitation, frameworks],
+    "regulator": [home, results, frameworks],
+    "admin": [home, self_assessment, results, facilitation, submissions, frameworks],
+}
+navigation = st.navigation(PAGES[role])
+
+with st.sidebar:
+    if actor is not None:
+        who = (
+            "Panel member"
+            if role == "panel"
+            else f"{actor.name} ({role}{', ' + actor.site if actor.site else ''})"
+        )
+        st.caption(f"Signed in: {who}")
+        if st.button("Sign out", icon=":material/logout:"):
+            sign_out()
+            st.rerun()
+
 show_demo_notice()
 navigation.run()

@@ -1,9 +1,13 @@
-"""Helpers shared by pages: the store for this run, the shipped content, the demo notice."""
+"""Helpers shared by pages: the store for this run, who is signed in, messages, formatting."""
 
 from __future__ import annotations
 
+import math
+
 import streamlit as st
 
+from ocf.access import Actor
+from ocf.errors import DataError, OcfError
 from ocf.loading import Library, load_shipped
 from ocf.store import Store
 
@@ -26,3 +30,47 @@ def show_demo_notice() -> None:
             "panel answers are made up.",
             icon=":material/science:",
         )
+
+
+def current_actor() -> Actor | None:
+    return st.session_state.get("actor")
+
+
+def sign_in_as(actor: Actor) -> None:
+    st.session_state.clear()
+    st.session_state["actor"] = actor
+
+
+def sign_out() -> None:
+    st.session_state.clear()
+
+
+def require_actor(*roles: str) -> Actor:
+    """The signed-in actor with one of `roles`; otherwise say so and stop the page."""
+    actor = current_actor()
+    if actor is None or actor.role not in roles:
+        st.error("Please sign in with an account that can use this page.")
+        st.stop()
+    return actor
+
+
+def show_error(error: OcfError) -> None:
+    """Show a core error plainly: each problem of a DataError on its own line."""
+    if isinstance(error, DataError):
+        lines = "\n".join(
+            f"- **{p.field}**: {p.message}" if p.field else f"- {p.message}" for p in error.problems
+        )
+        st.error(f"Please check these answers:\n\n{lines}")
+    else:
+        st.error(str(error))
+
+
+def number(value: float | None, digits: int = 2) -> str:
+    """A score for display; an absent value shows as a dash."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:.{digits}f}"
+
+
+def fewer_than(min_panel: int) -> str:
+    return f"fewer than {min_panel} responses"

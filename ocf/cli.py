@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from ocf import demo as demo_module
+from ocf.access import ROLES, Actor, add_account, issue_invitations
 from ocf.errors import OcfError
 from ocf.importers import arguments_table, import_responses, import_sites, validate_sites
 from ocf.loading import SHIPPED_FRAMEWORKS, SHIPPED_SURVEYS, load_library, load_shipped
@@ -241,6 +242,66 @@ def import_responses_command(file: str, db_path: str | None) -> None:
     """Long-format answers: site,round,survey,respondent,item,value[,text]."""
     count = import_responses(file, _store(db_path), _actor())
     click.echo(f"Imported {count} submission(s) from {Path(file).name}")
+
+
+# --------------------------------------------------------------------------- accounts
+
+
+def _cli_actor() -> Actor:
+    """Whoever can run the command on the database file administers it."""
+    return Actor("account", "admin", name=_actor())
+
+
+@main.group()
+def users() -> None:
+    """Staff accounts: equality leads, facilitators, regulators, admins."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--site", default=None, help="The site of a lead or facilitator.")
+@click.option("--email", default=None, help="For single sign-on (OIDC), when configured.")
+@db_option
+@reports_errors
+def users_add(
+    name: str, role: str, site: str | None, email: str | None, db_path: str | None
+) -> None:
+    """Add an account and print its access code once (only a hash is kept)."""
+    code = add_account(
+        _store(db_path), _cli_actor(), name, role, site.upper() if site else None, email
+    )
+    click.echo(f"Added {role} {name!r}. Access code (shown once, keep it safe): {code}")
+
+
+@users.command("list")
+@db_option
+@reports_errors
+def users_list(db_path: str | None) -> None:
+    """List active accounts as CSV (never their codes)."""
+    click.echo("id,name,role,site,email")
+    for a in _store(db_path).list_accounts():
+        click.echo(
+            ",".join(
+                _csv_cell(str(a[k]) if a[k] is not None else "")
+                for k in ("id", "name", "role", "site", "email")
+            )
+        )
+
+
+@main.command()
+@click.option("--site", required=True)
+@click.option("--round", "round_id", required=True)
+@click.option("--count", type=int, default=1, show_default=True)
+@click.option("--survey", default=None, help="Panel survey id, when the round has several.")
+@db_option
+@reports_errors
+def invite(site: str, round_id: str, count: int, survey: str | None, db_path: str | None) -> None:
+    """Print COUNT single-use panel invitation codes for a site and round, one per line."""
+    for code in issue_invitations(
+        _store(db_path), _cli_actor(), site.upper(), round_id, count, survey
+    ):
+        click.echo(code)
 
 
 # --------------------------------------------------------------------------- scores

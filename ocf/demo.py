@@ -14,8 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ocf.access import SYSTEM, Actor, account_actor, add_account, issue_invitations, sign_in
 from ocf.answers import parse_answer, visible_items
-from ocf.errors import ConflictError
+from ocf.errors import ConflictError, PermissionDenied
 from ocf.models import Answer, Framework, Response, Site, Survey
 from ocf.rounds import change_status, open_round, resolve_content
 from ocf.store import Store
@@ -82,6 +83,15 @@ TRUSTS = (
 ROUNDS = (("2024-25", "2023-24", "published"), ("2025-26", "2024-25", "open"))
 # In the open round one trust's panel has only just started: its panel figures are suppressed.
 SMALL_PANEL = ("2025-26", "XTB3", 2)
+# ... and the demo lead's trust is half-way through its self-assessment (a draft).
+DRAFT_SELF = ("2025-26", "XTA1", ("awareness", "staff-capability"))
+DEMO_SITE = "XTA1"
+DEMO_ACCOUNTS = (
+    ("Demo equality lead", "lead", DEMO_SITE),
+    ("Demo panel facilitator", "facilitator", DEMO_SITE),
+    ("Demo regulator", "regulator", None),
+    ("Demo administrator", "admin", None),
+)
 
 EVIDENCE = (
     "Board paper (see governance library) and minutes of the last two meetings.",
@@ -128,6 +138,7 @@ def seed_demo(store: Store, seed: int = SEED) -> None:
     with store.write():
         store.set_meta("demo", "1")
         store.add_sites([*ICBS, *(t.site for t in TRUSTS)], ACTOR)
+        _add_accounts(store)
         latent = {t.site.code: _latent(rng, framework, t.maturity) for t in TRUSTS}
         for number, (round_id, period, status) in enumerate(ROUNDS):
             open_round(store, round_id, content, ACTOR, period=period)
@@ -137,9 +148,11 @@ def seed_demo(store: Store, seed: int = SEED) -> None:
                     c: v + number * trust.improvement for c, v in latent[trust.site.code].items()
                 }
                 truth = {c: float(np.clip(v, 0, 3)) for c, v in truth.items()}
-                responses.append(
-                    _self_response(rng, round_id, trust, surveys["self"], framework, truth)
-                )
+                own = _self_response(rng, round_id, trust, surveys["self"], framework, truth)
+                if (round_id, trust.site.code) == DRAFT_SELF[:2]:
+                    _save_partial_draft(store, own, framework, DRAFT_SELF[2])
+                else:
+                    responses.append(own)
                 members = int(rng.integers(6, 13))
                 if (round_id, trust.site.code) == SMALL_PANEL[:2]:
                     members = SMALL_PANEL[2]
@@ -159,6 +172,39 @@ def seed_demo(store: Store, seed: int = SEED) -> None:
             if status == "published":
                 change_status(store, round_id, "close", ACTOR)
                 change_status(store, round_id, "publish", ACTOR)
+
+
+def _save_partial_draft(
+    store: Store, response: Response, framework: Framework, domains: tuple[str, ...]
+) -> None:
+    prefixes = tuple(c.id for d in framework.domains if d.id in domains for c in d.competencies)
+    answers = [a for a in response.answers if a.item_id.startswith(prefixes)]
+    key = (response.site, response.round, response.survey, response.respondent)
+    store.save_answers(key, answers, [], 0, ACTOR)
+
+
+def _add_accounts(store: Store) -> None:
+    for name, role, site in DEMO_ACCOUNTS:
+        # Demo accounts are entered with one click; their codes are random and never shown.
+        add_account(store, SYSTEM, name, role, site)
+
+
+def demo_actor(store: Store, role: str) -> Actor:
+    """One-click sign-in for the demo: the demo account of `role`, or a fresh panel invitation."""
+    if not store.is_demo:
+        raise PermissionDenied("one-click sign-in exists only in the demo")
+    if role == "panel":
+        open_rounds = [r.id for r in store.list_rounds() if r.status == "open"]
+        if not open_rounds:
+            raise PermissionDenied("the demo has no open round")
+        code = issue_invitations(store, SYSTEM, DEMO_SITE, open_rounds[-1], 1)[0]
+        actor = sign_in(store, code)
+        assert actor is not None
+        return actor
+    account = next((a for a in store.list_accounts(role)), None)
+    if account is None:
+        raise PermissionDenied(f"the demo has no {role} account")
+    return account_actor(account)
 
 
 def _latent(rng: np.random.Generator, framework: Framework, maturity: float) -> dict[str, float]:

@@ -137,3 +137,17 @@ def audit_append_only(db: Database) -> None:
         """CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"""
     )
+
+
+@migrations(name="0003_panel_closures")
+def panel_closures(db: Database) -> None:
+    # A facilitator closes a site's panel for a round: no more panel answers, codes revoked.
+    db.execute(
+        """CREATE TABLE panel_closures (
+            site TEXT NOT NULL REFERENCES sites(code),
+            round TEXT NOT NULL REFERENCES rounds(id),
+            closed_at TEXT NOT NULL,
+            closed_by TEXT NOT NULL,
+            PRIMARY KEY (site, round)
+        )"""
+    )

@@ -1,12 +1,21 @@
-"""Scores for a stored round: the glue between the store and the pure scoring engine."""
+"""Scores for a stored round, and everything the results page shows about one site.
+
+The glue between the store and the pure scoring engine; permission checks included.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
+from ocf.access import Actor, require_results, visible_rounds
 from ocf.errors import OcfError
+from ocf.models import Framework, Round, Site
 from ocf.scoring import RoundScores, score_round, score_table
 from ocf.store import Store
+
+ACTION_SUFFIXES = {"action": "Action", "action-owner": "Owner", "action-due": "Due"}
 
 
 def round_scores(store: Store, round_id: str) -> RoundScores:
@@ -25,3 +34,121 @@ def scores_table(store: Store, round_id: str, site: str | None = None) -> pd.Dat
     if site is not None and store.get_site(site) is None:
         raise OcfError(f"unknown site {site!r}")
     return score_table(round_scores(store, round_id), round_id, site)
+
+
+@dataclass(frozen=True)
+class SiteResults:
+    """One site's results for one round, ready to display."""
+
+    site: Site
+    round: Round
+    framework: Framework
+    overall: pd.Series | None  # self, panel, final, gap, flag, panel_n, weakest_domain
+    domains: pd.DataFrame  # + title, change
+    competencies: pd.DataFrame  # + title, domain_title, kind
+    agreement: float | None
+    members: int
+    previous_round: str | None
+    overall_change: float | None
+    actions: pd.DataFrame  # competency, title, level, action, owner, due
+
+
+def site_results(store: Store, actor: Actor, site_code: str, round_id: str) -> SiteResults:
+    require_results(store, actor, site_code, round_id)
+    site, round_ = store.get_site(site_code), store.get_round(round_id)
+    if site is None or round_ is None:
+        raise OcfError(f"unknown site {site_code!r} or round {round_id!r}")
+    framework = store.round_framework(round_id)
+    scores = round_scores(store, round_id)
+    titles = {c.id: c.title for c in framework.competencies}
+    domain_titles = {d.id: d.title for d in framework.domains}
+    kinds = {c.id: c.kind for c in framework.competencies}
+
+    competencies = scores.competencies[scores.competencies["site"] == site_code].copy()
+    competencies["title"] = competencies["competency"].map(titles)
+    competencies["domain_title"] = competencies["domain"].map(domain_titles)
+    competencies["kind"] = competencies["competency"].map(kinds)
+    domains = scores.domains[scores.domains["site"] == site_code].copy()
+    domains["title"] = domains["domain"].map(domain_titles)
+    overall_rows = scores.overall[scores.overall["site"] == site_code]
+    overall = overall_rows.iloc[0] if len(overall_rows) else None
+    agreement_rows = scores.agreement[scores.agreement["site"] == site_code]
+    alpha = agreement_rows["alpha"].iloc[0] if len(agreement_rows) else None
+    members = int(agreement_rows["members"].iloc[0]) if len(agreement_rows) else 0
+
+    previous = _previous_round(store, actor, round_, site_code)
+    overall_change = None
+    domains["change"] = float("nan")
+    if previous is not None:
+        before = round_scores(store, previous)
+        before_domains = before.domains[before.domains["site"] == site_code].set_index("domain")[
+            "final"
+        ]
+        domains["change"] = domains["final"] - domains["domain"].map(before_domains)
+        before_overall = before.overall[before.overall["site"] == site_code]
+        if overall is not None and len(before_overall):
+            change = overall["final"] - before_overall["final"].iloc[0]
+            overall_change = None if pd.isna(change) else float(change)
+
+    return SiteResults(
+        site=site,
+        round=round_,
+        framework=framework,
+        overall=overall,
+        domains=domains.reset_index(drop=True),
+        competencies=competencies.reset_index(drop=True),
+        agreement=None if alpha is None or pd.isna(alpha) else float(alpha),
+        members=members,
+        previous_round=previous,
+        overall_change=overall_change,
+        actions=action_plan(store, framework, site_code, round_id),
+    )
+
+
+def _previous_round(store: Store, actor: Actor, round_: Round, site: str) -> str | None:
+    """The latest earlier round of the same framework that this actor may see."""
+    earlier = []
+    for candidate in visible_rounds(store, actor):
+        if candidate.id == round_.id:
+            break
+        if candidate.framework_id == round_.framework_id:
+            earlier.append(candidate.id)
+    return earlier[-1] if earlier else None
+
+
+def action_plan(store: Store, framework: Framework, site: str, round_id: str) -> pd.DataFrame:
+    """The self-assessment's planned actions per competency (items `<competency>-action`, …).
+
+    Taken from the submitted self-assessment, or the draft while there is none.
+    """
+    columns = ["competency", "title", "level", *ACTION_SUFFIXES.values()]
+    submissions = store.list_submissions(round_id)
+    own = submissions[
+        (submissions["site"] == site)
+        & submissions["survey"].isin(
+            [s.id for s in store.round_surveys(round_id).values() if s.audience == "self"]
+        )
+    ]
+    if own.empty:
+        return pd.DataFrame(columns=columns)
+    chosen = own.sort_values("status", ascending=False).iloc[0]  # 'submitted' before 'draft'
+    answers = store.submission_answers(int(chosen["id"]))
+    rows = []
+    for competency in framework.competencies:
+        plan = {
+            label: _answer_text(answers.get(f"{competency.id}-{suffix}"))
+            for suffix, label in ACTION_SUFFIXES.items()
+        }
+        if plan["Action"]:
+            level = _answer_text(answers.get(f"{competency.id}-level"))
+            label = framework.scale.label(float(level)) if level else ""
+            rows.append(
+                {"competency": competency.id, "title": competency.title, "level": label, **plan}
+            )
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _answer_text(answer) -> str:
+    if answer is None:
+        return ""
+    return answer.text or answer.value or ""

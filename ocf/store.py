@@ -25,7 +25,7 @@ from sqlite_utils import Database
 from ocf.errors import ConflictError, StorageError
 from ocf.loading import parse_framework, parse_survey
 from ocf.migrations import migrations
-from ocf.models import Framework, Response, Round, Site, Survey
+from ocf.models import Answer, Framework, Response, Round, Site, Survey
 
 DEFAULT_DB = Path("data") / "ocf.db"
 BUSY_TIMEOUT_MS = 10_000
@@ -301,6 +301,280 @@ class Store:
             WHERE round = ? GROUP BY site, survey, status ORDER BY site, survey, status
         """
         return pd.read_sql_query(query, self.db.conn, params=[round_id])
+
+    # ------------------------------------------------------------------ accounts and invitations
+
+    def add_account(
+        self, name: str, role: str, site: str | None, email: str | None, code_hash: str, actor: str
+    ) -> int:
+        with self.write():
+            record = {
+                "name": name,
+                "role": role,
+                "site": site,
+                "email": email,
+                "code_hash": code_hash,
+                "created_at": now(),
+            }
+            account_id = self.db["accounts"].insert(record).last_pk
+            self._audit(
+                actor,
+                "add",
+                "account",
+                str(account_id),
+                None,
+                {"name": name, "role": role, "site": site},
+            )
+        return account_id
+
+    def account_by_hash(self, code_hash: str) -> dict[str, Any] | None:
+        rows = list(
+            self.db["accounts"].rows_where("code_hash = ? AND revoked_at IS NULL", [code_hash])
+        )
+        return rows[0] if rows else None
+
+    def get_account(self, account_id: int) -> dict[str, Any] | None:
+        rows = list(self.db["accounts"].rows_where("id = ? AND revoked_at IS NULL", [account_id]))
+        return rows[0] if rows else None
+
+    def list_accounts(self, role: str | None = None) -> list[dict[str, Any]]:
+        where, params = (
+            ("role = ? AND revoked_at IS NULL", [role]) if role else ("revoked_at IS NULL", [])
+        )
+        return [
+            {k: v for k, v in row.items() if k != "code_hash"}
+            for row in self.db["accounts"].rows_where(where, params, order_by="id")
+        ]
+
+    def add_invitations(
+        self, site: str, round_id: str, survey: str, hashes: list[str], actor: str
+    ) -> None:
+        with self.write():
+            stamp = now()
+            self.db["invitations"].insert_all(
+                {
+                    "code_hash": h,
+                    "site": site,
+                    "round": round_id,
+                    "survey": survey,
+                    "created_at": stamp,
+                }
+                for h in hashes
+            )
+            self._audit(
+                actor,
+                "issue",
+                "invitations",
+                f"{site}:{round_id}",
+                None,
+                {"count": len(hashes), "survey": survey},
+            )
+
+    def invitation_by_hash(self, code_hash: str) -> dict[str, Any] | None:
+        rows = list(self.db["invitations"].rows_where("code_hash = ?", [code_hash]))
+        return rows[0] if rows else None
+
+    def get_invitation(self, invitation_id: int) -> dict[str, Any] | None:
+        rows = list(self.db["invitations"].rows_where("id = ?", [invitation_id]))
+        return rows[0] if rows else None
+
+    def invitation_statuses(self, site: str, round_id: str) -> pd.DataFrame:
+        """Each invitation's state (never its answers): unused, started, submitted or revoked."""
+        query = """
+            SELECT i.id, i.survey, i.created_at,
+                   CASE WHEN i.revoked_at IS NOT NULL THEN 'revoked'
+                        WHEN s.status = 'submitted' THEN 'submitted'
+                        WHEN s.id IS NOT NULL THEN 'started'
+                        ELSE 'unused' END AS status
+            FROM invitations i LEFT JOIN submissions s ON s.id = i.submission_id
+            WHERE i.site = ? AND i.round = ? ORDER BY i.id
+        """
+        return pd.read_sql_query(query, self.db.conn, params=[site, round_id])
+
+    def revoke_invitation(self, invitation_id: int, actor: str) -> None:
+        with self.write():
+            self.db["invitations"].update(invitation_id, {"revoked_at": now()})
+            self._audit(actor, "revoke", "invitation", str(invitation_id), None, None)
+
+    def link_invitation(self, invitation_id: int, submission_id: int) -> None:
+        with self.write():
+            self.db["invitations"].update(invitation_id, {"submission_id": submission_id})
+
+    def panel_closed(self, site: str, round_id: str) -> bool:
+        query = "SELECT 1 FROM panel_closures WHERE site = ? AND round = ?"
+        return self.db.execute(query, [site, round_id]).fetchone() is not None
+
+    def close_panel(self, site: str, round_id: str, actor: str) -> int:
+        """Record the closure and revoke every invitation not yet submitted; returns how many."""
+        with self.write():
+            stamp = now()
+            self.db["panel_closures"].insert(
+                {"site": site, "round": round_id, "closed_at": stamp, "closed_by": actor}
+            )
+            cursor = self.db.execute(
+                """UPDATE invitations SET revoked_at = ?
+                   WHERE site = ? AND round = ? AND revoked_at IS NULL
+                   AND (submission_id IS NULL OR submission_id NOT IN
+                        (SELECT id FROM submissions WHERE status = 'submitted'))""",
+                [stamp, site, round_id],
+            )
+            self._audit(
+                actor, "close", "panel", f"{site}:{round_id}", None, {"revoked": cursor.rowcount}
+            )
+        return cursor.rowcount
+
+    # ------------------------------------------------------------------ drafts and submissions
+
+    def get_submission(
+        self, site: str, round_id: str, survey: str, respondent: str
+    ) -> dict[str, Any] | None:
+        rows = list(
+            self.db["submissions"].rows_where(
+                "site = ? AND round = ? AND survey = ? AND respondent = ?",
+                [site, round_id, survey, respondent],
+            )
+        )
+        return rows[0] if rows else None
+
+    def get_submission_by_id(self, submission_id: int) -> dict[str, Any] | None:
+        rows = list(self.db["submissions"].rows_where("id = ?", [submission_id]))
+        return rows[0] if rows else None
+
+    def submission_answers(self, submission_id: int) -> dict[str, Answer]:
+        rows = self.db.execute(
+            "SELECT item_id, value, text FROM answers WHERE submission_id = ?", [submission_id]
+        ).fetchall()
+        return {item: Answer(item, value, text) for item, value, text in rows}
+
+    def save_answers(
+        self,
+        key: tuple[str, str, str, str],
+        answers: Iterable[Answer],
+        cleared: Iterable[str],
+        expected_version: int,
+        actor: str,
+        assisted: bool = False,
+    ) -> dict[str, Any]:
+        """Write a draft's answers if its version is still `expected_version` (0: a new draft).
+
+        Refuses, changing nothing, when someone saved in between or the submission is already
+        submitted. Returns the submission row after the save.
+        """
+        site, round_id, survey, respondent = key
+        answers, cleared = list(answers), list(cleared)
+        with self.write():
+            current = self.get_submission(site, round_id, survey, respondent)
+            version = current["version"] if current else 0
+            if current and current["status"] == "submitted":
+                raise ConflictError("this has already been submitted; nothing was changed")
+            if version != expected_version:
+                raise ConflictError(
+                    f"this was saved elsewhere at {current['updated_at']} (version {version}; you had "
+                    f"version {expected_version}). Your changes are still on screen but were not "
+                    "saved: copy anything you need, then reload to see the latest answers."
+                )
+            stamp = now()
+            if current is None:
+                record = {
+                    "site": site, "round": round_id, "survey": survey, "respondent": respondent,
+                    "status": "draft", "version": 1, "assisted": int(assisted),
+                    "created_at": stamp, "updated_at": stamp,
+                }  # fmt: skip
+                submission_id = self.db["submissions"].insert(record).last_pk
+            else:
+                submission_id = current["id"]
+                self.db["submissions"].update(
+                    submission_id, {"version": version + 1, "updated_at": stamp}
+                )
+            self.db["answers"].upsert_all(
+                (
+                    {
+                        "submission_id": submission_id,
+                        "item_id": a.item_id,
+                        "value": a.value,
+                        "text": a.text,
+                    }
+                    for a in answers
+                ),
+                pk=("submission_id", "item_id"),
+            )
+            for item_id in cleared:
+                self.db.execute(
+                    "DELETE FROM answers WHERE submission_id = ? AND item_id = ?",
+                    [submission_id, item_id],
+                )
+            self._audit(
+                actor,
+                "save",
+                "submission",
+                str(submission_id),
+                {"version": version},
+                {"version": version + 1, "items": len(answers), "cleared": len(cleared)},
+            )
+        return self.get_submission_by_id(submission_id)
+
+    def mark_submitted(
+        self, submission_id: int, expected_version: int, actor: str
+    ) -> dict[str, Any]:
+        """Submit a draft at `expected_version`. Submitting twice is a no-op, never a duplicate."""
+        with self.write():
+            current = self.get_submission_by_id(submission_id)
+            if current is None:
+                raise ConflictError("there is nothing to submit yet")
+            if current["status"] == "submitted":
+                return current
+            if current["version"] != expected_version:
+                raise ConflictError(
+                    f"this was changed elsewhere at {current['updated_at']}; reload and check before submitting"
+                )
+            stamp = now()
+            self.db["submissions"].update(
+                submission_id,
+                {
+                    "status": "submitted",
+                    "version": expected_version + 1,
+                    "submitted_at": stamp,
+                    "updated_at": stamp,
+                },
+            )
+            self._audit(
+                actor,
+                "submit",
+                "submission",
+                str(submission_id),
+                {"status": "draft"},
+                {"status": "submitted"},
+            )
+        return self.get_submission_by_id(submission_id)
+
+    def reopen_submission(self, submission_id: int, reason: str, actor: str) -> None:
+        with self.write():
+            current = self.get_submission_by_id(submission_id)
+            if current is None or current["status"] != "submitted":
+                raise ConflictError("only a submitted submission can be reopened")
+            self.db["submissions"].update(
+                submission_id,
+                {
+                    "status": "draft",
+                    "version": current["version"] + 1,
+                    "submitted_at": None,
+                    "updated_at": now(),
+                },
+            )
+            self._audit(
+                actor,
+                "reopen",
+                "submission",
+                str(submission_id),
+                {"status": "submitted"},
+                {"status": "draft", "reason": reason},
+            )
+
+    def list_submissions(self, round_id: str, survey: str | None = None) -> pd.DataFrame:
+        """Submissions of a round (no answers): id, site, survey, respondent, status, version, dates."""
+        query = """SELECT id, site, survey, respondent, status, version, assisted, updated_at, submitted_at
+                   FROM submissions WHERE round = ? AND (? IS NULL OR survey = ?) ORDER BY site, survey, id"""
+        return pd.read_sql_query(query, self.db.conn, params=[round_id, survey, survey])
 
     # ------------------------------------------------------------------ audit
 

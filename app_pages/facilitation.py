@@ -1,0 +1,137 @@
+"""Panel facilitation: codes, completion counts (never answers), paper responses, closing."""
+
+import streamlit as st
+
+from app_pages.common import require_actor, show_error, store
+from app_pages.widgets import render_item
+from ocf.access import issue_invitations
+from ocf.errors import OcfError
+from ocf.submissions import (
+    add_paper_response,
+    close_panel,
+    completion,
+    invitations,
+    revoke_invitation,
+)
+
+actor = require_actor("facilitator", "admin")
+db = store()
+st.title("Panel facilitation")
+st.write("You can see how many people have answered, never what anyone answered.")
+
+open_rounds = [r for r in db.list_rounds() if r.status == "open"]
+if not open_rounds:
+    st.info("No round is open at the moment.")
+    st.stop()
+left, right = st.columns(2)
+round_ = left.selectbox(
+    "Round", open_rounds, index=len(open_rounds) - 1, format_func=lambda r: r.id
+)
+if actor.role == "facilitator":
+    site = db.get_site(actor.site)
+    right.text_input("Organisation", site.name, disabled=True)
+else:
+    trusts = [s for s in db.list_sites() if s.kind == "trust"]
+    site = right.selectbox("Organisation", trusts, format_func=lambda s: f"{s.name} ({s.code})")
+
+try:
+    counts = completion(db, actor, site.code, round_.id)
+except OcfError as error:
+    show_error(error)
+    st.stop()
+closed = db.panel_closed(site.code, round_.id)
+columns = st.columns(5)
+for column, (label, key) in zip(
+    columns,
+    [
+        ("Codes issued", "issued"),
+        ("Not started", "unused"),
+        ("In progress", "started"),
+        ("Submitted online", "submitted"),
+        ("Paper responses", "paper"),
+    ],
+    strict=True,
+):
+    column.metric(label, counts[key])
+if closed:
+    st.info("This panel is closed: no more answers are accepted and unused codes were revoked.")
+    st.stop()
+
+st.header("Invitation codes")
+with st.form("issue"):
+    how_many = st.number_input("How many codes", min_value=1, max_value=100, value=5)
+    issue = st.form_submit_button("Issue codes", type="primary")
+if issue:
+    try:
+        codes = issue_invitations(db, actor, site.code, round_.id, int(how_many))
+    except OcfError as error:
+        show_error(error)
+    else:
+        st.success(
+            "Give one code to each panel member. They are shown only now: print or copy them."
+        )
+        st.code("\n".join(codes), language=None)
+        st.download_button(
+            "Download the codes",
+            "\n".join(codes) + "\n",
+            file_name=f"codes-{site.code}-{round_.id}.txt",
+        )
+
+table = invitations(db, actor, site.code, round_.id)
+if not table.empty:
+    st.dataframe(
+        table.rename(
+            columns={
+                "id": "Code number",
+                "survey": "Survey",
+                "created_at": "Issued",
+                "status": "Status",
+            }
+        ),
+        hide_index=True,
+    )
+    revocable = table[table["status"].isin(["unused", "started"])]["id"].tolist()
+    if revocable:
+        chosen = st.selectbox(
+            "Revoke a lost or unused code", revocable, index=None, placeholder="Code number"
+        )
+        if chosen is not None and st.button("Revoke this code"):
+            try:
+                revoke_invitation(db, actor, int(chosen))
+            except OcfError as error:
+                show_error(error)
+            else:
+                st.rerun()
+
+st.header("Key in a paper response")
+survey = next(s for s in db.round_surveys(round_.id).values() if s.audience == "panel")
+scale = db.round_framework(round_.id).scale
+with st.expander("Enter the answers from a paper form (marked as assisted)"):
+    raw = {}
+    for section in survey.sections:
+        st.subheader(section.title)
+        for item in section.items:
+            raw[item.id] = render_item(item, scale, None, key=f"paper:{item.id}")
+    if st.button("Save the paper response", type="primary"):
+        try:
+            number = add_paper_response(db, actor, site.code, round_.id, raw)
+        except OcfError as error:
+            show_error(error)
+        else:
+            for item in survey.items:
+                st.session_state.pop(f"paper:{item.id}", None)
+            st.session_state["paper-saved"] = number
+            st.rerun()
+if saved := st.session_state.pop("paper-saved", None):
+    st.success(f"Paper response {saved} saved.")
+
+st.header("Close the panel")
+sure = st.checkbox("I understand: no more answers will be accepted and unused codes stop working")
+if st.button("Close the panel", disabled=not sure):
+    try:
+        revoked = close_panel(db, actor, site.code, round_.id)
+    except OcfError as error:
+        show_error(error)
+    else:
+        st.success(f"Panel closed; {revoked} unused code(s) revoked.")
+        st.rerun()

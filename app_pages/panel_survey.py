@@ -1,0 +1,119 @@
+"""The service user and carer panel survey: one section per screen, plain language."""
+
+from dataclasses import replace
+
+import streamlit as st
+
+from app_pages.common import current_actor, show_error, sign_in_as, sign_out, store
+from app_pages.widgets import render_item
+from ocf.access import sign_in
+from ocf.answers import visible_items
+from ocf.errors import OcfError
+from ocf.submissions import open_panel_survey, save, submit
+
+# Larger question text: many panel members read on phones, some with low vision.
+st.html(
+    "<style>[data-testid='stWidgetLabel'] p {font-size: 1.2rem; line-height: 1.5;}"
+    " [data-testid='stRadio'] label p {font-size: 1.1rem;}</style>"
+)
+db = store()
+actor = current_actor()
+
+if actor is None or actor.kind != "panel":
+    st.title("Have your say")
+    st.write(
+        "This survey is for the service user and carer panel. It asks what you think about how "
+        "a mental health trust treats people from your community. The trust will not know who "
+        "you are."
+    )
+    with st.form("invitation"):
+        code = st.text_input(
+            "Your invitation code", help="It is on the slip you were given, like K7QX-M2PD-4HTN."
+        )
+        pressed = st.form_submit_button("Start", type="primary")
+    if pressed:
+        found = sign_in(db, code)
+        if found is None or found.kind != "panel":
+            st.error("We could not find that code. Please check it, or ask the panel facilitator.")
+        else:
+            sign_in_as(found)
+            st.rerun()
+    st.stop()
+
+try:
+    draft = open_panel_survey(db, actor)
+except OcfError as error:
+    show_error(error)
+    st.stop()
+survey = draft.survey
+framework = db.round_framework(draft.round)
+
+if draft.submitted:
+    st.title("Thank you")
+    st.success("Your answers have been sent.")
+    st.write(survey.thanks)
+    if st.button("Finish"):
+        sign_out()
+        st.rerun()
+    st.stop()
+
+# The version this person opened: a save from another tab or device in between is refused.
+version_key = "panel-version"
+st.session_state.setdefault(version_key, draft.version)
+held = replace(draft, version=st.session_state[version_key])
+
+sections = survey.sections
+if "panel-section" not in st.session_state:
+    unanswered = [
+        i for i, s in enumerate(sections) if not any(it.id in draft.answers for it in s.items)
+    ]
+    st.session_state["panel-section"] = unanswered[0] if unanswered else 0
+index = st.session_state["panel-section"]
+section = sections[index]
+
+st.title(survey.title)
+if index == 0:
+    st.write(survey.intro)
+st.progress(index / len(sections), text=f"Part {index + 1} of {len(sections)}")
+st.header(section.title)
+if section.intro:
+    st.write(section.intro)
+
+# Widgets rerun the page on every change, so a question that depends on an earlier answer
+# appears as soon as that answer is given.
+current = dict(draft.answers)
+values: dict[str, str | None] = {k: a.value for k, a in current.items()}
+raw = {}
+shown = {item.id for item in visible_items(survey, values)}
+for item in section.items:
+    if item.id not in shown:
+        raw[item.id] = (None, None)
+        continue
+    value, text = render_item(item, framework.scale, current.get(item.id), key=f"panel-{item.id}")
+    raw[item.id] = (value, text)
+    values[item.id] = value
+    shown = {i.id for i in visible_items(survey, values)}
+
+last = index == len(sections) - 1
+back, forward = st.columns(2)
+if index > 0 and back.button("Back", icon=":material/arrow_back:"):
+    st.session_state["panel-section"] = index - 1
+    st.rerun()
+label = "Send my answers" if last else "Save and continue"
+if forward.button(
+    label, type="primary", icon=":material/send:" if last else ":material/arrow_forward:"
+):
+    try:
+        saved = save(db, actor, held, raw)
+        st.session_state[version_key] = saved.version
+        if last:
+            submit(db, actor, saved)
+        else:
+            st.session_state["panel-section"] = index + 1
+    except OcfError as error:
+        show_error(error)
+    else:
+        st.rerun()
+st.caption(
+    "Your answers are saved each time you continue. You can come back later with the same code."
+)

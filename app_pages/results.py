@@ -1,0 +1,167 @@
+"""A site's results for a round: self, panel and final side by side, gaps, panel, actions."""
+
+import pandas as pd
+import streamlit as st
+
+from app_pages.common import fewer_than, number, require_actor, show_error, store
+from ocf.access import visible_rounds
+from ocf.charts import maturity_chart
+from ocf.errors import OcfError
+from ocf.results import site_results
+
+actor = require_actor("lead", "regulator", "admin")
+db = store()
+st.title("Results")
+
+rounds = visible_rounds(db, actor)
+if not rounds:
+    st.info("No results to show yet: regulators see a round once it is published.")
+    st.stop()
+left, right = st.columns(2)
+round_ = left.selectbox(
+    "Round", rounds, index=len(rounds) - 1, format_func=lambda r: f"{r.id} ({r.status})"
+)
+if actor.role == "lead":
+    site = db.get_site(actor.site)
+    right.text_input("Organisation", site.name, disabled=True)
+else:
+    trusts = [s for s in db.list_sites() if s.kind == "trust"]
+    site = right.selectbox("Organisation", trusts, format_func=lambda s: f"{s.name} ({s.code})")
+
+try:
+    result = site_results(db, actor, site.code, round_.id)
+except OcfError as error:
+    show_error(error)
+    st.stop()
+scale, min_panel = result.framework.scale, result.framework.min_panel
+overall = result.overall
+if overall is None or pd.isna(overall["final"]):
+    st.info(
+        f"No submitted self-assessment for {site.name} in round {round_.id} yet, so there is no "
+        "moderated rating. The panel's view and any action plan are shown below."
+    )
+
+if overall is not None:
+    final, gap = overall["final"], overall["gap"]
+    a, b, c, d = st.columns(4)
+    a.metric(
+        "Final (moderated)", number(final), help=scale.label(None if pd.isna(final) else final)
+    )
+    b.metric("Self-assessment", number(overall["self"]))
+    panel_text = number(overall["panel"]) if overall["panel_n"] else fewer_than(min_panel)
+    c.metric("Service user and carer panel", panel_text)
+    change = None if result.overall_change is None else f"{result.overall_change:+.2f}"
+    d.metric(f"Change since {result.previous_round or 'last round'}", change or "–", delta=change)
+    if not pd.isna(final):
+        st.markdown(f"Overall the organisation is **{scale.label(final)}**. ", help=None)
+    if overall["flag"] == "accountability_gap":
+        st.warning(
+            f"**Accountability gap.** The organisation rates itself {gap:.2f} levels above what its "
+            "service users and carers see. The final rating is capped at the panel's view plus "
+            f"{result.framework.moderation.tolerance:g}.",
+            icon=":material/balance:",
+        )
+    elif overall["flag"] == "not_verified":
+        st.info("Not verified: the panel has not yet given a view on enough of this.")
+    if isinstance(overall.get("weakest_domain"), str):
+        titles = {d.id: d.title for d in result.framework.domains}
+        st.markdown(f"Weakest area: **{titles[overall['weakest_domain']]}**.")
+
+st.header("By area")
+chart = maturity_chart(result.domains, scale)
+st.altair_chart(
+    chart,
+    width="stretch",
+    alt="Self, panel and final maturity by area; the same figures are in the table below.",
+)
+st.caption("Circle: self-assessment. Diamond: panel. Square: final. The same figures as a table:")
+st.table(
+    pd.DataFrame(
+        {
+            "Area": result.domains["title"],
+            "Self": result.domains["self"].map(number),
+            "Panel": [
+                number(p) if n else fewer_than(min_panel)
+                for p, n in zip(result.domains["panel"], result.domains["panel_n"], strict=True)
+            ],
+            "Final": result.domains["final"].map(number),
+            "Level": result.domains["final"].map(lambda v: "" if pd.isna(v) else scale.label(v)),
+            "Change": result.domains["change"].map(lambda v: "" if pd.isna(v) else f"{v:+.2f}"),
+        }
+    ).set_index("Area")
+)
+
+competencies = result.competencies
+gaps = competencies[competencies["flag"] == "accountability_gap"]
+st.header("Accountability gaps")
+if gaps.empty:
+    st.write("No competency is rated a level or more above the panel's view.")
+else:
+    st.write("Competencies the organisation rates at least a level above what its panel sees:")
+    st.table(
+        pd.DataFrame(
+            {
+                "Competency": gaps["title"],
+                "Self": gaps["self"].map(number),
+                "Panel": gaps["panel"].map(number),
+                "Gap": gaps["gap"].map(number),
+                "Final": gaps["final"].map(number),
+            }
+        ).set_index("Competency")
+    )
+
+st.header("Every competency")
+
+
+def panel_cell(row: pd.Series) -> str:
+    if row["suppressed"] or row["panel_n"] == 0:
+        return fewer_than(min_panel) if row["panel_n"] else "not asked or all 'don't know'"
+    interval = f"{number(row['panel_lower'])}–{number(row['panel_upper'])}"
+    return f"{number(row['panel'])} (95% interval {interval}, n = {row['panel_n']})"
+
+
+st.table(
+    pd.DataFrame(
+        {
+            "Area": competencies["domain_title"],
+            "Competency": competencies["title"],
+            "Self": competencies["self"].map(number),
+            "Panel": competencies.apply(panel_cell, axis=1),
+            "Final": competencies["final"].map(number),
+            "Flag": competencies["flag"].str.replace("_", " "),
+        }
+    ).set_index("Competency")
+)
+st.caption(
+    f"Panel figures are medians of members' views with a distribution-free interval; with fewer "
+    f"than {min_panel} responses they are not shown. With fewer than 6 members the interval is "
+    "the full range and covers less than 95%."
+)
+
+st.header("The panel")
+if result.members < min_panel:
+    st.write(f"The panel has {fewer_than(min_panel)} so far.")
+else:
+    alpha = result.agreement
+    if alpha is None:
+        agreement = "cannot be measured"
+    elif alpha >= 0.8:
+        agreement = "strong"
+    elif alpha >= 0.667:
+        agreement = "moderate"
+    else:
+        agreement = "low: members see the organisation differently"
+    st.write(
+        f"{result.members} members responded. Agreement between them: {number(alpha)} ({agreement})."
+    )
+    st.caption("Krippendorff's alpha, ordinal: 1 is full agreement, 0 no more than chance.")
+
+st.header("Action plan")
+if result.actions.empty:
+    st.write("No actions recorded in the self-assessment yet.")
+else:
+    st.table(
+        result.actions.drop(columns="competency")
+        .rename(columns={"title": "Competency", "level": "Now"})
+        .set_index("Competency")
+    )

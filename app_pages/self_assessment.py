@@ -1,0 +1,130 @@
+"""The equality lead's self-assessment: one domain at a time, saved as a draft per section."""
+
+from dataclasses import replace
+
+import streamlit as st
+
+from app_pages.common import require_actor, show_error, store
+from app_pages.widgets import render_item
+from ocf.errors import OcfError
+from ocf.submissions import open_self_assessment, save, submit
+
+actor = require_actor("lead", "admin")
+db = store()
+st.title("Self-assessment")
+
+open_rounds = [r for r in db.list_rounds() if r.status == "open"]
+if not open_rounds:
+    st.info("No round is open at the moment.")
+    st.stop()
+left, right = st.columns(2)
+round_ = left.selectbox(
+    "Round", open_rounds, index=len(open_rounds) - 1, format_func=lambda r: r.id
+)
+if actor.role == "lead":
+    site = db.get_site(actor.site)
+    right.text_input("Organisation", site.name, disabled=True)
+else:
+    trusts = [s for s in db.list_sites() if s.kind == "trust"]
+    site = right.selectbox("Organisation", trusts, format_func=lambda s: f"{s.name} ({s.code})")
+
+try:
+    draft = open_self_assessment(db, actor, site.code, round_.id)
+except OcfError as error:
+    show_error(error)
+    st.stop()
+framework = db.round_framework(round_.id)
+survey = draft.survey
+prefix = f"self:{site.code}:{round_.id}"
+
+# The version this person opened: another lead's save in between is detected, never overwritten.
+version_key = f"{prefix}:version"
+st.session_state.setdefault(version_key, draft.version)
+held = replace(draft, version=st.session_state[version_key])
+
+if message := st.session_state.pop(f"{prefix}:saved", None):
+    st.success(message, icon=":material/check_circle:")
+if draft.submitted:
+    st.success("Submitted. Only an administrator can reopen it. The answers are shown below.")
+elif draft.status == "draft":
+    st.caption(f"Draft saved (version {draft.version}). It is kept when you leave and come back.")
+else:
+    st.caption("Not started. Your answers are saved each time you save a section.")
+
+st.subheader("Progress")
+columns = st.columns(len(framework.domains))
+for column, domain in zip(columns, framework.domains, strict=True):
+    rated = sum(f"{c.id}-level" in draft.answers for c in domain.competencies)
+    column.progress(
+        rated / len(domain.competencies),
+        text=f"{domain.title}: {rated} of {len(domain.competencies)}",
+    )
+
+domain = st.radio(
+    "Section",
+    framework.domains,
+    format_func=lambda d: d.title,
+    horizontal=True,
+    key=f"{prefix}:section",
+)
+section = next(s for s in survey.sections if s.id == domain.id)
+st.header(domain.title)
+st.write(domain.description)
+
+# A level item opens a competency's block; the items after it (evidence, action) belong to it.
+blocks: list[tuple[str | None, list]] = [(None, [])]
+for item in section.items:
+    if item.type == "level":
+        blocks.append((item.competency, []))
+    blocks[-1][1].append(item)
+
+raw = {}
+for competency_id, items in blocks:
+    if not items:
+        continue
+    with st.container(border=competency_id is not None):
+        if competency_id is not None:
+            competency = framework.competency(competency_id)
+            st.subheader(competency.title)
+            st.caption(f"{competency.kind.capitalize()} competency")
+            levels = framework.scale.levels
+            for column, level in zip(st.columns(len(levels)), levels, strict=True):
+                column.markdown(f"**{level.value} · {level.label}**")
+                column.write(competency.levels[level.value])
+            if competency.evidence:
+                st.caption("Evidence to look for: " + "; ".join(competency.evidence))
+        for item in items:
+            raw[item.id] = render_item(
+                item,
+                framework.scale,
+                draft.answers.get(item.id),
+                key=f"{prefix}:{item.id}",
+                disabled=draft.submitted,
+            )
+
+if not draft.submitted:
+    if st.button(f"Save {domain.title}", type="primary", icon=":material/save:"):
+        try:
+            saved = save(db, actor, held, raw)
+        except OcfError as error:
+            show_error(error)
+        else:
+            st.session_state[version_key] = saved.version
+            st.session_state[f"{prefix}:saved"] = f"Saved {domain.title} (version {saved.version})."
+            st.rerun()
+
+    st.divider()
+    st.subheader("Submit")
+    st.write(
+        "When every competency has a level, submit the self-assessment. The panel's view and the "
+        "moderated results then appear on the Results page. After submitting, only an "
+        "administrator can reopen it."
+    )
+    ready = st.checkbox("I have saved every section and checked the answers")
+    if st.button("Submit the self-assessment", disabled=not ready):
+        try:
+            submit(db, actor, held)
+        except OcfError as error:
+            show_error(error)
+        else:
+            st.rerun()

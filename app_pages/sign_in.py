@@ -1,0 +1,51 @@
+"""Sign in with an access code; in the demo, one click per role."""
+
+import streamlit as st
+
+from app_pages.common import show_error, sign_in_as, store
+from ocf.access import sign_in
+from ocf.demo import DEMO_ACCOUNTS, demo_actor
+from ocf.errors import OcfError
+
+db = store()
+st.title("Sign in")
+
+with st.form("sign-in"):
+    code = st.text_input(
+        "Access code",
+        type="password",
+        help="The code you were given, like K7QX-M2PD-4HTN. Capitals and dashes do not matter.",
+    )
+    pressed = st.form_submit_button("Sign in", type="primary")
+if pressed:
+    actor = sign_in(db, code)
+    if actor is None:
+        st.error("That code is not recognised. Check it, or ask your administrator for a new one.")
+    else:
+        sign_in_as(actor)
+        st.rerun()
+
+st.markdown(
+    "**Service users and carers on a panel:** use the **Panel survey** page with the invitation "
+    "code on your slip."
+)
+
+if db.is_demo:
+    st.header("Demo: sign in with one click")
+    st.write("Each button signs you in as a fictional person, to see what that role sees.")
+    site = db.get_site(next(s for _, role, s in DEMO_ACCOUNTS if role == "lead"))
+    choices = [
+        ("lead", f"Equality lead, {site.name}"),
+        ("facilitator", f"Panel facilitator, {site.name}"),
+        ("panel", "Panel member (a new invitation)"),
+        ("regulator", "Regulator"),
+        ("admin", "Administrator"),
+    ]
+    for role, label in choices:
+        if st.button(label, key=f"demo-{role}"):
+            try:
+                sign_in_as(demo_actor(db, role))
+            except OcfError as error:
+                show_error(error)
+            else:
+                st.rerun()

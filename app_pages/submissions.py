@@ -1,0 +1,55 @@
+"""Administration of submissions: reopen a submitted self-assessment, with a reason."""
+
+import streamlit as st
+
+from app_pages.common import require_actor, show_error, store
+from ocf.errors import OcfError
+from ocf.submissions import reopen
+
+actor = require_actor("admin")
+db = store()
+st.title("Submissions")
+
+rounds = db.list_rounds()
+if not rounds:
+    st.info("No rounds yet.")
+    st.stop()
+round_ = st.selectbox(
+    "Round", rounds, index=len(rounds) - 1, format_func=lambda r: f"{r.id} ({r.status})"
+)
+surveys = {s.id for s in db.round_surveys(round_.id).values() if s.audience == "self"}
+table = db.list_submissions(round_.id)
+own = table[table["survey"].isin(surveys)]
+st.dataframe(
+    own[["id", "site", "status", "version", "updated_at", "submitted_at"]].rename(
+        columns={
+            "id": "Number",
+            "site": "Site",
+            "status": "Status",
+            "version": "Version",
+            "updated_at": "Last saved",
+            "submitted_at": "Submitted",
+        }
+    ),
+    hide_index=True,
+)
+
+st.header("Reopen a self-assessment")
+submitted = own[own["status"] == "submitted"]
+if submitted.empty:
+    st.write("No submitted self-assessment in this round.")
+    st.stop()
+choice = st.selectbox(
+    "Self-assessment",
+    submitted["id"].tolist(),
+    format_func=lambda i: f"{i}: {submitted.set_index('id').loc[i, 'site']}",
+)
+reason = st.text_input("Reason (kept in the audit log)")
+if st.button("Reopen", disabled=not reason.strip()):
+    try:
+        reopen(db, actor, int(choice), reason)
+    except OcfError as error:
+        show_error(error)
+    else:
+        st.success("Reopened: the lead can change it and submit again.")
+        st.rerun()

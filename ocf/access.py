@@ -1,0 +1,190 @@
+"""Who is acting, and what they may do. Every check lives here, not in the pages.
+
+Two kinds of people sign in with codes: staff with an account (lead, facilitator, regulator,
+admin) and panel members with a single-use invitation tied to one site, round and survey.
+Codes are random, shown once, and stored only as scrypt hashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Literal
+
+from ocf.errors import PermissionDenied
+from ocf.store import Store
+
+ROLES = ("lead", "facilitator", "regulator", "admin")
+SITE_ROLES = ("lead", "facilitator")
+# No 0/O, 1/I/L: codes are read aloud and copied from paper.
+ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 12
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
+
+Kind = Literal["account", "panel"]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person acting. `label` goes into the audit log (never a panel member's identity)."""
+
+    kind: Kind
+    role: str  # lead | facilitator | regulator | admin | panel
+    site: str | None = None
+    name: str = ""
+    account_id: int | None = None
+    invitation_id: int | None = None
+    round: str | None = None
+    survey: str | None = None
+
+    @property
+    def label(self) -> str:
+        if self.kind == "panel":
+            return f"panel:{self.site}:{self.round}"
+        return f"{self.role}:{self.account_id}:{self.name}"
+
+
+SYSTEM = Actor("account", "admin", name="system")
+
+
+def new_code() -> str:
+    """A random code such as 'K7QX-M2PD-4HTN' (12 characters, about 59 bits)."""
+    raw = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    return "-".join(raw[i : i + 4] for i in range(0, CODE_LENGTH, 4))
+
+
+def normalise_code(code: str) -> str:
+    return "".join(c for c in code.upper() if c.isalnum())
+
+
+def hash_code(store: Store, code: str) -> str:
+    """scrypt with this database's secret salt: deterministic, so a code can be looked up."""
+    salt = store.get_meta("code_salt")
+    if salt is None:
+        salt = secrets.token_hex(16)
+        store.set_meta("code_salt", salt)
+    digest = hashlib.scrypt(normalise_code(code).encode(), salt=bytes.fromhex(salt), **_SCRYPT)
+    return digest.hex()
+
+
+def add_account(
+    store: Store,
+    actor: Actor,
+    name: str,
+    role: str,
+    site: str | None = None,
+    email: str | None = None,
+) -> str:
+    """Create an account and return its access code (shown once, stored hashed)."""
+    require_role(actor, "admin")
+    if role not in ROLES:
+        raise PermissionDenied(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+    if role in SITE_ROLES and not site:
+        raise PermissionDenied(f"a {role} account needs --site")
+    if site and store.get_site(site) is None:
+        raise PermissionDenied(f"unknown site {site!r}")
+    code = new_code()
+    store.add_account(
+        name, role, site if role in SITE_ROLES else None, email, hash_code(store, code), actor.label
+    )
+    return code
+
+
+def issue_invitations(
+    store: Store, actor: Actor, site: str, round_id: str, count: int, survey: str | None = None
+) -> list[str]:
+    """Single-use panel codes for a site and round; returned once, stored hashed."""
+    require_site_role(actor, ("facilitator", "admin"), site)
+    round_ = store.get_round(round_id)
+    if round_ is None or round_.status != "open":
+        raise PermissionDenied(
+            f"round {round_id} is not open; invitations are issued for open rounds"
+        )
+    if store.panel_closed(site, round_id):
+        raise PermissionDenied(f"the panel for {site} in round {round_id} is closed")
+    panel_surveys = [s.id for s in store.round_surveys(round_id).values() if s.audience == "panel"]
+    if survey is None:
+        if len(panel_surveys) != 1:
+            raise PermissionDenied(
+                f"round {round_id} has panel surveys {', '.join(panel_surveys) or 'none'}; name one"
+            )
+        survey = panel_surveys[0]
+    elif survey not in panel_surveys:
+        raise PermissionDenied(f"{survey!r} is not a panel survey of round {round_id}")
+    if not 1 <= count <= 500:
+        raise PermissionDenied("issue between 1 and 500 codes at a time")
+    codes = [new_code() for _ in range(count)]
+    store.add_invitations(site, round_id, survey, [hash_code(store, c) for c in codes], actor.label)
+    return codes
+
+
+def sign_in(store: Store, code: str) -> Actor | None:
+    """The actor a code belongs to, or None (unknown, revoked or malformed)."""
+    if len(normalise_code(code)) != CODE_LENGTH:
+        return None
+    digest = hash_code(store, code)
+    account = store.account_by_hash(digest)
+    if account is not None:
+        return account_actor(account)
+    invitation = store.invitation_by_hash(digest)
+    if invitation is not None and not invitation["revoked_at"]:
+        return Actor(
+            "panel",
+            "panel",
+            site=invitation["site"],
+            invitation_id=invitation["id"],
+            round=invitation["round"],
+            survey=invitation["survey"],
+        )
+    return None
+
+
+def account_actor(account: dict) -> Actor:
+    return Actor(
+        "account", account["role"], account["site"], account["name"], account_id=account["id"]
+    )
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def require_role(actor: Actor, *roles: str) -> None:
+    if actor.role not in roles:
+        raise PermissionDenied(f"a {actor.role} cannot do this; it needs: {', '.join(roles)}")
+
+
+def require_site_role(actor: Actor, roles: tuple[str, ...], site: str) -> None:
+    """The actor has one of `roles`, and site roles act only for their own site."""
+    require_role(actor, *roles)
+    if actor.role in SITE_ROLES and actor.site != site:
+        raise PermissionDenied(f"your account is for site {actor.site}, not {site}")
+
+
+def can_view_results(store: Store, actor: Actor, site: str, round_id: str) -> bool:
+    """Leads see their own site; regulators see published rounds; admins see everything."""
+    round_ = store.get_round(round_id)
+    if round_ is None:
+        return False
+    if actor.role == "admin":
+        return True
+    if actor.role == "regulator":
+        return round_.status == "published"
+    if actor.role == "lead":
+        return actor.site == site
+    return False
+
+
+def require_results(store: Store, actor: Actor, site: str, round_id: str) -> None:
+    if not can_view_results(store, actor, site, round_id):
+        raise PermissionDenied(f"you cannot see the results of {site} for round {round_id}")
+
+
+def visible_rounds(store: Store, actor: Actor) -> list:
+    """Rounds whose results this actor may see."""
+    rounds = store.list_rounds()
+    if actor.role == "regulator":
+        return [r for r in rounds if r.status == "published"]
+    if actor.role in ("admin", "lead"):
+        return rounds
+    return []

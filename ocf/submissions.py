@@ -1,0 +1,255 @@
+"""Completing a survey: drafts saved section by section, then one atomic, idempotent submit.
+
+Every function takes the acting person and checks what they may do before touching the store:
+a lead writes only their own site's self-assessment, a panel member only their own invitation,
+and nobody writes once the round (or the site's panel) is closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ocf.access import Actor, require_role, require_site_role
+from ocf.answers import hidden_but_answered, missing_required, parse_answer
+from ocf.errors import ConflictError, DataError, PermissionDenied, Problem
+from ocf.models import Answer, Response, Survey
+from ocf.store import Store
+
+SELF_RESPONDENT = "equality-lead"
+RawAnswers = Mapping[str, tuple[str | None, str | None]]  # item id → (value, text)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A respondent's submission as they see it: answers so far and the version they hold."""
+
+    site: str
+    round: str
+    survey: Survey
+    respondent: str
+    submission_id: int | None
+    status: str  # new | draft | submitted
+    version: int
+    answers: dict[str, Answer]
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.site, self.round, self.survey.id, self.respondent)
+
+    @property
+    def submitted(self) -> bool:
+        return self.status == "submitted"
+
+
+def _draft(store: Store, site: str, round_id: str, survey: Survey, respondent: str) -> Draft:
+    row = store.get_submission(site, round_id, survey.id, respondent)
+    if row is None:
+        return Draft(site, round_id, survey, respondent, None, "new", 0, {})
+    answers = store.submission_answers(row["id"])
+    return Draft(
+        site, round_id, survey, respondent, row["id"], row["status"], row["version"], answers
+    )
+
+
+def _survey_for(store: Store, round_id: str, audience: str, survey_id: str | None = None) -> Survey:
+    surveys = [s for s in store.round_surveys(round_id).values() if s.audience == audience]
+    if survey_id is not None:
+        surveys = [s for s in surveys if s.id == survey_id]
+    if not surveys:
+        raise PermissionDenied(f"round {round_id} has no {audience} survey")
+    return surveys[0]
+
+
+def _require_open(store: Store, round_id: str) -> None:
+    round_ = store.get_round(round_id)
+    if round_ is None:
+        raise PermissionDenied(f"unknown round {round_id!r}")
+    if round_.status != "open":
+        raise PermissionDenied(
+            f"round {round_id} is {round_.status}: answers can no longer be changed"
+        )
+
+
+# --------------------------------------------------------------------------- opening
+
+
+def open_self_assessment(store: Store, actor: Actor, site: str, round_id: str) -> Draft:
+    """The site's self-assessment for a round (one per site, shared by its leads)."""
+    require_site_role(actor, ("lead", "admin"), site)
+    return _draft(store, site, round_id, _survey_for(store, round_id, "self"), SELF_RESPONDENT)
+
+
+def open_panel_survey(store: Store, actor: Actor) -> Draft:
+    """A panel member's own survey, from their invitation."""
+    if actor.kind != "panel" or actor.invitation_id is None:
+        raise PermissionDenied("the panel survey needs an invitation code")
+    invitation = store.get_invitation(actor.invitation_id)
+    if invitation is None or invitation["revoked_at"]:
+        raise PermissionDenied("this invitation code is no longer valid")
+    survey = _survey_for(store, actor.round, "panel", actor.survey)
+    return _draft(store, actor.site, actor.round, survey, f"panel-{actor.invitation_id}")
+
+
+def _check_can_write(store: Store, actor: Actor, draft: Draft) -> None:
+    if draft.survey.audience == "self":
+        require_site_role(actor, ("lead", "admin"), draft.site)
+    else:
+        own = actor.kind == "panel" and draft.respondent == f"panel-{actor.invitation_id}"
+        if not own:
+            raise PermissionDenied("only the panel member with this code can change these answers")
+        if store.panel_closed(draft.site, draft.round):
+            raise PermissionDenied("the panel has been closed: answers can no longer be changed")
+        invitation = store.get_invitation(actor.invitation_id)
+        if invitation is None or invitation["revoked_at"]:
+            raise PermissionDenied("this invitation code is no longer valid")
+    _require_open(store, draft.round)
+
+
+# --------------------------------------------------------------------------- saving
+
+
+def parse_answers(survey: Survey, raw: RawAnswers, scale) -> tuple[list[Answer], list[str]]:
+    """Raw widget values → answers to store and item ids to clear; DataError lists bad ones."""
+    answers, cleared, problems = [], [], []
+    for item_id, (value, text) in raw.items():
+        item = survey.item(item_id)
+        if not (value or "").strip() and not (text or "").strip():
+            cleared.append(item_id)
+            continue
+        try:
+            answers.append(parse_answer(item, value, text, scale))
+        except ValueError as exc:
+            problems.append(Problem(survey.title, str(exc), field=item.text))
+    if problems:
+        raise DataError(problems)
+    return answers, cleared
+
+
+def save(store: Store, actor: Actor, draft: Draft, raw: RawAnswers) -> Draft:
+    """Save some answers (a section) to the draft, refusing a stale version."""
+    _check_can_write(store, actor, draft)
+    if draft.submitted:
+        raise ConflictError("this has already been submitted; nothing was changed")
+    answers, cleared = parse_answers(draft.survey, raw, store.round_framework(draft.round).scale)
+    merged = {**draft.answers, **{a.item_id: a for a in answers}}
+    for item_id in cleared:
+        merged.pop(item_id, None)
+    # An answer whose question is now hidden (the earlier answer changed) is dropped, not kept.
+    hidden = [item.id for item in hidden_but_answered(draft.survey, merged)]
+    answers = [a for a in answers if a.item_id not in hidden]
+    row = store.save_answers(draft.key, answers, [*cleared, *hidden], draft.version, actor.label)
+    if actor.kind == "panel" and draft.submission_id is None:
+        store.link_invitation(actor.invitation_id, row["id"])
+    return _draft(store, draft.site, draft.round, draft.survey, draft.respondent)
+
+
+def submit(store: Store, actor: Actor, draft: Draft) -> Draft:
+    """Submit once: required questions checked, atomic, and a second submit changes nothing."""
+    if draft.submitted:
+        return draft
+    _check_can_write(store, actor, draft)
+    missing = missing_required(draft.survey, draft.answers)
+    if missing:
+        raise DataError(
+            [
+                Problem(draft.survey.title, "needs an answer before you can submit", field=i.text)
+                for i in missing
+            ]
+        )
+    if draft.submission_id is None:
+        raise ConflictError("there is nothing to submit yet")
+    store.mark_submitted(draft.submission_id, draft.version, actor.label)
+    return _draft(store, draft.site, draft.round, draft.survey, draft.respondent)
+
+
+def reopen(store: Store, actor: Actor, submission_id: int, reason: str) -> None:
+    """An admin reopens a submitted self-assessment, with a reason kept in the audit log."""
+    require_role(actor, "admin")
+    if not reason.strip():
+        raise ConflictError("reopening needs a reason; it is kept in the audit log")
+    row = store.get_submission_by_id(submission_id)
+    if row is None:
+        raise ConflictError(f"no submission {submission_id}")
+    _require_open(store, row["round"])
+    store.reopen_submission(submission_id, reason.strip(), actor.label)
+
+
+# --------------------------------------------------------------------------- facilitation
+
+
+def add_paper_response(
+    store: Store,
+    actor: Actor,
+    site: str,
+    round_id: str,
+    raw: RawAnswers,
+    survey_id: str | None = None,
+) -> int:
+    """Key in a paper response on a member's behalf: submitted at once, marked as assisted."""
+    require_site_role(actor, ("facilitator", "admin"), site)
+    _require_open(store, round_id)
+    if store.panel_closed(site, round_id):
+        raise PermissionDenied("the panel has been closed")
+    survey = _survey_for(store, round_id, "panel", survey_id)
+    answers, _ = parse_answers(survey, raw, store.round_framework(round_id).scale)
+    by_item = {a.item_id: a for a in answers}
+    problems = [
+        Problem(survey.title, "needs an answer", field=i.text)
+        for i in missing_required(survey, by_item)
+    ]
+    problems += [
+        Problem(survey.title, "is not asked given the answers above; leave it empty", field=i.text)
+        for i in hidden_but_answered(survey, by_item)
+    ]
+    if problems:
+        raise DataError(problems)
+    existing = store.respondents(site, round_id, survey.id)
+    number = 1 + sum(r.startswith("paper-") for r in existing)
+    store.add_submitted(
+        [Response(site, round_id, survey.id, f"paper-{number}", tuple(answers), assisted=True)],
+        actor.label,
+    )
+    return number
+
+
+def completion(store: Store, actor: Actor, site: str, round_id: str) -> dict[str, int]:
+    """How many panel codes are unused, started, submitted or revoked, and paper responses.
+
+    Counts only: nobody sees who answered what.
+    """
+    require_site_role(actor, ("facilitator", "admin"), site)
+    statuses = store.invitation_statuses(site, round_id)["status"].value_counts()
+    counts = {
+        status: int(statuses.get(status, 0))
+        for status in ("unused", "started", "submitted", "revoked")
+    }
+    counts["issued"] = sum(counts.values())
+    submissions = store.list_submissions(round_id)
+    paper = submissions[
+        (submissions["site"] == site) & submissions["respondent"].str.startswith("paper-")
+    ]
+    counts["paper"] = len(paper)
+    return counts
+
+
+def invitations(store: Store, actor: Actor, site: str, round_id: str) -> pd.DataFrame:
+    require_site_role(actor, ("facilitator", "admin"), site)
+    return store.invitation_statuses(site, round_id)
+
+
+def revoke_invitation(store: Store, actor: Actor, invitation_id: int) -> None:
+    invitation = store.get_invitation(invitation_id)
+    if invitation is None:
+        raise ConflictError(f"no invitation {invitation_id}")
+    require_site_role(actor, ("facilitator", "admin"), invitation["site"])
+    store.revoke_invitation(invitation_id, actor.label)
+
+
+def close_panel(store: Store, actor: Actor, site: str, round_id: str) -> int:
+    require_site_role(actor, ("facilitator", "admin"), site)
+    if store.panel_closed(site, round_id):
+        raise ConflictError("the panel is already closed")
+    return store.close_panel(site, round_id, actor.label)
