@@ -74,3 +74,13 @@ def number(value: float | None, digits: int = 2) -> str:
 
 def fewer_than(min_panel: int) -> str:
     return f"fewer than {min_panel} responses"
+
+
+def flash(message: str) -> None:
+    """Keep a success message across the rerun that follows an action."""
+    st.session_state["_flash"] = message
+
+
+def show_flash() -> None:
+    if message := st.session_state.pop("_flash", None):
+        st.success(message, icon=":material/check_circle:")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_pages.common import require_actor, show_error, store
+from app_pages.common import flash, require_actor, show_error, show_flash, store
 from app_pages.widgets import render_item
 from ocf.access import issue_invitations
 from ocf.errors import OcfError
@@ -17,6 +17,7 @@ from ocf.submissions import (
 actor = require_actor("facilitator", "admin")
 db = store()
 st.title("Panel facilitation")
+show_flash()
 st.write("You can see how many people have answered, never what anyone answered.")
 
 open_rounds = [r for r in db.list_rounds() if r.status == "open"]
@@ -120,10 +121,8 @@ with st.expander("Enter the answers from a paper form (marked as assisted)"):
         else:
             for item in survey.items:
                 st.session_state.pop(f"paper:{item.id}", None)
-            st.session_state["paper-saved"] = number
+            flash(f"Paper response {number} saved.")
             st.rerun()
-if saved := st.session_state.pop("paper-saved", None):
-    st.success(f"Paper response {saved} saved.")
 
 st.header("Close the panel")
 sure = st.checkbox("I understand: no more answers will be accepted and unused codes stop working")
@@ -133,5 +132,5 @@ if st.button("Close the panel", disabled=not sure):
     except OcfError as error:
         show_error(error)
     else:
-        st.success(f"Panel closed; {revoked} unused code(s) revoked.")
+        flash(f"Panel closed; {revoked} unused code(s) revoked.")
         st.rerun()

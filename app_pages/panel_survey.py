@@ -64,10 +64,9 @@ held = replace(draft, version=st.session_state[version_key])
 
 sections = survey.sections
 if "panel-section" not in st.session_state:
-    unanswered = [
-        i for i, s in enumerate(sections) if not any(it.id in draft.answers for it in s.items)
-    ]
-    st.session_state["panel-section"] = unanswered[0] if unanswered else 0
+    # Come back to the part after the furthest one answered (optional parts may be blank).
+    answered = [i for i, s in enumerate(sections) if any(it.id in draft.answers for it in s.items)]
+    st.session_state["panel-section"] = min(max(answered) + 1, len(sections) - 1) if answered else 0
 index = st.session_state["panel-section"]
 section = sections[index]
 

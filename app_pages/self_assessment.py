@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from app_pages.common import require_actor, show_error, store
+from app_pages.common import flash, require_actor, show_error, show_flash, store
 from app_pages.widgets import render_item
 from ocf.errors import OcfError
 from ocf.submissions import open_self_assessment, save, submit
@@ -12,6 +12,7 @@ from ocf.submissions import open_self_assessment, save, submit
 actor = require_actor("lead", "admin")
 db = store()
 st.title("Self-assessment")
+show_flash()
 
 open_rounds = [r for r in db.list_rounds() if r.status == "open"]
 if not open_rounds:
@@ -42,8 +43,6 @@ version_key = f"{prefix}:version"
 st.session_state.setdefault(version_key, draft.version)
 held = replace(draft, version=st.session_state[version_key])
 
-if message := st.session_state.pop(f"{prefix}:saved", None):
-    st.success(message, icon=":material/check_circle:")
 if draft.submitted:
     st.success("Submitted. Only an administrator can reopen it. The answers are shown below.")
 elif draft.status == "draft":
@@ -110,7 +109,7 @@ if not draft.submitted:
             show_error(error)
         else:
             st.session_state[version_key] = saved.version
-            st.session_state[f"{prefix}:saved"] = f"Saved {domain.title} (version {saved.version})."
+            flash(f"Saved {domain.title} (version {saved.version}).")
             st.rerun()
 
     st.divider()

@@ -2,13 +2,14 @@
 
 import streamlit as st
 
-from app_pages.common import require_actor, show_error, store
+from app_pages.common import flash, require_actor, show_error, show_flash, store
 from ocf.errors import OcfError
 from ocf.submissions import reopen
 
 actor = require_actor("admin")
 db = store()
 st.title("Submissions")
+show_flash()
 
 rounds = db.list_rounds()
 if not rounds:
@@ -51,5 +52,5 @@ if st.button("Reopen", disabled=not reason.strip()):
     except OcfError as error:
         show_error(error)
     else:
-        st.success("Reopened: the lead can change it and submit again.")
+        flash("Reopened: the lead can change it and submit again.")
         st.rerun()
