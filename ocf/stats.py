@@ -74,3 +74,241 @@ def ordinal_alpha(reliability: np.ndarray, value_domain: Sequence[float]) -> flo
             level_of_measurement="ordinal",
         )
     )
+
+
+# --------------------------------------------------------------------------- rates and ratios
+#
+# OHID/PHE Fingertips conventions (reference implementation: PHEindicatormethods); formulas in
+# docs/methods.md. Each function refuses impossible input with ValueError and says why.
+
+
+@dataclass(frozen=True)
+class Interval:
+    """An estimate with its confidence interval. `value` None: not calculable (see `method`)."""
+
+    value: float | None
+    lower: float | None
+    upper: float | None
+    method: str
+    confidence: float = 0.95
+
+
+def _z(confidence: float) -> float:
+    if not 0.5 < confidence < 1:
+        raise ValueError(f"confidence must be between 0.5 and 1, got {confidence}")
+    return float(stats.norm.ppf(1 - (1 - confidence) / 2))
+
+
+def poisson_count_limits(count: float, confidence: float = 0.95) -> tuple[float, float, str]:
+    """Limits for an observed Poisson count: exact (χ²) below 10, Byar's from 10 up."""
+    if count < 0 or not np.isfinite(count):
+        raise ValueError(f"a count must be 0 or more, got {count}")
+    alpha = 1 - confidence
+    if count < 10:
+        lower = 0.0 if count == 0 else float(stats.chi2.ppf(alpha / 2, 2 * count) / 2)
+        return lower, float(stats.chi2.ppf(1 - alpha / 2, 2 * count + 2) / 2), "exact Poisson"
+    z = _z(confidence)
+    lower = count * (1 - 1 / (9 * count) - z / (3 * np.sqrt(count))) ** 3
+    upper = (count + 1) * (1 - 1 / (9 * (count + 1)) + z / (3 * np.sqrt(count + 1))) ** 3
+    return float(lower), float(upper), "Byar's"
+
+
+def _positive(population: float, what: str = "population") -> None:
+    if not population > 0 or not np.isfinite(population):
+        raise ValueError(f"{what} must be greater than 0, got {population}")
+
+
+def rate_ci(
+    count: float, population: float, multiplier: float = 100_000, confidence: float = 0.95
+) -> Interval:
+    """A crude rate per `multiplier` with its Poisson interval."""
+    _positive(population)
+    lower, upper, method = poisson_count_limits(count, confidence)
+    scale = multiplier / population
+    return Interval(count * scale, lower * scale, upper * scale, method, confidence)
+
+
+def proportion_ci(numerator: float, denominator: float, confidence: float = 0.95) -> Interval:
+    """A proportion (0–1) with the Wilson score interval."""
+    _positive(denominator, "denominator")
+    if not 0 <= numerator <= denominator:
+        raise ValueError(
+            f"numerator must be between 0 and the denominator, got {numerator} of {denominator}"
+        )
+    z = _z(confidence)
+    p = numerator / denominator
+    centre = 2 * numerator + z**2
+    spread = z * np.sqrt(z**2 + 4 * numerator * (1 - p))
+    bottom = 2 * (denominator + z**2)
+    return Interval(
+        p,
+        float((centre - spread) / bottom),
+        float((centre + spread) / bottom),
+        "Wilson",
+        confidence,
+    )
+
+
+def rate_ratio(
+    count_a: float,
+    population_a: float,
+    count_b: float,
+    population_b: float,
+    confidence: float = 0.95,
+) -> Interval:
+    """Rate of group a over rate of group b, with the log-method interval.
+
+    SE(ln RR) = √(1/a + 1/b). With a zero count the log method has no interval: the ratio is
+    returned (0, or None when b is 0) without one, and `method` says so.
+    """
+    _positive(population_a)
+    _positive(population_b)
+    for count in (count_a, count_b):
+        if count < 0 or not np.isfinite(count):
+            raise ValueError(f"a count must be 0 or more, got {count}")
+    if count_b == 0:
+        return Interval(
+            None, None, None, "undefined: the reference group has no events", confidence
+        )
+    ratio = (count_a / population_a) / (count_b / population_b)
+    if count_a == 0:
+        return Interval(0.0, None, None, "log method: no interval with zero events", confidence)
+    half = _z(confidence) * np.sqrt(1 / count_a + 1 / count_b)
+    return Interval(
+        ratio, float(ratio * np.exp(-half)), float(ratio * np.exp(half)), "log method", confidence
+    )
+
+
+DSR_MINIMUM_EVENTS = 10
+
+
+def dsr(
+    counts: Sequence[float],
+    populations: Sequence[float],
+    standard_populations: Sequence[float],
+    multiplier: float = 100_000,
+    confidence: float = 0.95,
+    event_variances: Sequence[float] | None = None,
+) -> Interval:
+    """A directly standardised rate with Dobson's interval; not given below 10 events.
+
+    `event_variances`, for non-independent events (detentions are episodes: one person can be
+    detained several times), is per band the sum over people of the square of each person's
+    number of events; it replaces the count in the variance. Left out, events are independent.
+    """
+    x = np.asarray(counts, dtype=float)
+    n = np.asarray(populations, dtype=float)
+    w = np.asarray(standard_populations, dtype=float)
+    if not (x.shape == n.shape == w.shape) or x.ndim != 1 or x.size == 0:
+        raise ValueError(
+            "counts, populations and standard populations need one value per band, in the same order"
+        )
+    if (x < 0).any() or not np.isfinite(x).all():
+        raise ValueError("counts must all be 0 or more")
+    if (n <= 0).any() or not np.isfinite(n).all():
+        raise ValueError("populations must all be greater than 0")
+    if (w < 0).any() or w.sum() <= 0:
+        raise ValueError("standard populations must be 0 or more, and not all 0")
+    total = float(x.sum())
+    independent = event_variances is None
+    method = "Dobson" if independent else "Dobson, non-independent events"
+    if total < DSR_MINIMUM_EVENTS:
+        return Interval(
+            None, None, None, f"not calculated: fewer than {DSR_MINIMUM_EVENTS} events", confidence
+        )
+    v = x if independent else np.asarray(event_variances, dtype=float)
+    if v.shape != x.shape or (v < x).any():
+        raise ValueError("event variances need one value per band, each at least the band's count")
+    value = float((w * x / n).sum() / w.sum())
+    variance = float((v * (w / n) ** 2).sum() / w.sum() ** 2)
+    lower, upper, _ = poisson_count_limits(total, confidence)
+    scale = np.sqrt(variance / total)
+    return Interval(
+        value * multiplier,
+        float(value + scale * (lower - total)) * multiplier,
+        float(value + scale * (upper - total)) * multiplier,
+        method,
+        confidence,
+    )
+
+
+# --------------------------------------------------------------------------- funnel plots
+
+
+def rate_funnel(
+    target: float,
+    populations: Sequence[float],
+    confidence: float,
+    multiplier: float = 100_000,
+    tau2: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Control limits for rates around `target` (per multiplier) at each population.
+
+    Without overdispersion: exact Poisson limits for the expected count θn. With `tau2`
+    (additive random effects, on the rate scale per unit), normal limits θ ± z√(θ/n + τ²).
+    """
+    n = np.asarray(populations, dtype=float)
+    theta = target / multiplier
+    if tau2 > 0:
+        half = _z(confidence) * np.sqrt(theta / n + tau2)
+        return np.maximum(theta - half, 0) * multiplier, (theta + half) * multiplier
+    alpha = 1 - confidence
+    expected = theta * n
+    lower = np.where(expected > 0, stats.chi2.ppf(alpha / 2, 2 * expected) / 2, 0.0)
+    upper = stats.chi2.ppf(1 - alpha / 2, 2 * expected + 2) / 2
+    return lower / n * multiplier, upper / n * multiplier
+
+
+def proportion_funnel(
+    target: float, denominators: Sequence[float], confidence: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Control limits for a proportion around `target`: t ± z√(t(1 − t)/n), clipped to 0–1.
+
+    These are the observed proportions whose Wilson interval just reaches the target (the
+    Wilson bounds solve (p − t)² = z²t(1 − t)/n for t); PHEindicatormethods' closed form gives
+    the same limits (tested).
+    """
+    n = np.asarray(denominators, dtype=float)
+    half = _z(confidence) * np.sqrt(target * (1 - target) / n)
+    return np.clip(target - half, 0, 1), np.clip(target + half, 0, 1)
+
+
+def ratio_funnel(
+    target: float, precisions: Sequence[float], confidence: float, tau2: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Control limits for a ratio on the log scale: target·exp(±z√(1/precision + τ²)).
+
+    precision = 1/SE(ln ratio)², e.g. 1/(1/a + 1/b) for a rate ratio with counts a and b.
+    """
+    p = np.asarray(precisions, dtype=float)
+    half = _z(confidence) * np.sqrt(1 / p + tau2)
+    return target * np.exp(-half), target * np.exp(half)
+
+
+def dersimonian_laird_tau2(
+    estimates: Sequence[float],
+    standard_errors: Sequence[float],
+    target: float,
+    winsorise: float = 0.1,
+) -> float:
+    """Between-unit variance τ² for overdispersed funnel limits (Spiegelhalter 2005).
+
+    z-scores against the target are winsorised at the `winsorise` and 1 − `winsorise` quantiles
+    so that outliers do not widen the limits that should reveal them; φ is their mean square.
+    τ² = max(0, (Iφ − (I − 1)) / (Σw − Σw²/Σw)) with w = 1/s². 0 when there is no overdispersion.
+    """
+    y = np.asarray(estimates, dtype=float)
+    s = np.asarray(standard_errors, dtype=float)
+    keep = np.isfinite(y) & np.isfinite(s) & (s > 0)
+    y, s = y[keep], s[keep]
+    units = y.size
+    if units < 3:
+        return 0.0
+    z = (y - target) / s
+    low, high = np.quantile(z, [winsorise, 1 - winsorise])
+    phi = float(np.mean(np.clip(z, low, high) ** 2))
+    w = 1 / s**2
+    denominator = w.sum() - (w**2).sum() / w.sum()
+    if units * phi <= units - 1 or denominator <= 0:
+        return 0.0
+    return float((units * phi - (units - 1)) / denominator)
