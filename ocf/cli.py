@@ -16,7 +16,10 @@ from typing import Any
 import click
 
 from ocf import demo as demo_module
+from ocf import ethnicity
 from ocf.access import ROLES, Actor, add_account, issue_invitations
+from ocf.detention_import import import_detentions
+from ocf.disparity import DEFAULT_FOCUS, DEFAULT_MEASURE, DEFAULT_REFERENCE, disparity_table
 from ocf.errors import OcfError
 from ocf.importers import arguments_table, import_responses, import_sites, validate_sites
 from ocf.loading import SHIPPED_FRAMEWORKS, SHIPPED_SURVEYS, load_library, load_shipped
@@ -302,6 +305,59 @@ def invite(site: str, round_id: str, count: int, survey: str | None, db_path: st
         _store(db_path), _cli_actor(), site.upper(), round_id, count, survey
     ):
         click.echo(code)
+
+
+@import_group.command("detentions")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["auto", "nhs-mha-annual", "template"]),
+    default="auto",
+    show_default=True,
+)
+@db_option
+@reports_errors
+def import_detentions_command(file: str, fmt: str, db_path: str | None) -> None:
+    """Detention data by ethnic group: NHS England's MHA annual statistics CSV or the template."""
+    report = import_detentions(file, _store(db_path), _actor(), fmt)
+    click.echo("\n".join(report.lines()))
+
+
+@main.command()
+@click.option("--period", default=None, help="Data period, e.g. 2023-24 (default: every period).")
+@click.option("--measure", default=DEFAULT_MEASURE, show_default=True)
+@click.option("--focus", default=DEFAULT_FOCUS, show_default=True, help="Focus ethnic group.")
+@click.option(
+    "--reference", default=DEFAULT_REFERENCE, show_default=True, help="Reference ethnic group."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
+)
+@db_option
+@reports_errors
+def disparity(
+    period: str | None, measure: str, focus: str, reference: str, fmt: str, db_path: str | None
+) -> None:
+    """Rates per 100,000 with 95% intervals and rate ratios by geography."""
+    groups = {g: ethnicity.normalise(g) for g in (focus, reference)}
+    unknown = [g for g, found in groups.items() if found is None or found[0] != found[1]]
+    if unknown:
+        raise OcfError(
+            f"unknown group {unknown[0]!r}; expected one of: {', '.join(ethnicity.HIGHER_GROUPS)}"
+        )
+    rows = _store(db_path).detentions_frame(period, measure)
+    if rows.empty:
+        raise OcfError(
+            f"no detention data for measure {measure!r}"
+            + (f" in {period}" if period else "")
+            + "; see `ocf import detentions`"
+        )
+    table = disparity_table(rows, groups[focus][0], groups[reference][0])
+    click.echo(
+        table.to_csv(index=False) if fmt == "csv" else table.to_json(orient="records", indent=2),
+        nl=fmt == "json",
+    )
 
 
 # --------------------------------------------------------------------------- scores

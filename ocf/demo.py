@@ -16,7 +16,9 @@ import numpy as np
 
 from ocf.access import SYSTEM, Actor, account_actor, add_account, issue_invitations, sign_in
 from ocf.answers import parse_answer, visible_items
+from ocf.detention_import import import_detentions, read_template
 from ocf.errors import ConflictError, PermissionDenied
+from ocf.importers import Table
 from ocf.models import Answer, Framework, Response, Site, Survey
 from ocf.rounds import change_status, open_round, resolve_content
 from ocf.store import Store
@@ -172,6 +174,66 @@ def seed_demo(store: Store, seed: int = SEED) -> None:
             if status == "published":
                 change_status(store, round_id, "close", ACTOR)
                 change_status(store, round_id, "publish", ACTOR)
+        # A separate generator, so the assessment data above do not depend on this.
+        _add_detentions(store, np.random.default_rng(seed + 1))
+
+
+REFERENCE_DATA = (
+    Path(__file__).resolve().parent.parent
+    / "data"
+    / "reference"
+    / "nhs-mha-annual-2023-24-ethnicity.csv"
+)
+# Synthetic population shares and a White detention rate near England's (69.5 per 100,000).
+GROUP_SHARES = {
+    "White": 0.78,
+    "Mixed": 0.03,
+    "Asian or Asian British": 0.1,
+    "Black or Black British": 0.05,
+    "Other Ethnic Groups": 0.04,
+}
+WHITE_RATE = 70e-5
+
+
+def _add_detentions(store: Store, rng: np.random.Generator) -> None:
+    """Real England and ICB figures, and synthetic figures for the fictional trusts.
+
+    A trust's Black/White ratio falls as its latent maturity rises (with noise), so the
+    linking page has an association to show; the data say nothing about real trusts.
+    """
+    import_detentions(REFERENCE_DATA, store, ACTOR, "nhs-mha-annual")
+    rows = []
+    for trust in TRUSTS:
+        population = float(rng.integers(400_000, 1_200_000))
+        for number, (_, period, _) in enumerate(ROUNDS):
+            maturity = trust.maturity + number * trust.improvement
+            ratio = 3.4 * np.exp(-0.45 * (maturity - 1.5) + rng.normal(0, 0.12))
+            for group, share in GROUP_SHARES.items():
+                factor = {"Black or Black British": ratio, "White": 1.0}.get(
+                    group, rng.uniform(1.1, 1.9)
+                )
+                expected = population * share * WHITE_RATE * factor
+                rows.append(
+                    (trust.site.code, period, group, int(rng.poisson(expected)), population * share)
+                )
+            rows.append(
+                (
+                    trust.site.code,
+                    period,
+                    "Not Known",
+                    int(rng.poisson(population * 6e-5)),
+                    population,
+                )
+            )
+    table = Table("synthetic demo detentions", [
+        (i, {"site": site, "period": period, "measure": "All detentions", "ethnic_group": group,
+             "count": str(count), "population": f"{pop:.0f}", "age_band": "", "sex": ""})
+        for i, (site, period, group, count, pop) in enumerate(rows, start=2)
+    ])  # fmt: skip
+    records, _ = read_template(table, store)
+    store.upsert_detentions(
+        [{**r, "source": "synthetic demo"} for r in records], ACTOR, "synthetic demo"
+    )
 
 
 def _save_partial_draft(

@@ -140,13 +140,10 @@ def proportion_ci(numerator: float, denominator: float, confidence: float = 0.95
     centre = 2 * numerator + z**2
     spread = z * np.sqrt(z**2 + 4 * numerator * (1 - p))
     bottom = 2 * (denominator + z**2)
-    return Interval(
-        p,
-        float((centre - spread) / bottom),
-        float((centre + spread) / bottom),
-        "Wilson",
-        confidence,
-    )
+    # Clipped: at x = 0 or x = n rounding can put a bound a hair outside 0–1.
+    lower = min(max(float((centre - spread) / bottom), 0.0), p)
+    upper = max(min(float((centre + spread) / bottom), 1.0), p)
+    return Interval(p, lower, upper, "Wilson", confidence)
 
 
 def rate_ratio(
@@ -312,3 +309,31 @@ def dersimonian_laird_tau2(
     if units * phi <= units - 1 or denominator <= 0:
         return 0.0
     return float((units * phi - (units - 1)) / denominator)
+
+
+@dataclass(frozen=True)
+class Correlation:
+    value: float | None
+    lower: float | None
+    upper: float | None
+    n: int
+    method: str = "Spearman, Fisher z with the Bonett–Wright standard error"
+
+
+def spearman(x: Sequence[float], y: Sequence[float], confidence: float = 0.95) -> Correlation:
+    """Spearman's rank correlation with an interval; None below 4 pairs or with no variation.
+
+    SE of atanh(ρ) = √((1 + ρ²/2)/(n − 3)) (Bonett and Wright, Psychometrika 2000).
+    """
+    a, b = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    keep = np.isfinite(a) & np.isfinite(b)
+    a, b = a[keep], b[keep]
+    n = int(a.size)
+    if n < 4 or np.unique(a).size < 2 or np.unique(b).size < 2:
+        return Correlation(None, None, None, n)
+    rho = float(stats.spearmanr(a, b).statistic)
+    if abs(rho) == 1:
+        return Correlation(rho, rho, rho, n)
+    half = _z(confidence) * np.sqrt((1 + rho**2 / 2) / (n - 3))
+    centre = np.arctanh(rho)
+    return Correlation(rho, float(np.tanh(centre - half)), float(np.tanh(centre + half)), n)

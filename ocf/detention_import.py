@@ -1,0 +1,279 @@
+"""Detention data imports: NHS England's MHA annual statistics CSV and the platform template.
+
+A file is checked whole; any error (a bad number, a negative count, an unknown group) refuses
+it with FILE:ROW N: field: message lines and nothing is written. Rows that are not errors but
+not usable (another breakdown, an unknown organisation level, a provider without population)
+are skipped and counted by reason in the report. Re-importing a file replaces its rows: the
+key is (period, geography, measure, ethnic group, age band, sex).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ocf import ethnicity
+from ocf.errors import DataError, Problem
+from ocf.importers import Table, read_table
+from ocf.store import Store
+
+NHS_COLUMNS = (
+    "year", "measure", "measuresubcategory", "demographic", "demographicbreakdown",
+    "organisationbreakdown", "datasource", "orgid", "orgname", "mhsds_count", "acute_count",
+    "total_count", "cruderate", "stdrate", "confidence_interval",
+)  # fmt: skip
+NHS_REQUIRED = (
+    "year",
+    "measure",
+    "measuresubcategory",
+    "demographic",
+    "demographicbreakdown",
+    "organisationbreakdown",
+    "orgid",
+    "orgname",
+    "total_count",
+    "cruderate",
+)
+TEMPLATE_COLUMNS = (
+    "site",
+    "period",
+    "measure",
+    "ethnic_group",
+    "age_band",
+    "sex",
+    "count",
+    "population",
+)
+TEMPLATE_REQUIRED = ("site", "period", "measure", "ethnic_group", "count", "population")
+SUPPRESSED = ("", "*")
+NATIONAL = "ENG"
+LEVELS = {"ICB": "icb", "Sub ICB": "sub-icb", "All submissions": "national"}
+
+
+@dataclass
+class ImportReport:
+    """What an import did: rows added and replaced, and what it skipped and why."""
+
+    source: str
+    added: int = 0
+    replaced: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    notes: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = [f"{self.source}: {self.added} row(s) added, {self.replaced} replaced"]
+        out += [
+            f"  skipped {n} row(s): {reason}"
+            for reason, n in sorted(self.skipped.items(), key=lambda kv: -kv[1])
+        ]
+        out += [f"  note: {note}" for note in self.notes]
+        return out
+
+
+def measure_id(measure: str, subcategory: str = "All") -> str:
+    """'All detentions' → all-detentions; ('Short term orders', 'Section 136') → short-term-orders-section-136."""
+    text = measure if subcategory in ("", "All") else f"{measure} {subcategory}"
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def detect_format(path: str | Path) -> str:
+    with open(path, encoding="utf-8-sig") as handle:
+        header = handle.readline().lower()
+    return "nhs-mha-annual" if "organisationbreakdown" in header else "template"
+
+
+def _number(
+    text: str, source: str, row: int | None, column: str, problems: list[Problem]
+) -> float | None:
+    """A cell as a number; None for a suppressed cell ('' or '*'); a problem for anything else."""
+    if text.strip() in SUPPRESSED:
+        return None
+    try:
+        value = float(text.replace(",", ""))
+    except ValueError:
+        problems.append(
+            Problem(
+                source,
+                f"{text!r} is not a number; expected a count, '*' or an empty cell",
+                row=row,
+                field=column,
+            )
+        )
+        return None
+    if value < 0:
+        problems.append(
+            Problem(
+                source, f"{text} is negative; counts and rates cannot be", row=row, field=column
+            )
+        )
+        return None
+    return value
+
+
+def read_nhs_annual(table: Table) -> tuple[list[dict], ImportReport]:
+    """Ethnicity rows of England, ICBs and sub-ICBs from the NHS England annual statistics CSV.
+
+    Populations are not published; they are derived as count ÷ crude rate × 100,000 and marked
+    as derived: both are rounded (counts to 5 below national level, rates to 0.1), so derived
+    populations are approximate.
+    """
+    report = ImportReport(table.source)
+    problems: list[Problem] = []
+    records: dict[tuple, dict] = {}
+    conflicts: set[tuple] = set()
+    for number, row in table.rows:
+        if row["demographic"] != "Ethnicity":
+            report.skipped[f"breakdown by {row['demographic'] or 'nothing'}, not by ethnicity"] += 1
+            continue
+        level = LEVELS.get(row["organisationbreakdown"])
+        if level is None:
+            report.skipped[
+                f"organisation level {row['organisationbreakdown']!r} has no population (or is unknown)"
+            ] += 1
+            continue
+        if row["orgid"].upper() in ("UNKNOWN", ""):
+            report.skipped["organisation unknown: no geography or population to rate against"] += 1
+            continue
+        if level == "national" and row["orgid"] != "All prov":
+            report.skipped["national row for a single provider"] += 1
+            continue
+        if row["demographicbreakdown"] == "All":
+            report.skipped["all ethnic groups together (groups are kept separately)"] += 1
+            continue
+        group = ethnicity.normalise(row["demographicbreakdown"])
+        if group is None:
+            # Published files carry mislabelled rows (e.g. gender categories under Ethnicity):
+            # skipped and reported, never guessed at.
+            reason = (
+                f"{row['demographicbreakdown']!r} is not an ethnic group (mislabelled breakdown)"
+            )
+            report.skipped[reason] += 1
+            continue
+        count = _number(row["total_count"], table.source, number, "Total_Count", problems)
+        rate = _number(row["cruderate"], table.source, number, "CrudeRate", problems)
+        period = row["year"].replace("/", "-")
+        if not re.fullmatch(r"\d{4}-\d{2}", period):
+            problems.append(
+                Problem(
+                    table.source,
+                    f"{row['year']!r} is not a year like 2023/24",
+                    row=number,
+                    field="Year",
+                )
+            )
+            continue
+        geography = NATIONAL if level == "national" else row["orgid"]
+        population = count / rate * 100_000 if count and rate else None
+        record = {
+            "period": period, "geography": geography,
+            "geography_name": "England" if level == "national" else row["orgname"].title().replace("Nhs ", "NHS "),
+            "geography_kind": level, "measure": measure_id(row["measure"], row["measuresubcategory"]),
+            "ethnic_group": group[0], "age_band": "", "sex": "", "count": None if count is None else round(count),
+            "suppressed": int(count is None), "population": population,
+            "population_derived": int(population is not None), "source": Path(table.source).name,
+        }  # fmt: skip
+        key = tuple(record[k] for k in ("period", "geography", "measure", "ethnic_group"))
+        if key in records or key in conflicts:
+            # Two rows claim the same group (a mislabelled block can repeat a category name):
+            # there is no telling which is right, so neither is used.
+            conflicts.add(key)
+            records.pop(key, None)
+            continue
+        records[key] = record
+    if problems:
+        raise DataError(problems)
+    if conflicts:
+        report.skipped["two rows for one geography, measure and group; neither used"] += len(
+            conflicts
+        )
+        names = sorted({f"{k[2]} / {k[3]}" for k in conflicts})
+        report.notes.append("conflicting rows: " + "; ".join(names))
+    report.notes.append(
+        "populations are derived from count and crude rate, both rounded: approximate"
+    )
+    return list(records.values()), report
+
+
+def read_template(table: Table, store: Store) -> tuple[list[dict], ImportReport]:
+    """The platform's template: site, period, measure, ethnic_group[, age_band, sex], count, population."""
+    report = ImportReport(table.source)
+    problems: list[Problem] = []
+    sites = {s.code: s for s in store.list_sites(include_retired=True)}
+    seen: dict[tuple, int] = {}
+    records = []
+    for number, row in table.rows:
+
+        def problem(column: str, message: str, number: int | None = number) -> None:
+            problems.append(Problem(table.source, message, row=number, field=column))
+
+        site = sites.get(row["site"].upper())
+        if site is None:
+            problem("site", f"unknown site {row['site']!r}; add it first (ocf site add)")
+            continue
+        group = ethnicity.normalise(row["ethnic_group"])
+        if group is None:
+            problem(
+                "ethnic_group",
+                f"unknown ethnic group {row['ethnic_group']!r}; expected an NHS ethnic category code (A–Z, 99) or a group name such as 'Black or Black British'",
+            )
+            continue
+        if not row["period"] or not row["measure"]:
+            problem("period" if not row["period"] else "measure", "required")
+            continue
+        count = _number(row["count"], table.source, number, "count", problems)
+        if count is not None and count != int(count):
+            problem("count", f"{row['count']} is not a whole number")
+            continue
+        population = _number(row["population"], table.source, number, "population", problems)
+        if population is None or population <= 0:
+            if row["population"].strip() in SUPPRESSED or population == 0:
+                problem("population", "required and greater than 0")
+            continue
+        record = {
+            "period": row["period"], "geography": site.code, "geography_name": site.name,
+            "geography_kind": site.kind, "measure": measure_id(row["measure"]),
+            "ethnic_group": group[0], "age_band": row.get("age_band", ""), "sex": row.get("sex", ""),
+            "count": None if count is None else int(count), "suppressed": int(count is None),
+            "population": population, "population_derived": 0, "source": Path(table.source).name,
+        }  # fmt: skip
+        key = tuple(
+            record[k] for k in ("period", "geography", "measure", "ethnic_group", "age_band", "sex")
+        )
+        if key in seen:
+            problem(
+                "site",
+                f"the same site, period, measure, group, age band and sex as row {seen[key]}",
+            )
+            continue
+        seen[key] = number
+        records.append(record)
+    if problems:
+        raise DataError(problems)
+    return records, report
+
+
+def import_detentions(
+    path: str | Path, store: Store, actor: str, fmt: str = "auto"
+) -> ImportReport:
+    """Validate a whole file, then write it in one transaction (replacing rows with the same key)."""
+    if not Path(path).is_file():
+        raise DataError([Problem(str(path), "no such file")])
+    fmt = detect_format(path) if fmt == "auto" else fmt
+    if fmt == "nhs-mha-annual":
+        records, report = read_nhs_annual(read_table(path, NHS_COLUMNS, NHS_REQUIRED))
+    elif fmt == "template":
+        records, report = read_template(
+            read_table(path, TEMPLATE_COLUMNS, TEMPLATE_REQUIRED), store
+        )
+    else:
+        raise DataError(
+            [
+                Problem(
+                    str(path), f"unknown format {fmt!r}; expected auto, nhs-mha-annual or template"
+                )
+            ]
+        )
+    report.added, report.replaced = store.upsert_detentions(records, actor, Path(path).name)
+    return report

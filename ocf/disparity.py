@@ -1,0 +1,212 @@
+"""Detention data → rates by ethnic group, rate ratios, funnels, and the link to maturity.
+
+Rules (docs/methods.md): groups are the NHS higher ethnic groups, each shown separately; a
+group's figure is its own row where the source gives one, else the sum of its detailed
+categories (never both); unknown ethnicity is excluded from rates and reported as a share;
+counts of 1–4 are suppressed in every output below national level.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ocf import ethnicity
+from ocf.stats import dersimonian_laird_tau2, proportion_ci, rate_ci, rate_ratio, ratio_funnel
+
+DEFAULT_FOCUS = ethnicity.BLACK
+DEFAULT_REFERENCE = ethnicity.WHITE
+DEFAULT_MEASURE = "all-detentions"
+NATIONAL_KINDS = ("national",)
+SMALL_COUNTS = range(1, 5)  # 1–4: suppressed below national level
+DISPARITY_COLUMNS = [
+    "geography", "period", "measure",
+    "focus_group", "focus_count", "focus_population", "focus_rate", "focus_lower", "focus_upper",
+    "reference_group", "reference_count", "reference_population", "reference_rate", "reference_lower", "reference_upper",
+    "rate_ratio", "ratio_lower", "ratio_upper",
+]  # fmt: skip
+
+
+def group_totals(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per geography, period, measure and higher group: count, population, flags.
+
+    A suppressed part makes the total suppressed; a missing population makes it missing.
+    """
+    if rows.empty:
+        return pd.DataFrame(
+            columns=[
+                "geography",
+                "geography_name",
+                "geography_kind",
+                "period",
+                "measure",
+                "group",
+                "count",
+                "population",
+                "suppressed",
+                "population_derived",
+            ]
+        )
+    frame = rows.assign(group=rows["ethnic_group"].map(ethnicity.higher_group))
+    frame["is_group_row"] = frame["ethnic_group"] == frame["group"]
+    keys = ["geography", "period", "measure", "group"]
+    frame["source_has_group_row"] = frame.groupby(keys)["is_group_row"].transform("any")
+    frame = frame[frame["is_group_row"] == frame["source_has_group_row"]]
+    grouped = frame.groupby(keys, as_index=False).agg(
+        geography_name=("geography_name", "first"),
+        geography_kind=("geography_kind", "first"),
+        count=("count", lambda c: c.sum(min_count=len(c))),
+        population=("population", lambda p: p.sum(min_count=len(p))),
+        suppressed=("suppressed", "max"),
+        population_derived=("population_derived", "max"),
+    )
+    grouped["suppressed"] = grouped["suppressed"].astype(bool) | grouped["count"].isna()
+    return grouped
+
+
+def _interval_row(
+    count: float | None, population: float | None
+) -> tuple[float | None, float | None, float | None]:
+    if (
+        count is None
+        or population is None
+        or pd.isna(count)
+        or pd.isna(population)
+        or population <= 0
+    ):
+        return None, None, None
+    ci = rate_ci(count, population)
+    return ci.value, ci.lower, ci.upper
+
+
+def disparity_table(
+    rows: pd.DataFrame, focus: str = DEFAULT_FOCUS, reference: str = DEFAULT_REFERENCE
+) -> pd.DataFrame:
+    """The `ocf disparity` table: one row per geography, period and measure (DESIGN §8)."""
+    totals = group_totals(rows)
+    records = []
+    for (geography, period, measure), part in totals.groupby(
+        ["geography", "period", "measure"], sort=True
+    ):
+        by_group = part.set_index("group")
+        kind = part["geography_kind"].iloc[0]
+        record = {"geography": geography, "period": period, "measure": measure}
+        counts = {}
+        for role, group in (("focus", focus), ("reference", reference)):
+            count, population = _figures(by_group, group, kind)
+            counts[role] = (count, population)
+            rate, lower, upper = _interval_row(count, population)
+            record.update(
+                {
+                    f"{role}_group": group,
+                    f"{role}_count": count,
+                    f"{role}_population": population,
+                    f"{role}_rate": rate,
+                    f"{role}_lower": lower,
+                    f"{role}_upper": upper,
+                }
+            )
+        (a, na), (b, nb) = counts["focus"], counts["reference"]
+        ratio = (
+            rate_ratio(a, na, b, nb) if None not in (a, na, b, nb) and na > 0 and nb > 0 else None
+        )
+        record.update(
+            {
+                "rate_ratio": ratio and ratio.value,
+                "ratio_lower": ratio and ratio.lower,
+                "ratio_upper": ratio and ratio.upper,
+            }
+        )
+        records.append(record)
+    return pd.DataFrame(records, columns=DISPARITY_COLUMNS)
+
+
+def _figures(by_group: pd.DataFrame, group: str, kind: str) -> tuple[float | None, float | None]:
+    """A group's count and population, with small counts suppressed below national level."""
+    if group not in by_group.index:
+        return None, None
+    row = by_group.loc[group]
+    count = None if row["suppressed"] else float(row["count"])
+    if count is not None and kind not in NATIONAL_KINDS and int(count) in SMALL_COUNTS:
+        count = None
+    population = None if pd.isna(row["population"]) else float(row["population"])
+    return count, population
+
+
+def rates_by_group(rows: pd.DataFrame, geography: str) -> tuple[pd.DataFrame, dict]:
+    """Every higher group's rate with its interval at one geography, and the unknown share."""
+    totals = group_totals(rows[rows["geography"] == geography])
+    records = []
+    kind = totals["geography_kind"].iloc[0] if len(totals) else ""
+    by_group = totals.set_index("group")
+    for group in ethnicity.HIGHER_GROUPS:
+        count, population = _figures(by_group, group, kind)
+        rate, lower, upper = _interval_row(count, population)
+        suppressed = group in by_group.index and count is None
+        records.append(
+            {
+                "group": group,
+                "count": count,
+                "population": population,
+                "rate": rate,
+                "lower": lower,
+                "upper": upper,
+                "suppressed": suppressed,
+            }
+        )
+    known = totals[totals["group"] != ethnicity.UNKNOWN]["count"].sum(min_count=1)
+    unknown_rows = totals[totals["group"] == ethnicity.UNKNOWN]
+    unknown = (
+        float(unknown_rows["count"].sum())
+        if len(unknown_rows) and not unknown_rows["suppressed"].any()
+        else None
+    )
+    share = None
+    if unknown is not None and not pd.isna(known) and known + unknown > 0:
+        share = proportion_ci(unknown, known + unknown)
+    derived = bool(totals["population_derived"].any()) if len(totals) else False
+    return pd.DataFrame(records), {
+        "unknown_count": unknown,
+        "unknown_share": share,
+        "population_derived": derived,
+    }
+
+
+def funnel(
+    table: pd.DataFrame,
+    target: float | None = None,
+    overdispersion: bool = False,
+    confidences: Sequence[float] = (0.95, 0.998),
+) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    """Rate ratios against their precision with control limits around `target`.
+
+    Precision is 1/(1/a + 1/b), the inverse variance of ln(ratio). The target defaults to the
+    ratio of the pooled counts and populations of the geographies shown. Returns the points,
+    the limits on a grid of precisions, and the target.
+    """
+    points = table.dropna(subset=["rate_ratio", "focus_count", "reference_count"])
+    points = points[(points["focus_count"] > 0) & (points["reference_count"] > 0)].copy()
+    points["precision"] = 1 / (1 / points["focus_count"] + 1 / points["reference_count"])
+    if target is None and len(points):
+        target = float(
+            (points["focus_count"].sum() / points["focus_population"].sum())
+            / (points["reference_count"].sum() / points["reference_population"].sum())
+        )
+    target = target or 1.0
+    tau2 = 0.0
+    if overdispersion and len(points) >= 3:
+        tau2 = dersimonian_laird_tau2(
+            np.log(points["rate_ratio"]), 1 / np.sqrt(points["precision"]), np.log(target)
+        )
+    top = float(points["precision"].max()) * 1.1 if len(points) else 100.0
+    grid = np.geomspace(
+        max(1.0, float(points["precision"].min()) * 0.9) if len(points) else 1.0, top, 120
+    )
+    limits = pd.DataFrame({"precision": grid})
+    for confidence in confidences:
+        lower, upper = ratio_funnel(target, grid, confidence, tau2)
+        label = f"{confidence * 100:g}%"
+        limits[f"lower {label}"], limits[f"upper {label}"] = lower, upper
+    return points, limits, target

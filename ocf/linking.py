@@ -1,0 +1,100 @@
+"""Linking maturity to disparity (DESIGN §5): an association between organisations, not a cause.
+
+Per round, each site's final overall and domain scores are joined with its rate ratio for the
+round's data period; Spearman's correlation with its interval and n; and, for sites with two
+or more rounds, the change in maturity against the change in the log rate ratio.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ocf.disparity import DEFAULT_FOCUS, DEFAULT_MEASURE, DEFAULT_REFERENCE, disparity_table
+from ocf.results import round_scores
+from ocf.stats import Correlation, spearman
+from ocf.store import Store
+
+CAVEAT = (
+    "This shows an association between organisations, not a cause: organisations differ in "
+    "many ways besides their maturity, and few sites make any pattern uncertain."
+)
+
+
+@dataclass(frozen=True)
+class Link:
+    round: str
+    period: str | None
+    sites: pd.DataFrame  # site, final, domain finals…, rate_ratio, ratio_lower, ratio_upper
+    correlation: Correlation
+    changes: pd.DataFrame  # site, from_round, to_round, maturity_change, log_ratio_change
+    change_correlation: Correlation
+
+
+def link(
+    store: Store,
+    round_id: str,
+    measure: str = DEFAULT_MEASURE,
+    focus: str = DEFAULT_FOCUS,
+    reference: str = DEFAULT_REFERENCE,
+) -> Link:
+    """Join each site's maturity in a round with its rate ratio for the round's period."""
+    round_ = store.get_round(round_id)
+    joined = _joined(store, round_id, measure, focus, reference)
+    paired = joined.dropna(subset=["final", "rate_ratio"])
+    correlation = spearman(paired["final"], paired["rate_ratio"])
+    changes = _changes(store, round_, measure, focus, reference, joined)
+    change_correlation = (
+        spearman(changes["maturity_change"], changes["log_ratio_change"])
+        if len(changes)
+        else Correlation(None, None, None, 0)
+    )
+    return Link(round_id, round_.period, joined, correlation, changes, change_correlation)
+
+
+def _joined(store: Store, round_id: str, measure: str, focus: str, reference: str) -> pd.DataFrame:
+    round_ = store.get_round(round_id)
+    scores = round_scores(store, round_id)
+    overall = scores.overall[["site", "final", "panel_n"]]
+    domains = scores.domains.pivot_table(index="site", columns="domain", values="final").add_prefix(
+        "domain:"
+    )
+    maturity = overall.merge(domains, left_on="site", right_index=True, how="left")
+    ratios = disparity_table(store.detentions_frame(round_.period, measure), focus, reference)
+    ratios = ratios[
+        ["geography", "rate_ratio", "ratio_lower", "ratio_upper", "focus_count", "reference_count"]
+    ]
+    return maturity.merge(ratios, left_on="site", right_on="geography", how="left").drop(
+        columns="geography"
+    )
+
+
+def _changes(
+    store: Store, round_, measure: str, focus: str, reference: str, current: pd.DataFrame
+) -> pd.DataFrame:
+    earlier = [
+        r
+        for r in store.list_rounds()
+        if r.framework_id == round_.framework_id and r.id != round_.id
+    ]
+    earlier = [r for r in earlier if r.period and round_.period and r.period < round_.period]
+    columns = ["site", "from_round", "to_round", "maturity_change", "log_ratio_change"]
+    if not earlier:
+        return pd.DataFrame(columns=columns)
+    before = _joined(store, earlier[-1].id, measure, focus, reference)
+    both = current.merge(before, on="site", suffixes=("", "_before")).dropna(
+        subset=["final", "final_before", "rate_ratio", "rate_ratio_before"]
+    )
+    both = both[(both["rate_ratio"] > 0) & (both["rate_ratio_before"] > 0)]
+    return pd.DataFrame(
+        {
+            "site": both["site"],
+            "from_round": earlier[-1].id,
+            "to_round": round_.id,
+            "maturity_change": both["final"] - both["final_before"],
+            "log_ratio_change": np.log(both["rate_ratio"]) - np.log(both["rate_ratio_before"]),
+        },
+        columns=columns,
+    ).reset_index(drop=True)
