@@ -22,6 +22,8 @@ self_assessment = page("self_assessment", "Self-assessment", "checklist")
 results = page("results", "Results", "monitoring")
 facilitation = page("facilitation", "Panel facilitation", "groups")
 submissions = page("submissions", "Submissions", "inventory")
+disparity = page("disparity", "Detention disparity", "query_stats")
+linking = page("linking", "Maturity and disparity", "scatter_plot")
 sign_in = page("sign_in", "Sign in", "login")
 
 # A page not given to st.navigation cannot be opened: this is how each role gets its menu.
@@ -29,10 +31,19 @@ sign_in = page("sign_in", "Sign in", "login")
 PAGES = {
     None: [home, sign_in, panel_survey, frameworks],
     "panel": [panel_survey],
-    "lead": [home, self_assessment, results, frameworks],
+    "lead": [home, self_assessment, results, disparity, frameworks],
     "facilitator": [home, facilitation, frameworks],
-    "regulator": [home, results, frameworks],
-    "admin": [home, self_assessment, results, facilitation, submissions, frameworks],
+    "regulator": [home, results, disparity, linking, frameworks],
+    "admin": [
+        home,
+        self_assessment,
+        results,
+        disparity,
+        linking,
+        facilitation,
+        submissions,
+        frameworks,
+    ],
 }
 navigation = st.navigation(PAGES[role])
 

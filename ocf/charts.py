@@ -68,3 +68,113 @@ def _label_expr(scale: Scale) -> str:
         f"datum.value == {lv.value} ? '{lv.value} {lv.label}'" for lv in scale.levels
     )
     return f"{cases} : ''"
+
+
+def rates_chart(rates: pd.DataFrame) -> alt.Chart:
+    """Rate per 100,000 by ethnic group with its 95% interval (suppressed groups left out)."""
+    data = rates.dropna(subset=["rate"])
+    y = alt.Y("group:N", sort=list(rates["group"]), title=None, axis=alt.Axis(labelLimit=260))
+    bars = (
+        alt.Chart(data)
+        .mark_rule(strokeWidth=2, color="#425563")
+        .encode(x=alt.X("lower:Q", title="Rate per 100,000 (95% interval)"), x2="upper:Q", y=y)
+    )
+    points = (
+        alt.Chart(data)
+        .mark_point(filled=True, size=110, color="#005eb8")
+        .encode(
+            x="rate:Q",
+            y=y,
+            tooltip=[
+                alt.Tooltip("group:N", title="Group"),
+                alt.Tooltip("rate:Q", format=".1f"),
+                alt.Tooltip("lower:Q", format=".1f"),
+                alt.Tooltip("upper:Q", format=".1f"),
+                alt.Tooltip("count:Q", format=",.0f"),
+            ],
+        )
+    )
+    return (bars + points).properties(height=alt.Step(36))
+
+
+def funnel_chart(
+    points: pd.DataFrame, limits: pd.DataFrame, target: float, highlight: str | None = None
+) -> alt.Chart:
+    """Rate ratio against precision with 95% (dashed) and 99.8% (solid) control limits."""
+    long = limits.melt(id_vars="precision", var_name="limit", value_name="ratio")
+    long["level"] = long["limit"].str.split(" ").str[1]
+    x = alt.X(
+        "precision:Q",
+        scale=alt.Scale(type="log"),
+        title="Precision (1 / variance of the log ratio)",
+    )
+    y = alt.Y("ratio:Q", scale=alt.Scale(type="log"), title="Rate ratio (log scale)")
+    lines = (
+        alt.Chart(long)
+        .mark_line(color="#768692")
+        .encode(
+            x=x,
+            y=y,
+            detail="limit:N",
+            strokeDash=alt.StrokeDash(
+                "level:N",
+                scale=alt.Scale(domain=["95%", "99.8%"], range=[[5, 4], [1, 0]]),
+                title="Control limit",
+            ),
+        )
+    )
+    centre = (
+        alt.Chart(pd.DataFrame({"ratio": [target]})).mark_rule(color="#212b32").encode(y="ratio:Q")
+    )
+    data = points.assign(ratio=points["rate_ratio"], selected=points["geography"] == highlight)
+    dots = (
+        alt.Chart(data)
+        .mark_point(filled=True)
+        .encode(
+            x=x,
+            y=y,
+            size=alt.condition("datum.selected", alt.value(260), alt.value(60)),
+            color=alt.condition("datum.selected", alt.value("#d5281b"), alt.value("#005eb8")),
+            shape=alt.condition("datum.selected", alt.value("diamond"), alt.value("circle")),
+            tooltip=[
+                alt.Tooltip("geography:N"),
+                alt.Tooltip("ratio:Q", format=".2f", title="Rate ratio"),
+                alt.Tooltip("focus_count:Q", format=",.0f"),
+                alt.Tooltip("reference_count:Q", format=",.0f"),
+            ],
+        )
+    )
+    return (lines + centre + dots).properties(height=360)
+
+
+def link_chart(sites: pd.DataFrame, maturity: str = "final") -> alt.Chart:
+    """Each site's maturity against its rate ratio with the ratio's 95% interval."""
+    data = sites.dropna(subset=[maturity, "rate_ratio"]).rename(columns={maturity: "maturity"})
+    x = alt.X(
+        "maturity:Q",
+        title="Final maturity (0 Undeveloped – 3 Excelling)",
+        scale=alt.Scale(domain=[0, 3]),
+    )
+    y = alt.Y("rate_ratio:Q", scale=alt.Scale(type="log"), title="Rate ratio (log scale)")
+    bars = (
+        alt.Chart(data)
+        .mark_rule(color="#768692")
+        .encode(x=x, y="ratio_lower:Q", y2="ratio_upper:Q")
+    )
+    dots = (
+        alt.Chart(data)
+        .mark_point(filled=True, size=100, color="#005eb8")
+        .encode(
+            x=x,
+            y=y,
+            tooltip=[
+                alt.Tooltip("site:N"),
+                alt.Tooltip("maturity:Q", format=".2f"),
+                alt.Tooltip("rate_ratio:Q", format=".2f"),
+            ],
+        )
+    )
+    labels = (
+        alt.Chart(data).mark_text(dx=8, align="left", fontSize=11).encode(x=x, y=y, text="site:N")
+    )
+    return (bars + dots + labels).properties(height=340)

@@ -183,8 +183,9 @@ def funnel(
     """Rate ratios against their precision with control limits around `target`.
 
     Precision is 1/(1/a + 1/b), the inverse variance of ln(ratio). The target defaults to the
-    ratio of the pooled counts and populations of the geographies shown. Returns the points,
-    the limits on a grid of precisions, and the target.
+    ratio of the pooled counts and populations of the geographies shown. Returns the points
+    (with `signal`: within, or above/below the widest limit it crosses), the limits on a grid of
+    precisions, and the target.
     """
     points = table.dropna(subset=["rate_ratio", "focus_count", "reference_count"])
     points = points[(points["focus_count"] > 0) & (points["reference_count"] > 0)].copy()
@@ -200,6 +201,13 @@ def funnel(
         tau2 = dersimonian_laird_tau2(
             np.log(points["rate_ratio"]), 1 / np.sqrt(points["precision"]), np.log(target)
         )
+    # Each point against the limits at its own precision: the widest level it falls outside.
+    points["signal"] = "within"
+    for confidence in sorted(confidences):
+        low, high = ratio_funnel(target, points["precision"].to_numpy(), confidence, tau2)
+        label = f"{confidence * 100:g}%"
+        points.loc[points["rate_ratio"] > high, "signal"] = f"above {label}"
+        points.loc[points["rate_ratio"] < low, "signal"] = f"below {label}"
     top = float(points["precision"].max()) * 1.1 if len(points) else 100.0
     grid = np.geomspace(
         max(1.0, float(points["precision"].min()) * 0.9) if len(points) else 1.0, top, 120

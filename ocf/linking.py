@@ -12,7 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ocf.access import Actor, require_role
 from ocf.disparity import DEFAULT_FOCUS, DEFAULT_MEASURE, DEFAULT_REFERENCE, disparity_table
+from ocf.errors import OcfError, PermissionDenied
 from ocf.results import round_scores
 from ocf.stats import Correlation, spearman
 from ocf.store import Store
@@ -32,6 +34,11 @@ class Link:
     changes: pd.DataFrame  # site, from_round, to_round, maturity_change, log_ratio_change
     change_correlation: Correlation
 
+    def correlation_for(self, column: str = "final") -> Correlation:
+        """Spearman's correlation of the rate ratio with the overall final or a `domain:<id>` column."""
+        paired = self.sites.dropna(subset=[column, "rate_ratio"])
+        return spearman(paired[column], paired["rate_ratio"])
+
 
 def link(
     store: Store,
@@ -39,9 +46,19 @@ def link(
     measure: str = DEFAULT_MEASURE,
     focus: str = DEFAULT_FOCUS,
     reference: str = DEFAULT_REFERENCE,
+    actor: Actor | None = None,
 ) -> Link:
-    """Join each site's maturity in a round with its rate ratio for the round's period."""
+    """Join each site's maturity in a round with its rate ratio for the round's period.
+
+    With an actor, only regulators (published rounds) and admins may see every site's scores.
+    """
     round_ = store.get_round(round_id)
+    if round_ is None:
+        raise OcfError(f"unknown round {round_id!r}")
+    if actor is not None:
+        require_role(actor, "regulator", "admin")
+        if actor.role == "regulator" and round_.status != "published":
+            raise PermissionDenied(f"round {round_id} is not published yet")
     joined = _joined(store, round_id, measure, focus, reference)
     paired = joined.dropna(subset=["final", "rate_ratio"])
     correlation = spearman(paired["final"], paired["rate_ratio"])

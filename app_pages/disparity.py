@@ -1,0 +1,138 @@
+"""Detention disparity: rates by ethnic group, the focus-to-reference ratio, trend and funnel."""
+
+import pandas as pd
+import streamlit as st
+
+from app_pages.common import number, require_actor, store
+from ocf import ethnicity
+from ocf.charts import funnel_chart, rates_chart
+from ocf.disparity import disparity_table, funnel, rates_by_group
+
+actor = require_actor("lead", "regulator", "admin")
+db = store()
+st.title("Detention disparity")
+
+choices = db.detention_choices()
+if choices.empty:
+    st.info("No detention data yet. An administrator imports them with `ocf import detentions`.")
+    st.stop()
+
+
+def measure_label(measure: str) -> str:
+    return measure.replace("-", " ").capitalize()
+
+
+groups = list(ethnicity.HIGHER_GROUPS)
+a, b, c, d = st.columns(4)
+measures = sorted(choices["measure"].unique(), key=lambda m: (m != "all-detentions", m))
+measure = a.selectbox("Measure", measures, format_func=measure_label)
+periods = sorted(choices[choices["measure"] == measure]["period"].unique())
+period = b.selectbox("Period", periods, index=len(periods) - 1)
+focus = c.selectbox("Focus group", groups, index=groups.index(ethnicity.BLACK))
+reference = d.selectbox("Reference group", groups, index=groups.index(ethnicity.WHITE))
+
+rows = db.detentions_frame(period, measure)
+table = disparity_table(rows, focus, reference)
+names = rows.drop_duplicates("geography").set_index("geography")["geography_name"].to_dict()
+places = sorted(names, key=lambda g: (g != (actor.site or ""), g != "ENG", names[g]))
+place = st.selectbox("Area", places, format_func=lambda g: f"{names[g]} ({g})")
+row = table.set_index("geography").loc[place]
+
+st.header(f"{names[place]}, {period}")
+left, middle, right = st.columns(3)
+ratio_text = number(row["rate_ratio"]) if pd.notna(row["rate_ratio"]) else "not available"
+left.metric(f"Rate ratio, {focus} to {reference}", ratio_text)
+if pd.notna(row["ratio_lower"]):
+    left.caption(f"95% interval {number(row['ratio_lower'])} to {number(row['ratio_upper'])}")
+middle.metric(
+    f"{focus}, per 100,000",
+    number(row["focus_rate"], 1) if pd.notna(row["focus_rate"]) else "suppressed or missing",
+)
+right.metric(
+    f"{reference}, per 100,000",
+    number(row["reference_rate"], 1)
+    if pd.notna(row["reference_rate"])
+    else "suppressed or missing",
+)
+if pd.notna(row["rate_ratio"]):
+    st.write(
+        f"In {names[place]} in {period}, the rate for {focus} people ({measure_label(measure).lower()}) "
+        f"was {row['rate_ratio']:.1f} times the rate for {reference} people."
+    )
+
+st.subheader("Rates by ethnic group")
+rates, meta = rates_by_group(rows, place)
+st.altair_chart(
+    rates_chart(rates),
+    width="stretch",
+    alt="Rate per 100,000 for each ethnic group with its 95% interval; the same figures are in the table below.",
+)
+st.table(
+    pd.DataFrame(
+        {
+            "Group": rates["group"],
+            "Count": [
+                ("suppressed" if s else "–") if pd.isna(c) else f"{c:,.0f}"
+                for c, s in zip(rates["count"], rates["suppressed"], strict=True)
+            ],
+            "Rate per 100,000": rates["rate"].map(lambda v: number(v, 1)),
+            "95% interval": [
+                f"{number(lo, 1)} to {number(hi, 1)}" if pd.notna(lo) else ""
+                for lo, hi in zip(rates["lower"], rates["upper"], strict=True)
+            ],
+        }
+    ).set_index("Group")
+)
+share = meta["unknown_share"]
+if share is not None:
+    st.write(
+        f"Ethnicity was not known for {share.value:.1%} of these (95% interval {share.lower:.1%} to "
+        f"{share.upper:.1%}); they are left out of the rates above."
+    )
+notes = ["Counts of 1 to 4 are suppressed below national level."]
+if meta["population_derived"]:
+    notes.append(
+        "Populations here are derived from the published counts and crude rates; both are rounded, "
+        "so rates and intervals are approximate."
+    )
+st.caption(" ".join(notes))
+
+st.subheader("Trend")
+history = disparity_table(db.detentions_frame(None, measure), focus, reference)
+history = history[history["geography"] == place]
+if len(history) < 2:
+    st.write("Only one period of data so far: the trend appears when a later period is imported.")
+st.table(
+    pd.DataFrame(
+        {
+            "Period": history["period"],
+            "Rate ratio": history["rate_ratio"].map(number),
+            "95% interval": [
+                f"{number(lo)} to {number(hi)}" if pd.notna(lo) else ""
+                for lo, hi in zip(history["ratio_lower"], history["ratio_upper"], strict=True)
+            ],
+        }
+    ).set_index("Period")
+)
+
+st.subheader("Compared with other areas")
+overdispersed = st.checkbox("Allow for variation between areas beyond chance (overdispersion)")
+others = table[~table["geography"].isin(["ENG"])]
+points, limits, target = funnel(others, overdispersion=overdispersed)
+st.altair_chart(
+    funnel_chart(points, limits, target, highlight=place),
+    width="stretch",
+    alt=f"Funnel plot of rate ratios for {len(points)} areas; the selected area is the red diamond.",
+)
+st.caption(
+    f"Each point is an area; the line is the pooled ratio of the areas shown ({target:.2f}). "
+    "Areas outside the dashed lines differ from it more than chance would explain 95% of the time; "
+    "outside the solid lines, 99.8%."
+)
+outside = points[points["signal"].str.endswith("99.8%")]
+if len(outside):
+    listed = ", ".join(
+        f"{names.get(g, g)} ({g}, {sig})"
+        for g, sig in zip(outside["geography"], outside["signal"], strict=True)
+    )
+    st.write(f"Outside the 99.8% limits: {listed}.")

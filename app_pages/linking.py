@@ -1,0 +1,104 @@
+"""Maturity and disparity: each site's maturity against its detention rate ratio."""
+
+import pandas as pd
+import streamlit as st
+
+from app_pages.common import number, require_actor, show_error, store
+from ocf import ethnicity
+from ocf.access import visible_rounds
+from ocf.charts import link_chart
+from ocf.errors import OcfError
+from ocf.linking import CAVEAT, link
+
+actor = require_actor("regulator", "admin")
+db = store()
+st.title("Maturity and disparity")
+st.warning(CAVEAT, icon=":material/info:")
+
+rounds = [r for r in visible_rounds(db, actor) if r.period]
+if not rounds:
+    st.info("No round with a linked data period is visible to you yet.")
+    st.stop()
+groups = list(ethnicity.HIGHER_GROUPS)
+a, b, c, d = st.columns(4)
+round_ = a.selectbox(
+    "Round", rounds, index=len(rounds) - 1, format_func=lambda r: f"{r.id} (data {r.period})"
+)
+choices = db.detention_choices()
+measures = sorted(
+    choices[choices["period"] == round_.period]["measure"].unique(),
+    key=lambda m: (m != "all-detentions", m),
+)
+if not measures:
+    st.info(f"No detention data for {round_.period}, the period this round links to.")
+    st.stop()
+measure = b.selectbox("Measure", measures, format_func=lambda m: m.replace("-", " ").capitalize())
+focus = c.selectbox("Focus group", groups, index=groups.index(ethnicity.BLACK))
+reference = d.selectbox("Reference group", groups, index=groups.index(ethnicity.WHITE))
+
+try:
+    result = link(db, round_.id, measure, focus, reference, actor=actor)
+except OcfError as error:
+    show_error(error)
+    st.stop()
+framework = db.round_framework(round_.id)
+options = {"final": "Overall", **{f"domain:{dom.id}": dom.title for dom in framework.domains}}
+column = st.selectbox("Maturity", list(options), format_func=options.get)
+
+correlation = result.correlation_for(column)
+if correlation.value is None:
+    st.metric(
+        "Spearman correlation", "not enough sites", help="Needs at least 4 sites with both figures."
+    )
+else:
+    st.metric("Spearman correlation", number(correlation.value))
+    st.caption(
+        f"95% interval {number(correlation.lower)} to {number(correlation.upper)}, n = {correlation.n} sites."
+    )
+st.altair_chart(
+    link_chart(result.sites, column),
+    width="stretch",
+    alt="Each site's maturity against its rate ratio with the ratio's 95% interval; the same figures are in the table below.",
+)
+st.table(
+    pd.DataFrame(
+        {
+            "Site": result.sites["site"],
+            options[column]: result.sites[column].map(number),
+            "Rate ratio": result.sites["rate_ratio"].map(number),
+            "95% interval": [
+                f"{number(lo)} to {number(hi)}" if pd.notna(lo) else ""
+                for lo, hi in zip(
+                    result.sites["ratio_lower"], result.sites["ratio_upper"], strict=True
+                )
+            ],
+        }
+    ).set_index("Site")
+)
+
+st.header("Change between rounds")
+if result.changes.empty:
+    st.write("No earlier round to compare with.")
+else:
+    change = result.change_correlation
+    summary = (
+        "not enough sites"
+        if change.value is None
+        else f"{number(change.value)} (95% interval {number(change.lower)} to {number(change.upper)}, n = {change.n})"
+    )
+    st.write(
+        f"Change in overall maturity against change in the log rate ratio, Spearman: {summary}."
+    )
+    st.table(
+        result.changes.rename(
+            columns={
+                "site": "Site",
+                "from_round": "From",
+                "to_round": "To",
+                "maturity_change": "Maturity change",
+                "log_ratio_change": "Change in log ratio",
+            }
+        )
+        .set_index("Site")
+        .round(2)
+    )

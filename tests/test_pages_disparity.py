@@ -1,0 +1,88 @@
+"""The disparity and linking pages under AppTest with the demo database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ocf.demo import demo_actor
+from ocf.store import Store
+
+from .conftest import PROJECT
+
+APP = str(PROJECT / "streamlit_app.py")
+
+
+@pytest.fixture
+def app_as(demo_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("OCF_DB", str(demo_path))
+
+    def make(role: str, page: str) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=30)
+        at.session_state["actor"] = demo_actor(Store.open(demo_path), role)
+        at.run()
+        at.switch_page(f"app_pages/{page}.py").run()
+        assert not at.exception, at.exception
+        return at
+
+    return make
+
+
+def test_disparity_page_shows_england_with_every_group(app_as) -> None:
+    at = app_as("admin", "disparity")
+    at.selectbox[1].select("2023-24").run()
+    assert not at.exception
+    assert at.selectbox[4].value == "ENG"
+    assert at.metric[0].value == "3.44"
+    assert "95% interval 3.34 to 3.54" in [c.value for c in at.caption]
+    groups = at.table[0].value
+    assert list(groups.index) == [
+        "White",
+        "Mixed",
+        "Asian or Asian British",
+        "Black or Black British",
+        "Other Ethnic Groups",
+    ]
+    assert any("Ethnicity was not known for 7.6%" in m.value for m in at.markdown)
+    assert any("Outside the 99.8% limits" in m.value for m in at.markdown)
+
+
+def test_a_lead_sees_their_own_trust_first_and_can_change_groups(app_as) -> None:
+    at = app_as("lead", "disparity")
+    assert at.selectbox[4].value == "XTA1"
+    at.selectbox[3].select("Asian or Asian British").run()
+    assert not at.exception
+    assert at.metric[0].label == "Rate ratio, Black or Black British to Asian or Asian British"
+
+
+def test_overdispersion_widens_the_funnel_without_error(app_as) -> None:
+    at = app_as("admin", "disparity")
+    at.selectbox[1].select("2023-24").run()
+    at.checkbox[0].check().run()
+    assert not at.exception
+
+
+def test_linking_page_says_association_not_cause_and_gives_n(app_as) -> None:
+    at = app_as("regulator", "linking")
+    assert "not a cause" in at.warning[0].value
+    assert at.selectbox[0].options == [
+        "2024-25 (data 2023-24)"
+    ]  # regulators: published rounds only
+    assert at.metric[0].label == "Spearman correlation"
+    assert any("n = 8 sites" in c.value for c in at.caption)
+    assert len(at.table[0].value) == 8
+
+
+def test_linking_by_domain_and_change_between_rounds(app_as) -> None:
+    at = app_as("admin", "linking")
+    at.selectbox[4].select("domain:awareness").run()
+    assert not at.exception and "Awareness" in at.table[0].value.columns
+    assert len(at.table[1].value) >= 5  # sites with both rounds
+
+
+def test_a_lead_cannot_open_the_linking_page(app_as) -> None:
+    at = app_as("lead", "disparity")
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("app_pages/linking.py").run()
