@@ -210,3 +210,26 @@ def test_link_joins_maturity_and_ratios_and_says_it_is_not_a_cause(demo_store: S
     from ocf.linking import CAVEAT
 
     assert "not a cause" in CAVEAT
+
+
+def test_cli_refuses_a_malformed_nhs_file_and_writes_nothing(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    db = tmp_path / "ocf.db"
+    Store.open(db).close()
+    before = dump(Store.open(db))
+    header = "Year,Measure,measureSubcategory,Demographic,DemographicBreakdown,OrganisationBreakdown,Datasource,OrgID,OrgName,MHSDS_Count,Acute_Count,Total_Count,CrudeRate,StdRate,Confidence_interval"
+    body = [
+        "2023/24,All detentions,All,Ethnicity,White,ICB,MHSDS,QE1,NHS X ICB,10,,ten,69.5,,",
+        "2023/24,All detentions,All,Ethnicity,Mixed,ICB,MHSDS,QE1,NHS X ICB,10,,-5,69.5,,",
+        "2023/24,All detentions,All,Ethnicity,Asian or Asian British,ICB,MHSDS,QE1,NHS X ICB,*,,*,*,,",
+    ]
+    path = tmp_path / "nhs.csv"
+    path.write_text("\n".join([header, *body]) + "\n")
+    result = runner.invoke(main, ["import", "detentions", str(path), "--db", str(db)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{path}:ROW 2: Total_Count: 'ten' is not a number; expected a count, '*' or an empty cell",
+        f"{path}:ROW 3: Total_Count: -5 is negative; counts and rates cannot be",
+    ]
+    assert dump(Store.open(db)) == before
