@@ -84,3 +84,25 @@ def flash(message: str) -> None:
 def show_flash() -> None:
     if message := st.session_state.pop("_flash", None):
         st.success(message, icon=":material/check_circle:")
+
+
+def open_rounds_or_stop(db: Store) -> list:
+    """The open rounds; a page that needs one says so and stops when there is none."""
+    rounds = [r for r in db.list_rounds() if r.status == "open"]
+    if not rounds:
+        st.info("No round is open at the moment.")
+        st.stop()
+    return rounds
+
+
+def choose_round_and_site(db: Store, actor: Actor, rounds: list, describe=lambda r: r.id) -> tuple:
+    """Round and organisation pickers: a site's own staff get their site, others choose a trust."""
+    left, right = st.columns(2)
+    round_ = left.selectbox("Round", rounds, index=len(rounds) - 1, format_func=describe)
+    if actor.site:
+        site = db.get_site(actor.site)
+        right.text_input("Organisation", site.name, disabled=True)
+    else:
+        trusts = [s for s in db.list_sites() if s.kind == "trust"]
+        site = right.selectbox("Organisation", trusts, format_func=lambda s: f"{s.name} ({s.code})")
+    return round_, site

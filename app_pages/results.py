@@ -3,7 +3,14 @@
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import fewer_than, number, require_actor, show_error, store
+from app_pages.common import (
+    choose_round_and_site,
+    fewer_than,
+    number,
+    require_actor,
+    show_error,
+    store,
+)
 from ocf.access import visible_rounds
 from ocf.charts import maturity_chart
 from ocf.errors import OcfError
@@ -17,16 +24,7 @@ rounds = visible_rounds(db, actor)
 if not rounds:
     st.info("No results to show yet: regulators see a round once it is published.")
     st.stop()
-left, right = st.columns(2)
-round_ = left.selectbox(
-    "Round", rounds, index=len(rounds) - 1, format_func=lambda r: f"{r.id} ({r.status})"
-)
-if actor.role == "lead":
-    site = db.get_site(actor.site)
-    right.text_input("Organisation", site.name, disabled=True)
-else:
-    trusts = [s for s in db.list_sites() if s.kind == "trust"]
-    site = right.selectbox("Organisation", trusts, format_func=lambda s: f"{s.name} ({s.code})")
+round_, site = choose_round_and_site(db, actor, rounds, lambda r: f"{r.id} ({r.status})")
 
 try:
     result = site_results(db, actor, site.code, round_.id)

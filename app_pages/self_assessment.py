@@ -4,7 +4,15 @@ from dataclasses import replace
 
 import streamlit as st
 
-from app_pages.common import flash, require_actor, show_error, show_flash, store
+from app_pages.common import (
+    choose_round_and_site,
+    flash,
+    open_rounds_or_stop,
+    require_actor,
+    show_error,
+    show_flash,
+    store,
+)
 from app_pages.widgets import render_item
 from ocf.errors import OcfError
 from ocf.submissions import open_self_assessment, save, submit
@@ -14,20 +22,7 @@ db = store()
 st.title("Self-assessment")
 show_flash()
 
-open_rounds = [r for r in db.list_rounds() if r.status == "open"]
-if not open_rounds:
-    st.info("No round is open at the moment.")
-    st.stop()
-left, right = st.columns(2)
-round_ = left.selectbox(
-    "Round", open_rounds, index=len(open_rounds) - 1, format_func=lambda r: r.id
-)
-if actor.role == "lead":
-    site = db.get_site(actor.site)
-    right.text_input("Organisation", site.name, disabled=True)
-else:
-    trusts = [s for s in db.list_sites() if s.kind == "trust"]
-    site = right.selectbox("Organisation", trusts, format_func=lambda s: f"{s.name} ({s.code})")
+round_, site = choose_round_and_site(db, actor, open_rounds_or_stop(db))
 
 try:
     draft = open_self_assessment(db, actor, site.code, round_.id)

@@ -14,10 +14,10 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 from sqlite_utils import Database
@@ -28,6 +28,7 @@ from ocf.migrations import migrations
 from ocf.models import Answer, Framework, Response, Round, Site, Survey
 
 DEFAULT_DB = Path("data") / "ocf.db"
+T = TypeVar("T")
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -137,11 +138,11 @@ class Store:
 
     def get_site(self, code: str) -> Site | None:
         rows = list(self.db["sites"].rows_where("code = ?", [code]))
-        return _site(rows[0]) if rows else None
+        return _record(Site, rows[0]) if rows else None
 
     def list_sites(self, include_retired: bool = False) -> list[Site]:
         where = None if include_retired else "retired_at IS NULL"
-        return [_site(row) for row in self.db["sites"].rows_where(where, order_by="code")]
+        return [_record(Site, row) for row in self.db["sites"].rows_where(where, order_by="code")]
 
     # ------------------------------------------------------------------ rounds
 
@@ -180,10 +181,12 @@ class Store:
 
     def get_round(self, round_id: str) -> Round | None:
         rows = list(self.db["rounds"].rows_where("id = ?", [round_id]))
-        return _round(rows[0]) if rows else None
+        return _record(Round, rows[0]) if rows else None
 
     def list_rounds(self) -> list[Round]:
-        return [_round(row) for row in self.db["rounds"].rows_where(order_by="created_at, id")]
+        return [
+            _record(Round, row) for row in self.db["rounds"].rows_where(order_by="created_at, id")
+        ]
 
     def set_round_status(self, round_id: str, status: str, actor: str, reason: str = "") -> None:
         with self.write():
@@ -623,24 +626,6 @@ class Store:
         return list(rows)
 
 
-def _site(row: dict[str, Any]) -> Site:
-    return Site(
-        code=row["code"],
-        name=row["name"],
-        kind=row["kind"],
-        parent=row["parent"],
-        cohort=row["cohort"],
-        retired_at=row["retired_at"],
-    )
-
-
-def _round(row: dict[str, Any]) -> Round:
-    return Round(
-        id=row["id"],
-        framework_id=row["framework_id"],
-        framework_version=row["framework_version"],
-        status=row["status"],
-        period=row["period"],
-        opens=row["opens"],
-        closes=row["closes"],
-    )
+def _record(cls: type[T], row: dict[str, Any]) -> T:
+    """A frozen record from a database row with the same column names."""
+    return cls(**{f.name: row[f.name] for f in fields(cls)})  # type: ignore[call-arg]
