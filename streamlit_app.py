@@ -24,6 +24,8 @@ facilitation = page("facilitation", "Panel facilitation", "groups")
 submissions = page("submissions", "Submissions", "inventory")
 disparity = page("disparity", "Detention disparity", "query_stats")
 linking = page("linking", "Maturity and disparity", "scatter_plot")
+compare = page("compare", "Compare sites", "leaderboard")
+systems = page("system", "Systems", "hub")
 sign_in = page("sign_in", "Sign in", "login")
 
 # A page not given to st.navigation cannot be opened: this is how each role gets its menu.
@@ -33,11 +35,13 @@ PAGES = {
     "panel": [panel_survey],
     "lead": [home, self_assessment, results, disparity, frameworks],
     "facilitator": [home, facilitation, frameworks],
-    "regulator": [home, results, disparity, linking, frameworks],
+    "regulator": [home, compare, systems, results, disparity, linking, frameworks],
     "admin": [
         home,
         self_assessment,
         results,
+        compare,
+        systems,
         disparity,
         linking,
         facilitation,

@@ -14,6 +14,7 @@ from app_pages.common import (
 from ocf.access import visible_rounds
 from ocf.charts import maturity_chart
 from ocf.errors import OcfError
+from ocf.reports import board_report
 from ocf.results import site_results
 
 actor = require_actor("lead", "regulator", "admin")
@@ -153,6 +154,14 @@ else:
         f"{result.members} members responded. Agreement between them: {number(alpha)} ({agreement})."
     )
     st.caption("Krippendorff's alpha, ordinal: 1 is full agreement, 0 no more than chance.")
+
+st.download_button(
+    "Download the board report (HTML, printable)",
+    board_report(db, actor, site.code, round_.id),
+    file_name=f"ocf-board-report-{site.code}-{round_.id}.html",
+    mime="text/html",
+    icon=":material/download:",
+)
 
 st.header("Action plan")
 if result.actions.empty:

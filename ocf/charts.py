@@ -178,3 +178,85 @@ def link_chart(sites: pd.DataFrame, maturity: str = "final") -> alt.Chart:
         alt.Chart(data).mark_text(dx=8, align="left", fontSize=11).encode(x=x, y=y, text="site:N")
     )
     return (bars + dots + labels).properties(height=340)
+
+
+def heatmap_chart(grid: pd.DataFrame, scale: Scale, names: dict[str, str]) -> alt.Chart:
+    """Sites × domains coloured by final rating, with self, panel and n on hover, value printed."""
+    data = grid.assign(
+        name=grid["site"].map(names),
+        label=grid["final"].map(lambda v: "" if pd.isna(v) else f"{v:.1f}"),
+    )
+    x = alt.X("title:N", title=None, sort=None, axis=alt.Axis(labelAngle=-20, labelLimit=200))
+    y = alt.Y("name:N", title=None, sort=None, axis=alt.Axis(labelLimit=320))
+    colour = alt.Color(
+        "final:Q",
+        title="Final",
+        scale=alt.Scale(domain=[scale.minimum, scale.maximum], scheme="purples"),
+    )
+    cells = (
+        alt.Chart(data)
+        .mark_rect(stroke="white")
+        .encode(
+            x=x,
+            y=y,
+            color=colour,
+            tooltip=[
+                alt.Tooltip("name:N", title="Site"),
+                alt.Tooltip("title:N", title="Area"),
+                alt.Tooltip("final:Q", format=".2f"),
+                alt.Tooltip("self:Q", format=".2f"),
+                alt.Tooltip("panel:Q", format=".2f"),
+                alt.Tooltip("panel_n:Q", title="Panel n"),
+            ],
+        )
+    )
+    text = (
+        alt.Chart(data)
+        .mark_text(fontSize=12)
+        .encode(
+            x=x,
+            y=y,
+            text="label:N",
+            color=alt.condition("datum.final > 1.6", alt.value("white"), alt.value("#212b32")),
+        )
+    )
+    return (cells + text).properties(height=alt.Step(32))
+
+
+def caterpillar_chart(sites: pd.DataFrame, scale: Scale) -> alt.Chart:
+    """Each site's final rating (square) and its panel's overall median with interval (line)."""
+    data = sites.dropna(subset=["final"])
+    y = alt.Y("name:N", sort=list(data["name"]), title=None, axis=alt.Axis(labelLimit=320))
+    x_axis = alt.Axis(values=list(scale.values), labelExpr=_label_expr(scale))
+    x = alt.X(
+        "final:Q",
+        scale=alt.Scale(domain=[scale.minimum, scale.maximum]),
+        axis=x_axis,
+        title="Maturity",
+    )
+    spread = (
+        alt.Chart(data.dropna(subset=["panel_lower"]))
+        .mark_rule(color="#ed8b00", strokeWidth=3)
+        .encode(x="panel_lower:Q", x2="panel_upper:Q", y=y)
+    )
+    median = (
+        alt.Chart(data.dropna(subset=["panel_median"]))
+        .mark_point(shape="diamond", filled=True, size=90, color="#ed8b00")
+        .encode(x="panel_median:Q", y=y)
+    )
+    final = (
+        alt.Chart(data)
+        .mark_point(shape="square", filled=True, size=110, color="#212b32")
+        .encode(
+            x=x,
+            y=y,
+            tooltip=[
+                alt.Tooltip("name:N"),
+                alt.Tooltip("final:Q", format=".2f"),
+                alt.Tooltip("panel_median:Q", format=".2f"),
+                alt.Tooltip("panel_lower:Q", format=".2f"),
+                alt.Tooltip("panel_upper:Q", format=".2f"),
+            ],
+        )
+    )
+    return (spread + median + final).properties(height=alt.Step(30))

@@ -23,6 +23,7 @@ from ocf.disparity import DEFAULT_FOCUS, DEFAULT_MEASURE, DEFAULT_REFERENCE, dis
 from ocf.errors import OcfError
 from ocf.importers import arguments_table, import_responses, import_sites, validate_sites
 from ocf.loading import SHIPPED_FRAMEWORKS, SHIPPED_SURVEYS, load_library, load_shipped
+from ocf.reports import export_round, write_board_report
 from ocf.results import scores_table
 from ocf.rounds import change_status, open_round, resolve_content
 from ocf.store import Store, resolve_path
@@ -378,6 +379,34 @@ def score(round_id: str, site: str | None, fmt: str, db_path: str | None) -> Non
         click.echo(table.to_csv(index=False), nl=False)
     else:
         click.echo(table.to_json(orient="records", indent=2))
+
+
+# --------------------------------------------------------------------------- reports
+
+
+@main.command()
+@click.argument("site")
+@click.option("--round", "round_id", required=True)
+@click.option(
+    "--out", required=True, type=click.Path(dir_okay=False), help="The HTML file to write."
+)
+@db_option
+@reports_errors
+def report(site: str, round_id: str, out: str, db_path: str | None) -> None:
+    """Write the board report for a site and round: one self-contained, printable HTML file."""
+    path = write_board_report(_store(db_path), _cli_actor(), site.upper(), round_id, out)
+    click.echo(f"Board report written to {path}")
+
+
+@main.command()
+@click.option("--round", "round_id", required=True)
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="FILE.xlsx or FILE.csv")
+@db_option
+@reports_errors
+def export(round_id: str, out: str, db_path: str | None) -> None:
+    """Export all scores for a round (suppression applied): CSV, or XLSX with a sheet per level."""
+    path = export_round(_store(db_path), _cli_actor(), round_id, out)
+    click.echo(f"Scores for round {round_id} written to {path}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,137 @@
+"""Compare sites (regulators, admins): a round's sites by area, with uncertainty and gaps."""
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from app_pages.common import number, require_actor, show_error, store
+from ocf.access import visible_rounds
+from ocf.charts import caterpillar_chart, heatmap_chart
+from ocf.comparison import compare_sites, crosswalk_scores, domain_grid, trends
+from ocf.errors import OcfError
+from ocf.reports import export_table, xlsx_bytes
+
+actor = require_actor("regulator", "admin")
+db = store()
+st.title("Compare sites")
+
+rounds = visible_rounds(db, actor)
+if not rounds:
+    st.info("No round to compare yet: regulators see a round once it is published.")
+    st.stop()
+round_ = st.selectbox(
+    "Round",
+    rounds,
+    index=len(rounds) - 1,
+    format_func=lambda r: f"{r.id} ({r.status}, {r.framework_id})",
+)
+try:
+    sites = compare_sites(db, actor, round_.id)
+    grid = domain_grid(db, actor, round_.id)
+except OcfError as error:
+    show_error(error)
+    st.stop()
+framework = db.round_framework(round_.id)
+scale = framework.scale
+everyone = {s.code: s for s in db.list_sites(include_retired=True)}
+
+a, b = st.columns(2)
+cohorts = sorted({c for c in sites["cohort"].dropna()})
+systems = sorted({p for p in sites["parent"].dropna()})
+chosen_cohorts = a.multiselect("Pilot cohort", cohorts, default=cohorts)
+chosen_systems = b.multiselect(
+    "ICB or place",
+    systems,
+    default=systems,
+    format_func=lambda c: everyone[c].name if c in everyone else c,
+)
+shown = sites[sites["cohort"].isin(chosen_cohorts) & sites["parent"].isin(chosen_systems)]
+if shown.empty:
+    st.info("No site matches these filters.")
+    st.stop()
+names = dict(zip(shown["site"], shown["name"], strict=True))
+
+st.header("By area")
+st.altair_chart(
+    heatmap_chart(grid[grid["site"].isin(shown["site"])], scale, names),
+    width="stretch",
+    alt="Heatmap of final maturity by site and area; the same figures are in the table below.",
+)
+table = grid[grid["site"].isin(shown["site"])].pivot_table(
+    index="site", columns="title", values="final", sort=False
+)
+st.table(table.rename(index=names).map(number))
+
+st.header("Overall, with the panel's uncertainty")
+st.altair_chart(
+    caterpillar_chart(shown.assign(name=shown["site"].map(names)), scale),
+    width="stretch",
+    alt="Each site's final maturity with its panel's overall median and interval; the same figures are in the table below.",
+)
+st.caption(
+    "Square: final rating. Diamond and line: the panel's overall view (median of members, with a "
+    "distribution-free 95% interval). Sites whose panel intervals overlap cannot be told apart, so "
+    "no rank numbers are shown."
+)
+st.table(
+    pd.DataFrame(
+        {
+            "Site": shown["name"],
+            "Final": shown["final"].map(number),
+            "Self": shown["self"].map(number),
+            "Panel": shown["panel"].map(number),
+            "Gap": shown["gap"].map(number),
+            "Flag": shown["flag"].str.replace("_", " "),
+            "Panel n": shown["panel_n"],
+            "Competencies suppressed": shown["suppressed_competencies"],
+            "Panel interval": [
+                f"{number(lo)} to {number(hi)}" if pd.notna(lo) else "fewer than 3 responses"
+                for lo, hi in zip(shown["panel_lower"], shown["panel_upper"], strict=True)
+            ],
+        }
+    ).set_index("Site")
+)
+
+st.header("Against PCREF")
+crosswalk = crosswalk_scores(db, round_.id)
+crosswalk = crosswalk[crosswalk["site"].isin(shown["site"])]
+if crosswalk.empty:
+    st.write("This framework's competencies carry no PCREF tags.")
+else:
+    st.write(
+        "The same assessment reported against PCREF's areas through the competencies tagged with each."
+    )
+    st.table(
+        crosswalk.pivot_table(index="site", columns="area", values="final", sort=False)
+        .rename(index=names)
+        .map(number)
+    )
+
+st.header("Trend across rounds")
+history = trends(db, actor, round_.framework_id)
+history = history[history["site"].isin(shown["site"])]
+st.table(
+    history.pivot_table(index="site", columns="round", values="final")
+    .rename(index=names)
+    .map(number)
+)
+
+st.header("Download")
+left, right = st.columns(2)
+export = export_table(db, actor, round_.id)
+left.download_button(
+    "Scores (CSV)",
+    export.to_csv(index=False),
+    file_name=f"ocf-scores-{round_.id}.csv",
+    mime="text/csv",
+)
+with tempfile.TemporaryDirectory() as folder:
+    right.download_button(
+        "Scores (Excel)",
+        xlsx_bytes(db, actor, round_.id, Path(folder)),
+        file_name=f"ocf-scores-{round_.id}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+st.caption("Panel figures from fewer than 3 members are never included.")

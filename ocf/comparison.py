@@ -1,0 +1,248 @@
+"""The regulator's views: sites compared in a round, trends, the system (ICB) roll-up, and the
+same assessment reported against PCREF through competency tags.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ocf import ethnicity
+from ocf.access import Actor, require_role
+from ocf.disparity import (
+    DEFAULT_FOCUS,
+    DEFAULT_MEASURE,
+    DEFAULT_REFERENCE,
+    disparity_table,
+    group_totals,
+)
+from ocf.errors import OcfError, PermissionDenied
+from ocf.models import Framework
+from ocf.results import round_scores
+from ocf.scoring import item_scores
+from ocf.stats import median_ci, rate_ratio
+from ocf.store import Store
+
+COMPARE_COLUMNS = [
+    "site", "name", "parent", "cohort", "self", "panel", "final", "gap", "flag", "panel_n",
+    "suppressed_competencies", "panel_median", "panel_lower", "panel_upper", "panel_coverage",
+]  # fmt: skip
+
+
+def require_oversight(store: Store, actor: Actor, round_id: str) -> None:
+    """Regulators see published rounds; admins every round."""
+    require_role(actor, "regulator", "admin")
+    round_ = store.get_round(round_id)
+    if round_ is None:
+        raise OcfError(f"unknown round {round_id!r}")
+    if actor.role == "regulator" and round_.status != "published":
+        raise PermissionDenied(f"round {round_id} is not published yet")
+
+
+def compare_sites(store: Store, actor: Actor, round_id: str) -> pd.DataFrame:
+    """One row per assessed site: overall self, panel, final, gap, flag, panel coverage, and the
+    panel's overall view as a median of members with a distribution-free interval.
+
+    The interval describes the panel members' spread; sites whose intervals overlap cannot be
+    told apart, so no rank numbers are given.
+    """
+    require_oversight(store, actor, round_id)
+    scores = round_scores(store, round_id)
+    framework = store.round_framework(round_id)
+    overall = scores.overall[["site", "self", "panel", "final", "gap", "flag", "panel_n"]]
+    suppressed = (
+        scores.competencies.groupby("site")["suppressed"].sum().rename("suppressed_competencies")
+    )
+    members = _panel_member_overall(store, round_id, framework)
+    rows = overall.merge(suppressed, left_on="site", right_index=True, how="left")
+    rows = rows.merge(_panel_intervals(members, framework.min_panel), on="site", how="left")
+    sites = {s.code: s for s in store.list_sites(include_retired=True)}
+    rows["name"] = rows["site"].map(lambda c: sites[c].name)
+    rows["parent"] = rows["site"].map(lambda c: sites[c].parent)
+    rows["cohort"] = rows["site"].map(lambda c: sites[c].cohort)
+    return (
+        rows[COMPARE_COLUMNS]
+        .sort_values("final", ascending=False, na_position="last")
+        .reset_index(drop=True)
+    )
+
+
+def _panel_member_overall(store: Store, round_id: str, framework: Framework) -> pd.DataFrame:
+    """Each panel member's overall view: the mean of their scored answers."""
+    scored = item_scores(store.answers_frame(round_id), framework, store.round_surveys(round_id))
+    panel = scored[scored["audience"] == "panel"]
+    return panel.groupby(["site", "submission_id"], as_index=False)["score"].mean()
+
+
+def _panel_intervals(members: pd.DataFrame, min_panel: int) -> pd.DataFrame:
+    rows = []
+    for site, part in members.groupby("site"):
+        if len(part) < min_panel:
+            rows.append({"site": site})  # suppressed: nothing about fewer than min_panel people
+            continue
+        ci = median_ci(part["score"].to_numpy())
+        rows.append(
+            {
+                "site": site,
+                "panel_median": ci.value,
+                "panel_lower": ci.lower,
+                "panel_upper": ci.upper,
+                "panel_coverage": ci.coverage,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["site", "panel_median", "panel_lower", "panel_upper", "panel_coverage"]
+    )
+
+
+def domain_grid(store: Store, actor: Actor, round_id: str) -> pd.DataFrame:
+    """Sites × domains in long form (for the heatmap): final, self, panel, panel_n."""
+    require_oversight(store, actor, round_id)
+    framework = store.round_framework(round_id)
+    domains = round_scores(store, round_id).domains.copy()
+    domains["title"] = domains["domain"].map({d.id: d.title for d in framework.domains})
+    return domains[["site", "domain", "title", "self", "panel", "final", "panel_n", "flag"]]
+
+
+def trends(store: Store, actor: Actor, framework_id: str) -> pd.DataFrame:
+    """Final overall per site for every round of a framework this actor may see."""
+    require_role(actor, "regulator", "admin")
+    frames = []
+    for round_ in store.list_rounds():
+        if round_.framework_id != framework_id or (
+            actor.role == "regulator" and round_.status != "published"
+        ):
+            continue
+        overall = round_scores(store, round_.id).overall[["site", "final", "self", "panel"]]
+        frames.append(overall.assign(round=round_.id))
+    return (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["site", "final", "self", "panel", "round"])
+    )
+
+
+def crosswalk_scores(
+    store: Store, round_id: str, site: str | None = None, prefix: str = "pcref-"
+) -> pd.DataFrame:
+    """The assessment reported against another framework's areas through competency tags.
+
+    Each tag's self, panel and final are the weighted means of the competencies carrying it
+    (competency weights), over the values that exist, like a domain.
+    """
+    framework = store.round_framework(round_id)
+    competencies = round_scores(store, round_id).competencies
+    if site is not None:
+        competencies = competencies[competencies["site"] == site]
+    tags = pd.DataFrame(
+        [
+            (c.id, t, framework.tags.get(t, t))
+            for c in framework.competencies
+            for t in c.tags
+            if t.startswith(prefix)
+        ],
+        columns=["competency", "tag", "tag_title"],
+    )
+    joined = competencies.merge(tags, on="competency")
+    rows = []
+    for (site_code, tag, title), part in joined.groupby(["site", "tag", "tag_title"], sort=False):
+        row = {"site": site_code, "tag": tag, "area": title, "competencies": len(part)}
+        for column in ("self", "panel", "final"):
+            present = part[part[column].notna()]
+            weights = present["weight"].sum()
+            row[column] = (
+                float((present[column] * present["weight"]).sum() / weights) if weights else np.nan
+            )
+        rows.append(row)
+    return pd.DataFrame(
+        rows, columns=["site", "tag", "area", "competencies", "self", "panel", "final"]
+    )
+
+
+def system_view(
+    store: Store,
+    actor: Actor,
+    round_id: str,
+    measure: str = DEFAULT_MEASURE,
+    focus: str = DEFAULT_FOCUS,
+    reference: str = DEFAULT_REFERENCE,
+) -> pd.DataFrame:
+    """Organisations rolled up to their ICB or place, beside the system's detention rate ratio.
+
+    The system's maturity is the population-weighted mean of its organisations' final overall
+    ratings where every organisation's population is known (from detention data for the round's
+    period), otherwise the plain mean; `weighting` says which. The rate ratio is the ICB's own
+    where the data have one, else computed from its organisations' pooled counts.
+    """
+    require_oversight(store, actor, round_id)
+    round_ = store.get_round(round_id)
+    overall = round_scores(store, round_id).overall[["site", "final", "panel_n"]]
+    sites = {s.code: s for s in store.list_sites(include_retired=True)}
+    overall["system"] = overall["site"].map(lambda c: sites[c].parent)
+    overall = overall.dropna(subset=["system"])
+    detentions = store.detentions_frame(round_.period, measure) if round_.period else pd.DataFrame()
+    # An organisation's population: the sum over its known ethnic groups (unknown has none).
+    if len(detentions):
+        totals = group_totals(detentions)
+        known = totals[totals["group"] != ethnicity.UNKNOWN]
+        populations = known.groupby("geography")["population"].sum(min_count=1)
+    else:
+        populations = pd.Series(dtype=float)
+    table = (
+        disparity_table(detentions, focus, reference).set_index("geography")
+        if len(detentions)
+        else pd.DataFrame()
+    )
+    rows = []
+    for system, part in overall.groupby("system"):
+        rated = part.dropna(subset=["final"])
+        weights = (
+            rated["site"].map(populations)
+            if len(populations)
+            else pd.Series(np.nan, index=rated.index)
+        )
+        weighted = len(rated) > 0 and weights.notna().all() and weights.sum() > 0
+        final = (
+            float((rated["final"] * weights).sum() / weights.sum())
+            if weighted
+            else (float(rated["final"].mean()) if len(rated) else np.nan)
+        )
+        ratio, source = _system_ratio(system, part["site"].tolist(), table)
+        rows.append({
+            "system": system, "name": sites[system].name if system in sites else system,
+            "organisations": len(part), "rated": len(rated), "final": final,
+            "weighting": "population-weighted" if weighted else "equal weights (populations not known)",
+            "rate_ratio": ratio.value if ratio else np.nan, "ratio_lower": ratio.lower if ratio else np.nan,
+            "ratio_upper": ratio.upper if ratio else np.nan, "ratio_source": source,
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _system_ratio(system: str, members: list[str], table: pd.DataFrame):
+    if len(table) and system in table.index and pd.notna(table.loc[system, "rate_ratio"]):
+        row = table.loc[system]
+        return rate_ratio(
+            row["focus_count"],
+            row["focus_population"],
+            row["reference_count"],
+            row["reference_population"],
+        ), "the system's own figures"
+    present = table.loc[[m for m in members if m in table.index]] if len(table) else table
+    complete = (
+        present.dropna(
+            subset=["focus_count", "focus_population", "reference_count", "reference_population"]
+        )
+        if len(present)
+        else present
+    )
+    if len(complete) == 0 or len(complete) < len(members):
+        return None, "not available"
+    return (
+        rate_ratio(
+            complete["focus_count"].sum(),
+            complete["focus_population"].sum(),
+            complete["reference_count"].sum(),
+            complete["reference_population"].sum(),
+        ),
+        "pooled from its organisations",
+    )

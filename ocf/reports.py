@@ -1,0 +1,306 @@
+"""The board report (one self-contained, printable HTML file) and the round exports.
+
+Charts are embedded as SVG made by vl-convert (no browser, no network), so the report opens
+anywhere, offline. Every figure comes from the same functions as the pages, with suppression
+already applied: nothing from fewer than `min_panel` panel members leaves the system.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import vl_convert
+
+from ocf.access import Actor
+from ocf.charts import maturity_chart, rates_chart
+from ocf.comparison import require_oversight
+from ocf.disparity import (
+    DEFAULT_FOCUS,
+    DEFAULT_MEASURE,
+    DEFAULT_REFERENCE,
+    disparity_table,
+    rates_by_group,
+)
+from ocf.errors import OcfError
+from ocf.results import SiteResults, round_scores, site_results
+from ocf.scoring import SCORE_COLUMNS, score_table
+from ocf.store import Store
+
+EXPORT_COLUMNS = {
+    "site": "Site code (ODS style).",
+    "round": "Assessment round.",
+    "level": "competency, domain or overall.",
+    "id": "Competency or domain id; 'overall' for the overall row.",
+    "self": "The organisation's self-assessment (0 Undeveloped to 3 Excelling).",
+    "panel": "The service user and carer panel's rating: the median of members. Empty when fewer than 3 members answered (suppressed) or none did.",
+    "panel_n": "Panel members with a view (for a domain or overall: the smallest number behind any of its panel figures).",
+    "final": "Moderated rating: the self-assessment, capped at the panel's rating plus 1.",
+    "gap": "Self minus panel: the accountability gap.",
+    "flag": "not_verified (no panel figure) or accountability_gap (self a level or more above the panel).",
+}
+
+
+def _svg(chart, label: str) -> str:
+    """A chart as inline SVG that a screen reader announces by its label."""
+    svg = vl_convert.vegalite_to_svg(chart.properties(width=520).to_json())
+    return svg.replace("<svg", f'<svg role="img" aria-label="{html.escape(label)}"', 1)
+
+
+def _num(value, digits: int = 2) -> str:
+    return "–" if value is None or pd.isna(value) else f"{value:.{digits}f}"
+
+
+def _table(frame: pd.DataFrame, caption: str) -> str:
+    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in frame.columns)
+    body = "".join(
+        "<tr>" + "".join(
+            (f'<th scope="row">{html.escape(str(v))}</th>' if i == 0 else f"<td>{html.escape(str(v))}</td>")
+            for i, v in enumerate(row)
+        ) + "</tr>"
+        for row in frame.itertuples(index=False)
+    )  # fmt: skip
+    return f"<table><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+STYLE = """
+@page { size: A4; margin: 16mm; }
+body { font-family: Arial, Helvetica, sans-serif; color: #212b32; line-height: 1.45; max-width: 190mm; margin: auto; }
+h1 { font-size: 1.6rem; margin-bottom: .2rem; } h2 { font-size: 1.25rem; margin-top: 1.6rem; border-bottom: 2px solid #005eb8; }
+table { border-collapse: collapse; width: 100%; margin: .6rem 0; font-size: .9rem; page-break-inside: avoid; }
+caption { text-align: left; font-weight: bold; padding: .3rem 0; }
+th, td { border: 1px solid #aeb7bd; padding: .25rem .4rem; text-align: left; vertical-align: top; }
+thead th { background: #e8edee; } .notice { background: #fff9c4; padding: .5rem; border-left: 4px solid #ffb81c; }
+.summary { display: flex; gap: 1rem; flex-wrap: wrap; } .summary div { border: 1px solid #aeb7bd; padding: .4rem .7rem; }
+.summary strong { display: block; font-size: 1.4rem; } figure { margin: .5rem 0; page-break-inside: avoid; }
+svg { max-width: 100%; height: auto; }
+"""
+
+
+def board_report(store: Store, actor: Actor, site: str, round_id: str) -> str:
+    """The board report for one site and round, as one HTML document."""
+    result = site_results(store, actor, site, round_id)
+    sections = [
+        _summary(store, result),
+        _domains(result),
+        _gaps(result),
+        _competencies(result),
+        _disparity(store, result),
+        _actions(result),
+        _methods(result),
+    ]
+    title = f"{result.site.name}: race equality maturity, round {round_id}"
+    notice = (
+        '<p class="notice"><strong>Demo.</strong> All assessment data in this report are synthetic.</p>'
+        if store.is_demo
+        else ""
+    )
+    return (
+        f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"<style>{STYLE}</style></head><body><main>{notice}<h1>{html.escape(title)}</h1>"
+        f"<p>Organisational Competency Framework board report. Framework: {html.escape(result.framework.title)} "
+        f"(version {result.framework.version}). Produced {date.today().isoformat()}.</p>"
+        + "".join(sections)
+        + "</main></body></html>"
+    )
+
+
+def _summary(store: Store, result: SiteResults) -> str:
+    overall, scale = result.overall, result.framework.scale
+    if overall is None:
+        return "<h2>Summary</h2><p>No scores yet for this round.</p>"
+    panel = (
+        _num(overall["panel"])
+        if overall["panel_n"]
+        else f"fewer than {result.framework.min_panel} responses"
+    )
+    change = "–" if result.overall_change is None else f"{result.overall_change:+.2f}"
+    final_label = "" if pd.isna(overall["final"]) else scale.label(overall["final"])
+    lines = [
+        f"<div>Final (moderated)<strong>{_num(overall['final'])}</strong>{html.escape(final_label)}</div>",
+        f"<div>Self-assessment<strong>{_num(overall['self'])}</strong></div>",
+        f"<div>Service user and carer panel<strong>{html.escape(panel)}</strong></div>",
+        f"<div>Change since {html.escape(result.previous_round or 'last round')}<strong>{change}</strong></div>",
+    ]
+    text = ""
+    if overall["flag"] == "accountability_gap":
+        text = f"<p><strong>Accountability gap:</strong> the organisation rates itself {overall['gap']:.2f} levels above its panel.</p>"
+    elif overall["flag"] == "not_verified":
+        text = "<p><strong>Not verified:</strong> the panel has not yet given a view on enough of this.</p>"
+    return f'<h2>Summary</h2><div class="summary">{"".join(lines)}</div>{text}'
+
+
+def _domains(result: SiteResults) -> str:
+    domains, scale = result.domains, result.framework.scale
+    frame = pd.DataFrame(
+        {
+            "Area": domains["title"],
+            "Self": domains["self"].map(_num),
+            "Panel": [
+                _num(p) if n else f"fewer than {result.framework.min_panel} responses"
+                for p, n in zip(domains["panel"], domains["panel_n"], strict=True)
+            ],
+            "Final": domains["final"].map(_num),
+            "Level": domains["final"].map(lambda v: "" if pd.isna(v) else scale.label(v)),
+            "Change": domains["change"].map(lambda v: "" if pd.isna(v) else f"{v:+.2f}"),
+        }
+    )
+    chart = _svg(
+        maturity_chart(domains, scale),
+        "Self, panel and final maturity by area; the same figures are in the table.",
+    )
+    return f"<h2>Maturity by area: self, panel and final</h2><figure>{chart}<figcaption>Circle: self. Diamond: panel. Square: final.</figcaption></figure>{_table(frame, 'Maturity by area')}"
+
+
+def _gaps(result: SiteResults) -> str:
+    gaps = result.competencies[result.competencies["flag"] == "accountability_gap"]
+    if gaps.empty:
+        return "<h2>Accountability gaps</h2><p>No competency is rated a level or more above the panel's view.</p>"
+    frame = pd.DataFrame(
+        {
+            "Competency": gaps["title"],
+            "Self": gaps["self"].map(_num),
+            "Panel": gaps["panel"].map(_num),
+            "Gap": gaps["gap"].map(_num),
+            "Final": gaps["final"].map(_num),
+        }
+    )
+    return f"<h2>Accountability gaps</h2>{_table(frame, 'Competencies rated at least a level above the panel')}"
+
+
+def _competencies(result: SiteResults) -> str:
+    c, min_panel = result.competencies, result.framework.min_panel
+
+    def panel(row) -> str:
+        if row["suppressed"] or row["panel_n"] == 0:
+            return f"fewer than {min_panel} responses" if row["panel_n"] else "not asked"
+        return f"{_num(row['panel'])} ({_num(row['panel_lower'])}–{_num(row['panel_upper'])}, n = {row['panel_n']})"
+
+    frame = pd.DataFrame(
+        {
+            "Competency": c["title"],
+            "Area": c["domain_title"],
+            "Self": c["self"].map(_num),
+            "Panel (interval, n)": c.apply(panel, axis=1),
+            "Final": c["final"].map(_num),
+            "Flag": c["flag"].str.replace("_", " "),
+        }
+    )
+    agreement = (
+        "not measured"
+        if result.agreement is None
+        else f"{result.agreement:.2f} (Krippendorff's alpha, ordinal)"
+    )
+    return f"<h2>Every competency</h2>{_table(frame, 'Every competency')}<p>Panel members: {result.members}. Agreement: {agreement}.</p>"
+
+
+def _disparity(store: Store, result: SiteResults) -> str:
+    period = result.round.period
+    heading = f"<h2>Detention disparity ({html.escape(period or 'no period linked')})</h2>"
+    rows = store.detentions_frame(period, DEFAULT_MEASURE) if period else pd.DataFrame()
+    if rows.empty or result.site.code not in set(rows["geography"]):
+        return heading + "<p>No detention data for this organisation and period.</p>"
+    rates, meta = rates_by_group(rows, result.site.code)
+    ratio = disparity_table(
+        rows[rows["geography"] == result.site.code], DEFAULT_FOCUS, DEFAULT_REFERENCE
+    ).iloc[0]
+    ratio_text = (
+        "not available"
+        if pd.isna(ratio["rate_ratio"])
+        else f"{ratio['rate_ratio']:.2f} (95% interval {ratio['ratio_lower']:.2f} to {ratio['ratio_upper']:.2f})"
+    )
+    frame = pd.DataFrame(
+        {
+            "Group": rates["group"],
+            "Detentions": ["suppressed" if pd.isna(n) else f"{n:,.0f}" for n in rates["count"]],
+            "Rate per 100,000": rates["rate"].map(lambda v: _num(v, 1)),
+            "95% interval": [
+                f"{_num(lo, 1)} to {_num(hi, 1)}" if pd.notna(lo) else ""
+                for lo, hi in zip(rates["lower"], rates["upper"], strict=True)
+            ],
+        }
+    )
+    share = meta["unknown_share"]
+    unknown = (
+        ""
+        if share is None
+        else f"<p>Ethnicity unknown: {share.value:.1%} (95% interval {share.lower:.1%} to {share.upper:.1%}), excluded from rates.</p>"
+    )
+    chart = _svg(
+        rates_chart(rates),
+        "Detention rate per 100,000 for each ethnic group with 95% intervals; the same figures are in the table.",
+    )
+    return (
+        heading
+        + f"<p>Rate ratio, {DEFAULT_FOCUS} to {DEFAULT_REFERENCE}: <strong>{ratio_text}</strong>.</p>"
+        + f"<figure>{chart}</figure>{_table(frame, 'Detentions by ethnic group')}{unknown}"
+        + "<p>Counts of 1 to 4 are suppressed.</p>"
+    )
+
+
+def _actions(result: SiteResults) -> str:
+    if result.actions.empty:
+        return "<h2>Action plan</h2><p>No actions recorded.</p>"
+    frame = result.actions.drop(columns="competency").rename(
+        columns={"title": "Competency", "level": "Now"}
+    )
+    return f"<h2>Action plan</h2>{_table(frame, 'Actions with owners and dates')}"
+
+
+def _methods(result: SiteResults) -> str:
+    tolerance = result.framework.moderation.tolerance
+    return (
+        "<h2>Methods</h2><p>Ratings use the scale Undeveloped (0), Developing (1), Achieving (2), "
+        "Excelling (3). The panel's rating is the median of its members' views, with a "
+        f"distribution-free 95% interval; it is not shown from fewer than {result.framework.min_panel} "
+        f"members. The final rating is the self-assessment capped at the panel's rating plus {tolerance:g}. "
+        "Areas and the overall rating are weighted means. Detention rates are crude rates per 100,000 with "
+        "exact Poisson (under 10 events) or Byar's 95% intervals; the rate ratio uses the log method. "
+        "Full methods: docs/methods.md in the OCF platform.</p>"
+    )
+
+
+def write_board_report(
+    store: Store, actor: Actor, site: str, round_id: str, out: str | Path
+) -> Path:
+    path = Path(out)
+    if path.suffix.lower() not in (".html", ".htm"):
+        raise OcfError(f"{out}: the board report is HTML; expected a file name ending .html")
+    path.write_text(board_report(store, actor, site, round_id), encoding="utf-8")
+    return path
+
+
+def export_table(store: Store, actor: Actor, round_id: str) -> pd.DataFrame:
+    """Every score of a round (the `ocf score` columns), suppression applied."""
+    require_oversight(store, actor, round_id)
+    return score_table(round_scores(store, round_id), round_id)
+
+
+def export_round(store: Store, actor: Actor, round_id: str, out: str | Path) -> Path:
+    """CSV: one table. XLSX: a sheet per level and a README sheet describing the columns."""
+    path = Path(out)
+    table = export_table(store, actor, round_id)
+    if path.suffix.lower() == ".csv":
+        table.to_csv(path, index=False)
+    elif path.suffix.lower() == ".xlsx":
+        with pd.ExcelWriter(path, engine="openpyxl") as writer:
+            readme = pd.DataFrame(
+                {"column": list(EXPORT_COLUMNS), "meaning": list(EXPORT_COLUMNS.values())}
+            )
+            readme.to_excel(writer, sheet_name="README", index=False)
+            for level in ("competency", "domain", "overall"):
+                table[table["level"] == level][SCORE_COLUMNS].to_excel(
+                    writer, sheet_name=level, index=False
+                )
+    else:
+        raise OcfError(f"{out}: expected a file name ending .csv or .xlsx")
+    return path
+
+
+def xlsx_bytes(store: Store, actor: Actor, round_id: str, tmp_dir: Path) -> bytes:
+    """The XLSX export as bytes, for a download button."""
+    return export_round(
+        store, actor, round_id, tmp_dir / f"ocf-scores-{round_id}.xlsx"
+    ).read_bytes()

@@ -1,0 +1,263 @@
+"""The regulator's views, board report and exports: arithmetic, suppression, content."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from streamlit.testing.v1 import AppTest
+
+from ocf.cli import main
+from ocf.comparison import compare_sites, crosswalk_scores, system_view
+from ocf.demo import demo_actor
+from ocf.errors import PermissionDenied
+from ocf.reports import board_report, export_round
+from ocf.results import round_scores
+from ocf.store import Store
+
+from .conftest import PROJECT
+
+APP = str(PROJECT / "streamlit_app.py")
+
+
+@pytest.fixture
+def db(demo_path: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "ocf.db"
+    shutil.copy(demo_path, path)
+    return path
+
+
+def test_system_roll_up_is_population_weighted_when_populations_are_known(db: Path) -> None:
+    store = Store.open(db)
+    admin = demo_actor(store, "admin")
+    systems = system_view(store, admin, "2024-25").set_index("system")
+    overall = round_scores(store, "2024-25").overall.set_index("site")["final"]
+    rows = store.detentions_frame("2023-24", "all-detentions")
+    known = rows[rows["ethnic_group"] != "Not Known"].groupby("geography")["population"].sum()
+    members = ["XTA1", "XTA2", "XTA3"]
+    expected = sum(overall[m] * known[m] for m in members) / sum(known[m] for m in members)
+    assert systems.loc["XQA", "final"] == pytest.approx(expected)
+    assert systems.loc["XQA", "weighting"] == "population-weighted"
+    assert systems.loc["XQA", "ratio_source"] == "pooled from its organisations"
+
+
+def test_system_roll_up_falls_back_to_equal_weights_and_says_so(db: Path) -> None:
+    store = Store.open(db)
+    store.db.execute("DELETE FROM detentions WHERE geography = 'XTA2'")
+    store.db.conn.commit()
+    systems = system_view(store, demo_actor(store, "admin"), "2024-25").set_index("system")
+    overall = round_scores(store, "2024-25").overall.set_index("site")["final"]
+    assert systems.loc["XQA", "final"] == pytest.approx(overall[["XTA1", "XTA2", "XTA3"]].mean())
+    assert systems.loc["XQA", "weighting"] == "equal weights (populations not known)"
+    assert systems.loc["XQA", "ratio_source"] == "not available"
+
+
+def test_crosswalk_is_the_weighted_mean_of_tagged_competencies(db: Path) -> None:
+    store = Store.open(db)
+    framework = store.round_framework("2024-25")
+    competencies = round_scores(store, "2024-25").competencies
+    tagged = [c.id for c in framework.competencies if "pcref-workforce" in c.tags]
+    expected = competencies[
+        (competencies["site"] == "XTA1") & competencies["competency"].isin(tagged)
+    ]["final"].mean()
+    crosswalk = crosswalk_scores(store, "2024-25", "XTA1").set_index("tag")
+    assert crosswalk.loc["pcref-workforce", "final"] == pytest.approx(expected)
+    assert crosswalk.loc["pcref-workforce", "competencies"] == len(tagged)
+
+
+def test_regulators_see_only_published_rounds(db: Path) -> None:
+    store = Store.open(db)
+    regulator = demo_actor(store, "regulator")
+    assert len(compare_sites(store, regulator, "2024-25")) == 8
+    with pytest.raises(PermissionDenied, match="not published"):
+        compare_sites(store, regulator, "2025-26")
+    with pytest.raises(PermissionDenied):
+        compare_sites(store, demo_actor(store, "lead"), "2024-25")
+
+
+def test_compare_never_shows_a_panel_figure_from_fewer_than_three(db: Path) -> None:
+    store = Store.open(db)
+    sites = compare_sites(store, demo_actor(store, "admin"), "2025-26").set_index("site")
+    assert sites.loc["XTB3", ["panel", "panel_median", "panel_lower", "panel_upper"]].isna().all()
+
+
+def suppressed_keys(store: Store, round_id: str) -> set[tuple[str, str]]:
+    scores = round_scores(store, round_id).competencies
+    return {(r.site, r.competency) for r in scores.itertuples() if 0 < r.panel_n < 3}
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_exports_apply_suppression(db: Path, tmp_path: Path, suffix: str) -> None:
+    store = Store.open(db)
+    small = suppressed_keys(store, "2025-26")
+    assert small  # the demo has a panel of two
+    path = export_round(store, demo_actor(store, "admin"), "2025-26", tmp_path / f"scores{suffix}")
+    if suffix == ".csv":
+        table = pd.read_csv(path)
+    else:
+        sheets = pd.read_excel(path, sheet_name=None)
+        assert list(sheets) == ["README", "competency", "domain", "overall"]
+        assert set(sheets["README"]["column"]) == {
+            "site",
+            "round",
+            "level",
+            "id",
+            "self",
+            "panel",
+            "panel_n",
+            "final",
+            "gap",
+            "flag",
+        }
+        table = pd.concat([sheets["competency"], sheets["domain"], sheets["overall"]])
+    assert list(table.columns)[:10] == [
+        "site",
+        "round",
+        "level",
+        "id",
+        "self",
+        "panel",
+        "panel_n",
+        "final",
+        "gap",
+        "flag",
+    ]
+    rows = table[table["level"] == "competency"].set_index(["site", "id"])
+    assert rows.loc[list(small), "panel"].isna().all()
+    assert table[(table["panel_n"] < 3) & (table["panel"].notna())].empty
+
+
+def test_cli_score_and_export_agree(db: Path, tmp_path: Path, runner: CliRunner) -> None:
+    score = runner.invoke(main, ["score", "--round", "2024-25", "--db", str(db)])
+    exported = runner.invoke(
+        main, ["export", "--round", "2024-25", "--out", str(tmp_path / "s.csv"), "--db", str(db)]
+    )
+    assert exported.exit_code == 0
+    pd.testing.assert_frame_equal(
+        pd.read_csv(io.StringIO(score.stdout)), pd.read_csv(tmp_path / "s.csv")
+    )
+    wrong = runner.invoke(
+        main, ["export", "--round", "2024-25", "--out", str(tmp_path / "s.pdf"), "--db", str(db)]
+    )
+    assert wrong.exit_code == 1 and "expected a file name ending .csv or .xlsx" in wrong.stderr
+
+
+class _Report(HTMLParser):
+    """Collects headings, table cells and anything that would reach the network."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.headings: list[str] = []
+        self.cells: list[str] = []
+        self.external: list[str] = []
+        self.svg_labels: list[str] = []
+        self._in: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for name in ("src", "href"):
+            if attrs.get(name, "").startswith(("http:", "https:", "//")):
+                self.external.append(attrs[name])
+        if tag == "svg":
+            self.svg_labels.append(attrs.get("aria-label", ""))
+        self._in = tag if tag in ("h1", "h2", "td", "th") else None
+
+    def handle_data(self, data):
+        if self._in in ("h1", "h2"):
+            self.headings.append(data.strip())
+        elif self._in in ("td", "th"):
+            self.cells.append(data.strip())
+
+
+def test_board_report_has_every_section_works_offline_and_matches_ocf_score(
+    db: Path, tmp_path: Path, runner: CliRunner
+) -> None:
+    out = tmp_path / "report.html"
+    result = runner.invoke(
+        main, ["report", "XTA1", "--round", "2024-25", "--out", str(out), "--db", str(db)]
+    )
+    assert result.exit_code == 0, result.output
+    page = _Report()
+    page.feed(out.read_text())
+    assert page.headings[1:] == [
+        "Summary", "Maturity by area: self, panel and final", "Accountability gaps", "Every competency",
+        "Detention disparity (2023-24)", "Action plan", "Methods",
+    ]  # fmt: skip
+    assert page.external == [] and "<script" not in out.read_text()
+    assert len(page.svg_labels) == 2 and all(page.svg_labels)
+    scores = pd.read_csv(
+        io.StringIO(
+            runner.invoke(
+                main, ["score", "--round", "2024-25", "--site", "XTA1", "--db", str(db)]
+            ).stdout
+        )
+    )
+    domains = scores[scores["level"] == "domain"]
+    for value in pd.concat([domains["self"], domains["final"]]):
+        assert f"{value:.2f}" in page.cells
+    overall = scores[scores["level"] == "overall"].iloc[0]
+    assert f"{overall['final']:.2f}" in out.read_text()
+    assert re.search(
+        r"Rate ratio, Black or Black British to White: <strong>\d\.\d\d \(95% interval",
+        out.read_text(),
+    )
+
+
+def test_board_report_respects_suppression_and_permissions(db: Path) -> None:
+    store = Store.open(db)
+    html = board_report(store, demo_actor(store, "admin"), "XTB3", "2025-26")
+    assert "fewer than 3 responses" in html
+    with pytest.raises(PermissionDenied):
+        board_report(store, demo_actor(store, "regulator"), "XTB3", "2025-26")  # unpublished
+
+
+@pytest.fixture
+def app_as(db: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("OCF_DB", str(db))
+
+    def make(role: str, page: str) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.session_state["actor"] = demo_actor(Store.open(db), role)
+        at.run()
+        at.switch_page(f"app_pages/{page}.py").run()
+        assert not at.exception, at.exception
+        return at
+
+    return make
+
+
+def test_compare_page_shows_heatmap_intervals_crosswalk_trend_and_downloads(app_as) -> None:
+    at = app_as("regulator", "compare")
+    assert [h.value for h in at.header] == [
+        "By area",
+        "Overall, with the panel's uncertainty",
+        "Against PCREF",
+        "Trend across rounds",
+        "Download",
+    ]
+    assert len(at.table[0].value) == 8
+    assert "no rank numbers" in at.caption[0].value
+    assert len(at.get("download_button")) == 2
+
+
+def test_compare_page_filters_by_icb(app_as) -> None:
+    at = app_as("admin", "compare")
+    at.multiselect[1].set_value(["XQC"]).run()
+    assert not at.exception and len(at.table[0].value) == 2
+
+
+def test_system_page_says_how_it_combines(app_as) -> None:
+    at = app_as("regulator", "system")
+    table = at.table[0].value
+    assert len(table) == 3 and set(table["How combined"]) == {"population-weighted"}
+
+
+def test_results_page_offers_the_board_report(app_as) -> None:
+    at = app_as("lead", "results")
+    assert len(at.get("download_button")) == 1
