@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DB ?= data/ocf.db
 PORT ?= 8501
 
-.PHONY: run test lint format install demo clean
+.PHONY: run test lint format install demo clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,20 @@ run: $(STAMP)
 	@if [ ! -f "$(DB)" ]; then $(BIN)/ocf demo --db "$(DB)"; fi
 	OCF_DB="$(DB)" $(BIN)/streamlit run streamlit_app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
-## Run lint and every test.
-test: $(STAMP)
+## Debian's chromium for the browser tests (test tools cannot download browsers here).
+browser:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's chromium for the browser tests..."; \
+		(apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+			|| echo "WARNING: chromium could not be installed: the browser tests will be SKIPPED"; \
+	else \
+		echo "WARNING: chromium is missing and cannot be installed here (needs root and apt-get):"; \
+		echo "WARNING: the browser tests will be SKIPPED"; \
+	fi
+
+## Run lint and every test, browser tests included.
+test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest

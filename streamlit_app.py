@@ -63,5 +63,11 @@ with st.sidebar:
             sign_out()
             st.rerun()
 
+# Streamlit's grey for captions and inline code (#828180) fails WCAG contrast (3.9:1); NHS
+# secondary text colour passes (6.1:1).
+st.html(
+    "<style>[data-testid='stCaptionContainer'], [data-testid='stCaptionContainer'] *,"
+    " .stMarkdown code {color: #4c6272 !important; opacity: 1 !important;}</style>"
+)
 show_demo_notice()
 navigation.run()

@@ -1,0 +1,94 @@
+"""What a person does in the app, written once for the browser tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from axe_playwright_python.sync_playwright import Axe
+
+from .conftest import ARTIFACTS, SERIOUS, WCAG
+
+_axe = Axe()
+KNOWN = {}  # page name → axe rule ids accepted for now (the recorded list; keep it shrinking)
+
+
+def settle(page) -> None:
+    """Wait until Streamlit has finished running the script and the page is drawn."""
+    page.wait_for_function(
+        "document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state') === 'notRunning'",
+        timeout=30_000,
+    )
+    page.wait_for_timeout(400)
+    page.wait_for_function(
+        "document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state') === 'notRunning'",
+        timeout=30_000,
+    )
+
+
+def no_exception(page) -> None:
+    assert page.locator("[data-testid=stException]").count() == 0, page.locator(
+        "[data-testid=stException]"
+    ).first.inner_text()
+
+
+def open_app(page, url: str, path: str = "") -> None:
+    page.goto(f"{url}/{path}")
+    page.wait_for_selector("h1", timeout=30_000)
+    settle(page)
+
+
+def go(page, link: str) -> None:
+    page.get_by_role("link", name=link).first.click()
+    settle(page)
+    no_exception(page)
+
+
+def demo_sign_in(page, url: str, button: str) -> None:
+    open_app(page, url, "sign_in")
+    page.get_by_role("button", name=button).click()
+    settle(page)
+
+
+def check_accessibility(page, name: str, log: dict, strict: bool = False) -> list[dict]:
+    """Run axe (WCAG 2.2 A/AA); strict pages allow no serious or critical violation, others
+    none beyond the recorded list."""
+    result = _axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG}})
+    violations = [
+        {"id": v["id"], "impact": v["impact"], "nodes": len(v["nodes"]), "help": v["help"]}
+        for v in result.response["violations"]
+    ]
+    log[name] = violations
+    serious = [v for v in violations if v["impact"] in SERIOUS]
+    allowed = set() if strict else set(KNOWN.get(name, ()))
+    assert [v for v in serious if v["id"] not in allowed] == [], f"{name}: {serious}"
+    return violations
+
+
+def screenshot(page, name: str) -> Path:
+    """Save the page at its current width to test-artifacts/screenshots/ for a person to look at."""
+    folder = ARTIFACTS / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    width = page.viewport_size["width"]
+    path = folder / f"{name}-{width}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def tab_to(page, script: str, limit: int = 80) -> None:
+    """Press Tab until `script` (a JS expression over `el`, the focused element) is true."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(
+            f"(() => {{ const el = document.activeElement; return Boolean({script}); }})()"
+        ):
+            return
+    raise AssertionError(f"Tab never reached: {script}")
+
+
+def focused_in_group(label: str) -> str:
+    return f"el.closest('[role=radiogroup]')?.getAttribute('aria-label') === {json.dumps(label)}"
+
+
+def focused_button(text: str) -> str:
+    return f"el.tagName === 'BUTTON' && el.innerText.trim().endsWith({json.dumps(text)})"
