@@ -106,3 +106,9 @@ def choose_round_and_site(db: Store, actor: Actor, rounds: list, describe=lambda
         trusts = [s for s in db.list_sites() if s.kind == "trust"]
         site = right.selectbox("Organisation", trusts, format_func=lambda s: f"{s.name} ({s.code})")
     return round_, site
+
+
+def client_id() -> str:
+    """Who is knocking, for slowing down code guessing: the client's address where known."""
+    address = st.context.ip_address  # None behind some proxies; not a string under AppTest
+    return address if isinstance(address, str) and address else "unknown"

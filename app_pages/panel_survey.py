@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from app_pages.common import current_actor, show_error, sign_in_as, sign_out, store
+from app_pages.common import client_id, current_actor, show_error, sign_in_as, sign_out, store
 from app_pages.widgets import render_item
 from ocf.access import sign_in
 from ocf.answers import visible_items
@@ -32,10 +32,18 @@ if actor is None or actor.kind != "panel":
         )
         pressed = st.form_submit_button("Start", type="primary")
     if pressed:
-        found = sign_in(db, code)
-        if found is None or found.kind != "panel":
-            st.error("We could not find that code. Please check it, or ask the panel facilitator.")
+        try:
+            found = sign_in(db, code, client_id())
+        except OcfError as error:
+            show_error(error)
+            found = None
         else:
+            if found is None or found.kind != "panel":
+                st.error(
+                    "We could not find that code. Please check it, or ask the panel facilitator."
+                )
+                found = None
+        if found is not None:
             sign_in_as(found)
             st.rerun()
     st.stop()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_pages.common import show_error, sign_in_as, store
+from app_pages.common import client_id, show_error, sign_in_as, store
 from ocf.access import sign_in
 from ocf.demo import DEMO_ACCOUNTS, demo_actor
 from ocf.errors import OcfError
@@ -18,12 +18,18 @@ with st.form("sign-in"):
     )
     pressed = st.form_submit_button("Sign in", type="primary")
 if pressed:
-    actor = sign_in(db, code)
-    if actor is None:
-        st.error("That code is not recognised. Check it, or ask your administrator for a new one.")
+    try:
+        actor = sign_in(db, code, client_id())
+    except OcfError as error:
+        show_error(error)
     else:
-        sign_in_as(actor)
-        st.rerun()
+        if actor is None:
+            st.error(
+                "That code is not recognised. Check it, or ask your administrator for a new one."
+            )
+        else:
+            sign_in_as(actor)
+            st.rerun()
 
 st.markdown(
     "**Service users and carers on a panel:** use the **Panel survey** page with the invitation "

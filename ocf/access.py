@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from ocf.errors import PermissionDenied
@@ -22,7 +23,9 @@ ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 12
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 
-Kind = Literal["account", "panel"]
+Kind = Literal["account", "panel", "anonymous"]
+MAX_FAILED_SIGN_INS = 5  # per client in SIGN_IN_WINDOW; then every sign-in waits
+SIGN_IN_WINDOW = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class Actor:
 
 
 SYSTEM = Actor("account", "admin", name="system")
+ANONYMOUS = Actor("anonymous", "anonymous")
 
 
 def new_code() -> str:
@@ -77,6 +81,7 @@ def add_account(
     email: str | None = None,
 ) -> str:
     """Create an account and return its access code (shown once, stored hashed)."""
+    check_active(store, actor)
     require_role(actor, "admin")
     if role not in ROLES:
         raise PermissionDenied(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
@@ -95,6 +100,7 @@ def issue_invitations(
     store: Store, actor: Actor, site: str, round_id: str, count: int, survey: str | None = None
 ) -> list[str]:
     """Single-use panel codes for a site and round; returned once, stored hashed."""
+    check_active(store, actor)
     require_site_role(actor, ("facilitator", "admin"), site)
     round_ = store.get_round(round_id)
     if round_ is None or round_.status != "open":
@@ -119,8 +125,28 @@ def issue_invitations(
     return codes
 
 
-def sign_in(store: Store, code: str) -> Actor | None:
-    """The actor a code belongs to, or None (unknown, revoked or malformed)."""
+def sign_in(store: Store, code: str, client: str = "unknown") -> Actor | None:
+    """The actor a code belongs to, or None (unknown, revoked or malformed).
+
+    After MAX_FAILED_SIGN_INS failures from one client within SIGN_IN_WINDOW every attempt
+    from it is refused, right or wrong, until the window has passed. A panel code stops working
+    when its round is no longer open.
+    """
+    since = (datetime.now(UTC) - SIGN_IN_WINDOW).isoformat(timespec="seconds")
+    if store.failed_sign_ins(client, since) >= MAX_FAILED_SIGN_INS:
+        raise PermissionDenied("too many wrong codes: please wait 15 minutes and try again")
+    actor = _lookup(store, code)
+    store.record_sign_in(client, actor is not None)
+    if actor is not None and actor.kind == "panel":
+        round_ = store.get_round(actor.round)
+        if round_ is None or round_.status != "open":
+            raise PermissionDenied(
+                "the survey this code is for has closed; thank you for your help"
+            )
+    return actor
+
+
+def _lookup(store: Store, code: str) -> Actor | None:
     if len(normalise_code(code)) != CODE_LENGTH:
         return None
     digest = hash_code(store, code)
@@ -138,6 +164,19 @@ def sign_in(store: Store, code: str) -> Actor | None:
             survey=invitation["survey"],
         )
     return None
+
+
+def check_active(store: Store, actor: Actor) -> None:
+    """Refuse an actor whose account or code was revoked after they signed in."""
+    if actor.kind == "account" and actor is not SYSTEM and actor.account_id is not None:
+        if store.get_account(actor.account_id) is None:
+            raise PermissionDenied("this account has been revoked; please sign in again")
+    elif actor.kind == "panel":
+        invitation = store.get_invitation(actor.invitation_id) if actor.invitation_id else None
+        if invitation is None or invitation["revoked_at"]:
+            raise PermissionDenied("this invitation code is no longer valid")
+    elif actor.kind == "anonymous":
+        raise PermissionDenied("please sign in")
 
 
 def account_actor(account: dict) -> Actor:
@@ -176,6 +215,7 @@ def can_view_results(store: Store, actor: Actor, site: str, round_id: str) -> bo
 
 
 def require_results(store: Store, actor: Actor, site: str, round_id: str) -> None:
+    check_active(store, actor)
     if not can_view_results(store, actor, site, round_id):
         raise PermissionDenied(f"you cannot see the results of {site} for round {round_id}")
 

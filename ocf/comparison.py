@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ocf import ethnicity
-from ocf.access import Actor, require_role
+from ocf.access import Actor, check_active, require_role
 from ocf.disparity import (
     DEFAULT_FOCUS,
     DEFAULT_MEASURE,
@@ -31,6 +31,7 @@ COMPARE_COLUMNS = [
 
 def require_oversight(store: Store, actor: Actor, round_id: str) -> None:
     """Regulators see published rounds; admins every round."""
+    check_active(store, actor)
     require_role(actor, "regulator", "admin")
     round_ = store.get_round(round_id)
     if round_ is None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ocf.access import Actor, require_role
+from ocf.access import Actor, check_active, require_role
 from ocf.disparity import DEFAULT_FOCUS, DEFAULT_MEASURE, DEFAULT_REFERENCE, disparity_table
 from ocf.errors import OcfError, PermissionDenied
 from ocf.results import round_scores
@@ -56,6 +56,7 @@ def link(
     if round_ is None:
         raise OcfError(f"unknown round {round_id!r}")
     if actor is not None:
+        check_active(store, actor)
         require_role(actor, "regulator", "admin")
         if actor.role == "regulator" and round_.status != "published":
             raise PermissionDenied(f"round {round_id} is not published yet")

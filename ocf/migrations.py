@@ -151,3 +151,17 @@ def panel_closures(db: Database) -> None:
             PRIMARY KEY (site, round)
         )"""
     )
+
+
+@migrations(name="0004_sign_in_attempts")
+def sign_in_attempts(db: Database) -> None:
+    # Failed sign-ins per client, so that guessing codes is slowed to a crawl.
+    db.execute(
+        """CREATE TABLE sign_in_attempts (
+            id INTEGER PRIMARY KEY,
+            client TEXT NOT NULL,
+            at TEXT NOT NULL,
+            success INTEGER NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX sign_in_attempts_client ON sign_in_attempts (client, at)")

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, fields
@@ -30,6 +32,7 @@ from ocf.models import Answer, Framework, Response, Round, Site, Survey
 DEFAULT_DB = Path("data") / "ocf.db"
 T = TypeVar("T")
 BUSY_TIMEOUT_MS = 10_000
+WRITE_ATTEMPTS = 8  # after the busy timeout, retried with backoff (about 40 s in all)
 
 
 def resolve_path(path: str | Path | None = None) -> str:
@@ -86,13 +89,93 @@ class Store:
         if conn.in_transaction:
             yield self.db
             return
-        conn.execute("BEGIN IMMEDIATE")
+        self._begin_immediate()
         try:
             yield self.db
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+
+    def _begin_immediate(self) -> None:
+        """Take the write lock, waiting (busy timeout) and retrying with backoff when others hold it.
+
+        A user never sees "database is locked": after the retries they get a StorageError that
+        says to try again, and nothing has been written.
+        """
+        delay = 0.05
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                self.db.conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if attempt == WRITE_ATTEMPTS - 1:
+                    raise StorageError(
+                        "the database is busy; nothing was saved, please try again"
+                    ) from None
+                time.sleep(delay + random.uniform(0, delay))
+                delay = min(delay * 2, 2.0)
+
+    def backup(self, path: str | Path) -> Path:
+        """An online copy of the whole database (SQLite's backup API: consistent while in use)."""
+        target = Path(path)
+        if target.exists():
+            raise StorageError(f"{target} already exists; choose a new file name")
+        destination = sqlite3.connect(target)
+        try:
+            self.db.conn.backup(destination)
+        finally:
+            destination.close()
+        return target
+
+    @staticmethod
+    def check_backup(path: str | Path) -> None:
+        """Refuse a file that is not a sound OCF database (integrity, schema)."""
+        source = Path(path)
+        if not source.is_file():
+            raise StorageError(f"{source}: no such file")
+        try:
+            conn = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+            try:
+                result = conn.execute("PRAGMA integrity_check").fetchone()[0]
+                tables = {
+                    row[0]
+                    for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                }
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(f"{source}: not an SQLite database ({exc})") from None
+        if result != "ok":
+            raise StorageError(f"{source}: integrity check failed: {result}")
+        missing = {
+            "_sqlite_migrations",
+            "sites",
+            "rounds",
+            "submissions",
+            "answers",
+            "audit",
+        } - tables
+        if missing:
+            raise StorageError(
+                f"{source}: not an OCF database (no {', '.join(sorted(missing))} table)"
+            )
+
+    def restore_from(self, path: str | Path, actor: str) -> None:
+        """Replace this database's content with a checked backup, then bring its schema up to date."""
+        self.check_backup(path)
+        source = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
+        try:
+            source.backup(self.db.conn)
+        finally:
+            source.close()
+        with self.write():
+            migrations.apply(self.db)
+            self._audit(actor, "restore", "database", str(path), None, None)
+        self._frameworks.clear()
+        self._surveys.clear()
 
     def _audit(
         self, actor: str, action: str, entity: str, entity_id: str | None, before: Any, after: Any
@@ -335,6 +418,23 @@ class Store:
             self.db["accounts"].rows_where("code_hash = ? AND revoked_at IS NULL", [code_hash])
         )
         return rows[0] if rows else None
+
+    def record_sign_in(self, client: str, success: bool) -> None:
+        with self.write():
+            self.db["sign_in_attempts"].insert(
+                {"client": client, "at": now(), "success": int(success)}
+            )
+
+    def failed_sign_ins(self, client: str, since: str) -> int:
+        query = "SELECT COUNT(*) FROM sign_in_attempts WHERE client = ? AND at >= ? AND success = 0"
+        return self.db.execute(query, [client, since]).fetchone()[0]
+
+    def revoke_account(self, account_id: int, actor: str) -> None:
+        with self.write():
+            if self.get_account(account_id) is None:
+                raise ConflictError(f"no active account {account_id}")
+            self.db["accounts"].update(account_id, {"revoked_at": now()})
+            self._audit(actor, "revoke", "account", str(account_id), None, None)
 
     def get_account(self, account_id: int) -> dict[str, Any] | None:
         rows = list(self.db["accounts"].rows_where("id = ? AND revoked_at IS NULL", [account_id]))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ocf.access import Actor, require_role, require_site_role
+from ocf.access import Actor, check_active, require_role, require_site_role
 from ocf.answers import hidden_but_answered, missing_required, parse_answer
 from ocf.errors import ConflictError, DataError, PermissionDenied, Problem
 from ocf.models import Answer, Response, Survey
@@ -78,6 +78,7 @@ def _require_open(store: Store, round_id: str) -> None:
 
 def open_self_assessment(store: Store, actor: Actor, site: str, round_id: str) -> Draft:
     """The site's self-assessment for a round (one per site, shared by its leads)."""
+    check_active(store, actor)
     require_site_role(actor, ("lead", "admin"), site)
     return _draft(store, site, round_id, _survey_for(store, round_id, "self"), SELF_RESPONDENT)
 
@@ -94,6 +95,9 @@ def open_panel_survey(store: Store, actor: Actor) -> Draft:
 
 
 def _check_can_write(store: Store, actor: Actor, draft: Draft) -> None:
+    if draft.survey.audience == "panel" and store.panel_closed(draft.site, draft.round):
+        raise PermissionDenied("the panel has been closed: answers can no longer be changed")
+    check_active(store, actor)
     if draft.survey.audience == "self":
         require_site_role(actor, ("lead", "admin"), draft.site)
     else:
@@ -167,6 +171,7 @@ def submit(store: Store, actor: Actor, draft: Draft) -> Draft:
 
 def reopen(store: Store, actor: Actor, submission_id: int, reason: str) -> None:
     """An admin reopens a submitted self-assessment, with a reason kept in the audit log."""
+    check_active(store, actor)
     require_role(actor, "admin")
     if not reason.strip():
         raise ConflictError("reopening needs a reason; it is kept in the audit log")
@@ -189,6 +194,7 @@ def add_paper_response(
     survey_id: str | None = None,
 ) -> int:
     """Key in a paper response on a member's behalf: submitted at once, marked as assisted."""
+    check_active(store, actor)
     require_site_role(actor, ("facilitator", "admin"), site)
     _require_open(store, round_id)
     if store.panel_closed(site, round_id):
@@ -220,6 +226,7 @@ def completion(store: Store, actor: Actor, site: str, round_id: str) -> dict[str
 
     Counts only: nobody sees who answered what.
     """
+    check_active(store, actor)
     require_site_role(actor, ("facilitator", "admin"), site)
     statuses = store.invitation_statuses(site, round_id)["status"].value_counts()
     counts = {
@@ -236,6 +243,7 @@ def completion(store: Store, actor: Actor, site: str, round_id: str) -> dict[str
 
 
 def invitations(store: Store, actor: Actor, site: str, round_id: str) -> pd.DataFrame:
+    check_active(store, actor)
     require_site_role(actor, ("facilitator", "admin"), site)
     return store.invitation_statuses(site, round_id)
 
@@ -244,11 +252,13 @@ def revoke_invitation(store: Store, actor: Actor, invitation_id: int) -> None:
     invitation = store.get_invitation(invitation_id)
     if invitation is None:
         raise ConflictError(f"no invitation {invitation_id}")
+    check_active(store, actor)
     require_site_role(actor, ("facilitator", "admin"), invitation["site"])
     store.revoke_invitation(invitation_id, actor.label)
 
 
 def close_panel(store: Store, actor: Actor, site: str, round_id: str) -> int:
+    check_active(store, actor)
     require_site_role(actor, ("facilitator", "admin"), site)
     if store.panel_closed(site, round_id):
         raise ConflictError("the panel is already closed")
