@@ -2,7 +2,15 @@
 
 import streamlit as st
 
-from app_pages.common import current_actor, show_demo_notice, sign_out
+from app_pages.common import (
+    current_actor,
+    show_demo_notice,
+    sign_in_as,
+    sign_out,
+    signed_on_email,
+    store,
+)
+from ocf.access import sign_in_email
 
 st.set_page_config(
     page_title="OCF assessment platform", page_icon=":material/diversity_3:", layout="wide"
@@ -14,6 +22,11 @@ def page(path: str, title: str, icon: str, default: bool = False) -> st.Page:
 
 
 actor = current_actor()
+if actor is None and (email := signed_on_email()):
+    # Single sign-on verified the email; the account it maps to decides what this person sees.
+    actor = sign_in_email(store(), email)
+    if actor is not None:
+        sign_in_as(actor)
 role = actor.role if actor else None
 home = page("home", "Home", "home", default=role != "panel")
 frameworks = page("frameworks", "Frameworks", "account_tree")
@@ -26,6 +39,7 @@ disparity = page("disparity", "Detention disparity", "query_stats")
 linking = page("linking", "Maturity and disparity", "scatter_plot")
 compare = page("compare", "Compare sites", "leaderboard")
 systems = page("system", "Systems", "hub")
+audit = page("audit", "Audit log", "history")
 sign_in = page("sign_in", "Sign in", "login")
 
 # A page not given to st.navigation cannot be opened: this is how each role gets its menu.
@@ -46,6 +60,7 @@ PAGES = {
         linking,
         facilitation,
         submissions,
+        audit,
         frameworks,
     ],
 }
@@ -61,6 +76,8 @@ with st.sidebar:
         st.caption(f"Signed in: {who}")
         if st.button("Sign out", icon=":material/logout:"):
             sign_out()
+            if signed_on_email():
+                st.logout()
             st.rerun()
 
 # Streamlit's grey for captions and inline code (#828180) fails WCAG contrast (3.9:1); NHS

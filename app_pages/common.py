@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
 
 from ocf.access import Actor
 from ocf.errors import DataError, OcfError
@@ -112,3 +113,19 @@ def client_id() -> str:
     """Who is knocking, for slowing down code guessing: the client's address where known."""
     address = st.context.ip_address  # None behind some proxies; not a string under AppTest
     return address if isinstance(address, str) and address else "unknown"
+
+
+def single_sign_on() -> bool:
+    """True when `.streamlit/secrets.toml` configures OIDC sign-in (an [auth] section)."""
+    try:
+        return "auth" in st.secrets
+    except StreamlitSecretNotFoundError:
+        return False
+
+
+def signed_on_email() -> str | None:
+    """The verified email of a person signed in through single sign-on, if any."""
+    if not single_sign_on():
+        return None
+    user = st.user.to_dict()
+    return user.get("email") if user.get("is_logged_in") else None

@@ -33,6 +33,13 @@ except OcfError as error:
     show_error(error)
     st.stop()
 scale, min_panel = result.framework.scale, result.framework.min_panel
+if result.panel_pending:
+    st.info(
+        "The panel's view, and the moderated rating that depends on it, appear here when the "
+        "panel closes. Until then you see your own self-assessment: watching the figures change "
+        "as each member answered could tell you what one person said.",
+        icon=":material/lock:",
+    )
 overall = result.overall
 if overall is None or pd.isna(overall["final"]):
     st.info(

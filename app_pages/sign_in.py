@@ -2,13 +2,29 @@
 
 import streamlit as st
 
-from app_pages.common import client_id, show_error, sign_in_as, store
+from app_pages.common import (
+    client_id,
+    show_error,
+    sign_in_as,
+    signed_on_email,
+    single_sign_on,
+    store,
+)
 from ocf.access import sign_in
 from ocf.demo import DEMO_ACCOUNTS, demo_actor
 from ocf.errors import OcfError
 
 db = store()
 st.title("Sign in")
+
+if single_sign_on():
+    email = signed_on_email()
+    if email:
+        st.warning(
+            f"You are signed in as {email}, but no account uses that email. Ask your administrator."
+        )
+    st.button("Sign in with your organisation account", type="primary", on_click=st.login)
+    st.write("Or use an access code:")
 
 with st.form("sign-in"):
     code = st.text_input(

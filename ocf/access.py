@@ -146,6 +146,14 @@ def sign_in(store: Store, code: str, client: str = "unknown") -> Actor | None:
     return actor
 
 
+def sign_in_email(store: Store, email: str | None) -> Actor | None:
+    """The account for an email that single sign-on (OIDC) has verified, or None."""
+    if not email:
+        return None
+    account = store.account_by_email(email)
+    return account_actor(account) if account is not None else None
+
+
 def _lookup(store: Store, code: str) -> Actor | None:
     if len(normalise_code(code)) != CODE_LENGTH:
         return None

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import pandas as pd
 
 from ocf import demo as demo_module
 from ocf import ethnicity
@@ -26,7 +27,7 @@ from ocf.loading import SHIPPED_FRAMEWORKS, SHIPPED_SURVEYS, load_library, load_
 from ocf.reports import export_round, write_board_report
 from ocf.results import scores_table
 from ocf.rounds import change_status, open_round, resolve_content
-from ocf.store import Store, resolve_path
+from ocf.store import AUDIT_COLUMNS, Store, resolve_path
 
 
 def _actor() -> str:
@@ -293,6 +294,16 @@ def users_list(db_path: str | None) -> None:
         )
 
 
+@users.command("revoke")
+@click.argument("account_id", type=int)
+@db_option
+@reports_errors
+def users_revoke(account_id: int, db_path: str | None) -> None:
+    """Revoke an account: its code stops working at once, even mid-session."""
+    _store(db_path).revoke_account(account_id, _actor())
+    click.echo(f"Revoked account {account_id}")
+
+
 @main.command()
 @click.option("--site", required=True)
 @click.option("--round", "round_id", required=True)
@@ -407,6 +418,43 @@ def export(round_id: str, out: str, db_path: str | None) -> None:
     """Export all scores for a round (suppression applied): CSV, or XLSX with a sheet per level."""
     path = export_round(_store(db_path), _cli_actor(), round_id, out)
     click.echo(f"Scores for round {round_id} written to {path}")
+
+
+# --------------------------------------------------------------------------- safety
+
+
+@main.command()
+@click.option(
+    "--entity", default=None, help="Only events about this (site, round, submission, account, …)."
+)
+@click.option("--limit", type=int, default=100, show_default=True)
+@db_option
+@reports_errors
+def audit(entity: str | None, limit: int, db_path: str | None) -> None:
+    """The audit log, newest first, as CSV: id,at,actor,action,entity,entity_id,before,after."""
+    events = _store(db_path).audit_events(entity, limit)
+    click.echo(pd.DataFrame(events, columns=AUDIT_COLUMNS).to_csv(index=False), nl=False)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@db_option
+@reports_errors
+def backup(file: str, db_path: str | None) -> None:
+    """Copy the database to FILE while it is in use (SQLite's online backup)."""
+    path = _store(db_path).backup(file)
+    click.echo(f"Backed up to {path}")
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@db_option
+@reports_errors
+def restore(file: str, db_path: str | None) -> None:
+    """Replace the database with a backup, after checking the backup's integrity and schema."""
+    Store.check_backup(file)  # before the target is even opened
+    _store(db_path).restore_from(file, _actor())
+    click.echo(f"Restored from {file}")
 
 
 if __name__ == "__main__":

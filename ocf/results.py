@@ -51,6 +51,7 @@ class SiteResults:
     previous_round: str | None
     overall_change: float | None
     actions: pd.DataFrame  # competency, title, level, action, owner, due
+    panel_pending: bool = False  # the panel's view is withheld until the panel closes
 
 
 def site_results(store: Store, actor: Actor, site_code: str, round_id: str) -> SiteResults:
@@ -90,6 +91,11 @@ def site_results(store: Store, actor: Actor, site_code: str, round_id: str) -> S
             change = overall["final"] - before_overall["final"].iloc[0]
             overall_change = None if pd.isna(change) else float(change)
 
+    if _panel_still_collecting(store, actor, round_, site_code):
+        competencies, domains, overall, alpha, members = _without_panel(
+            competencies, domains, overall
+        )
+        overall_change = None
     return SiteResults(
         site=site,
         round=round_,
@@ -102,7 +108,57 @@ def site_results(store: Store, actor: Actor, site_code: str, round_id: str) -> S
         previous_round=previous,
         overall_change=overall_change,
         actions=action_plan(store, framework, site_code, round_id),
+        panel_pending=_panel_still_collecting(store, actor, round_, site_code),
     )
+
+
+PANEL_FIGURES = [
+    "panel",
+    "panel_n",
+    "panel_q1",
+    "panel_q3",
+    "panel_lower",
+    "panel_upper",
+    "panel_coverage",
+    "final",
+    "gap",
+    "flag",
+]
+
+
+def _panel_still_collecting(store: Store, actor: Actor, round_: Round, site: str) -> bool:
+    """Site staff see the panel's view only once the panel (or the round) has closed.
+
+    Watching the panel figures move as each member submits would tell staff what that member
+    said (differencing); before closure they see their own self-assessment only.
+    """
+    return (
+        actor.role in ("lead", "facilitator")
+        and round_.status == "open"
+        and not store.panel_closed(site, round_.id)
+    )
+
+
+def _without_panel(competencies: pd.DataFrame, domains: pd.DataFrame, overall):
+    """The results with every figure that depends on the panel removed (the final is capped by it)."""
+    competencies, domains = competencies.copy(), domains.copy()
+    for frame in (competencies, domains):
+        for column in PANEL_FIGURES:
+            if column in frame:
+                frame[column] = (
+                    "" if column == "flag" else (0 if column == "panel_n" else float("nan"))
+                )
+    if overall is not None:
+        overall = overall.copy()
+        for column in PANEL_FIGURES:
+            if column in overall.index:
+                overall[column] = (
+                    "" if column == "flag" else (0 if column == "panel_n" else float("nan"))
+                )
+        overall["weakest_domain"] = None
+    if "change" in domains:
+        domains["change"] = float("nan")
+    return competencies, domains, overall, None, 0
 
 
 def _previous_round(store: Store, actor: Actor, round_: Round, site: str) -> str | None:

@@ -32,6 +32,7 @@ from ocf.models import Answer, Framework, Response, Round, Site, Survey
 DEFAULT_DB = Path("data") / "ocf.db"
 T = TypeVar("T")
 BUSY_TIMEOUT_MS = 10_000
+AUDIT_COLUMNS = ["id", "at", "actor", "action", "entity", "entity_id", "before", "after"]
 WRITE_ATTEMPTS = 8  # after the busy timeout, retried with backoff (about 40 s in all)
 
 
@@ -436,6 +437,14 @@ class Store:
             self.db["accounts"].update(account_id, {"revoked_at": now()})
             self._audit(actor, "revoke", "account", str(account_id), None, None)
 
+    def account_by_email(self, email: str) -> dict[str, Any] | None:
+        rows = list(
+            self.db["accounts"].rows_where(
+                "lower(email) = lower(?) AND revoked_at IS NULL", [email.strip()]
+            )
+        )
+        return rows[0] if rows else None
+
     def get_account(self, account_id: int) -> dict[str, Any] | None:
         rows = list(self.db["accounts"].rows_where("id = ? AND revoked_at IS NULL", [account_id]))
         return rows[0] if rows else None
@@ -720,10 +729,25 @@ class Store:
 
     # ------------------------------------------------------------------ audit
 
-    def audit_events(self, entity: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
-        where, params = ("entity = ?", [entity]) if entity else (None, [])
-        rows = self.db["audit"].rows_where(where, params, order_by="id DESC", limit=limit)
-        return list(rows)
+    def audit_events(
+        self,
+        entity: str | None = None,
+        limit: int = 200,
+        actor: str | None = None,
+        action: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Audit events, newest first, optionally filtered by entity, actor (prefix) and action."""
+        clauses, params = [], []
+        for clause, value in (
+            ("entity = ?", entity),
+            ("actor LIKE ?", actor and f"{actor}%"),
+            ("action = ?", action),
+        ):
+            if value:
+                clauses.append(clause)
+                params.append(value)
+        where = " AND ".join(clauses) or None
+        return list(self.db["audit"].rows_where(where, params, order_by="id DESC", limit=limit))
 
 
 def _record(cls: type[T], row: dict[str, Any]) -> T:

@@ -22,7 +22,12 @@ def test_migrations_are_named_and_applied_once(tmp_path: Path) -> None:
     Store.open(path).close()
     store = Store.open(path)
     names = [m.name for m in migrations.applied(store.db)]
-    assert names == ["0001_initial_schema", "0002_audit_append_only", "0003_panel_closures", "0004_sign_in_attempts"]
+    assert names == [
+        "0001_initial_schema",
+        "0002_audit_append_only",
+        "0003_panel_closures",
+        "0004_sign_in_attempts",
+    ]
     assert not migrations.pending(store.db)
 
 

@@ -1,0 +1,140 @@
+"""Many writers at once lose nothing; bad input of any shape gets a clear error and changes nothing."""
+
+from __future__ import annotations
+
+import shutil
+import string
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ocf.access import SYSTEM, issue_invitations, sign_in
+from ocf.answers import parse_answer
+from ocf.detention_import import import_detentions
+from ocf.errors import DataError, OcfError
+from ocf.importers import import_responses, import_sites
+from ocf.loading import load_shipped
+from ocf.store import Store
+from ocf.submissions import open_panel_survey, save, submit
+
+from .conftest import dump
+
+ROUND = "2025-26"
+MEMBERS = 50
+
+
+def test_fifty_panel_members_save_and_submit_at_once(demo_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "ocf.db"
+    shutil.copy(demo_path, path)
+    codes = issue_invitations(Store.open(path), SYSTEM, "XTA2", ROUND, MEMBERS)
+
+    def member(number: int) -> int:
+        store = Store.open(path)  # a connection per session, as in the app
+        actor = sign_in(store, codes[number], client=f"client-{number}")
+        draft = open_panel_survey(store, actor)
+        value = str(1 + number % 5)
+        draft = save(store, actor, draft, {"understood-culture": (value, None)})
+        draft = save(
+            store, actor, draft, {"help-early": (value, None), "crisis-options": ("9", None)}
+        )
+        draft = save(store, actor, draft, {"easy-feedback": (value, None)})
+        submit(store, actor, draft)
+        submit(store, actor, draft)  # a double click
+        store.close()
+        return number
+
+    with ThreadPoolExecutor(max_workers=MEMBERS) as pool:
+        done = list(pool.map(member, range(MEMBERS)))
+    assert sorted(done) == list(range(MEMBERS))
+    store = Store.open(path)
+    rows = store.list_submissions(ROUND)
+    mine = rows[rows["respondent"].str.startswith("panel-") & (rows["site"] == "XTA2")]
+    assert len(mine) == MEMBERS and set(mine["status"]) == {"submitted"}
+    answers = store.answers_frame(ROUND)
+    answers = answers[answers["respondent"].isin(mine["respondent"])]
+    assert len(answers) == MEMBERS * 4  # every answer of every member is there
+
+
+SURVEY = load_shipped().surveys["ocf-panel"]
+SCALE = load_shipped().frameworks["ocf-race-equality"].scale
+
+
+@given(
+    item=st.sampled_from(SURVEY.items),
+    value=st.text(max_size=20),
+    text=st.none() | st.text(max_size=20),
+)
+def test_any_answer_is_accepted_normalised_or_refused_with_a_reason(item, value, text) -> None:
+    try:
+        answer = parse_answer(item, value, text, SCALE)
+    except ValueError as exc:
+        assert str(exc)
+    else:
+        assert answer.item_id == item.id
+
+
+CELL = st.text(alphabet=string.ascii_letters + string.digits + " ,-*\"'\n;.", max_size=12)
+
+
+@pytest.fixture(scope="module")
+def fuzz_db(demo_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("fuzz") / "ocf.db"
+    shutil.copy(demo_path, path)
+    return path
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    kind=st.sampled_from(["sites", "responses", "detentions"]),
+    header=st.lists(
+        st.sampled_from(
+            [
+                "code",
+                "name",
+                "kind",
+                "site",
+                "round",
+                "survey",
+                "respondent",
+                "item",
+                "value",
+                "period",
+                "measure",
+                "ethnic_group",
+                "count",
+                "population",
+                "junk",
+            ]
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    rows=st.lists(st.lists(CELL, min_size=1, max_size=8), max_size=5),
+)
+def test_bad_csv_files_are_refused_cleanly_and_change_nothing(
+    fuzz_db: Path, tmp_path_factory, kind: str, header: list, rows: list
+) -> None:
+    folder = tmp_path_factory.mktemp("csv")
+    path = folder / "input.csv"
+    path.write_text(",".join(header) + "\n" + "\n".join(",".join(r) for r in rows) + "\n")
+    store = Store.open(fuzz_db)
+    before = dump(store)
+    importer = {
+        "sites": import_sites,
+        "responses": import_responses,
+        "detentions": lambda p, s, a: import_detentions(p, s, a, "template"),
+    }[kind]
+    try:
+        importer(path, store, "fuzz")
+    except DataError as error:
+        assert error.problems and all(
+            str(problem).startswith(str(path)) for problem in error.problems
+        )
+        assert dump(store) == before
+    except OcfError:
+        assert dump(store) == before
