@@ -318,3 +318,31 @@ def test_admins_read_and_filter_the_audit_log_in_the_app(
     assert set(events["entity"]) == {"round"} and list(events["id"]) == sorted(
         events["id"], reverse=True
     )
+
+
+def test_a_refused_import_leaves_the_database_file_byte_for_byte_unchanged(
+    tmp_path: Path, demo_path: Path, runner: CliRunner
+) -> None:
+    import hashlib
+
+    db = tmp_path / "ocf.db"
+    shutil.copy(demo_path, db)
+    Store.open(db).close()  # migrations applied, WAL checkpointed on close
+
+    def fingerprint() -> list[str]:
+        # The database is the main file plus its write-ahead log (-shm is only a shared index).
+        files = [tmp_path / "ocf.db", tmp_path / "ocf.db-wal"]
+        return [
+            hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in files
+            if p.exists() and p.stat().st_size
+        ]
+
+    before = fingerprint()
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "site,round,survey,respondent,item,value\nXTA1,2025-26,ocf-panel,P1,understood-culture,7\n"
+    )
+    result = runner.invoke(main, ["import", "responses", str(bad), "--db", str(db)])
+    assert result.exit_code == 1
+    assert fingerprint() == before
