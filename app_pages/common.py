@@ -129,3 +129,14 @@ def signed_on_email() -> str | None:
         return None
     user = st.user.to_dict()
     return user.get("email") if user.get("is_logged_in") else None
+
+
+def decoded(upload) -> str:
+    """An uploaded file's text; a file that is not UTF-8 is refused with how to fix it."""
+    try:
+        return upload.getvalue().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        st.error(
+            f"{upload.name}: not UTF-8 text. Save it as 'CSV UTF-8' (or UTF-8 YAML) and upload it again."
+        )
+        st.stop()

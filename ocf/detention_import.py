@@ -254,26 +254,26 @@ def read_template(table: Table, store: Store) -> tuple[list[dict], ImportReport]
     return records, report
 
 
-def import_detentions(
-    path: str | Path, store: Store, actor: str, fmt: str = "auto"
-) -> ImportReport:
-    """Validate a whole file, then write it in one transaction (replacing rows with the same key)."""
+def read_detentions(
+    path: str | Path, store: Store, fmt: str = "auto"
+) -> tuple[list[dict], ImportReport]:
+    """Validate a whole file without writing: the records it holds and what it skips."""
     if not Path(path).is_file():
         raise DataError([Problem(str(path), "no such file")])
     fmt = detect_format(path) if fmt == "auto" else fmt
     if fmt == "nhs-mha-annual":
-        records, report = read_nhs_annual(read_table(path, NHS_COLUMNS, NHS_REQUIRED))
-    elif fmt == "template":
-        records, report = read_template(
-            read_table(path, TEMPLATE_COLUMNS, TEMPLATE_REQUIRED), store
-        )
-    else:
-        raise DataError(
-            [
-                Problem(
-                    str(path), f"unknown format {fmt!r}; expected auto, nhs-mha-annual or template"
-                )
-            ]
-        )
+        return read_nhs_annual(read_table(path, NHS_COLUMNS, NHS_REQUIRED))
+    if fmt == "template":
+        return read_template(read_table(path, TEMPLATE_COLUMNS, TEMPLATE_REQUIRED), store)
+    raise DataError(
+        [Problem(str(path), f"unknown format {fmt!r}; expected auto, nhs-mha-annual or template")]
+    )
+
+
+def import_detentions(
+    path: str | Path, store: Store, actor: str, fmt: str = "auto"
+) -> ImportReport:
+    """Validate a whole file, then write it in one transaction (replacing rows with the same key)."""
+    records, report = read_detentions(path, store, fmt)
     report.added, report.replaced = store.upsert_detentions(records, actor, Path(path).name)
     return report

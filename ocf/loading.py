@@ -650,7 +650,7 @@ def _yaml_files(paths: Iterable[Path | str]) -> list[Path]:
     return files
 
 
-def _data(text: str, source: str) -> Any:
+def plain_data(text: str, source: str) -> Any:
     """The plain data of a document, or None when it does not parse (reported elsewhere)."""
     try:
         return _parse(text, source).data
@@ -660,7 +660,7 @@ def _data(text: str, source: str) -> Any:
 
 def _kind_of(text: str, source: str) -> str:
     """A survey has `audience` and `sections`; anything else is read as a framework."""
-    data = _data(text, source)
+    data = plain_data(text, source)
     if isinstance(data, dict) and ("audience" in data or "sections" in data):
         return "survey"
     return "framework"
@@ -726,7 +726,7 @@ def _duplicate(source: str, kind: str, identifier: str) -> Problem:
 
 
 def _framework_id(text: str, source: str) -> str:
-    data = _data(text, source)
+    data = plain_data(text, source)
     value = data.get("framework") if isinstance(data, dict) else None
     return value if isinstance(value, str) else ""
 

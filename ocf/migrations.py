@@ -165,3 +165,19 @@ def sign_in_attempts(db: Database) -> None:
         )"""
     )
     db.execute("CREATE INDEX sign_in_attempts_client ON sign_in_attempts (client, at)")
+
+
+@migrations(name="0005_published_content")
+def published_content(db: Database) -> None:
+    # Framework and survey versions published from the app; a version, once published, is fixed.
+    db.execute(
+        """CREATE TABLE content (
+            kind TEXT NOT NULL CHECK (kind IN ('framework', 'survey')),
+            id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            yaml TEXT NOT NULL,
+            published_at TEXT NOT NULL,
+            published_by TEXT NOT NULL,
+            PRIMARY KEY (kind, id, version)
+        )"""
+    )

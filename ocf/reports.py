@@ -304,3 +304,32 @@ def xlsx_bytes(store: Store, actor: Actor, round_id: str, tmp_dir: Path) -> byte
     return export_round(
         store, actor, round_id, tmp_dir / f"ocf-scores-{round_id}.xlsx"
     ).read_bytes()
+
+
+SLIP_STYLE = """
+@page { size: A4; margin: 12mm; }
+body { font-family: Arial, Helvetica, sans-serif; color: #212b32; }
+.slips { display: grid; grid-template-columns: 1fr 1fr; gap: 6mm; }
+.slip { border: 1px dashed #768692; padding: 5mm; page-break-inside: avoid; }
+.code { font-family: "Courier New", monospace; font-size: 1.5rem; font-weight: bold; letter-spacing: .1rem; }
+h1 { font-size: 1.2rem; } .slip h2 { font-size: 1rem; margin: 0 0 2mm; }
+"""
+
+
+def invitation_slips(codes: list[str], site_name: str, round_id: str, address: str) -> str:
+    """A printable sheet of panel invitation slips: one code per slip, with plain instructions."""
+    slips = "".join(
+        f'<div class="slip"><h2>Have your say about {html.escape(site_name)}</h2>'
+        f"<p>Go to <strong>{html.escape(address)}</strong> and choose <em>Panel survey</em>.</p>"
+        f'<p>Your code:</p><p class="code">{html.escape(code)}</p>'
+        "<p>Keep this slip: you can stop and come back with the same code. Please do not share it. "
+        "The trust will not know who you are.</p></div>"
+        for code in codes
+    )
+    title = f"Panel invitation codes: {site_name}, round {round_id}"
+    return (
+        f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"<style>{SLIP_STYLE}</style></head><body><main><h1>{html.escape(title)}</h1>"
+        f'<p>Cut along the dashed lines and give one slip to each panel member.</p><div class="slips">{slips}</div>'
+        "</main></body></html>"
+    )

@@ -228,6 +228,48 @@ class Store:
         where = None if include_retired else "retired_at IS NULL"
         return [_record(Site, row) for row in self.db["sites"].rows_where(where, order_by="code")]
 
+    def update_site(self, site: Site, actor: str) -> None:
+        with self.write():
+            before = self.get_site(site.code)
+            if before is None:
+                raise ConflictError(f"site {site.code} does not exist")
+            self.db["sites"].update(
+                site.code,
+                {
+                    "name": site.name,
+                    "kind": site.kind,
+                    "parent": site.parent,
+                    "cohort": site.cohort,
+                },
+            )
+            self._audit(actor, "edit", "site", site.code, asdict(before), asdict(site))
+
+    def retire_site(self, code: str, actor: str) -> None:
+        with self.write():
+            self.db["sites"].update(code, {"retired_at": now()})
+            self._audit(actor, "retire", "site", code, None, None)
+
+    # ------------------------------------------------------------------ published content
+
+    def publish_content(
+        self, kind: str, content_id: str, version: int, text: str, actor: str
+    ) -> None:
+        with self.write():
+            self.db["content"].insert(
+                {
+                    "kind": kind,
+                    "id": content_id,
+                    "version": version,
+                    "yaml": text,
+                    "published_at": now(),
+                    "published_by": actor,
+                }
+            )
+            self._audit(actor, "publish", kind, f"{content_id} v{version}", None, None)
+
+    def published_content(self) -> list[dict[str, Any]]:
+        return list(self.db["content"].rows_where(order_by="kind, id, version"))
+
     # ------------------------------------------------------------------ rounds
 
     def add_round(
@@ -429,6 +471,13 @@ class Store:
     def failed_sign_ins(self, client: str, since: str) -> int:
         query = "SELECT COUNT(*) FROM sign_in_attempts WHERE client = ? AND at >= ? AND success = 0"
         return self.db.execute(query, [client, since]).fetchone()[0]
+
+    def replace_code(self, account_id: int, code_hash: str, actor: str) -> None:
+        with self.write():
+            if self.get_account(account_id) is None:
+                raise ConflictError(f"no active account {account_id}")
+            self.db["accounts"].update(account_id, {"code_hash": code_hash})
+            self._audit(actor, "reset code", "account", str(account_id), None, None)
 
     def revoke_account(self, account_id: int, actor: str) -> None:
         with self.write():
@@ -713,6 +762,15 @@ class Store:
                 actor, "import", "detentions", source, None, {"rows": len(records), "added": added}
             )
         return added, len(records) - added
+
+    def existing_detention_keys(self, periods: Iterable[str]) -> set[tuple]:
+        """The keys already stored for these periods (to preview what an import would replace)."""
+        periods = list(periods)
+        if not periods:
+            return set()
+        marks = ", ".join("?" * len(periods))
+        query = f"SELECT {', '.join(self.DETENTION_KEY)} FROM detentions WHERE period IN ({marks})"
+        return {tuple(row) for row in self.db.execute(query, periods).fetchall()}
 
     def detentions_frame(
         self, period: str | None = None, measure: str | None = None

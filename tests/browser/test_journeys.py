@@ -171,6 +171,15 @@ def test_facilitator_and_admin_pages_render_without_errors(page, server, axe_log
     page.get_by_role("button", name="Sign out").click()
     settle(page)
     demo_sign_in(page, url, "Administrator")
-    go(page, "Submissions")
-    check_accessibility(page, "submissions", axe_log)
-    screenshot(page, "submissions")
+    for link, name in [
+        ("Submissions", "submissions"),
+        ("Sites", "admin-sites"),
+        ("Rounds", "admin-rounds"),
+        ("Frameworks and surveys", "admin-content"),
+        ("Accounts", "admin-accounts"),
+        ("Data imports", "admin-imports"),
+        ("Audit log", "audit"),
+    ]:
+        go(page, link)
+        check_accessibility(page, name, axe_log)
+        screenshot(page, name)

@@ -1,0 +1,93 @@
+"""Administration: staff accounts, their codes, and printable panel invitation slips."""
+
+import pandas as pd
+import streamlit as st
+
+from app_pages.common import flash, require_actor, show_error, show_flash, store
+from ocf.access import ROLES, issue_invitations
+from ocf.admin import create_account, reset_code, revoke_account
+from ocf.errors import OcfError
+from ocf.reports import invitation_slips
+
+actor = require_actor("admin")
+db = store()
+st.title("Accounts and invitations")
+show_flash()
+
+trusts = [s for s in db.list_sites() if s.kind == "trust"]
+
+st.header("Create an account")
+with st.form("account", clear_on_submit=True):
+    a, b, c, d = st.columns(4)
+    name = a.text_input("Name")
+    role = b.selectbox("Role", ROLES)
+    site = c.selectbox(
+        "Site (leads and facilitators)",
+        [None, *trusts],
+        format_func=lambda s: s.name if s else "none",
+    )
+    email = d.text_input("Email (for single sign-on; optional)")
+    if st.form_submit_button("Create", type="primary"):
+        try:
+            code = create_account(db, actor, name, role, site.code if site else None, email)
+        except OcfError as error:
+            show_error(error)
+        else:
+            st.success(f"Account created. Give {name} this access code; it is shown only now:")
+            st.code(code, language=None)
+
+# Read after the form above ran, so an account just created is listed.
+accounts = db.list_accounts()
+st.header("Accounts")
+st.dataframe(pd.DataFrame(accounts).drop(columns=["revoked_at"], errors="ignore"), hide_index=True)
+if accounts:
+    st.subheader("Reset or revoke")
+    chosen = st.selectbox(
+        "Account",
+        accounts,
+        format_func=lambda a: f"{a['name']} ({a['role']}{', ' + a['site'] if a['site'] else ''})",
+    )
+    left, right = st.columns(2)
+    if left.button("Issue a new code (the old one stops working)"):
+        try:
+            code = reset_code(db, actor, chosen["id"])
+        except OcfError as error:
+            show_error(error)
+        else:
+            st.success("New code, shown only now:")
+            st.code(code, language=None)
+    if right.button("Revoke this account"):
+        revoke_account(db, actor, chosen["id"])
+        flash(f"Revoked {chosen['name']}.")
+        st.rerun()
+
+st.header("Panel invitation slips")
+open_rounds = [r for r in db.list_rounds() if r.status == "open"]
+if not open_rounds or not trusts:
+    st.write("Invitations need an open round and a trust.")
+else:
+    with st.form("slips"):
+        a, b, c = st.columns(3)
+        slip_site = a.selectbox("Site", trusts, format_func=lambda s: s.name)
+        slip_round = b.selectbox("Round", open_rounds, format_func=lambda r: r.id)
+        count = c.number_input("How many", min_value=1, max_value=100, value=10)
+        make = st.form_submit_button("Make the slips", type="primary")
+    if make:
+        try:
+            codes = issue_invitations(db, actor, slip_site.code, slip_round.id, int(count))
+        except OcfError as error:
+            show_error(error)
+        else:
+            address = st.context.url if isinstance(st.context.url, str) else "this site"
+            sheet = invitation_slips(
+                codes, slip_site.name, slip_round.id, address.split("/admin")[0]
+            )
+            st.success(
+                f"{len(codes)} codes issued. Download the sheet now: the codes are not shown again."
+            )
+            st.download_button(
+                "Printable slips (HTML)",
+                sheet,
+                file_name=f"slips-{slip_site.code}-{slip_round.id}.html",
+                mime="text/html",
+            )

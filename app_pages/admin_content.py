@@ -1,0 +1,91 @@
+"""Administration: frameworks and surveys — validate, preview, publish a version, compare versions."""
+
+import streamlit as st
+
+from app_pages.common import decoded, flash, require_actor, show_error, show_flash, store
+from app_pages.widgets import render_item
+from ocf.admin import check_content, content_library, diff_frameworks, publish
+from ocf.errors import OcfError
+from ocf.loading import parse_framework
+
+actor = require_actor("admin")
+db = store()
+st.title("Frameworks and surveys")
+show_flash()
+library = content_library(db)
+st.write(
+    f"{len(library.frameworks)} framework(s) and {len(library.surveys)} survey(s) available for new "
+    "rounds. A published version never changes: rounds keep the version they opened with."
+)
+
+st.header("Check and publish a file")
+upload = st.file_uploader("A framework or survey YAML file", type=["yaml", "yml"])
+if upload is not None:
+    try:
+        candidate = check_content(db, actor, decoded(upload), upload.name)
+    except OcfError as error:
+        st.error(
+            "The file does not validate; nothing was published. Each line names the line and field:"
+        )
+        st.code(str(error), language=None)
+    else:
+        st.success(
+            f"Valid {candidate.kind}: {candidate.model.title} ({candidate.id}, version {candidate.version})."
+        )
+        with st.expander("Preview as a respondent would see it", expanded=True):
+            if candidate.kind == "survey":
+                scale = library.frameworks[candidate.model.framework].scale
+                for section in candidate.model.sections:
+                    st.subheader(section.title)
+                    for item in section.items:
+                        render_item(item, scale, None, key=f"preview:{item.id}", disabled=True)
+            else:
+                for domain in candidate.model.domains:
+                    st.subheader(domain.title)
+                    for competency in domain.competencies:
+                        st.markdown(f"**{competency.title}** ({competency.kind})")
+                        st.table(
+                            {
+                                candidate.model.scale.label(v): [text]
+                                for v, text in competency.levels.items()
+                            }
+                        )
+        if st.button(f"Publish {candidate.id} version {candidate.version}", type="primary"):
+            try:
+                publish(db, actor, candidate)
+            except OcfError as error:
+                show_error(error)
+            else:
+                flash(f"Published {candidate.kind} {candidate.id} version {candidate.version}.")
+                st.rerun()
+
+st.header("Compare two versions of a framework")
+versions = {}
+for (kind, content_id), text in library.texts.items():
+    if kind == "framework":
+        versions[f"{content_id} (current)"] = text
+for row in db.published_content():
+    if row["kind"] == "framework":
+        versions[f"{row['id']} v{row['version']} (published)"] = row["yaml"]
+for round_ in db.list_rounds():
+    framework = db.round_framework(round_.id)
+    versions.setdefault(f"{framework.id} v{framework.version} (round {round_.id})", None)
+names = list(versions)
+a, b = st.columns(2)
+old = a.selectbox("Before", names, index=0)
+new = b.selectbox("After", names, index=len(names) - 1)
+
+
+def model(name: str):
+    text = versions[name]
+    if text is None:
+        round_id = name.split("(round ")[1].rstrip(")")
+        return db.round_framework(round_id)
+    return parse_framework(text, name)
+
+
+changes = diff_frameworks(model(old), model(new))
+if changes.empty:
+    st.write("No competency was added, removed or reworded.")
+else:
+    st.dataframe(changes, hide_index=True)

@@ -1,0 +1,80 @@
+"""Administration: imports with a preview — nothing is written before you confirm."""
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from app_pages.common import decoded, flash, require_actor, show_error, show_flash, store
+from ocf.admin import confirm_detentions, confirm_responses, preview_detentions, preview_responses
+from ocf.errors import OcfError
+
+actor = require_actor("admin")
+db = store()
+st.title("Data imports")
+show_flash()
+
+st.header("Detention data")
+st.caption(
+    "NHS England's Mental Health Act annual statistics CSV, or the template: site,period,measure,ethnic_group,count,population."
+)
+upload = st.file_uploader("Detention CSV", type=["csv"], key="detentions")
+if upload is not None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / upload.name
+        path.write_bytes(upload.getvalue())
+        try:
+            preview = preview_detentions(db, actor, path)
+        except OcfError as error:
+            show_error(error)
+            preview = None
+        if preview is not None:
+            st.write(
+                f"**{preview.adding}** row(s) will be added and **{preview.replacing}** replaced."
+            )
+            if preview.report.skipped:
+                st.table(
+                    pd.DataFrame(
+                        {
+                            "Skipped": list(preview.report.skipped),
+                            "Rows": list(preview.report.skipped.values()),
+                        }
+                    ).set_index("Skipped")
+                )
+            for note in preview.report.notes:
+                st.caption(note)
+            if st.button("Confirm the import", type="primary", key="confirm-detentions"):
+                added, replaced = confirm_detentions(db, actor, preview)
+                flash(f"Imported {upload.name}: {added} added, {replaced} replaced.")
+                st.rerun()
+
+st.header("Paper responses")
+st.caption(
+    "Long format: site,round,survey,respondent,item,value[,text]. Each respondent becomes one submitted, assisted response."
+)
+responses_file = st.file_uploader("Responses CSV", type=["csv"], key="responses")
+if responses_file is not None:
+    try:
+        responses = preview_responses(db, actor, decoded(responses_file), responses_file.name)
+    except OcfError as error:
+        show_error(error)
+    else:
+        summary = pd.DataFrame(
+            [
+                {
+                    "site": r.site,
+                    "round": r.round,
+                    "survey": r.survey,
+                    "respondent": r.respondent,
+                    "answers": len(r.answers),
+                }
+                for r in responses
+            ]
+        )
+        st.write(f"**{len(responses)}** response(s) will be added:")
+        st.dataframe(summary, hide_index=True)
+        if st.button("Confirm the import", type="primary", key="confirm-responses"):
+            count = confirm_responses(db, actor, responses)
+            flash(f"Imported {count} response(s) from {responses_file.name}.")
+            st.rerun()

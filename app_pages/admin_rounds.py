@@ -1,0 +1,83 @@
+"""Administration: assessment rounds and their life cycle (open → closed → published)."""
+
+import streamlit as st
+
+from app_pages.common import flash, require_actor, show_error, show_flash, store
+from ocf.admin import content_library, open_new_round, set_round_status
+from ocf.demo import create_demo
+from ocf.errors import OcfError
+from ocf.rounds import TRANSITIONS
+from ocf.store import resolve_path
+
+actor = require_actor("admin")
+db = store()
+st.title("Rounds")
+show_flash()
+st.write(
+    "Answers and imports are accepted only while a round is **open**; regulators see a round "
+    "once it is **published**. Each round keeps the framework and surveys it opened with."
+)
+rounds = db.list_rounds()
+st.dataframe(
+    [
+        {
+            "Round": r.id,
+            "Framework": f"{r.framework_id} v{r.framework_version}",
+            "Status": r.status,
+            "Data period": r.period or "",
+        }
+        for r in rounds
+    ],
+    hide_index=True,
+)
+
+if rounds:
+    st.header("Change a round's status")
+    chosen = st.selectbox(
+        "Round", rounds, index=len(rounds) - 1, format_func=lambda r: f"{r.id} ({r.status})"
+    )
+    actions = [a for a, (starts, _) in TRANSITIONS.items() if chosen.status in starts]
+    reason = st.text_input("Reason (needed to reopen; kept in the audit log)")
+    for column, action in zip(st.columns(max(len(actions), 1)), actions, strict=False):
+        if column.button(action.capitalize(), key=f"status-{action}"):
+            try:
+                status = set_round_status(db, actor, chosen.id, action, reason)
+            except OcfError as error:
+                show_error(error)
+            else:
+                flash(f"Round {chosen.id} is now {status}.")
+                st.rerun()
+
+st.header("Open a new round")
+library = content_library(db)
+with st.form("new-round"):
+    a, b, c = st.columns(3)
+    round_id = a.text_input("Round id, e.g. 2026-27")
+    framework = b.selectbox(
+        "Framework",
+        list(library.frameworks),
+        format_func=lambda f: f"{library.frameworks[f].title} (v{library.frameworks[f].version})",
+    )
+    period = c.text_input("Detention data period it links to, e.g. 2025-26")
+    surveys = st.multiselect(
+        "Surveys (empty: every survey of the framework)",
+        list(library.surveys),
+        format_func=lambda s: library.surveys[s].title,
+    )
+    if st.form_submit_button("Open the round", type="primary"):
+        try:
+            open_new_round(db, actor, round_id.strip(), framework, surveys, period.strip())
+        except OcfError as error:
+            show_error(error)
+        else:
+            flash(f"Opened round {round_id}.")
+            st.rerun()
+
+if db.is_demo:
+    st.header("Demo")
+    if st.checkbox("I want to throw away every change made in this demo") and st.button(
+        "Reset the demo data"
+    ):
+        create_demo(resolve_path(), force=True).close()
+        flash("The demo data were reset.")
+        st.rerun()

@@ -1,0 +1,90 @@
+"""Administration: sites (trusts, ICBs, places), one at a time or many from a CSV."""
+
+import pandas as pd
+import streamlit as st
+
+from app_pages.common import decoded, flash, require_actor, show_error, show_flash, store
+from ocf.admin import add_site, add_sites, edit_site, preview_sites, retire_site
+from ocf.errors import OcfError
+from ocf.models import SITE_KINDS
+
+actor = require_actor("admin")
+db = store()
+st.title("Sites")
+show_flash()
+
+show_retired = st.checkbox("Show retired sites")
+sites = db.list_sites(include_retired=show_retired)
+st.dataframe(pd.DataFrame([s.__dict__ for s in sites]), hide_index=True)
+parents = [s.code for s in sites if s.kind in ("icb", "place") and not s.retired_at]
+
+st.header("Add a site")
+with st.form("add-site", clear_on_submit=True):
+    a, b, c = st.columns(3)
+    code = a.text_input("Code (ODS style, e.g. RX4)")
+    name = b.text_input("Name")
+    kind = c.selectbox("Kind", SITE_KINDS)
+    d, e = st.columns(2)
+    parent = d.selectbox(
+        "Belongs to (ICB or place)", [None, *parents], format_func=lambda p: p or "none"
+    )
+    cohort = e.text_input("Pilot cohort (optional)")
+    if st.form_submit_button("Add the site", type="primary"):
+        try:
+            site = add_site(db, actor, code, name, kind, parent, cohort)
+        except OcfError as error:
+            show_error(error)
+        else:
+            flash(f"Added {site.name} ({site.code}).")
+            st.rerun()
+
+st.header("Edit or retire a site")
+active = [s for s in sites if not s.retired_at]
+if active:
+    chosen = st.selectbox("Site", active, format_func=lambda s: f"{s.name} ({s.code})")
+    with st.form("edit-site"):
+        a, b, c, d = st.columns(4)
+        name = a.text_input("Name", chosen.name)
+        kind = b.selectbox("Kind", SITE_KINDS, index=SITE_KINDS.index(chosen.kind))
+        options = [None, *[p for p in parents if p != chosen.code]]
+        parent = c.selectbox(
+            "Belongs to",
+            options,
+            index=options.index(chosen.parent) if chosen.parent in options else 0,
+            format_func=lambda p: p or "none",
+        )
+        cohort = d.text_input("Cohort", chosen.cohort or "")
+        if st.form_submit_button("Save changes"):
+            try:
+                edit_site(db, actor, chosen.code, name, kind, parent, cohort)
+            except OcfError as error:
+                show_error(error)
+            else:
+                flash(f"Saved {chosen.code}.")
+                st.rerun()
+    st.caption(
+        "Retiring keeps the site's history and results; sites that have been assessed are never deleted."
+    )
+    if st.button(f"Retire {chosen.code}"):
+        retire_site(db, actor, chosen.code)
+        flash(f"Retired {chosen.code}.")
+        st.rerun()
+
+st.header("Add many sites from a CSV")
+st.caption("Columns: code,name[,kind,parent,cohort]. Nothing is added until you confirm.")
+upload = st.file_uploader("Sites CSV", type=["csv"])
+if upload is not None:
+    try:
+        new_sites = preview_sites(db, actor, decoded(upload), upload.name)
+    except OcfError as error:
+        show_error(error)
+    else:
+        st.write(f"{len(new_sites)} site(s) will be added:")
+        st.dataframe(
+            pd.DataFrame([s.__dict__ for s in new_sites]).drop(columns="retired_at"),
+            hide_index=True,
+        )
+        if st.button("Confirm: add these sites", type="primary"):
+            added = add_sites(db, actor, new_sites)
+            flash(f"Added {added} site(s).")
+            st.rerun()

@@ -1,0 +1,305 @@
+"""Administration: sites, the round life cycle, published framework versions, accounts, and
+import previews. Every function checks that an admin is acting; nothing is written before an
+explicit call that writes (previews never write).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ocf.access import Actor, add_account, check_active, hash_code, new_code, require_role
+from ocf.detention_import import ImportReport, read_detentions
+from ocf.errors import ConflictError, DataError, Problem
+from ocf.importers import (
+    RESPONSE_COLUMNS,
+    RESPONSE_REQUIRED,
+    SITE_COLUMNS,
+    SITE_REQUIRED,
+    arguments_table,
+    read_table,
+    validate_responses,
+    validate_sites,
+)
+from ocf.loading import Library, load_shipped, parse_framework, parse_survey, plain_data
+from ocf.models import SITE_KINDS, Framework, Response, Site, Survey
+from ocf.rounds import change_status, open_round, resolve_content
+from ocf.store import Store
+
+
+def require_admin(store: Store, actor: Actor) -> None:
+    check_active(store, actor)
+    require_role(actor, "admin")
+
+
+# --------------------------------------------------------------------------- sites
+
+
+def preview_sites(store: Store, actor: Actor, text: str, source: str = "upload") -> list[Site]:
+    """The sites a CSV would add (parents first); DataError lists every bad row. Writes nothing."""
+    require_admin(store, actor)
+    return validate_sites(read_table(source, SITE_COLUMNS, SITE_REQUIRED, text=text), store)
+
+
+def add_sites(store: Store, actor: Actor, sites: list[Site]) -> int:
+    require_admin(store, actor)
+    return store.add_sites(sites, actor.label)
+
+
+def add_site(
+    store: Store,
+    actor: Actor,
+    code: str,
+    name: str,
+    kind: str,
+    parent: str | None,
+    cohort: str | None,
+) -> Site:
+    require_admin(store, actor)
+    sites = validate_sites(
+        arguments_table(
+            "new site",
+            {"code": code, "name": name, "kind": kind, "parent": parent, "cohort": cohort},
+        ),
+        store,
+    )
+    store.add_sites(sites, actor.label)
+    return sites[0]
+
+
+def edit_site(
+    store: Store,
+    actor: Actor,
+    code: str,
+    name: str,
+    kind: str,
+    parent: str | None,
+    cohort: str | None,
+) -> Site:
+    """Change a site's name, kind, parent or cohort (its code, which data refer to, stays)."""
+    require_admin(store, actor)
+    problems = []
+    if not name.strip():
+        problems.append(Problem(code, "required; expected the site's name", field="name"))
+    if kind not in SITE_KINDS:
+        problems.append(
+            Problem(code, f"{kind!r} is not a kind; expected {', '.join(SITE_KINDS)}", field="kind")
+        )
+    parent = (parent or "").upper() or None
+    if parent is not None:
+        found = store.get_site(parent)
+        if parent == code:
+            problems.append(Problem(code, "a site cannot be its own parent", field="parent"))
+        elif found is None or found.kind == "trust":
+            problems.append(Problem(code, f"{parent} is not an ICB or place", field="parent"))
+    if problems:
+        raise DataError(problems)
+    site = Site(code, name.strip(), kind, parent, (cohort or "").strip() or None)
+    store.update_site(site, actor.label)
+    return site
+
+
+def retire_site(store: Store, actor: Actor, code: str) -> None:
+    """Retire a site: it leaves the lists but keeps its history. Sites are never deleted."""
+    require_admin(store, actor)
+    store.retire_site(code, actor.label)
+
+
+# --------------------------------------------------------------------------- rounds
+
+
+def open_new_round(
+    store: Store,
+    actor: Actor,
+    round_id: str,
+    framework: str,
+    surveys: list[str],
+    period: str | None,
+) -> None:
+    require_admin(store, actor)
+    content = resolve_content(framework, surveys, content_library(store))
+    open_round(store, round_id, content, actor.label, period=period or None)
+
+
+def set_round_status(
+    store: Store, actor: Actor, round_id: str, action: str, reason: str = ""
+) -> str:
+    require_admin(store, actor)
+    return change_status(store, round_id, action, actor.label, reason)
+
+
+# --------------------------------------------------------------------------- frameworks and surveys
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A validated framework or survey ready to publish."""
+
+    kind: str
+    id: str
+    version: int
+    text: str
+    model: Framework | Survey
+
+
+def content_library(store: Store) -> Library:
+    """The shipped files plus every version published in the app (the latest wins by id)."""
+    shipped = load_shipped()
+    frameworks, surveys, texts = (
+        dict(shipped.frameworks),
+        dict(shipped.surveys),
+        dict(shipped.texts),
+    )
+    for row in store.published_content():
+        key = (row["kind"], row["id"])
+        if row["kind"] == "framework":
+            frameworks[row["id"]] = parse_framework(
+                row["yaml"], f"published {row['id']} v{row['version']}"
+            )
+        else:
+            surveys[row["id"]] = parse_survey(
+                row["yaml"],
+                f"published {row['id']} v{row['version']}",
+                frameworks.get(_framework_of(row["yaml"])),
+            )
+        texts[key] = row["yaml"]
+    return Library(frameworks, surveys, texts)
+
+
+def _framework_of(text: str) -> str:
+    data = plain_data(text, "published")
+    return data.get("framework", "") if isinstance(data, dict) else ""
+
+
+def check_content(store: Store, actor: Actor, text: str, source: str) -> Candidate:
+    """Validate uploaded YAML exactly as `ocf validate` does; ConfigError lists every problem."""
+    require_admin(store, actor)
+    data = plain_data(text, source)
+    library = content_library(store)
+    if isinstance(data, dict) and ("audience" in data or "sections" in data):
+        survey = parse_survey(text, source, library.frameworks.get(_framework_of(text)))
+        return Candidate("survey", survey.id, survey.version, text, survey)
+    framework = parse_framework(text, source)  # raises the syntax or content problems
+    return Candidate("framework", framework.id, framework.version, text, framework)
+
+
+def publish(store: Store, actor: Actor, candidate: Candidate) -> None:
+    """Publish a new version. A version number, once used, is never reused for other content."""
+    require_admin(store, actor)
+    library = content_library(store)
+    current = (library.frameworks if candidate.kind == "framework" else library.surveys).get(
+        candidate.id
+    )
+    if current is not None and candidate.version <= current.version:
+        raise ConflictError(
+            f"{candidate.kind} {candidate.id} is at version {current.version}; a new version needs a higher number"
+        )
+    store.publish_content(
+        candidate.kind, candidate.id, candidate.version, candidate.text, actor.label
+    )
+
+
+def diff_frameworks(old: Framework, new: Framework) -> pd.DataFrame:
+    """Competencies added, removed or reworded (title, kind, weight or level descriptors)."""
+    before = {c.id: c for c in old.competencies}
+    after = {c.id: c for c in new.competencies}
+    rows = []
+    for cid in sorted(
+        before.keys() | after.keys(),
+        key=lambda c: [x.id for x in (*old.competencies, *new.competencies)].index(c),
+    ):
+        a, b = before.get(cid), after.get(cid)
+        if a is None:
+            rows.append({"competency": cid, "change": "added", "before": "", "after": b.title})
+        elif b is None:
+            rows.append({"competency": cid, "change": "removed", "before": a.title, "after": ""})
+        else:
+            changed = [
+                f
+                for f in ("title", "kind", "weight", "levels", "evidence", "tags")
+                if getattr(a, f) != getattr(b, f)
+            ]
+            if changed:
+                rows.append(
+                    {
+                        "competency": cid,
+                        "change": "reworded: " + ", ".join(changed),
+                        "before": a.title,
+                        "after": b.title,
+                    }
+                )
+    return pd.DataFrame(rows, columns=["competency", "change", "before", "after"])
+
+
+# --------------------------------------------------------------------------- accounts
+
+
+def create_account(
+    store: Store, actor: Actor, name: str, role: str, site: str | None, email: str | None
+) -> str:
+    return add_account(store, actor, name, role, site, email or None)
+
+
+def reset_code(store: Store, actor: Actor, account_id: int) -> str:
+    """A new code for an account (the old one stops working); shown once."""
+    require_admin(store, actor)
+    code = new_code()
+    store.replace_code(account_id, hash_code(store, code), actor.label)
+    return code
+
+
+def revoke_account(store: Store, actor: Actor, account_id: int) -> None:
+    require_admin(store, actor)
+    store.revoke_account(account_id, actor.label)
+
+
+# --------------------------------------------------------------------------- imports with a preview
+
+
+@dataclass(frozen=True)
+class DetentionPreview:
+    path: Path
+    records: list[dict]
+    report: ImportReport
+    adding: int
+    replacing: int
+
+
+def preview_detentions(
+    store: Store, actor: Actor, path: str | Path, fmt: str = "auto"
+) -> DetentionPreview:
+    """What importing a detention file would add, replace and skip. Writes nothing."""
+    require_admin(store, actor)
+    path = Path(path)
+    records, report = read_detentions(path, store, fmt)
+    existing = store.existing_detention_keys({r["period"] for r in records})
+    replacing = sum(tuple(r[k] for k in store.DETENTION_KEY) in existing for r in records)
+    return DetentionPreview(path, records, report, len(records) - replacing, replacing)
+
+
+def confirm_detentions(store: Store, actor: Actor, preview: DetentionPreview) -> tuple[int, int]:
+    require_admin(store, actor)
+    return store.upsert_detentions(preview.records, actor.label, preview.path.name)
+
+
+def preview_responses(
+    store: Store, actor: Actor, text: str, source: str = "upload"
+) -> list[Response]:
+    """Paper responses from a CSV, validated whole (DataError lists every bad row). Writes nothing."""
+    require_admin(store, actor)
+    return validate_responses(
+        read_table(source, RESPONSE_COLUMNS, RESPONSE_REQUIRED, text=text), store
+    )
+
+
+def confirm_responses(store: Store, actor: Actor, responses: list[Response]) -> int:
+    require_admin(store, actor)
+    return store.add_submitted(
+        [
+            Response(r.site, r.round, r.survey, r.respondent, r.answers, assisted=True)
+            for r in responses
+        ],
+        actor.label,
+    )
