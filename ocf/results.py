@@ -5,6 +5,7 @@ The glue between the store and the pure scoring engine; permission checks includ
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import pandas as pd
@@ -18,15 +19,31 @@ from ocf.store import Store
 ACTION_SUFFIXES = {"action": "Action", "action-owner": "Owner", "action-due": "Due"}
 
 
+_SCORES: OrderedDict[tuple, RoundScores] = OrderedDict()
+_SCORES_KEPT = 32
+
+
 def round_scores(store: Store, round_id: str) -> RoundScores:
-    """Score every site of a round from its submitted answers and its framework snapshot."""
+    """Score every site of a round from its submitted answers and its framework snapshot.
+
+    Kept for reuse until the data change: the key includes the store's change stamp (every
+    write is audited), so a cached result is never stale. Results are shared: do not mutate.
+    """
+    key = (store.identity, round_id, store.change_stamp())
+    if key in _SCORES:
+        _SCORES.move_to_end(key)
+        return _SCORES[key]
     if store.get_round(round_id) is None:
         raise OcfError(f"unknown round {round_id!r}; `ocf round list` shows the rounds")
-    return score_round(
+    scores = score_round(
         store.answers_frame(round_id),
         store.round_framework(round_id),
         store.round_surveys(round_id),
     )
+    _SCORES[key] = scores
+    while len(_SCORES) > _SCORES_KEPT:
+        _SCORES.popitem(last=False)
+    return scores
 
 
 def scores_table(store: Store, round_id: str, site: str | None = None) -> pd.DataFrame:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import secrets
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
@@ -48,8 +49,10 @@ def now() -> str:
 class Store:
     """A connection to the OCF database with the operations the core needs."""
 
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, location: str = ":memory:"):
         self.db = db
+        # Identifies the database across Store objects (a file) or this object (memory).
+        self.identity = location if location != ":memory:" else f"memory:{id(db.conn)}"
         self._frameworks: dict[str, Framework] = {}
         self._surveys: dict[str, dict[str, Survey]] = {}
 
@@ -70,9 +73,11 @@ class Store:
                     db.execute("PRAGMA journal_mode=WAL")
             db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             db.execute("PRAGMA foreign_keys=ON")
-            store = cls(db)
+            store = cls(db, location)
             with store.write():
                 migrations.apply(db)
+                if store.get_meta("epoch") is None:
+                    store.set_meta("epoch", secrets.token_hex(8))
         except sqlite3.DatabaseError as exc:
             raise StorageError(f"{location}: cannot open the database: {exc}") from None
         return store
@@ -174,6 +179,7 @@ class Store:
             source.close()
         with self.write():
             migrations.apply(self.db)
+            self.set_meta("epoch", secrets.token_hex(8))
             self._audit(actor, "restore", "database", str(path), None, None)
         self._frameworks.clear()
         self._surveys.clear()
@@ -192,6 +198,13 @@ class Store:
                 "after": None if after is None else json.dumps(after, default=str),
             }
         )
+
+    def change_stamp(self) -> str:
+        """Changes whenever the data change: every write is audited, so the newest audit id,
+        with the database's epoch, renewed by a restore, since a restored audit log can repeat
+        an id already seen with other data."""
+        newest = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM audit").fetchone()[0]
+        return f"{self.get_meta('epoch')}:{newest}"
 
     # ------------------------------------------------------------------ meta
 

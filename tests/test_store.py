@@ -119,3 +119,31 @@ def test_audit_log_is_append_only(store: Store) -> None:
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         store.db.execute("DELETE FROM audit")
     assert store.audit_events("site")[0]["actor"] == "tester"
+
+
+def test_the_change_stamp_moves_with_every_write_and_with_a_restore(tmp_path: Path) -> None:
+    """Scores are cached by this stamp, so it must change exactly when the data change."""
+    store = Store.open(tmp_path / "ocf.db")
+    first = store.change_stamp()
+    assert store.change_stamp() == first  # reading changes nothing
+    store.add_sites([Site("RX1", "A trust")], "tester")
+    second = store.change_stamp()
+    assert second != first
+    backup = store.backup(tmp_path / "copy.db")
+    store.add_sites([Site("RX2", "Another")], "tester")
+    store.restore_from(backup, "tester")
+    assert store.change_stamp() not in (first, second)
+    assert store.change_stamp().split(":")[0] != second.split(":")[0]  # a new epoch
+
+
+def test_round_scores_are_reused_until_the_data_change(demo_store: Store) -> None:
+    from ocf.demo import demo_actor
+    from ocf.results import round_scores
+    from ocf.submissions import open_self_assessment, save
+
+    first = round_scores(demo_store, "2025-26")
+    assert round_scores(demo_store, "2025-26") is first
+    lead = demo_actor(demo_store, "lead")
+    draft = open_self_assessment(demo_store, lead, "XTA1", "2025-26")
+    save(demo_store, lead, draft, {"staff-training-level": ("0", None)})
+    assert round_scores(demo_store, "2025-26") is not first
