@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DB ?= data/ocf.db
 PORT ?= 8501
 
-.PHONY: run test lint format install demo clean browser
+.PHONY: run test lint format install demo clean browser bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+## Benchmarks at national scale; results are written to BENCHMARKS.md.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -120,18 +120,25 @@ st.table(
 
 st.header("Download")
 left, right = st.columns(2)
-export = export_table(db, actor, round_.id)
+
+
+def scores_csv() -> str:
+    return export_table(store(), actor, round_.id).to_csv(index=False)
+
+
+def scores_xlsx() -> bytes:
+    with tempfile.TemporaryDirectory() as folder:
+        return xlsx_bytes(store(), actor, round_.id, Path(folder))
+
+
+# Files are made when the button is pressed, not on every rerun of the page.
 left.download_button(
-    "Scores (CSV)",
-    export.to_csv(index=False),
-    file_name=f"ocf-scores-{round_.id}.csv",
-    mime="text/csv",
+    "Scores (CSV)", scores_csv, file_name=f"ocf-scores-{round_.id}.csv", mime="text/csv"
 )
-with tempfile.TemporaryDirectory() as folder:
-    right.download_button(
-        "Scores (Excel)",
-        xlsx_bytes(db, actor, round_.id, Path(folder)),
-        file_name=f"ocf-scores-{round_.id}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+right.download_button(
+    "Scores (Excel)",
+    scores_xlsx,
+    file_name=f"ocf-scores-{round_.id}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
 st.caption("Panel figures from fewer than 3 members are never included.")

@@ -6,13 +6,20 @@ import streamlit as st
 from app_pages.common import number, require_actor, store
 from ocf import ethnicity
 from ocf.charts import funnel_chart, rates_chart
-from ocf.disparity import disparity_table, funnel, rates_by_group
+from ocf.disparity import (
+    detention_choices,
+    detention_rows,
+    disparity_table,
+    funnel,
+    rates_by_group,
+    trend,
+)
 
 actor = require_actor("lead", "regulator", "admin")
 db = store()
 st.title("Detention disparity")
 
-choices = db.detention_choices()
+choices = detention_choices(db)
 if choices.empty:
     st.info("No detention data yet. An administrator imports them with `ocf import detentions`.")
     st.stop()
@@ -31,7 +38,7 @@ period = b.selectbox("Period", periods, index=len(periods) - 1)
 focus = c.selectbox("Focus group", groups, index=groups.index(ethnicity.BLACK))
 reference = d.selectbox("Reference group", groups, index=groups.index(ethnicity.WHITE))
 
-rows = db.detentions_frame(period, measure)
+rows = detention_rows(db, period, measure)
 table = disparity_table(rows, focus, reference)
 names = rows.drop_duplicates("geography").set_index("geography")["geography_name"].to_dict()
 places = sorted(names, key=lambda g: (g != (actor.site or ""), g != "ENG", names[g]))
@@ -98,8 +105,7 @@ if meta["population_derived"]:
 st.caption(" ".join(notes))
 
 st.subheader("Trend")
-history = disparity_table(db.detentions_frame(None, measure), focus, reference)
-history = history[history["geography"] == place]
+history = trend(db, place, measure, focus, reference)
 if len(history) < 2:
     st.write("Only one period of data so far: the trend appears when a later period is imported.")
 st.table(

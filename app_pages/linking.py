@@ -7,6 +7,7 @@ from app_pages.common import number, require_actor, show_error, store
 from ocf import ethnicity
 from ocf.access import visible_rounds
 from ocf.charts import link_chart
+from ocf.disparity import detention_choices
 from ocf.errors import OcfError
 from ocf.linking import CAVEAT, link
 
@@ -24,7 +25,7 @@ a, b, c, d = st.columns(4)
 round_ = a.selectbox(
     "Round", rounds, index=len(rounds) - 1, format_func=lambda r: f"{r.id} (data {r.period})"
 )
-choices = db.detention_choices()
+choices = detention_choices(db)
 measures = sorted(
     choices[choices["period"] == round_.period]["measure"].unique(),
     key=lambda m: (m != "all-detentions", m),

@@ -162,9 +162,15 @@ else:
     )
     st.caption("Krippendorff's alpha, ordinal: 1 is full agreement, 0 no more than chance.")
 
+
+def report_html() -> str:
+    return board_report(store(), actor, site.code, round_.id)
+
+
+# The report (with its SVG charts) is made when the button is pressed, not on every rerun.
 st.download_button(
     "Download the board report (HTML, printable)",
-    board_report(db, actor, site.code, round_.id),
+    report_html,
     file_name=f"ocf-board-report-{site.code}-{round_.id}.html",
     mime="text/html",
     icon=":material/download:",

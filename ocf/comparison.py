@@ -9,6 +9,7 @@ import pandas as pd
 
 from ocf import ethnicity
 from ocf.access import Actor, check_active, require_role
+from ocf.cache import cached
 from ocf.disparity import (
     DEFAULT_FOCUS,
     DEFAULT_MEASURE,
@@ -69,7 +70,13 @@ def compare_sites(store: Store, actor: Actor, round_id: str) -> pd.DataFrame:
 
 
 def _panel_member_overall(store: Store, round_id: str, framework: Framework) -> pd.DataFrame:
-    """Each panel member's overall view: the mean of their scored answers."""
+    """Each panel member's overall view: the mean of their scored answers (cached like scores)."""
+    return cached(
+        store, "panel-member-overall", round_id, lambda: _member_overall(store, round_id, framework)
+    )
+
+
+def _member_overall(store: Store, round_id: str, framework: Framework) -> pd.DataFrame:
     scored = item_scores(store.answers_frame(round_id), framework, store.round_surveys(round_id))
     panel = scored[scored["audience"] == "panel"]
     return panel.groupby(["site", "submission_id"], as_index=False)["score"].mean()
@@ -144,20 +151,17 @@ def crosswalk_scores(
         ],
         columns=["competency", "tag", "tag_title"],
     )
-    joined = competencies.merge(tags, on="competency")
-    rows = []
-    for (site_code, tag, title), part in joined.groupby(["site", "tag", "tag_title"], sort=False):
-        row = {"site": site_code, "tag": tag, "area": title, "competencies": len(part)}
-        for column in ("self", "panel", "final"):
-            present = part[part[column].notna()]
-            weights = present["weight"].sum()
-            row[column] = (
-                float((present[column] * present["weight"]).sum() / weights) if weights else np.nan
-            )
-        rows.append(row)
-    return pd.DataFrame(
-        rows, columns=["site", "tag", "area", "competencies", "self", "panel", "final"]
-    )
+    joined = competencies.merge(tags, on="competency").rename(columns={"tag_title": "area"})
+    for column in ("self", "panel", "final"):
+        present = joined[column].notna()
+        joined[f"{column}_w"] = joined["weight"] * present
+        joined[f"{column}_wx"] = joined[column].fillna(0) * joined["weight"] * present
+    grouped = joined.groupby(["site", "tag", "area"], sort=False)
+    result = grouped.size().rename("competencies").to_frame()
+    for column in ("self", "panel", "final"):
+        weights = grouped[f"{column}_w"].sum()
+        result[column] = grouped[f"{column}_wx"].sum() / weights.where(weights > 0)
+    return result.reset_index()[["site", "tag", "area", "competencies", "self", "panel", "final"]]
 
 
 def system_view(

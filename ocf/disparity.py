@@ -14,7 +14,16 @@ import numpy as np
 import pandas as pd
 
 from ocf import ethnicity
-from ocf.stats import dersimonian_laird_tau2, proportion_ci, rate_ci, rate_ratio, ratio_funnel
+from ocf.cache import cached
+from ocf.stats import (
+    dersimonian_laird_tau2,
+    poisson_limits,
+    proportion_ci,
+    rate_ci,
+    rate_ratios,
+    ratio_funnel,
+)
+from ocf.store import Store
 
 DEFAULT_FOCUS = ethnicity.BLACK
 DEFAULT_REFERENCE = ethnicity.WHITE
@@ -27,6 +36,30 @@ DISPARITY_COLUMNS = [
     "reference_group", "reference_count", "reference_population", "reference_rate", "reference_lower", "reference_upper",
     "rate_ratio", "ratio_lower", "ratio_upper",
 ]  # fmt: skip
+
+
+def detention_rows(store: Store, period: str | None, measure: str | None) -> pd.DataFrame:
+    """The stored detention rows for a period (None: all) and measure, reused until data change."""
+    return cached(
+        store, "detentions", f"{period}|{measure}", lambda: store.detentions_frame(period, measure)
+    )
+
+
+def detention_choices(store: Store) -> pd.DataFrame:
+    """The periods and measures that have data (reused until the data change)."""
+    return cached(store, "detention-choices", "", store.detention_choices)
+
+
+def trend(
+    store: Store,
+    geography: str,
+    measure: str,
+    focus: str = DEFAULT_FOCUS,
+    reference: str = DEFAULT_REFERENCE,
+) -> pd.DataFrame:
+    """One geography's disparity table across every period with data."""
+    rows = detention_rows(store, None, measure)
+    return disparity_table(rows[rows["geography"] == geography], focus, reference)
 
 
 def group_totals(rows: pd.DataFrame) -> pd.DataFrame:
@@ -57,12 +90,19 @@ def group_totals(rows: pd.DataFrame) -> pd.DataFrame:
     grouped = frame.groupby(keys, as_index=False).agg(
         geography_name=("geography_name", "first"),
         geography_kind=("geography_kind", "first"),
-        count=("count", lambda c: c.sum(min_count=len(c))),
-        population=("population", lambda p: p.sum(min_count=len(p))),
+        count=("count", "sum"),
+        counted=("count", "count"),
+        population=("population", "sum"),
+        populated=("population", "count"),
+        parts=("ethnic_group", "size"),
         suppressed=("suppressed", "max"),
         population_derived=("population_derived", "max"),
     )
+    # A total with a missing part is missing, not a smaller number.
+    grouped.loc[grouped["counted"] < grouped["parts"], "count"] = np.nan
+    grouped.loc[grouped["populated"] < grouped["parts"], "population"] = np.nan
     grouped["suppressed"] = grouped["suppressed"].astype(bool) | grouped["count"].isna()
+    grouped = grouped.drop(columns=["counted", "populated", "parts"])
     return grouped
 
 
@@ -84,43 +124,56 @@ def _interval_row(
 def disparity_table(
     rows: pd.DataFrame, focus: str = DEFAULT_FOCUS, reference: str = DEFAULT_REFERENCE
 ) -> pd.DataFrame:
-    """The `ocf disparity` table: one row per geography, period and measure (DESIGN §8)."""
+    """The `ocf disparity` table: one row per geography, period and measure (DESIGN §8).
+
+    Computed column-wise over every geography at once (a national table has thousands of rows).
+    """
+    keys = ["geography", "period", "measure"]
     totals = group_totals(rows)
-    records = []
-    for (geography, period, measure), part in totals.groupby(
-        ["geography", "period", "measure"], sort=True
-    ):
-        by_group = part.set_index("group")
-        kind = part["geography_kind"].iloc[0]
-        record = {"geography": geography, "period": period, "measure": measure}
-        counts = {}
-        for role, group in (("focus", focus), ("reference", reference)):
-            count, population = _figures(by_group, group, kind)
-            counts[role] = (count, population)
-            rate, lower, upper = _interval_row(count, population)
-            record.update(
-                {
-                    f"{role}_group": group,
-                    f"{role}_count": count,
-                    f"{role}_population": population,
-                    f"{role}_rate": rate,
-                    f"{role}_lower": lower,
-                    f"{role}_upper": upper,
-                }
-            )
-        (a, na), (b, nb) = counts["focus"], counts["reference"]
-        ratio = (
-            rate_ratio(a, na, b, nb) if None not in (a, na, b, nb) and na > 0 and nb > 0 else None
+    if totals.empty:
+        return pd.DataFrame(columns=DISPARITY_COLUMNS)
+    small = ~totals["geography_kind"].isin(NATIONAL_KINDS) & totals["count"].isin(
+        list(SMALL_COUNTS)
+    )
+    totals.loc[totals["suppressed"] | small, "count"] = np.nan
+    table = totals[keys].drop_duplicates().sort_values(keys).reset_index(drop=True)
+    for role, group in (("focus", focus), ("reference", reference)):
+        part = totals.loc[totals["group"] == group, [*keys, "count", "population"]]
+        table = table.merge(
+            part.rename(columns={"count": f"{role}_count", "population": f"{role}_population"}),
+            on=keys,
+            how="left",
         )
-        record.update(
-            {
-                "rate_ratio": ratio and ratio.value,
-                "ratio_lower": ratio and ratio.lower,
-                "ratio_upper": ratio and ratio.upper,
-            }
-        )
-        records.append(record)
-    return pd.DataFrame(records, columns=DISPARITY_COLUMNS)
+        count, population = table[f"{role}_count"], table[f"{role}_population"]
+        usable = count.notna() & (population > 0)
+        lower, upper = poisson_limits(count.fillna(0).to_numpy())
+        scale = 100_000 / population.where(usable)
+        table[f"{role}_group"] = group
+        table[f"{role}_rate"] = count * scale
+        table[f"{role}_lower"] = lower * scale
+        table[f"{role}_upper"] = upper * scale
+    ratio, lower, upper = rate_ratios(
+        table["focus_count"],
+        table["focus_population"],
+        table["reference_count"],
+        table["reference_population"],
+    )
+    usable = (
+        table[["focus_count", "focus_population", "reference_count", "reference_population"]]
+        .notna()
+        .all(axis=1)
+    )
+    table["rate_ratio"] = np.where(usable, ratio, np.nan)
+    table["ratio_lower"] = np.where(usable, lower, np.nan)
+    table["ratio_upper"] = np.where(usable, upper, np.nan)
+    table = table.astype(
+        {
+            c: float
+            for c in DISPARITY_COLUMNS
+            if c.endswith(("_count", "_population", "_rate", "_lower", "_upper", "ratio"))
+        }
+    )
+    return table[DISPARITY_COLUMNS]
 
 
 def _figures(by_group: pd.DataFrame, group: str, kind: str) -> tuple[float | None, float | None]:

@@ -5,45 +5,35 @@ The glue between the store and the pure scoring engine; permission checks includ
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import pandas as pd
 
 from ocf.access import Actor, require_results, visible_rounds
+from ocf.cache import cached
 from ocf.errors import OcfError
 from ocf.models import Framework, Round, Site
 from ocf.scoring import RoundScores, score_round, score_table
 from ocf.store import Store
+from ocf.submissions import SELF_RESPONDENT
 
 ACTION_SUFFIXES = {"action": "Action", "action-owner": "Owner", "action-due": "Due"}
 
 
-_SCORES: OrderedDict[tuple, RoundScores] = OrderedDict()
-_SCORES_KEPT = 32
-
-
 def round_scores(store: Store, round_id: str) -> RoundScores:
-    """Score every site of a round from its submitted answers and its framework snapshot.
-
-    Kept for reuse until the data change: the key includes the store's change stamp (every
-    write is audited), so a cached result is never stale. Results are shared: do not mutate.
-    """
-    key = (store.identity, round_id, store.change_stamp())
-    if key in _SCORES:
-        _SCORES.move_to_end(key)
-        return _SCORES[key]
+    """Score every site of a round from its submitted answers and its framework snapshot (cached)."""
     if store.get_round(round_id) is None:
         raise OcfError(f"unknown round {round_id!r}; `ocf round list` shows the rounds")
-    scores = score_round(
-        store.answers_frame(round_id),
-        store.round_framework(round_id),
-        store.round_surveys(round_id),
+    return cached(
+        store,
+        "scores",
+        round_id,
+        lambda: score_round(
+            store.answers_frame(round_id),
+            store.round_framework(round_id),
+            store.round_surveys(round_id),
+        ),
     )
-    _SCORES[key] = scores
-    while len(_SCORES) > _SCORES_KEPT:
-        _SCORES.popitem(last=False)
-    return scores
 
 
 def scores_table(store: Store, round_id: str, site: str | None = None) -> pd.DataFrame:
@@ -195,16 +185,15 @@ def action_plan(store: Store, framework: Framework, site: str, round_id: str) ->
     Taken from the submitted self-assessment, or the draft while there is none.
     """
     columns = ["competency", "title", "level", *ACTION_SUFFIXES.values()]
-    submissions = store.list_submissions(round_id)
-    own = submissions[
-        (submissions["site"] == site)
-        & submissions["survey"].isin(
-            [s.id for s in store.round_surveys(round_id).values() if s.audience == "self"]
-        )
+    own = [
+        row
+        for survey in store.round_surveys(round_id).values()
+        if survey.audience == "self"
+        if (row := store.get_submission(site, round_id, survey.id, SELF_RESPONDENT)) is not None
     ]
-    if own.empty:
+    if not own:
         return pd.DataFrame(columns=columns)
-    chosen = own.sort_values("status", ascending=False).iloc[0]  # 'submitted' before 'draft'
+    chosen = sorted(own, key=lambda row: row["status"] != "submitted")[0]  # submitted first
     answers = store.submission_answers(int(chosen["id"]))
     rows = []
     for competency in framework.competencies:

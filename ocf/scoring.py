@@ -210,14 +210,21 @@ def _agreement(
     """Krippendorff's alpha (ordinal) per site, members × panel items; None below min_panel."""
     lookup = score_lookup(framework, surveys)
     domain = sorted(lookup["score"].unique())
+    # One grouping, then a members × items matrix per site with numpy (no per-site filtering or
+    # pivot: those made this the slowest step at national scale).
+    member_codes = pd.factorize(scored["submission_id"])[0]
+    item_codes = pd.factorize(scored["item_id"])[0]
+    scores = scored["score"].to_numpy(dtype=float)
+    positions = pd.Series(np.arange(len(scored))).groupby(scored["site"].to_numpy()).indices
     rows = []
     for site in sites:
-        matrix = scored[scored["site"] == site].pivot_table(
-            index="submission_id", columns="item_id", values="score"
-        )
-        members = matrix.shape[0]
-        alpha = ordinal_alpha(matrix.to_numpy(), domain) if members >= framework.min_panel else None
-        rows.append({"site": site, "alpha": alpha, "members": members, "items": matrix.shape[1]})
+        where = positions.get(site, np.array([], dtype=int))
+        members, member_rows = np.unique(member_codes[where], return_inverse=True)
+        columns, item_columns = np.unique(item_codes[where], return_inverse=True)
+        matrix = np.full((len(members), len(columns)), np.nan)
+        matrix[member_rows, item_columns] = scores[where]
+        alpha = ordinal_alpha(matrix, domain) if len(members) >= framework.min_panel else None
+        rows.append({"site": site, "alpha": alpha, "members": len(members), "items": len(columns)})
     return pd.DataFrame(rows, columns=["site", "alpha", "members", "items"])
 
 

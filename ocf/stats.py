@@ -99,18 +99,41 @@ def _z(confidence: float) -> float:
     return float(stats.norm.ppf(1 - (1 - confidence) / 2))
 
 
+def poisson_limits(counts, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Limits for observed Poisson counts (arrays): exact (χ²) below 10, Byar's from 10 up."""
+    c = np.asarray(counts, dtype=float)
+    alpha = 1 - confidence
+    z = _z(confidence)
+    safe = np.where(c > 0, c, 1.0)  # keeps the branch not taken finite
+    exact_lower = np.where(c > 0, stats.chi2.ppf(alpha / 2, 2 * safe) / 2, 0.0)
+    exact_upper = stats.chi2.ppf(1 - alpha / 2, 2 * c + 2) / 2
+    byar_lower = safe * (1 - 1 / (9 * safe) - z / (3 * np.sqrt(safe))) ** 3
+    byar_upper = (c + 1) * (1 - 1 / (9 * (c + 1)) + z / (3 * np.sqrt(c + 1))) ** 3
+    small = c < 10
+    return np.where(small, exact_lower, byar_lower), np.where(small, exact_upper, byar_upper)
+
+
 def poisson_count_limits(count: float, confidence: float = 0.95) -> tuple[float, float, str]:
-    """Limits for an observed Poisson count: exact (χ²) below 10, Byar's from 10 up."""
+    """Limits for one observed Poisson count, with the method used."""
     if count < 0 or not np.isfinite(count):
         raise ValueError(f"a count must be 0 or more, got {count}")
-    alpha = 1 - confidence
-    if count < 10:
-        lower = 0.0 if count == 0 else float(stats.chi2.ppf(alpha / 2, 2 * count) / 2)
-        return lower, float(stats.chi2.ppf(1 - alpha / 2, 2 * count + 2) / 2), "exact Poisson"
-    z = _z(confidence)
-    lower = count * (1 - 1 / (9 * count) - z / (3 * np.sqrt(count))) ** 3
-    upper = (count + 1) * (1 - 1 / (9 * (count + 1)) + z / (3 * np.sqrt(count + 1))) ** 3
-    return float(lower), float(upper), "Byar's"
+    lower, upper = poisson_limits([count], confidence)
+    return float(lower[0]), float(upper[0]), "exact Poisson" if count < 10 else "Byar's"
+
+
+def rate_ratios(a, population_a, b, population_b, confidence: float = 0.95):
+    """Rate ratios with log-method intervals (arrays): NaN where undefined (b = 0) and, for
+    the interval, where either count is 0."""
+    a, na, b, nb = (np.asarray(x, dtype=float) for x in (a, population_a, b, population_b))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(b > 0, (a / na) / (b / nb), np.nan)
+        half = _z(confidence) * np.sqrt(1 / a + 1 / b)
+        both = (a > 0) & (b > 0)
+        return (
+            ratio,
+            np.where(both, ratio * np.exp(-half), np.nan),
+            np.where(both, ratio * np.exp(half), np.nan),
+        )
 
 
 def _positive(population: float, what: str = "population") -> None:
@@ -167,13 +190,12 @@ def rate_ratio(
         return Interval(
             None, None, None, "undefined: the reference group has no events", confidence
         )
-    ratio = (count_a / population_a) / (count_b / population_b)
     if count_a == 0:
         return Interval(0.0, None, None, "log method: no interval with zero events", confidence)
-    half = _z(confidence) * np.sqrt(1 / count_a + 1 / count_b)
-    return Interval(
-        ratio, float(ratio * np.exp(-half)), float(ratio * np.exp(half)), "log method", confidence
+    ratio, lower, upper = rate_ratios(
+        [count_a], [population_a], [count_b], [population_b], confidence
     )
+    return Interval(float(ratio[0]), float(lower[0]), float(upper[0]), "log method", confidence)
 
 
 DSR_MINIMUM_EVENTS = 10
