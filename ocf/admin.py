@@ -20,11 +20,12 @@ from ocf.importers import (
     SITE_REQUIRED,
     arguments_table,
     read_table,
+    site_problems,
     validate_responses,
     validate_sites,
 )
 from ocf.loading import Library, load_shipped, parse_framework, parse_survey, plain_data
-from ocf.models import SITE_KINDS, Framework, Response, Site, Survey
+from ocf.models import Framework, Response, Site, Survey
 from ocf.rounds import change_status, open_round, resolve_content
 from ocf.store import Store
 
@@ -80,23 +81,16 @@ def edit_site(
 ) -> Site:
     """Change a site's name, kind, parent or cohort (its code, which data refer to, stays)."""
     require_admin(store, actor)
-    problems = []
-    if not name.strip():
-        problems.append(Problem(code, "required; expected the site's name", field="name"))
-    if kind not in SITE_KINDS:
-        problems.append(
-            Problem(code, f"{kind!r} is not a kind; expected {', '.join(SITE_KINDS)}", field="kind")
-        )
-    parent = (parent or "").upper() or None
-    if parent is not None:
-        found = store.get_site(parent)
-        if parent == code:
-            problems.append(Problem(code, "a site cannot be its own parent", field="parent"))
-        elif found is None or found.kind == "trust":
-            problems.append(Problem(code, f"{parent} is not an ICB or place", field="parent"))
+    site = Site(
+        code, name.strip(), kind, (parent or "").upper() or None, (cohort or "").strip() or None
+    )
+    kinds = {s.code: s.kind for s in store.list_sites(include_retired=True)}
+    problems = [
+        Problem(code, message, field=field)
+        for field, message in site_problems(site, kinds, "add it first")
+    ]
     if problems:
         raise DataError(problems)
-    site = Site(code, name.strip(), kind, parent, (cohort or "").strip() or None)
     store.update_site(site, actor.label)
     return site
 

@@ -107,6 +107,30 @@ def read_table(
 # --------------------------------------------------------------------------- sites
 
 
+def site_problems(
+    site: Site, kinds: Mapping[str, str], missing_parent_hint: str
+) -> list[tuple[str, str]]:
+    """(field, message) for every rule a site breaks; `kinds` maps known site codes to kinds.
+
+    The one definition of what a valid site is, for CSV imports, `ocf site add` and the app.
+    """
+    problems = []
+    if not site.name.strip():
+        problems.append(("name", "required; expected the site's name"))
+    if site.kind not in SITE_KINDS:
+        problems.append(("kind", f"{site.kind!r} is not a kind; expected {', '.join(SITE_KINDS)}"))
+    if site.parent is not None:
+        if site.parent == site.code:
+            problems.append(("parent", "a site cannot be its own parent"))
+        elif site.parent not in kinds:
+            problems.append(("parent", f"unknown site {site.parent}; {missing_parent_hint}"))
+        elif kinds[site.parent] == "trust":
+            problems.append(
+                ("parent", f"{site.parent} is a trust; a parent must be an icb or place")
+            )
+    return problems
+
+
 def validate_sites(table: Table, store: Store) -> list[Site]:
     """Sites from rows of code,name[,kind,parent,cohort], parents ordered before children."""
     problems: list[Problem] = []
@@ -131,30 +155,20 @@ def validate_sites(table: Table, store: Store) -> list[Site]:
         if code in incoming:
             problem(number, "code", f"site {code} appears twice (first at row {incoming[code][0]})")
             continue
-        name = row.get("name", "")
-        if not name:
-            problem(number, "name", "required; expected the site's name")
         kind = (row.get("kind") or "trust").lower()
-        if kind not in SITE_KINDS:
-            problem(number, "kind", f"{kind!r} is not a kind; expected {', '.join(SITE_KINDS)}")
         parent = (row.get("parent") or "").upper() or None
-        incoming[code] = (number, Site(code, name, kind, parent, row.get("cohort") or None))
+        incoming[code] = (
+            number,
+            Site(code, row.get("name", ""), kind, parent, row.get("cohort") or None),
+        )
 
     kinds = {code: site.kind for code, site in existing.items()}
     kinds.update({code: site.kind for code, (_, site) in incoming.items()})
-    for code, (number, site) in incoming.items():
-        if site.parent is None:
-            continue
-        if site.parent == code:
-            problem(number, "parent", "a site cannot be its own parent")
-        elif site.parent not in kinds:
-            problem(
-                number,
-                "parent",
-                f"unknown site {site.parent}; add the ICB or place first or in the same file",
-            )
-        elif kinds[site.parent] == "trust":
-            problem(number, "parent", f"{site.parent} is a trust; a parent must be an icb or place")
+    for number, site in incoming.values():
+        for field, message in site_problems(
+            site, kinds, "add the ICB or place first or in the same file"
+        ):
+            problem(number, field, message)
     if problems:
         raise DataError(problems)
     return sorted(

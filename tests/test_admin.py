@@ -223,5 +223,5 @@ def test_only_admins_administer(db: Path) -> None:
         preview_sites(store, demo_actor(store, "regulator"), "code,name\nRX1,x\n")
     with pytest.raises(PermissionDenied):
         edit_site(store, demo_actor(store, "lead"), "XTA1", "x", "trust", None, None)
-    with pytest.raises(DataError, match="not an ICB or place"):
+    with pytest.raises(DataError, match="XTA2 is a trust; a parent must be an icb or place"):
         edit_site(store, demo_actor(store, "admin"), "XTA1", "x", "trust", "XTA2", None)
