@@ -51,7 +51,3 @@ def normalise(value: str) -> tuple[str, str] | None:
 def higher_group(name: str) -> str | None:
     found = normalise(name)
     return found[1] if found else None
-
-
-def is_higher_group(name: str) -> bool:
-    return name in (*HIGHER_GROUPS, UNKNOWN)
