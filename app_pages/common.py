@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
@@ -64,17 +62,6 @@ def show_error(error: OcfError) -> None:
         st.error(f"Please check these answers:\n\n{lines}")
     else:
         st.error(str(error))
-
-
-def number(value: float | None, digits: int = 2) -> str:
-    """A score for display; an absent value shows as a dash."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{value:.{digits}f}"
-
-
-def fewer_than(min_panel: int) -> str:
-    return f"fewer than {min_panel} responses"
 
 
 def flash(message: str) -> None:

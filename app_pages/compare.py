@@ -6,10 +6,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import number, require_actor, show_error, store
+from app_pages.common import require_actor, show_error, store
 from ocf.access import visible_rounds
 from ocf.charts import caterpillar_chart, heatmap_chart
 from ocf.comparison import compare_sites, crosswalk_scores, domain_grid, trends
+from ocf.display import fewer_than, interval, number
 from ocf.errors import OcfError
 from ocf.reports import export_table, xlsx_bytes
 
@@ -87,7 +88,7 @@ st.table(
             "Panel n": shown["panel_n"],
             "Competencies suppressed": shown["suppressed_competencies"],
             "Panel interval": [
-                f"{number(lo)} to {number(hi)}" if pd.notna(lo) else "fewer than 3 responses"
+                interval(lo, hi, missing=fewer_than(framework.min_panel))
                 for lo, hi in zip(shown["panel_lower"], shown["panel_upper"], strict=True)
             ],
         }
@@ -141,4 +142,4 @@ right.download_button(
     file_name=f"ocf-scores-{round_.id}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 )
-st.caption("Panel figures from fewer than 3 members are never included.")
+st.caption(f"Panel figures from {fewer_than(framework.min_panel)} are never included.")

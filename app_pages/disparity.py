@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import number, require_actor, store
+from app_pages.common import require_actor, store
 from ocf import ethnicity
 from ocf.charts import funnel_chart, rates_chart
 from ocf.disparity import (
@@ -14,6 +14,7 @@ from ocf.disparity import (
     rates_by_group,
     trend,
 )
+from ocf.display import interval, number
 
 actor = require_actor("lead", "regulator", "admin")
 db = store()
@@ -84,8 +85,7 @@ st.table(
             ],
             "Rate per 100,000": rates["rate"].map(lambda v: number(v, 1)),
             "95% interval": [
-                f"{number(lo, 1)} to {number(hi, 1)}" if pd.notna(lo) else ""
-                for lo, hi in zip(rates["lower"], rates["upper"], strict=True)
+                interval(lo, hi, 1) for lo, hi in zip(rates["lower"], rates["upper"], strict=True)
             ],
         }
     ).set_index("Group")
@@ -114,7 +114,7 @@ st.table(
             "Period": history["period"],
             "Rate ratio": history["rate_ratio"].map(number),
             "95% interval": [
-                f"{number(lo)} to {number(hi)}" if pd.notna(lo) else ""
+                interval(lo, hi)
                 for lo, hi in zip(history["ratio_lower"], history["ratio_upper"], strict=True)
             ],
         }

@@ -3,11 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import number, require_actor, show_error, store
+from app_pages.common import require_actor, show_error, store
 from ocf import ethnicity
 from ocf.access import visible_rounds
 from ocf.charts import link_chart
 from ocf.disparity import detention_choices
+from ocf.display import interval, number
 from ocf.errors import OcfError
 from ocf.linking import CAVEAT, link
 
@@ -68,7 +69,7 @@ st.table(
             options[column]: result.sites[column].map(number),
             "Rate ratio": result.sites["rate_ratio"].map(number),
             "95% interval": [
-                f"{number(lo)} to {number(hi)}" if pd.notna(lo) else ""
+                interval(lo, hi)
                 for lo, hi in zip(
                     result.sites["ratio_lower"], result.sites["ratio_upper"], strict=True
                 )

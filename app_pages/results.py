@@ -5,14 +5,13 @@ import streamlit as st
 
 from app_pages.common import (
     choose_round_and_site,
-    fewer_than,
-    number,
     require_actor,
     show_error,
     store,
 )
 from ocf.access import visible_rounds
 from ocf.charts import maturity_chart
+from ocf.display import fewer_than, number, panel_cell, panel_figure
 from ocf.errors import OcfError
 from ocf.reports import board_report
 from ocf.results import site_results
@@ -54,7 +53,7 @@ if overall is not None:
         "Final (moderated)", number(final), help=scale.label(None if pd.isna(final) else final)
     )
     b.metric("Self-assessment", number(overall["self"]))
-    panel_text = number(overall["panel"]) if overall["panel_n"] else fewer_than(min_panel)
+    panel_text = panel_figure(overall["panel"], overall["panel_n"], min_panel)
     c.metric("Service user and carer panel", panel_text)
     change = None if result.overall_change is None else f"{result.overall_change:+.2f}"
     d.metric(f"Change since {result.previous_round or 'last round'}", change or "–", delta=change)
@@ -87,7 +86,7 @@ st.table(
             "Area": result.domains["title"],
             "Self": result.domains["self"].map(number),
             "Panel": [
-                number(p) if n else fewer_than(min_panel)
+                panel_figure(p, n, min_panel)
                 for p, n in zip(result.domains["panel"], result.domains["panel_n"], strict=True)
             ],
             "Final": result.domains["final"].map(number),
@@ -119,20 +118,13 @@ else:
 st.header("Every competency")
 
 
-def panel_cell(row: pd.Series) -> str:
-    if row["suppressed"] or row["panel_n"] == 0:
-        return fewer_than(min_panel) if row["panel_n"] else "not asked or all 'don't know'"
-    interval = f"{number(row['panel_lower'])}–{number(row['panel_upper'])}"
-    return f"{number(row['panel'])} (95% interval {interval}, n = {row['panel_n']})"
-
-
 st.table(
     pd.DataFrame(
         {
             "Area": competencies["domain_title"],
             "Competency": competencies["title"],
             "Self": competencies["self"].map(number),
-            "Panel": competencies.apply(panel_cell, axis=1),
+            "Panel": competencies.apply(panel_cell, axis=1, min_panel=min_panel),
             "Final": competencies["final"].map(number),
             "Flag": competencies["flag"].str.replace("_", " "),
         }

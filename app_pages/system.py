@@ -3,9 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import number, require_actor, show_error, store
+from app_pages.common import require_actor, show_error, store
 from ocf.access import visible_rounds
 from ocf.comparison import system_view
+from ocf.display import interval, number
 from ocf.errors import OcfError
 
 actor = require_actor("regulator", "admin")
@@ -45,7 +46,7 @@ st.table(
             "How combined": systems["weighting"],
             "Rate ratio, Black to White": systems["rate_ratio"].map(number),
             "95% interval": [
-                f"{number(lo)} to {number(hi)}" if pd.notna(lo) else ""
+                interval(lo, hi)
                 for lo, hi in zip(systems["ratio_lower"], systems["ratio_upper"], strict=True)
             ],
             "Ratio from": systems["ratio_source"],

@@ -24,6 +24,7 @@ from ocf.disparity import (
     disparity_table,
     rates_by_group,
 )
+from ocf.display import interval, number, panel_cell, panel_figure
 from ocf.errors import OcfError
 from ocf.results import SiteResults, round_scores, site_results
 from ocf.scoring import SCORE_COLUMNS, score_table
@@ -35,7 +36,7 @@ EXPORT_COLUMNS = {
     "level": "competency, domain or overall.",
     "id": "Competency or domain id; 'overall' for the overall row.",
     "self": "The organisation's self-assessment (0 Undeveloped to 3 Excelling).",
-    "panel": "The service user and carer panel's rating: the median of members. Empty when fewer than 3 members answered (suppressed) or none did.",
+    "panel": "The service user and carer panel's rating: the median of members. Empty when fewer members answered than the framework's minimum panel (3 by default: suppressed) or none did.",
     "panel_n": "Panel members with a view (for a domain or overall: the smallest number behind any of its panel figures).",
     "final": "Moderated rating: the self-assessment, capped at the panel's rating plus 1.",
     "gap": "Self minus panel: the accountability gap.",
@@ -47,10 +48,6 @@ def _svg(chart, label: str) -> str:
     """A chart as inline SVG that a screen reader announces by its label."""
     svg = vl_convert.vegalite_to_svg(chart.properties(width=520).to_json())
     return svg.replace("<svg", f'<svg role="img" aria-label="{html.escape(label)}"', 1)
-
-
-def _num(value, digits: int = 2) -> str:
-    return "–" if value is None or pd.isna(value) else f"{value:.{digits}f}"
 
 
 def _table(frame: pd.DataFrame, caption: str) -> str:
@@ -111,16 +108,12 @@ def _summary(store: Store, result: SiteResults) -> str:
     overall, scale = result.overall, result.framework.scale
     if overall is None:
         return "<h2>Summary</h2><p>No scores yet for this round.</p>"
-    panel = (
-        _num(overall["panel"])
-        if overall["panel_n"]
-        else f"fewer than {result.framework.min_panel} responses"
-    )
+    panel = panel_figure(overall["panel"], overall["panel_n"], result.framework.min_panel)
     change = "–" if result.overall_change is None else f"{result.overall_change:+.2f}"
     final_label = "" if pd.isna(overall["final"]) else scale.label(overall["final"])
     lines = [
-        f"<div>Final (moderated)<strong>{_num(overall['final'])}</strong>{html.escape(final_label)}</div>",
-        f"<div>Self-assessment<strong>{_num(overall['self'])}</strong></div>",
+        f"<div>Final (moderated)<strong>{number(overall['final'])}</strong>{html.escape(final_label)}</div>",
+        f"<div>Self-assessment<strong>{number(overall['self'])}</strong></div>",
         f"<div>Service user and carer panel<strong>{html.escape(panel)}</strong></div>",
         f"<div>Change since {html.escape(result.previous_round or 'last round')}<strong>{change}</strong></div>",
     ]
@@ -137,12 +130,12 @@ def _domains(result: SiteResults) -> str:
     frame = pd.DataFrame(
         {
             "Area": domains["title"],
-            "Self": domains["self"].map(_num),
+            "Self": domains["self"].map(number),
             "Panel": [
-                _num(p) if n else f"fewer than {result.framework.min_panel} responses"
+                panel_figure(p, n, result.framework.min_panel)
                 for p, n in zip(domains["panel"], domains["panel_n"], strict=True)
             ],
-            "Final": domains["final"].map(_num),
+            "Final": domains["final"].map(number),
             "Level": domains["final"].map(lambda v: "" if pd.isna(v) else scale.label(v)),
             "Change": domains["change"].map(lambda v: "" if pd.isna(v) else f"{v:+.2f}"),
         }
@@ -161,10 +154,10 @@ def _gaps(result: SiteResults) -> str:
     frame = pd.DataFrame(
         {
             "Competency": gaps["title"],
-            "Self": gaps["self"].map(_num),
-            "Panel": gaps["panel"].map(_num),
-            "Gap": gaps["gap"].map(_num),
-            "Final": gaps["final"].map(_num),
+            "Self": gaps["self"].map(number),
+            "Panel": gaps["panel"].map(number),
+            "Gap": gaps["gap"].map(number),
+            "Final": gaps["final"].map(number),
         }
     )
     return f"<h2>Accountability gaps</h2>{_table(frame, 'Competencies rated at least a level above the panel')}"
@@ -173,18 +166,13 @@ def _gaps(result: SiteResults) -> str:
 def _competencies(result: SiteResults) -> str:
     c, min_panel = result.competencies, result.framework.min_panel
 
-    def panel(row) -> str:
-        if row["suppressed"] or row["panel_n"] == 0:
-            return f"fewer than {min_panel} responses" if row["panel_n"] else "not asked"
-        return f"{_num(row['panel'])} ({_num(row['panel_lower'])}–{_num(row['panel_upper'])}, n = {row['panel_n']})"
-
     frame = pd.DataFrame(
         {
             "Competency": c["title"],
             "Area": c["domain_title"],
-            "Self": c["self"].map(_num),
-            "Panel (interval, n)": c.apply(panel, axis=1),
-            "Final": c["final"].map(_num),
+            "Self": c["self"].map(number),
+            "Panel (interval, n)": c.apply(panel_cell, axis=1, min_panel=min_panel),
+            "Final": c["final"].map(number),
             "Flag": c["flag"].str.replace("_", " "),
         }
     )
@@ -215,10 +203,9 @@ def _disparity(store: Store, result: SiteResults) -> str:
         {
             "Group": rates["group"],
             "Detentions": ["suppressed" if pd.isna(n) else f"{n:,.0f}" for n in rates["count"]],
-            "Rate per 100,000": rates["rate"].map(lambda v: _num(v, 1)),
+            "Rate per 100,000": rates["rate"].map(lambda v: number(v, 1)),
             "95% interval": [
-                f"{_num(lo, 1)} to {_num(hi, 1)}" if pd.notna(lo) else ""
-                for lo, hi in zip(rates["lower"], rates["upper"], strict=True)
+                interval(lo, hi, 1) for lo, hi in zip(rates["lower"], rates["upper"], strict=True)
             ],
         }
     )
