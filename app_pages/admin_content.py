@@ -4,9 +4,8 @@ import streamlit as st
 
 from app_pages.common import decoded, flash, require_actor, show_error, show_flash, store
 from app_pages.widgets import render_item
-from ocf.admin import check_content, content_library, diff_frameworks, publish
+from ocf.admin import check_content, content_library, diff_frameworks, framework_versions, publish
 from ocf.errors import OcfError
-from ocf.loading import parse_framework
 
 actor = require_actor("admin")
 db = store()
@@ -60,31 +59,14 @@ if upload is not None:
                 st.rerun()
 
 st.header("Compare two versions of a framework")
-versions = {}
-for (kind, content_id), text in library.texts.items():
-    if kind == "framework":
-        versions[f"{content_id} (current)"] = text
-for row in db.published_content():
-    if row["kind"] == "framework":
-        versions[f"{row['id']} v{row['version']} (published)"] = row["yaml"]
-for round_ in db.list_rounds():
-    framework = db.round_framework(round_.id)
-    versions.setdefault(f"{framework.id} v{framework.version} (round {round_.id})", None)
+versions = framework_versions(db)
 names = list(versions)
 a, b = st.columns(2)
 old = a.selectbox("Before", names, index=0)
 new = b.selectbox("After", names, index=len(names) - 1)
 
 
-def model(name: str):
-    text = versions[name]
-    if text is None:
-        round_id = name.split("(round ")[1].rstrip(")")
-        return db.round_framework(round_id)
-    return parse_framework(text, name)
-
-
-changes = diff_frameworks(model(old), model(new))
+changes = diff_frameworks(versions[old], versions[new])
 if changes.empty:
     st.write("No competency was added, removed or reworded.")
 else:

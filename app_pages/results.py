@@ -11,7 +11,7 @@ from app_pages.common import (
 )
 from ocf.access import visible_rounds
 from ocf.charts import maturity_chart
-from ocf.display import fewer_than, number, panel_cell, panel_figure
+from ocf.display import agreement_words, fewer_than, number, panel_cell, panel_figure
 from ocf.errors import OcfError
 from ocf.reports import board_report
 from ocf.results import site_results
@@ -140,15 +140,7 @@ st.header("The panel")
 if result.members < min_panel:
     st.write(f"The panel has {fewer_than(min_panel)} so far.")
 else:
-    alpha = result.agreement
-    if alpha is None:
-        agreement = "cannot be measured"
-    elif alpha >= 0.8:
-        agreement = "strong"
-    elif alpha >= 0.667:
-        agreement = "moderate"
-    else:
-        agreement = "low: members see the organisation differently"
+    alpha, agreement = result.agreement, agreement_words(result.agreement)
     st.write(
         f"{result.members} members responded. Agreement between them: {number(alpha)} ({agreement})."
     )

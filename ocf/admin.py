@@ -195,6 +195,19 @@ def publish(store: Store, actor: Actor, candidate: Candidate) -> None:
     )
 
 
+def framework_versions(store: Store) -> dict[str, Framework]:
+    """Every framework version there is to compare, by a label: current, published, per round."""
+    versions = {f"{fw.id} (current)": fw for fw in content_library(store).frameworks.values()}
+    for row in store.published_content():
+        if row["kind"] == "framework":
+            label = f"{row['id']} v{row['version']} (published)"
+            versions[label] = parse_framework(row["yaml"], label)
+    for round_ in store.list_rounds():
+        framework = store.round_framework(round_.id)
+        versions.setdefault(f"{framework.id} v{framework.version} (round {round_.id})", framework)
+    return versions
+
+
 def diff_frameworks(old: Framework, new: Framework) -> pd.DataFrame:
     """Competencies added, removed or reworded (title, kind, weight or level descriptors)."""
     before = {c.id: c for c in old.competencies}

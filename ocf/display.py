@@ -40,3 +40,14 @@ def interval(lower: float | None, upper: float | None, digits: int = 2, missing:
     if lower is None or pd.isna(lower):
         return missing
     return f"{number(lower, digits)} to {number(upper, digits)}"
+
+
+def agreement_words(alpha: float | None) -> str:
+    """Krippendorff's reading of alpha: ≥ 0.800 reliable, 0.667–0.800 tentative, below that low."""
+    if alpha is None or pd.isna(alpha):
+        return "cannot be measured"
+    if alpha >= 0.8:
+        return "strong"
+    if alpha >= 0.667:
+        return "moderate"
+    return "low: members see the organisation differently"

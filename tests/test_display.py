@@ -38,3 +38,26 @@ def test_numbers_and_intervals() -> None:
     )
     assert interval(3.343, 3.537) == "3.34 to 3.54"
     assert interval(math.nan, math.nan, missing="none") == "none"
+
+
+def test_agreement_reads_as_krippendorff_does() -> None:
+    from ocf.display import agreement_words
+
+    assert [agreement_words(a) for a in (None, 0.9, 0.8, 0.7, 0.667, 0.5)] == [
+        "cannot be measured", "strong", "strong", "moderate", "moderate",
+        "low: members see the organisation differently",
+    ]  # fmt: skip
+
+
+def test_framework_versions_include_current_published_and_round_snapshots(demo_store) -> None:
+    from ocf.admin import framework_versions
+
+    versions = framework_versions(demo_store)
+    assert {
+        "ocf-race-equality (current)",
+        "pcref (current)",
+        "ocf-race-equality v1 (round 2024-25)",
+    } <= set(versions)
+    assert (
+        versions["ocf-race-equality (current)"] == versions["ocf-race-equality v1 (round 2024-25)"]
+    )
