@@ -6,10 +6,10 @@ scipy call, so callers get a clear result instead of a warning or a NaN from dee
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import krippendorff
 import numpy as np
 from scipy import stats
 
@@ -25,6 +25,7 @@ class MedianCI:
     method: str = "binomial order statistics"
 
 
+@functools.lru_cache(maxsize=1024)
 def median_ci_ranks(n: int, confidence: float = 0.95) -> tuple[int, int, float] | None:
     """1-based ranks (j, n − j + 1) of the order statistics bounding the median, and coverage.
 
@@ -42,15 +43,71 @@ def median_ci_ranks(n: int, confidence: float = 0.95) -> tuple[int, int, float] 
     return j, n - j + 1, coverage
 
 
+@dataclass(frozen=True)
+class RowMedians:
+    """Per-row n, median, quartiles and median interval (arrays; NaN where n = 0)."""
+
+    n: np.ndarray
+    median: np.ndarray
+    q1: np.ndarray
+    q3: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    coverage: np.ndarray
+
+
+def row_medians(table: np.ndarray, confidence: float = 0.95) -> RowMedians:
+    """Median (mean of the middle two for even n), quartiles and median interval of each row.
+
+    `table` is 2-D with NaN where there is no value (rows may hold different numbers of
+    values). Quartiles interpolate linearly between order statistics (Hyndman and Fan type 7,
+    as pandas and R's default); the interval is the one `median_ci_ranks` defines. Sorting each
+    row once gives every order statistic.
+    """
+    ordered = np.sort(np.asarray(table, dtype=float), axis=1)  # NaN sorts last
+    n = np.sum(~np.isnan(ordered), axis=1)
+    has = n > 0
+    last = np.maximum(n - 1, 0)
+
+    def at(rank: np.ndarray) -> np.ndarray:
+        """The 0-based order statistic `rank` of each row (NaN for empty rows)."""
+        if ordered.shape[1] == 0:
+            return np.full(len(n), np.nan)
+        picked = np.take_along_axis(ordered, rank[:, None], axis=1)[:, 0]
+        return np.where(has, picked, np.nan)
+
+    def quantile(q: float) -> np.ndarray:
+        position = last * q
+        below = np.floor(position).astype(np.int64)
+        low = at(below)
+        return low + (position - below) * (at(np.minimum(below + 1, last)) - low)
+
+    ranks = np.array(
+        [median_ci_ranks(k, confidence) or (1, 1, np.nan) for k in range(ordered.shape[1] + 1)],
+        dtype=float,
+    )
+    return RowMedians(
+        n=n,
+        median=(at(last // 2) + at(n // 2)) / 2,
+        q1=quantile(0.25),
+        q3=quantile(0.75),
+        lower=at(ranks[n, 0].astype(np.int64) - 1),
+        upper=at(ranks[n, 1].astype(np.int64) - 1),
+        coverage=np.where(has, ranks[n, 2], np.nan),
+    )
+
+
 def median_ci(values: Sequence[float], confidence: float = 0.95) -> MedianCI:
     """The median (mean of the middle two for even n) with a distribution-free interval."""
-    data = np.sort(np.asarray(values, dtype=float))
-    data = data[~np.isnan(data)]
-    ranks = median_ci_ranks(len(data), confidence)
-    if ranks is None:
+    summary = row_medians(np.asarray(values, dtype=float).reshape(1, -1), confidence)
+    if summary.n[0] == 0:
         return MedianCI(None, None, None, None)
-    low, high, coverage = ranks
-    return MedianCI(float(np.median(data)), float(data[low - 1]), float(data[high - 1]), coverage)
+    return MedianCI(
+        float(summary.median[0]),
+        float(summary.lower[0]),
+        float(summary.upper[0]),
+        float(summary.coverage[0]),
+    )
 
 
 def ordinal_alpha(reliability: np.ndarray, value_domain: Sequence[float]) -> float | None:
@@ -62,18 +119,45 @@ def ordinal_alpha(reliability: np.ndarray, value_domain: Sequence[float]) -> flo
     data = np.asarray(reliability, dtype=float)
     if data.ndim != 2 or data.shape[0] < 2:
         return None
-    # Only units rated at least twice carry information; with no variation among them the
-    # expected disagreement is zero and alpha is undefined.
-    paired = data[:, np.sum(~np.isnan(data), axis=0) >= 2]
-    if paired.size == 0 or np.unique(paired[~np.isnan(paired)]).size < 2:
-        return None
-    return float(
-        krippendorff.alpha(
-            reliability_data=data,
-            value_domain=np.asarray(sorted(value_domain), dtype=float),
-            level_of_measurement="ordinal",
-        )
-    )
+    domain = np.asarray(sorted(value_domain), dtype=float)
+    if not np.isin(data[~np.isnan(data)], domain).all():
+        raise ValueError("the reliability data hold values outside the value domain")
+    counts = (data.T[:, :, None] == domain[None, None, :]).sum(axis=1)  # units × values
+    alpha = ordinal_alpha_from_counts(counts[None])[0]
+    return None if np.isnan(alpha) else float(alpha)
+
+
+def ordinal_alpha_from_counts(value_counts: np.ndarray) -> np.ndarray:
+    """Krippendorff's ordinal alpha for many groups at once (NaN where undefined).
+
+    `value_counts[g, u, v]`: how many raters in group g gave unit u the v-th value of the
+    ordered value domain. Each group's coincidence matrix is Σ over units rated at least twice
+    of (n_u n_uᵀ − diag n_u)/(m_u − 1), with n_u the unit's value counts and m_u their sum; the
+    ordinal distance of values c ≤ k is (Σ_{g=c..k} n_g − (n_c + n_k)/2)² with n_g the
+    coincidence marginals (Krippendorff 2011). Undefined when fewer than two distinct values
+    are pairable.
+    """
+    counts = np.asarray(value_counts, dtype=float)
+    n_values = counts.shape[2]
+    pairable = counts.sum(axis=2, keepdims=True)
+    scaled = np.divide(counts, pairable - 1, out=np.zeros_like(counts), where=pairable >= 2)
+    observed = scaled.transpose(0, 2, 1) @ counts
+    observed -= scaled.sum(axis=1)[:, :, None] * np.eye(n_values)
+    marginals = observed.sum(axis=2)  # n_g per group
+    total = marginals.sum(axis=1)
+    expected = (
+        marginals[:, :, None] * marginals[:, None, :]
+        - marginals[:, :, None] * np.eye(n_values)[None]
+    ) / np.where(total > 1, total - 1, np.nan)[:, None, None]
+    cumulative = np.cumsum(marginals, axis=1)
+    index = np.arange(n_values)
+    low, high = np.minimum.outer(index, index), np.maximum.outer(index, index)
+    between = cumulative[:, high] - cumulative[:, low] + marginals[:, low]
+    distance = (between - (marginals[:, low] + marginals[:, high]) / 2) ** 2
+    defined = (marginals > 0).sum(axis=1) >= 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        alpha = 1 - (observed * distance).sum(axis=(1, 2)) / (expected * distance).sum(axis=(1, 2))
+    return np.where(defined, alpha, np.nan)
 
 
 # --------------------------------------------------------------------------- rates and ratios
