@@ -82,6 +82,7 @@ def site_results(store: Store, actor: Actor, site_code: str, round_id: str) -> S
     overall = overall_rows.iloc[0] if len(overall_rows) else None
     agreement_rows = scores.agreement[scores.agreement["site"] == site_code]
     alpha = agreement_rows["alpha"].iloc[0] if len(agreement_rows) else None
+    alpha = None if alpha is None or pd.isna(alpha) else float(alpha)  # NaN: not reported
     members = int(agreement_rows["members"].iloc[0]) if len(agreement_rows) else 0
 
     previous = _previous_round(store, actor, round_, site_code)

@@ -1,37 +1,59 @@
 """A deliberately plain, per-answer implementation of DESIGN §4, written from the text.
 
-It shares no code with ocf.scoring, so agreement between the two is evidence that both follow
-the rules. It is also the baseline the benchmarks compare against.
+It shares no code with ocf.scoring or ocf.stats, so agreement between the two is evidence that
+both follow the rules: item scores, respondent values, self and panel medians, the panel's
+quartiles and median interval, moderation, gaps, flags, roll-ups and Krippendorff's alpha. It is
+also the baseline the benchmarks compare against.
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import defaultdict
 
 from ocf.models import Framework, Survey
 
 
-def reference_scores(rows: list[dict], framework: Framework, surveys: dict[str, Survey]) -> dict:
+def reference_scores(
+    rows: list[dict], framework: Framework, surveys: dict[str, Survey], figures: bool = True
+) -> dict:
     """rows: dicts with site, survey, audience, submission_id, item_id, value.
 
-    Returns {(site, level, id): {"self", "panel", "panel_n", "final", "gap", "flag"}}.
+    Returns {(site, level, id): {"self", "panel", "panel_n", "final", "gap", "flag"}}; competency
+    entries also hold "panel_q1", "panel_q3", "panel_lower", "panel_upper", "panel_coverage",
+    and {(site, "agreement"): alpha or None}. figures=False leaves out the quartiles, intervals
+    and agreement (the benchmarks report the loop with and without them).
     """
     per_respondent: dict = defaultdict(list)  # (site, audience, submission, competency) → scores
+    ratings: dict = defaultdict(lambda: defaultdict(list))  # site → item → panel item scores
+    members: dict = defaultdict(set)  # site → panel members with a scored answer
+    # Look-ups built once, so the loop below is a fair plain loop: a few dict look-ups per answer.
+    items = {(survey.id, item.id): item for survey in surveys.values() for item in survey.items}
+    options = {
+        (survey.id, item.id, option.value): option
+        for survey in surveys.values()
+        for item in survey.items
+        for option in item.options
+    }
     for row in rows:
-        item = surveys[row["survey"]].item(row["item_id"])
-        if not item.scored or row["value"] is None:
+        item = items[(row["survey"], row["item_id"])]
+        value = row["value"]
+        if not item.scored or value is None or value != value:  # None or NaN: no answer
             continue
         if item.type == "level":
-            score = float(row["value"])
+            score = float(value)
         else:
-            option = item.option(row["value"])
+            option = options.get((row["survey"], row["item_id"], value))
             if option is None or option.score is None:
                 continue
             score = float(option.score)
         per_respondent[
             (row["site"], row["audience"], row["submission_id"], item.competency)
         ].append(score)
+        if figures and row["audience"] == "panel":
+            ratings[row["site"]][row["item_id"]].append(score)
+            members[row["site"]].add(row["submission_id"])
 
     values: dict = defaultdict(list)  # (site, audience, competency) → respondent values
     for (site, audience, _, competency), scores in per_respondent.items():
@@ -70,13 +92,82 @@ def reference_scores(rows: list[dict], framework: Framework, surveys: dict[str, 
                     "gap": gap,
                 }
                 entry["flag"] = _flag(entry, gap_flag)
+                if figures:
+                    entry.update(_panel_figures(panels if panel_value is not None else []))
                 result[(site, "competency", c.id)] = entry
                 comp_rows.append((c.weight, entry))
             entry = _roll(comp_rows, gap_flag)
             result[(site, "domain", domain.id)] = entry
             domain_rows.append((domain.weight, entry))
         result[(site, "overall", "overall")] = _roll(domain_rows, gap_flag)
+        if figures:
+            enough = len(members[site]) >= framework.min_panel
+            result[(site, "agreement")] = _ordinal_alpha(ratings[site]) if enough else None
     return result
+
+
+def _panel_figures(values: list[float]) -> dict:
+    """Quartiles (linear interpolation between order statistics) and the median interval."""
+    if not values:
+        return dict.fromkeys(("panel_q1", "panel_q3", "panel_lower", "panel_upper"), None) | {
+            "panel_coverage": None
+        }
+    ordered = sorted(values)
+    n = len(ordered)
+
+    def quantile(q: float) -> float:
+        position = (n - 1) * q
+        below = math.floor(position)
+        above = min(below + 1, n - 1)
+        return ordered[below] + (position - below) * (ordered[above] - ordered[below])
+
+    # j: the largest rank with P(Binomial(n, ½) ≤ j − 1) ≤ 2.5%; at least 1.
+    j, tail = 1, 0.0
+    for k in range(n):
+        tail += math.comb(n, k) / 2**n
+        if tail > 0.025 + 1e-12:
+            break
+        j = k + 1
+    coverage = 1 - 2 * sum(math.comb(n, i) for i in range(j)) / 2**n
+    return {
+        "panel_q1": quantile(0.25),
+        "panel_q3": quantile(0.75),
+        "panel_lower": ordered[j - 1],
+        "panel_upper": ordered[n - j],
+        "panel_coverage": coverage,
+    }
+
+
+def _ordinal_alpha(units: dict) -> float | None:
+    """Krippendorff's alpha, ordinal, from coincidences (Krippendorff 2011, section C)."""
+    coincidences: dict = defaultdict(float)
+    for values in units.values():
+        m = len(values)
+        if m < 2:
+            continue
+        counts: dict = defaultdict(int)
+        for value in values:
+            counts[value] += 1
+        for c, n_c in counts.items():
+            for k, n_k in counts.items():
+                pairs = n_c * (n_k - 1) if c == k else n_c * n_k
+                coincidences[(c, k)] += pairs / (m - 1)
+    totals: dict = defaultdict(float)
+    for (c, _), o in coincidences.items():
+        totals[c] += o
+    domain = sorted(v for v, t in totals.items() if t > 0)
+    if len(domain) < 2:
+        return None
+    n = sum(totals.values())
+
+    def delta(c: float, k: float) -> float:
+        low, high = sorted((domain.index(c), domain.index(k)))
+        between = sum(totals[domain[g]] for g in range(low, high + 1))
+        return (between - (totals[c] + totals[k]) / 2) ** 2
+
+    observed = sum(coincidences[(c, k)] * delta(c, k) for c in domain for k in domain)
+    expected = sum(totals[c] * totals[k] * delta(c, k) for c in domain for k in domain) / (n - 1)
+    return 1 - observed / expected
 
 
 def _flag(entry: dict, gap_flag: float) -> str:
