@@ -26,7 +26,7 @@ from benchmarks.dataset import NATIONAL, TINY, Scale, build, site_codes
 from ocf.access import SYSTEM, issue_invitations, sign_in
 from ocf.detention_import import import_detentions
 from ocf.rounds import change_status, open_round, resolve_content
-from ocf.scoring import score_lookup, score_round
+from ocf.scoring import score_round, scoring_answers
 from ocf.store import Store
 from ocf.submissions import open_panel_survey, save, submit
 from tests.scoring_reference import reference_scores
@@ -36,10 +36,14 @@ NHS_FILE = PROJECT.parent / "shared" / "data" / "mha_annual_statistics_2023_24.c
 REFERENCE = PROJECT / "data" / "reference" / "nhs-mha-annual-2023-24-ethnicity.csv"
 
 
-def timed(function, *args):
-    start = time.perf_counter()
-    result = function(*args)
-    return time.perf_counter() - start, result
+def timed(function, *args, repeat: int = 1):
+    """The fastest of `repeat` runs (seconds) and the result: the least noisy estimate."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = function(*args)
+        best = min(best, time.perf_counter() - start)
+    return best, result
 
 
 def read_rounds(store: Store) -> list[tuple]:
@@ -62,30 +66,47 @@ def score_frames(rounds: list[tuple]) -> int:
 
 
 def bincount_frames(rounds: list[tuple]) -> int:
-    """The practical lower bound: map the same answers to scores and aggregate in one bincount."""
+    """The practical lower bound: code each answer (respondent, item, value), look its score up
+    and sum the scores per respondent and item in one numpy `bincount` pass. Any engine must
+    at least turn the text answers into numbers; this does nothing else."""
     for answers, framework, surveys in rounds:
-        scored = answers.merge(score_lookup(framework, surveys), on=["survey", "item_id", "value"])
-        keys = pd.factorize(scored["site"] + "|" + scored["competency"])[0]
-        sums = np.bincount(keys, weights=scored["score"].to_numpy())
-        _ = sums / np.maximum(np.bincount(keys), 1)
+        respondent, _ = pd.factorize(answers["submission_id"].to_numpy())
+        items, item_names = pd.factorize(answers["item_id"])
+        values, value_names = pd.factorize(answers["value"])
+        item_at = {name: i for i, name in enumerate(item_names.tolist())}
+        value_at = {name: i + 1 for i, name in enumerate(value_names.tolist())}
+        table = np.zeros((len(item_names), len(value_names) + 1))
+        for _, item, value, _, score in scoring_answers(framework, surveys):
+            if item in item_at and value in value_at:
+                table[item_at[item], value_at[value]] = score
+        scores = table[items, values + 1]
+        np.bincount(respondent * len(item_names) + items, weights=scores)
     return sum(len(a) for a, _, _ in rounds)
 
 
-def loop_frames(rounds: list[tuple]) -> int:
-    answers, framework, surveys = rounds[0]
-    reference_scores(answers.to_dict("records"), framework, surveys)
-    return len(answers)
+def loop_frames(records: tuple, figures: bool = True) -> int:
+    """The plain per-answer reference on one round's answers, already read as Python rows.
+
+    figures=False: without the panel's quartiles and intervals and without agreement, which
+    the engine computes too (so the full reference is the like-for-like baseline).
+    """
+    rows, framework, surveys = records
+    reference_scores(rows, framework, surveys, figures=figures)
+    return len(rows)
 
 
 def bench_scoring(large: Path, small: Path) -> dict:
     big, little = Store.open(large), Store.open(small)
     t_read, rounds = timed(read_rounds, big)
     t_read_small, rounds_small = timed(read_rounds, little)
-    t_vec, n = timed(score_frames, rounds)
-    t_low, _ = timed(bincount_frames, rounds)
-    t_loop, n_loop = timed(loop_frames, rounds)
-    t_vec_small, n_small = timed(score_frames, rounds_small)
-    t_low_small, _ = timed(bincount_frames, rounds_small)
+    answers, framework, surveys = rounds[0]
+    records = (answers.to_dict("records"), framework, surveys)  # the loop's natural input
+    t_vec, n = timed(score_frames, rounds, repeat=3)
+    t_low, _ = timed(bincount_frames, rounds, repeat=3)
+    t_loop, n_loop = timed(loop_frames, records, repeat=2)
+    t_partial, _ = timed(loop_frames, records, False, repeat=2)
+    t_vec_small, n_small = timed(score_frames, rounds_small, repeat=3)
+    t_low_small, _ = timed(bincount_frames, rounds_small, repeat=3)
     # The bound includes reading, as the issue defines it; so does the platform's path.
     per_answer = {"vectorised": t_vec / n, "loop": t_loop / n_loop, "bincount": t_low / n}
     marginal_vec = ((t_read + t_vec) - (t_read_small + t_vec_small)) / max(n - n_small, 1)
@@ -95,8 +116,18 @@ def bench_scoring(large: Path, small: Path) -> dict:
         "seconds": t_read + t_vec,
         "read_seconds": t_read,
         "score_seconds": t_vec,
+        "round_seconds": t_vec / len(rounds),
+        "round_answers": n / len(rounds),
+        "loop_microseconds": 1e6 * per_answer["loop"],
+        "partial_loop_microseconds": 1e6 * t_partial / n_loop,
+        "speedup_over_partial_loop": (t_partial / n_loop) / per_answer["vectorised"],
+        "vectorised_microseconds": 1e6 * per_answer["vectorised"],
         "answers_per_second": n / (t_read + t_vec),
         "speedup_over_loop": per_answer["loop"] / per_answer["vectorised"],
+        # How far the bound's own work (coding plus one bincount, no reading) is from the loop:
+        # the ceiling on any engine's speed-up that starts from the same text answers.
+        "bound_speedup_over_loop": per_answer["loop"] / per_answer["bincount"],
+        "engine_to_bound_compute": t_vec / t_low,
         "ratio_to_bincount": (t_read + t_vec) / (t_read + t_low),
         "marginal_ratio_to_bincount": marginal_vec / marginal_low
         if marginal_low > 0
@@ -258,6 +289,22 @@ def report(results: dict, scale: Scale, small: Scale, counts: dict) -> str:
         ],
         ("Concurrent submissions lost", str(c["lost_answers"]), "0", c["lost_answers"] == 0),
     ]
+    missed = [name for name, _, _, ok in rows if not ok]
+    verdict = (
+        "Every target is met." if not missed else "Not met in this run: " + "; ".join(missed) + "."
+    )
+    if s["speedup_over_loop"] < 50:
+        verdict += (
+            f" For the loop target the whole engine would have to stay within"
+            f" {s['bound_speedup_over_loop'] / 50:.1f}× of the bound's own work (coding the text"
+            f" answers and one `bincount`, which alone is {s['bound_speedup_over_loop']:.0f}×"
+            f" faster than the loop); it takes {s['engine_to_bound_compute']:.1f}×: respondent"
+            " means, medians, intervals, agreement and the result tables cost about as much"
+            " again as coding the answers. The reference loop is now like for like (every rule"
+            " the engine applies, dict look-ups); before this change it scanned a survey's items"
+            " for every answer and left out quartiles, intervals and agreement, which made it"
+            " slower and the ratio flattering."
+        )
     table = "\n".join(
         f"| {name} | {value} | {target} | {'met' if ok else 'NOT met'} |"
         for name, value, target, ok in rows
@@ -280,11 +327,20 @@ rows ({scale.sites} geographies × {scale.years} years × 4 measures × 6 groups
 ## Details
 
 - Scoring all rounds, no cache: {s["seconds"]:.1f} s ({s["read_seconds"]:.1f} s reading answers from
-  SQLite, {s["score_seconds"]:.1f} s scoring), {s["answers_per_second"]:,.0f} answers per second end to end.
-  Speed-up: scoring against the plain per-answer reference (`tests/scoring_reference.py`, one
-  round), both on answers already read. Bound: the platform's read plus score against reading
-  the same answers plus one numpy `bincount` pass. The marginal ratio compares the cost of the
-  extra answers between a {small.sites}-site and the full dataset, so start-up time does not hide it.
+  SQLite, {s["score_seconds"]:.2f} s scoring), {s["answers_per_second"]:,.0f} answers per second end to end.
+  One round ({s["round_answers"]:,.0f} answers) scores in {s["round_seconds"] * 1000:.0f} ms.
+- Speed-up: the engine takes {s["vectorised_microseconds"] * 1000:.0f} ns per answer; the plain per-answer
+  reference (`tests/scoring_reference.py`: every rule the engine applies, including the panel's
+  quartiles, median intervals and Krippendorff's alpha, in plain Python) takes
+  {s["loop_microseconds"]:.1f} µs. Both start from answers already read (a data frame for the engine,
+  Python rows for the loop); fastest of 3 and 2 runs. Without quartiles, intervals and
+  agreement the loop takes {s["partial_loop_microseconds"]:.1f} µs per answer, {s["speedup_over_partial_loop"]:.0f}× the engine's time.
+  For scale: the bound's own work (coding the text answers and one `bincount`, no reading) is
+  {s["bound_speedup_over_loop"]:.0f}× faster than the loop; the engine takes {s["engine_to_bound_compute"]:.1f}× the bound's time.
+- Bound: the platform's read plus score against reading the same answers, coding them (one
+  factorisation each of respondent, item and value) and summing their scores in one numpy
+  `bincount` pass. The marginal ratio compares the cost of the extra answers between a
+  {small.sites}-site and the full dataset, so start-up time does not hide it.
 - Imports: template CSV {i["template_rows"]:,} rows at {i["template_rows_per_second"]:,.0f} rows/s;
   NHS England file {i["nhs_rows"]:,} rows at {i["nhs_rows_per_second"]:,.0f} rows/s.
 - Concurrency: {c["members"]} panel members signing in, saving and submitting at once (a thread and
@@ -307,16 +363,9 @@ Measured on this machine with the same dataset (`make bench`, before → after):
 | Disparity page, warm rerun | 4,231 ms | see above | the disparity table and group totals computed column-wise (Poisson limits and rate ratios as array functions under the scalar API); detention rows and choices cached; the trend computed for one geography, not all |
 | Results page, warm rerun | 439 ms | see above | the board report (two SVG renders) made only when its button is pressed; the action plan looks up one submission instead of listing the round's |
 | Scoring one national round | 2.12 s | 0.24 s | Krippendorff's alpha: each site's members × items matrix built with numpy from one grouping, instead of filtering the whole round and a pandas pivot per site (cProfile: 89% of the time) |
+| Scoring one national round | 0.24 s | {s["round_seconds"] * 1000:.0f} ms | a numpy-only engine (cProfile had shown about twenty pandas merges and group-bys): each answer coded once as integers (pyarrow look-ups of items and values against those that can score, then a dense survey × item × value table); respondent means by `bincount`; one row-wise sort of a (site, competency) × member array gives every median, quartile and interval; roll-ups as matrix products; alpha for every site at once from one `bincount` of value counts (coincidence matrices by batched matrix product). Checked against the plain reference (hypothesis), the `krippendorff` package and the golden files |
 
-Not met: scoring is only a few times faster than the per-answer reference loop, not 50×. The
-reference is itself a tight loop of dictionary look-ups (about 4 µs per answer), and the
-vectorised engine's remaining cost is pandas' per-operation overhead on a round of ~156,000
-answers (about twenty merges and group-bys); end to end it is within 4× of the read-plus-bincount
-bound, which is what a user waits for. Reaching 50× would need a numpy-only engine
-(integer-coded items and `bincount` for every statistic, medians and order-statistic intervals
-included): a rewrite for a later issue, with the reference implementation and the golden files
-as its check.
-
+{verdict}
 """
 
 
