@@ -121,21 +121,26 @@ def _panel_figures(values: list[float]) -> dict:
         above = min(below + 1, n - 1)
         return ordered[below] + (position - below) * (ordered[above] - ordered[below])
 
-    # j: the largest rank with P(Binomial(n, ½) ≤ j − 1) ≤ 2.5%; at least 1.
-    j, tail = 1, 0.0
+    lower, upper, coverage = median_interval(ordered)
+    return {
+        "panel_q1": quantile(0.25),
+        "panel_q3": quantile(0.75),
+        "panel_lower": lower,
+        "panel_upper": upper,
+        "panel_coverage": coverage,
+    }
+
+
+def median_interval(ordered: list[float]) -> tuple[float, float, float]:
+    """[x₍ⱼ₎, x₍ₙ₋ⱼ₊₁₎] and its coverage; j: the largest rank with P(Bin(n, ½) ≤ j − 1) ≤ 2.5%."""
+    n, j, tail = len(ordered), 1, 0.0
     for k in range(n):
         tail += math.comb(n, k) / 2**n
         if tail > 0.025 + 1e-12:
             break
         j = k + 1
     coverage = 1 - 2 * sum(math.comb(n, i) for i in range(j)) / 2**n
-    return {
-        "panel_q1": quantile(0.25),
-        "panel_q3": quantile(0.75),
-        "panel_lower": ordered[j - 1],
-        "panel_upper": ordered[n - j],
-        "panel_coverage": coverage,
-    }
+    return ordered[j - 1], ordered[n - j], coverage
 
 
 def _ordinal_alpha(units: dict) -> float | None:

@@ -1,6 +1,6 @@
 """Medians, quartiles, median intervals and Krippendorff's alpha: the vectorised forms in
 ocf.stats against published values and against independent implementations (numpy's
-percentiles, a plain binomial sum and the `krippendorff` package)."""
+percentiles, the plain reference's binomial sum and the `krippendorff` package)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ocf.stats import median_ci, ordinal_alpha, ordinal_alpha_from_counts, row_medians
+
+from .scoring_reference import median_interval
 
 NA = np.nan
 # Krippendorff K. Computing Krippendorff's alpha-reliability (2011), the worked example with
@@ -85,18 +87,6 @@ def test_alpha_for_many_groups_at_once_equals_one_at_a_time(groups: list) -> Non
         assert (alone is None and math.isnan(together[g])) or together[g] == pytest.approx(alone)
 
 
-def _plain_interval(ordered: list[float]) -> tuple[float, float, float]:
-    """The median interval by the binomial sum written out (docs/methods.md)."""
-    n, j, below = len(ordered), 1, 0.0
-    for k in range(n):
-        below += math.comb(n, k) / 2**n
-        if below > 0.025 + 1e-12:
-            break
-        j = k + 1
-    coverage = 1 - 2 * sum(math.comb(n, i) for i in range(j)) / 2**n
-    return ordered[j - 1], ordered[n - j], coverage
-
-
 @settings(max_examples=150, deadline=None)
 @given(
     st.lists(
@@ -120,7 +110,7 @@ def test_row_medians_equal_numpy_and_the_written_out_interval(rows: list[list[fl
         assert summary.median[i] == pytest.approx(np.median(values))
         assert summary.q1[i] == pytest.approx(np.percentile(values, 25))  # linear, type 7
         assert summary.q3[i] == pytest.approx(np.percentile(values, 75))
-        lower, upper, coverage = _plain_interval(values)
+        lower, upper, coverage = median_interval(values)
         assert (summary.lower[i], summary.upper[i]) == (lower, upper)
         assert summary.coverage[i] == pytest.approx(coverage)
 
