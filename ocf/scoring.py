@@ -60,21 +60,13 @@ def scoring_answers(
                 yield survey.id, item.id, value, item.competency, score
 
 
-def score_lookup(framework: Framework, surveys: Mapping[str, Survey]) -> pd.DataFrame:
-    """`scoring_answers` as a table: survey, item_id, value, competency, score."""
-    return pd.DataFrame(
-        list(scoring_answers(framework, surveys)),
-        columns=["survey", "item_id", "value", "competency", "score"],
-    )
-
-
 @dataclass(frozen=True)
 class _Coded:
     """A round's answers as integer codes: the engine's only view of them.
 
     Per answer: respondent (submission), item, competency, score and the score's position in
-    `scores`. An answer that does not score has competency `n_competencies`, score 0 and
-    position `len(scores)`: one spare bin at the end, so no step needs a mask.
+    `scores`. An answer that does not score has competency `n_competencies` and score position
+    `len(scores)` (score 0): one spare bin at the end, so no step needs a mask.
     Per respondent: site and audience (its index in AUDIENCES, or -1).
     """
 
@@ -86,13 +78,17 @@ class _Coded:
     n_items: int
     competency: np.ndarray
     n_competencies: int
-    score: np.ndarray
     score_index: np.ndarray
     scores: np.ndarray  # every score the surveys can give, ascending
 
     @property
     def scored(self) -> np.ndarray:
         return self.competency < self.n_competencies
+
+    @property
+    def score(self) -> np.ndarray:
+        """Each answer's score (0 for one that does not score)."""
+        return np.append(self.scores, 0.0)[self.score_index]
 
 
 def _code(answers: pd.DataFrame, framework: Framework, surveys: Mapping[str, Survey]) -> _Coded:
@@ -121,7 +117,6 @@ def _code(answers: pd.DataFrame, framework: Framework, surveys: Mapping[str, Sur
         n_items=len(table.items) + 1,
         competency=table.competency[cell],
         n_competencies=len(framework.competencies),
-        score=table.score[cell],
         score_index=table.score_index[cell],
         scores=table.scores,
     )
@@ -161,7 +156,7 @@ def _positions(values: pd.api.extensions.ExtensionArray, known: list[str]) -> np
 
 
 class _ScoreTable:
-    """Competency, score and score position for every (survey, item, value) that can score.
+    """Competency and score position for every (survey, item, value) that can score.
 
     Each axis has a leading position for "anything else" (cannot score).
     """
@@ -188,8 +183,6 @@ class _ScoreTable:
         size = int(np.prod(self.shape))
         self.competency = np.full(size, len(competencies), dtype=np.int64)
         self.competency[cells] = [competencies[c] for *_, c, _ in rules]
-        self.score = np.zeros(size)
-        self.score[cells] = [score for *_, score in rules]
         self.score_index = np.full(size, len(self.scores), dtype=np.int64)
         self.score_index[cells] = [position[score] for *_, score in rules]
 

@@ -102,7 +102,7 @@ def reference_scores(
         result[(site, "overall", "overall")] = _roll(domain_rows, gap_flag)
         if figures:
             enough = len(members[site]) >= framework.min_panel
-            result[(site, "agreement")] = _ordinal_alpha(ratings[site]) if enough else None
+            result[(site, "agreement")] = plain_ordinal_alpha(ratings[site]) if enough else None
     return result
 
 
@@ -143,7 +143,7 @@ def median_interval(ordered: list[float]) -> tuple[float, float, float]:
     return ordered[j - 1], ordered[n - j], coverage
 
 
-def _ordinal_alpha(units: dict) -> float | None:
+def plain_ordinal_alpha(units: dict) -> float | None:
     """Krippendorff's alpha, ordinal, from coincidences (Krippendorff 2011, section C)."""
     coincidences: dict = defaultdict(float)
     for values in units.values():

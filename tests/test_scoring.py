@@ -16,7 +16,7 @@ from ocf.scoring import score_round, score_table
 from ocf.stats import median_ci
 
 from .conftest import FIXTURES
-from .scoring_reference import _ordinal_alpha as reference_alpha
+from .scoring_reference import plain_ordinal_alpha as reference_alpha
 from .scoring_reference import reference_scores
 
 LIBRARY = load_library(
