@@ -6,13 +6,14 @@ import math
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ocf.loading import load_library
 from ocf.models import Moderation
-from ocf.scoring import score_round, score_table
+from ocf.scoring import _positions, score_round, score_table
 from ocf.stats import median_ci
 
 from .conftest import FIXTURES
@@ -96,6 +97,25 @@ def test_answers_match_as_text_whatever_their_type_and_unknown_items_never_score
     for data in (mixed, pd.concat([as_text, extra], ignore_index=True)):
         row = competency(score_round(data, FRAMEWORK, SURVEYS))
         assert (row["self"], row["panel"], row["panel_n"]) == (2, 1, 3)
+
+
+texts = st.one_of(st.none(), st.text(max_size=3), st.sampled_from(["", "1", "5", "9", "yes", "é"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(texts, max_size=30),
+    st.lists(st.text(max_size=2), max_size=6, unique=True),
+    st.integers(0, 3),
+    st.booleans(),
+)
+def test_text_matching_is_exact_whatever_the_texts(
+    values: list[str | None], known: list[str], skip: int, large: bool
+) -> None:
+    """One-character texts take a byte-table path and longer ones a hash look-up: both exact."""
+    array = pa.array(values, pa.large_string() if large else pa.string())[skip:]  # offset view
+    expected = [known.index(v) + 1 if v in known else 0 for v in values[skip:]]
+    assert _positions(array, known).tolist() == expected
 
 
 def test_all_dont_know_gives_no_panel_value() -> None:
