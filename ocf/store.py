@@ -22,7 +22,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 from sqlite_utils import Database
 
 from ocf.errors import ConflictError, StorageError
@@ -44,6 +46,22 @@ def resolve_path(path: str | Path | None = None) -> str:
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# The rows `Store.answers_frame` reads, as Arrow types: tuples convert straight into columns.
+_TEXT = pa.large_string()
+_SUBMISSION_ROW = pa.struct(
+    [
+        ("id", pa.int64()),
+        ("site", _TEXT),
+        ("survey", _TEXT),
+        ("audience", _TEXT),
+        ("respondent", _TEXT),
+    ]
+)
+_ANSWER_ROW = pa.struct(
+    [("submission_id", pa.int64()), ("item_id", _TEXT), ("value", _TEXT), ("text", _TEXT)]
+)
 
 
 class Store:
@@ -421,20 +439,47 @@ class Store:
         return count
 
     def answers_frame(self, round_id: str, status: str = "submitted") -> pd.DataFrame:
-        """Every answer of a round in long format, one row per answer.
+        """Every answer of a round in long format, one row per answer, by submission and item.
 
-        Columns: submission_id, site, survey, audience, respondent, item_id, value, text.
+        Columns: submission_id, site, survey, audience, respondent, item_id, value, text (text
+        as the str dtype). This read is behind every score, so it is built for speed: each
+        submission's details are read once rather than once per answer and joined in by
+        position, and the rows go straight into Arrow columns.
         """
-        query = """
-            SELECT s.id AS submission_id, s.site, s.survey, rs.audience, s.respondent,
-                   a.item_id, a.value, a.text
-            FROM answers a
-            JOIN submissions s ON s.id = a.submission_id
+        submissions = self._read_rows(
+            """
+            SELECT s.id, s.site, s.survey, rs.audience, s.respondent
+            FROM submissions s
             JOIN round_surveys rs ON rs.round_id = s.round AND rs.survey_id = s.survey
             WHERE s.round = ? AND s.status = ?
+            ORDER BY s.id
+            """,
+            [round_id, status],
+            _SUBMISSION_ROW,
+        )
+        answers = self._read_rows(
+            """
+            SELECT a.submission_id, a.item_id, a.value, a.text
+            FROM submissions s
+            JOIN round_surveys rs ON rs.round_id = s.round AND rs.survey_id = s.survey
+            JOIN answers a ON a.submission_id = s.id
+            WHERE s.round = ? AND s.status = ?
             ORDER BY s.id, a.item_id
-        """
-        return pd.read_sql_query(query, self.db.conn, params=[round_id, status])
+            """,
+            [round_id, status],
+            _ANSWER_ROW,
+        )
+        ids = answers.field("submission_id").to_numpy()
+        of_answer = pa.array(np.searchsorted(submissions.field("id").to_numpy(), ids))
+        frame = pd.DataFrame({"submission_id": ids})
+        for name in ("site", "survey", "audience", "respondent"):
+            frame[name] = pd.array(submissions.field(name).take(of_answer), dtype="str")
+        for name in ("item_id", "value", "text"):
+            frame[name] = pd.array(answers.field(name), dtype="str")
+        return frame
+
+    def _read_rows(self, query: str, params: list[Any], row: pa.StructType) -> pa.StructArray:
+        return pa.array(self.db.conn.execute(query, params).fetchall(), type=row)
 
     def submission_counts(self, round_id: str) -> pd.DataFrame:
         """Submissions per site, survey and status for a round (counts only, no answers)."""

@@ -70,6 +70,35 @@ def test_round_keeps_a_snapshot_of_its_content(store: Store, tmp_path: Path) -> 
         open_round(store, "2025-26", content, "tester")
 
 
+def test_answers_frame_gives_each_answer_its_own_submission_in_order(store: Store) -> None:
+    """Submission details are joined to answers by position: check it across sites, surveys,
+    drafts and interleaved ids, against the order the contract promises."""
+    store.add_sites([Site("RX1", "A trust"), Site("RX2", "B trust")], "tester")
+    open_round(store, "r1", resolve_content("ocf-race-equality"), "tester")
+    store.add_submitted(
+        [
+            Response("RX2", "r1", "ocf-panel", "P9", (Answer("understood-culture", "2"),)),
+            Response("RX1", "r1", "ocf-self-assessment", "lead", (Answer("b-item", "3"),)),
+            Response("RX1", "r1", "ocf-panel", "P1", (Answer("z", "1"), Answer("a", None, "t"))),
+        ],
+        "tester",
+    )
+    store.save_answers(("RX1", "r1", "ocf-panel", "P2"), [Answer("a", "5")], [], 0, "tester")
+    frame = store.answers_frame("r1")
+    assert frame["submission_id"].is_monotonic_increasing
+    rows = frame.drop(columns="submission_id").astype(object)
+    assert rows.where(rows.notna(), None).values.tolist() == [
+        ["RX2", "ocf-panel", "panel", "P9", "understood-culture", "2", None],
+        ["RX1", "ocf-self-assessment", "self", "lead", "b-item", "3", None],
+        ["RX1", "ocf-panel", "panel", "P1", "a", None, "t"],
+        ["RX1", "ocf-panel", "panel", "P1", "z", "1", None],
+    ]
+    drafts = store.answers_frame("r1", status="draft")
+    assert drafts[["respondent", "item_id", "value"]].values.tolist() == [["P2", "a", "5"]]
+    empty = store.answers_frame("no-such-round")
+    assert empty.empty and list(empty.columns) == list(frame.columns)
+
+
 def test_round_life_cycle(store: Store) -> None:
     open_round(store, "r1", resolve_content("pcref"), "tester")
     with pytest.raises(ConflictError, match="can be published only from closed"):
