@@ -446,29 +446,30 @@ class Store:
         submission's details are read once rather than once per answer and joined in by
         position, and the rows go straight into Arrow columns.
         """
-        submissions = self._read_rows(
-            """
-            SELECT s.id, s.site, s.survey, rs.audience, s.respondent
-            FROM submissions s
-            JOIN round_surveys rs ON rs.round_id = s.round AND rs.survey_id = s.survey
-            WHERE s.round = ? AND s.status = ?
-            ORDER BY s.id
-            """,
-            [round_id, status],
-            _SUBMISSION_ROW,
-        )
-        answers = self._read_rows(
-            """
-            SELECT a.submission_id, a.item_id, a.value, a.text
-            FROM submissions s
-            JOIN round_surveys rs ON rs.round_id = s.round AND rs.survey_id = s.survey
-            JOIN answers a ON a.submission_id = s.id
-            WHERE s.round = ? AND s.status = ?
-            ORDER BY s.id, a.item_id
-            """,
-            [round_id, status],
-            _ANSWER_ROW,
-        )
+        with self._snapshot():  # both reads must see the same submissions
+            submissions = self._read_rows(
+                """
+                SELECT s.id, s.site, s.survey, rs.audience, s.respondent
+                FROM submissions s
+                JOIN round_surveys rs ON rs.round_id = s.round AND rs.survey_id = s.survey
+                WHERE s.round = ? AND s.status = ?
+                ORDER BY s.id
+                """,
+                [round_id, status],
+                _SUBMISSION_ROW,
+            )
+            answers = self._read_rows(
+                """
+                SELECT a.submission_id, a.item_id, a.value, a.text
+                FROM submissions s
+                JOIN round_surveys rs ON rs.round_id = s.round AND rs.survey_id = s.survey
+                JOIN answers a ON a.submission_id = s.id
+                WHERE s.round = ? AND s.status = ?
+                ORDER BY s.id, a.item_id
+                """,
+                [round_id, status],
+                _ANSWER_ROW,
+            )
         ids = answers.field("submission_id").to_numpy()
         of_answer = pa.array(np.searchsorted(submissions.field("id").to_numpy(), ids))
         frame = pd.DataFrame({"submission_id": ids})
@@ -477,6 +478,19 @@ class Store:
         for name in ("item_id", "value", "text"):
             frame[name] = pd.array(answers.field(name), dtype="str")
         return frame
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """A read transaction: every read inside sees the same state of the database."""
+        conn = self.db.conn
+        if conn.in_transaction:  # inside a write: already one state
+            yield
+            return
+        conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            conn.execute("COMMIT")
 
     def _read_rows(self, query: str, params: list[Any], row: pa.StructType) -> pa.StructArray:
         return pa.array(self.db.conn.execute(query, params).fetchall(), type=row)

@@ -99,6 +99,32 @@ def test_answers_frame_gives_each_answer_its_own_submission_in_order(store: Stor
     assert empty.empty and list(empty.columns) == list(frame.columns)
 
 
+def test_answers_frame_is_one_snapshot_when_someone_submits_in_between(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A panel member submitting between the two reads must not shift the join."""
+    path = tmp_path / "live.db"
+    store, other = Store.open(path), Store.open(path)
+    store.add_sites([Site("RX1", "A trust")], "tester")
+    open_round(store, "r1", resolve_content("ocf-race-equality"), "tester")
+    store.add_submitted([Response("RX1", "r1", "ocf-panel", "P1", (Answer("a", "1"),))], "t")
+    read_rows, late = (
+        Store._read_rows,
+        [Response("RX1", "r1", "ocf-panel", "P2", (Answer("a", "2"),))],
+    )
+
+    def submit_after_the_first_read(self: Store, *args: object) -> object:
+        rows = read_rows(self, *args)
+        if late:
+            other.add_submitted([late.pop()], "t")
+        return rows
+
+    monkeypatch.setattr(Store, "_read_rows", submit_after_the_first_read)
+    assert store.answers_frame("r1")[["respondent", "value"]].values.tolist() == [["P1", "1"]]
+    assert not late  # the other member did submit in between
+    assert store.answers_frame("r1")["respondent"].tolist() == ["P1", "P2"]
+
+
 def test_round_life_cycle(store: Store) -> None:
     open_round(store, "r1", resolve_content("pcref"), "tester")
     with pytest.raises(ConflictError, match="can be published only from closed"):
