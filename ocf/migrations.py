@@ -181,3 +181,36 @@ def published_content(db: Database) -> None:
             PRIMARY KEY (kind, id, version)
         )"""
     )
+
+
+@migrations(name="0006_answer_terms")
+def answer_terms(db: Database) -> None:
+    # Item ids and answer values are a small vocabulary repeated on every answer: store each text
+    # once and refer to it by integer, so that reading a round's answers for scoring moves
+    # integers rather than millions of copies of the same texts.
+    db.execute("CREATE TABLE answer_terms (id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE)")
+    db.execute(
+        """INSERT INTO answer_terms (term)
+           SELECT item_id FROM answers UNION SELECT value FROM answers WHERE value IS NOT NULL"""
+    )
+    db.execute(
+        """CREATE TABLE answers_by_term (
+            submission_id INTEGER NOT NULL REFERENCES submissions(id) ON DELETE CASCADE,
+            item INTEGER NOT NULL REFERENCES answer_terms(id),
+            value INTEGER REFERENCES answer_terms(id),
+            text TEXT,
+            PRIMARY KEY (submission_id, item)
+        ) WITHOUT ROWID"""
+    )
+    db.execute(
+        """INSERT INTO answers_by_term (submission_id, item, value, text)
+           SELECT a.submission_id, i.id, v.id, a.text
+           FROM answers a
+           JOIN answer_terms i ON i.term = a.item_id
+           LEFT JOIN answer_terms v ON v.term = a.value"""
+    )
+    db.execute("DROP TABLE answers")
+    db.execute("ALTER TABLE answers_by_term RENAME TO answers")
+    # A round's submitted answers are read in submission order; this index gives that order
+    # without sorting (an index holds the rowid, the submission id, after its columns).
+    db.execute("CREATE INDEX submissions_round_status ON submissions (round, status)")

@@ -93,27 +93,25 @@ def _code(answers: pd.DataFrame, framework: Framework, surveys: Mapping[str, Sur
 
     Site, survey and audience belong to the submission, so they are coded once per respondent
     rather than once per answer. Items and values are matched against those that can score
-    (anything else cannot score, so it needs no code of its own).
+    (anything else cannot score, so it needs no code of its own). Categorical columns (as the
+    store gives them) are matched by their few categories; text columns text by text.
     """
     respondent, row = _respondents(answers["submission_id"].to_numpy())
-    one_row_each = pa.array(row)
-
-    def per_respondent(column: str) -> pa.Array:
-        return _text(answers[column].array).take(one_row_each)
-
-    site = pc.dictionary_encode(per_respondent("site"))
-    order = pc.array_sort_indices(site.dictionary)
-    rank = np.empty(len(order), dtype=np.intp)
-    rank[order.to_numpy()] = np.arange(len(order))
+    site, site_names = _distinct(answers["site"], row)
+    used, site = np.unique(site, return_inverse=True)  # only sites with respondents
+    names = site_names.take(pa.array(used))
+    order = pc.array_sort_indices(names)
+    rank = np.empty(len(names), dtype=np.intp)
+    rank[order.to_numpy()] = np.arange(len(names))
     table = _ScoreTable(framework, surveys)
-    survey = _positions(per_respondent("survey"), table.surveys)
-    item = _positions(_text(answers["item_id"].array), table.items)
-    value = _positions(_text(answers["value"].array), table.values)
+    survey = _positions(answers["survey"], table.surveys, row)
+    item = _positions(answers["item_id"], table.items)
+    value = _positions(answers["value"], table.values)
     cell = table.cell(survey[respondent], item, value)
     return _Coded(
-        sites=pd.array(site.dictionary.take(order), dtype="str"),
+        sites=pd.array(names.take(order), dtype="str"),
         respondent=respondent,
-        respondent_site=rank[site.indices.to_numpy()],
+        respondent_site=rank[site],
         respondent_audience=table.audience[survey],
         competency=table.competency[cell],
         n_competencies=len(framework.competencies),
@@ -157,8 +155,34 @@ def _text(values: pd.api.extensions.ExtensionArray) -> pa.Array:
     return array
 
 
-def _positions(array: pa.Array, known: list[str]) -> np.ndarray:
-    """Each value's 1-based position in `known`, 0 when absent or missing.
+def _distinct(column: pd.Series, rows: np.ndarray | None = None) -> tuple[np.ndarray, pa.Array]:
+    """The column (its `rows` only, if given) as codes into its distinct texts, and the texts.
+
+    A categorical column already is that; a text column is encoded.
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.array.codes
+        return (codes if rows is None else codes[rows]), _text(column.array.categories.array)
+    text = _text(column.array)
+    encoded = pc.dictionary_encode(text if rows is None else text.take(pa.array(rows)))
+    return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary
+
+
+def _positions(column: pd.Series, known: list[str], rows: np.ndarray | None = None) -> np.ndarray:
+    """Each value's 1-based position in `known`, 0 when absent or missing (`rows` only, if given).
+
+    A categorical column is matched category by category, then taken by its codes (-1, a
+    missing value, takes the 0 appended at the end).
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes, categories = _distinct(column, rows)
+        return np.append(_text_positions(categories, known), 0)[codes]
+    text = _text(column.array)
+    return _text_positions(text if rows is None else text.take(pa.array(rows)), known)
+
+
+def _text_positions(array: pa.Array, known: list[str]) -> np.ndarray:
+    """Each text's 1-based position in `known`, 0 when absent or missing.
 
     Texts of at most one character (scale values such as "1" … "5") are matched by their
     byte through a small table, three times faster than hashing. Anything longer is hashed in

@@ -15,7 +15,7 @@ import random
 import secrets
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, fields
 from datetime import UTC, datetime
@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlite_utils import Database
 
 from ocf.errors import ConflictError, StorageError
@@ -60,8 +61,31 @@ _SUBMISSION_ROW = pa.struct(
     ]
 )
 _ANSWER_ROW = pa.struct(
-    [("submission_id", pa.int64()), ("item_id", _TEXT), ("value", _TEXT), ("text", _TEXT)]
+    [("submission_id", pa.int64()), ("item", pa.int64()), ("value", pa.int64()), ("text", _TEXT)]
 )
+
+_TERMS_PER_QUERY = 500  # bound parameters per look-up, well under SQLite's limit
+
+
+def _categorical(codes: np.ndarray, texts: pa.Array) -> pd.Categorical:
+    """A categorical column from codes into distinct `texts`."""
+    categories = pd.Index(pd.array(texts, dtype="str"))
+    return pd.Categorical.from_codes(codes, categories=categories, validate=False)
+
+
+def _term_categorical(
+    stored: pa.Array, term_ids: Sequence[int], texts: Sequence[str]
+) -> pd.Categorical:
+    """Stored answer_terms ids (null: none) as a categorical of the texts that occur."""
+    ids = stored.fill_null(0).to_numpy()  # term ids count from 1, so 0 is free for "none"
+    present = np.bincount(ids, minlength=max(term_ids, default=0) + 1) > 0
+    present[0] = False
+    used = np.flatnonzero(present)
+    code_of = np.full(len(present), -1, dtype=np.int64)
+    code_of[used] = np.arange(len(used))
+    text_of = np.empty(len(present), dtype=object)
+    text_of[list(term_ids)] = texts
+    return _categorical(code_of[ids], pa.array(text_of[used], pa.large_string()))
 
 
 class Store:
@@ -413,15 +437,7 @@ class Store:
                     )
                     .last_pk
                 )
-                self.db["answers"].insert_all(
-                    {
-                        "submission_id": submission_id,
-                        "item_id": a.item_id,
-                        "value": a.value,
-                        "text": a.text,
-                    }
-                    for a in response.answers
-                )
+                self._put_answers(submission_id, response.answers)
                 self._audit(
                     actor,
                     "submit",
@@ -439,14 +455,15 @@ class Store:
         return count
 
     def answers_frame(self, round_id: str, status: str = "submitted") -> pd.DataFrame:
-        """Every answer of a round in long format, one row per answer, by submission and item.
+        """Every answer of a round in long format, one row per answer, by submission.
 
-        Columns: submission_id, site, survey, audience, respondent, item_id, value, text (text
-        as the str dtype). This read is behind every score, so it is built for speed: each
-        submission's details are read once rather than once per answer and joined in by
-        position, and the rows go straight into Arrow columns.
+        Columns: submission_id, site, survey, audience, respondent, item_id, value (categorical,
+        of texts: each distinct text once, each row a code) and text (the str dtype). This read
+        is behind every score, so it is built for speed: each submission's details are read
+        once rather than once per answer and joined in by position, items and values arrive as
+        the integer codes they are stored as, and the rows go straight into Arrow columns.
         """
-        with self._snapshot():  # both reads must see the same submissions
+        with self._snapshot():  # every read must see the same submissions
             submissions = self._read_rows(
                 """
                 SELECT s.id, s.site, s.survey, rs.audience, s.respondent
@@ -460,23 +477,27 @@ class Store:
             )
             answers = self._read_rows(
                 """
-                SELECT a.submission_id, a.item_id, a.value, a.text
+                SELECT a.submission_id, a.item, a.value, a.text
                 FROM submissions s
                 JOIN round_surveys rs ON rs.round_id = s.round AND rs.survey_id = s.survey
                 JOIN answers a ON a.submission_id = s.id
                 WHERE s.round = ? AND s.status = ?
-                ORDER BY s.id, a.item_id
+                ORDER BY s.id, a.item
                 """,
                 [round_id, status],
                 _ANSWER_ROW,
             )
+            terms = self.db.execute("SELECT id, term FROM answer_terms").fetchall()
         ids = answers.field("submission_id").to_numpy()
-        of_answer = pa.array(np.searchsorted(submissions.field("id").to_numpy(), ids))
+        of_answer = np.searchsorted(submissions.field("id").to_numpy(), ids)
         frame = pd.DataFrame({"submission_id": ids})
         for name in ("site", "survey", "audience", "respondent"):
-            frame[name] = pd.array(submissions.field(name).take(of_answer), dtype="str")
-        for name in ("item_id", "value", "text"):
-            frame[name] = pd.array(answers.field(name), dtype="str")
+            encoded = pc.dictionary_encode(submissions.field(name))
+            frame[name] = _categorical(encoded.indices.to_numpy()[of_answer], encoded.dictionary)
+        term_ids, texts = zip(*terms, strict=True) if terms else ((), ())
+        for column, name in (("item", "item_id"), ("value", "value")):
+            frame[name] = _term_categorical(answers.field(column), term_ids, texts)
+        frame["text"] = pd.array(answers.field("text"), dtype="str")
         return frame
 
     @contextmanager
@@ -675,9 +696,51 @@ class Store:
 
     def submission_answers(self, submission_id: int) -> dict[str, Answer]:
         rows = self.db.execute(
-            "SELECT item_id, value, text FROM answers WHERE submission_id = ?", [submission_id]
+            """
+            SELECT i.term, v.term, a.text
+            FROM answers a
+            JOIN answer_terms i ON i.id = a.item
+            LEFT JOIN answer_terms v ON v.id = a.value
+            WHERE a.submission_id = ?
+            """,
+            [submission_id],
         ).fetchall()
         return {item: Answer(item, value, text) for item, value, text in rows}
+
+    def _put_answers(self, submission_id: int, answers: Sequence[Answer]) -> None:
+        """Insert or replace a submission's answers, items and values stored by term (in a write)."""
+        term = self._term_ids(
+            [a.item_id for a in answers] + [a.value for a in answers if a.value is not None]
+        )
+        self.db.conn.executemany(
+            """
+            INSERT INTO answers (submission_id, item, value, text) VALUES (?, ?, ?, ?)
+            ON CONFLICT (submission_id, item) DO UPDATE SET value = excluded.value,
+                text = excluded.text
+            """,
+            [
+                (submission_id, term[a.item_id], None if a.value is None else term[a.value], a.text)
+                for a in answers
+            ],
+        )
+
+    def _term_ids(self, texts: Iterable[str]) -> dict[str, int]:
+        """Each text's id in answer_terms, adding those not there yet (in a write)."""
+        distinct = sorted(set(texts))
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO answer_terms (term) VALUES (?)", [(t,) for t in distinct]
+        )
+        found: dict[str, int] = {}
+        for start in range(0, len(distinct), _TERMS_PER_QUERY):
+            chunk = distinct[start : start + _TERMS_PER_QUERY]
+            found.update(
+                self.db.execute(
+                    "SELECT term, id FROM answer_terms WHERE term IN "
+                    f"({', '.join('?' * len(chunk))})",
+                    chunk,
+                ).fetchall()
+            )
+        return found
 
     def save_answers(
         self,
@@ -719,21 +782,13 @@ class Store:
                 self.db["submissions"].update(
                     submission_id, {"version": version + 1, "updated_at": stamp}
                 )
-            self.db["answers"].upsert_all(
-                (
-                    {
-                        "submission_id": submission_id,
-                        "item_id": a.item_id,
-                        "value": a.value,
-                        "text": a.text,
-                    }
-                    for a in answers
-                ),
-                pk=("submission_id", "item_id"),
-            )
+            self._put_answers(submission_id, answers)
             for item_id in cleared:
                 self.db.execute(
-                    "DELETE FROM answers WHERE submission_id = ? AND item_id = ?",
+                    """
+                    DELETE FROM answers WHERE submission_id = ?
+                    AND item = (SELECT id FROM answer_terms WHERE term = ?)
+                    """,
                     [submission_id, item_id],
                 )
             self._audit(

@@ -36,7 +36,9 @@ def test_some_trusts_rate_themselves_well_above_the_truth(demo_store: Store) -> 
     """Trusts built to over-rate put their self-rating a level above their latent maturity."""
     frame = demo_store.answers_frame("2024-25")
     levels = frame[frame["item_id"].str.endswith("-level")]
-    self_mean = levels.assign(v=levels["value"].astype(float)).groupby("site")["v"].mean()
+    self_mean = (
+        levels.assign(v=levels["value"].astype(str).astype(float)).groupby("site")["v"].mean()
+    )
     excess = {t.site.code: self_mean[t.site.code] - t.maturity for t in TRUSTS}
     assert all(excess[t.site.code] >= 0.8 for t in TRUSTS if t.bias >= 1)
     assert all(abs(excess[t.site.code]) <= 0.5 for t in TRUSTS if t.bias <= 0.1)

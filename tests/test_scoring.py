@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from ocf.loading import load_library
 from ocf.models import Moderation
-from ocf.scoring import _positions, score_round, score_table
+from ocf.scoring import _positions, _text_positions, score_round, score_table
 from ocf.stats import median_ci
 
 from .conftest import FIXTURES
@@ -112,10 +112,21 @@ texts = st.one_of(st.none(), st.text(max_size=3), st.sampled_from(["", "1", "5",
 def test_text_matching_is_exact_whatever_the_texts(
     values: list[str | None], known: list[str], skip: int, large: bool
 ) -> None:
-    """One-character texts take a byte-table path and longer ones a hash look-up: both exact."""
+    """One-character texts take a byte-table path and longer ones a hash look-up: both exact.
+
+    A categorical column (as the store gives them, with categories nobody uses) and a text
+    column match the same, for every row or for some rows only.
+    """
     array = pa.array(values, pa.large_string() if large else pa.string())[skip:]  # offset view
     expected = [known.index(v) + 1 if v in known else 0 for v in values[skip:]]
-    assert _positions(array, known).tolist() == expected
+    assert _text_positions(array, known).tolist() == expected
+    text = pd.Series(values[skip:], dtype="str")
+    categories = sorted({v for v in values if v is not None} | {"unused"})
+    categorical = pd.Series(pd.Categorical(values[skip:], categories=categories))
+    rows = np.arange(len(expected))[::-2]
+    for column in (text, categorical):
+        assert _positions(column, known).tolist() == expected
+        assert _positions(column, known, rows).tolist() == [expected[r] for r in rows]
 
 
 def test_all_dont_know_gives_no_panel_value() -> None:

@@ -29,6 +29,67 @@ def test_migrations_are_named_and_applied_once(tmp_path: Path) -> None:
     assert not migrations.pending(store.db)
 
 
+def test_answers_keep_their_texts_when_stored_by_term(tmp_path: Path) -> None:
+    """0006 moves answers written under the old schema (texts on every row) to terms, intact."""
+    path = tmp_path / "old.db"
+    old = Database(path)
+    migrations.apply(old, stop_before="0006_answer_terms")
+    stamp = "2025-01-01T00:00:00+00:00"
+    old["submissions"].insert_all(
+        {"id": i, "site": "RX1", "round": "r1", "survey": "s", "respondent": f"P{i}",
+         "status": "submitted", "created_at": stamp, "updated_at": stamp}
+        for i in (1, 2)
+    )  # fmt: skip
+    rows = [
+        (1, "understood-culture", "4", None),
+        (1, "one-change", None, "More interpreters"),
+        (1, "4", "4", None),  # an item id that is also a value: one shared term
+        (2, "understood-culture", "yes", "why"),
+    ]
+    old["answers"].insert_all(
+        {"submission_id": s, "item_id": i, "value": v, "text": t} for s, i, v, t in rows
+    )
+    old.close()
+    store = Store.open(path)
+    assert store.submission_answers(1) == {
+        "understood-culture": Answer("understood-culture", "4"),
+        "one-change": Answer("one-change", None, "More interpreters"),
+        "4": Answer("4", "4"),
+    }
+    assert store.submission_answers(2) == {
+        "understood-culture": Answer("understood-culture", "yes", "why")
+    }
+    terms = [t for (t,) in store.db.execute("SELECT term FROM answer_terms ORDER BY term")]
+    assert terms == ["4", "one-change", "understood-culture", "yes"]
+    plan = " ".join(
+        str(row)
+        for row in store.db.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM submissions WHERE round = ? AND status = ? "
+            "ORDER BY id",
+            ["r1", "submitted"],
+        )
+    )
+    assert "submissions_round_status" in plan and "TEMP B-TREE" not in plan
+
+
+def test_saving_answers_reuses_terms_and_clears_by_item(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Items and values are stored once as terms; a save updates, adds and clears answers."""
+    monkeypatch.setattr("ocf.store._TERMS_PER_QUERY", 2)  # terms looked up over several queries
+    store.add_sites([Site("RX1", "A trust")], "tester")
+    open_round(store, "r1", resolve_content("ocf-race-equality"), "tester")
+    key = ("RX1", "r1", "ocf-panel", "P1")
+    first = store.save_answers(key, [Answer("a", "1"), Answer("b", "1", "note")], [], 0, "t")
+    store.save_answers(key, [Answer("a", "2"), Answer("c", None, "x")], ["b"], 1, "t")
+    assert store.submission_answers(first["id"]) == {
+        "a": Answer("a", "2"),
+        "c": Answer("c", None, "x"),
+    }
+    terms = [t for (t,) in store.db.execute("SELECT term FROM answer_terms ORDER BY term")]
+    assert terms == ["1", "2", "a", "b", "c"]  # "1" once, though two answers gave it
+
+
 def test_file_database_uses_wal_and_foreign_keys(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "ocf.db")
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -95,6 +156,9 @@ def test_answers_frame_gives_each_answer_its_own_submission_in_order(store: Stor
     ]
     drafts = store.answers_frame("r1", status="draft")
     assert drafts[["respondent", "item_id", "value"]].values.tolist() == [["P2", "a", "5"]]
+    # Categories are the texts that occur in this frame, not every stored term.
+    assert list(drafts["item_id"].cat.categories) == ["a"]
+    assert list(drafts["value"].cat.categories) == ["5"]
     empty = store.answers_frame("no-such-round")
     assert empty.empty and list(empty.columns) == list(frame.columns)
 
