@@ -105,18 +105,20 @@ def _code(answers: pd.DataFrame, framework: Framework, surveys: Mapping[str, Sur
     rank[order.to_numpy()] = np.arange(len(names))
     table = _ScoreTable(framework, surveys)
     survey = _positions(answers["survey"], table.surveys, row)
-    item = _positions(answers["item_id"], table.items)
-    value = _positions(answers["value"], table.values)
-    cell = table.cell(survey[respondent], item, value)
+    # Each answer's flat position in the table, built in place: survey block, item row, value.
+    _, items, values = table.shape
+    cell = np.take(survey * (items * values), respondent)
+    cell += _positions(answers["item_id"], table.items, scale=values)
+    cell += _positions(answers["value"], table.values)
     return _Coded(
         sites=pd.array(names.take(order), dtype="str"),
         respondent=respondent,
         respondent_site=rank[site],
         respondent_audience=table.audience[survey],
-        competency=table.competency[cell],
+        competency=np.take(table.competency, cell),
         n_competencies=len(framework.competencies),
-        score=table.score[cell],
-        rating=table.rating[cell],
+        score=np.take(table.score, cell),
+        rating=np.take(table.rating, cell),
         n_items=table.shape[1],
         scores=table.scores,
     )
@@ -130,10 +132,9 @@ def _respondents(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     if ids.size == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    step = np.diff(ids)
-    if (step >= 0).all():
+    if (ids[1:] >= ids[:-1]).all():
         respondent = np.zeros(ids.size, dtype=np.intp)
-        new_run = step != 0
+        new_run = ids[1:] != ids[:-1]
         np.cumsum(new_run, out=respondent[1:])
         return respondent, np.r_[0, np.flatnonzero(new_run) + 1]
     codes, uniques = pd.factorize(ids)
@@ -168,17 +169,20 @@ def _distinct(column: pd.Series, rows: np.ndarray | None = None) -> tuple[np.nda
     return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary
 
 
-def _positions(column: pd.Series, known: list[str], rows: np.ndarray | None = None) -> np.ndarray:
-    """Each value's 1-based position in `known`, 0 when absent or missing (`rows` only, if given).
+def _positions(
+    column: pd.Series, known: list[str], rows: np.ndarray | None = None, scale: int = 1
+) -> np.ndarray:
+    """Each value's 1-based position in `known` times `scale`; 0 when absent or missing.
 
-    A categorical column is matched category by category, then taken by its codes (-1, a
-    missing value, takes the 0 appended at the end).
+    `rows` only, if given. A categorical column is matched category by category, then taken by
+    its codes (-1, a missing value, takes the 0 appended at the end).
     """
     if isinstance(column.dtype, pd.CategoricalDtype):
         codes, categories = _distinct(column, rows)
-        return np.append(_text_positions(categories, known), 0)[codes]
+        return np.take(np.append(_text_positions(categories, known) * scale, 0), codes)
     text = _text(column.array)
-    return _text_positions(text if rows is None else text.take(pa.array(rows)), known)
+    positions = _text_positions(text if rows is None else text.take(pa.array(rows)), known)
+    return positions * scale if scale != 1 else positions
 
 
 def _text_positions(array: pa.Array, known: list[str]) -> np.ndarray:
@@ -266,17 +270,6 @@ class _ScoreTable:
         self.score = np.append(self.scores, 0.0)[score_index]
         item = np.arange(size) // self.shape[2] % self.shape[1]
         self.rating = item * (len(self.scores) + 1) + score_index
-
-    def cell(self, survey: np.ndarray, item: np.ndarray, value: np.ndarray) -> np.ndarray:
-        """Flat positions in the table from `_positions` (1-based, 0: anything else).
-
-        Computed in place on one new array: these run over every answer.
-        """
-        cell = survey * self.shape[1]
-        cell += item
-        cell *= self.shape[2]
-        cell += value
-        return cell
 
 
 def item_scores(
@@ -473,12 +466,12 @@ def _agreement(coded: _Coded, answered: np.ndarray, min_panel: int) -> pd.DataFr
     panel = coded.respondent_audience == AUDIENCES.index("panel")
     # Answers of anyone but the panel go to a spare site; answers that do not score to a spare
     # value. Both are cut off after one bincount.
-    cells = np.where(panel, coded.respondent_site, n_sites)[coded.respondent]
-    cells *= coded.n_items * (n_values + 1)  # in place: this runs over every answer
-    cells += coded.rating
+    site_block = np.where(panel, coded.respondent_site, n_sites) * (coded.n_items * (n_values + 1))
+    cells = np.take(site_block, coded.respondent)
+    cells += coded.rating  # in place: this runs over every answer
     shape = (n_sites + 1, coded.n_items, n_values + 1)
     counts = np.bincount(cells, minlength=np.prod(shape)).reshape(shape)[:-1, :, :-1]
-    counts = counts[:, counts.any(axis=(0, 2))]  # only items some panel member scored
+    counts = counts[:, counts.sum(axis=0).any(axis=1)]  # only items some panel member scored
     members = np.bincount(coded.respondent_site[panel & answered], minlength=n_sites)
     alpha = ordinal_alpha_from_counts(counts) if n_values else np.full(n_sites, np.nan)
     return pd.DataFrame(

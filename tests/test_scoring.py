@@ -127,6 +127,7 @@ def test_text_matching_is_exact_whatever_the_texts(
     for column in (text, categorical):
         assert _positions(column, known).tolist() == expected
         assert _positions(column, known, rows).tolist() == [expected[r] for r in rows]
+        assert _positions(column, known, scale=3).tolist() == [3 * e for e in expected]
 
 
 def test_all_dont_know_gives_no_panel_value() -> None:
