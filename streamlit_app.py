@@ -11,6 +11,9 @@ from app_pages.common import (
     store,
 )
 from ocf.access import sign_in_email
+from ocf.memory import keep_freed_memory
+
+keep_freed_memory()  # once per process: scoring reuses its freed arrays instead of faulting
 
 st.set_page_config(
     page_title="OCF assessment platform", page_icon=":material/diversity_3:", layout="wide"

@@ -24,6 +24,7 @@ from ocf.disparity import DEFAULT_FOCUS, DEFAULT_MEASURE, DEFAULT_REFERENCE, dis
 from ocf.errors import OcfError
 from ocf.importers import arguments_table, import_responses, import_sites, validate_sites
 from ocf.loading import SHIPPED_FRAMEWORKS, SHIPPED_SURVEYS, load_library, load_shipped
+from ocf.memory import keep_freed_memory
 from ocf.reports import export_round, write_board_report
 from ocf.results import scores_table
 from ocf.rounds import change_status, open_round, resolve_content
@@ -71,6 +72,7 @@ def _store(db_path: str | None) -> Store:
 @click.version_option(package_name="ocf")
 def main() -> None:
     """OCF assessment platform: race equality maturity and detention disparity."""
+    keep_freed_memory()
 
 
 @main.command()
