@@ -49,6 +49,10 @@ def compare_sites(store: Store, actor: Actor, round_id: str) -> pd.DataFrame:
     told apart, so no rank numbers are given.
     """
     require_oversight(store, actor, round_id)
+    return cached(store, "compare-sites", round_id, lambda: _compare_sites(store, round_id))
+
+
+def _compare_sites(store: Store, round_id: str) -> pd.DataFrame:
     scores = round_scores(store, round_id)
     framework = store.round_framework(round_id)
     overall = scores.overall[["site", "self", "panel", "final", "gap", "flag", "panel_n"]]
