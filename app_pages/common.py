@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import altair
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
+from ocf import charts
 from ocf.access import Actor
 from ocf.errors import DataError, OcfError
 from ocf.loading import Library, load_shipped
@@ -20,6 +24,28 @@ def store() -> Store:
 def shipped() -> Library:
     """The shipped frameworks and surveys (frozen models, never mutated)."""
     return load_shipped()
+
+
+def show_chart(
+    build: Callable[..., altair.TopLevelMixin], *args: object, alt: str, **options: object
+) -> None:
+    """The chart an `ocf.charts` builder makes from `args` and `options`, full width, described
+    by `alt`. Pages show charts only through this.
+
+    Making a chart's spec (building and validating it) was most of a page's rerun time, so each
+    spec is made once per distinct input and reused on reruns. Converting here, never with
+    `st.altair_chart`, also leaves altair's process-wide settings to `ocf.charts.vega_lite` alone.
+    """
+    if getattr(charts, build.__name__, None) is not build:
+        raise ValueError(f"{build.__name__} is not an ocf.charts builder")
+    spec = _chart_spec(build.__name__, *args, **options)
+    st.vega_lite_chart(spec=spec, width="stretch", alt=alt)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _chart_spec(builder: str, *args: object, **options: object) -> dict:
+    # Keyed by the builder's name and its inputs (data frames hashed by content).
+    return charts.vega_lite(getattr(charts, builder)(*args, **options))
 
 
 def show_demo_notice() -> None:

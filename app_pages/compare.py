@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import require_actor, show_error, store
+from app_pages.common import require_actor, show_chart, show_error, store
 from ocf.access import visible_rounds
 from ocf.charts import caterpillar_chart, heatmap_chart
 from ocf.comparison import compare_sites, crosswalk_scores, domain_grid, trends
@@ -55,9 +55,11 @@ if shown.empty:
 names = dict(zip(shown["site"], shown["name"], strict=True))
 
 st.header("By area")
-st.altair_chart(
-    heatmap_chart(grid[grid["site"].isin(shown["site"])], scale, names),
-    width="stretch",
+show_chart(
+    heatmap_chart,
+    grid[grid["site"].isin(shown["site"])],
+    scale,
+    names,
     alt="Heatmap of final maturity by site and area; the same figures are in the table below.",
 )
 table = grid[grid["site"].isin(shown["site"])].pivot_table(
@@ -66,9 +68,10 @@ table = grid[grid["site"].isin(shown["site"])].pivot_table(
 st.table(table.rename(index=names).map(number))
 
 st.header("Overall, with the panel's uncertainty")
-st.altair_chart(
-    caterpillar_chart(shown.assign(name=shown["site"].map(names)), scale),
-    width="stretch",
+show_chart(
+    caterpillar_chart,
+    shown.assign(name=shown["site"].map(names)),
+    scale,
     alt="Each site's final maturity with its panel's overall median and interval; the same figures are in the table below.",
 )
 st.caption(

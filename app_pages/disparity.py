@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import require_actor, store
+from app_pages.common import require_actor, show_chart, store
 from ocf import ethnicity
 from ocf.charts import funnel_chart, rates_chart
 from ocf.disparity import (
@@ -70,9 +70,9 @@ if pd.notna(row["rate_ratio"]):
 
 st.subheader("Rates by ethnic group")
 rates, meta = rates_by_group(rows, place)
-st.altair_chart(
-    rates_chart(rates),
-    width="stretch",
+show_chart(
+    rates_chart,
+    rates,
     alt="Rate per 100,000 for each ethnic group with its 95% interval; the same figures are in the table below.",
 )
 st.table(
@@ -125,9 +125,12 @@ st.subheader("Compared with other areas")
 overdispersed = st.checkbox("Allow for variation between areas beyond chance (overdispersion)")
 others = table[~table["geography"].isin(["ENG"])]
 points, limits, target = funnel(others, overdispersion=overdispersed)
-st.altair_chart(
-    funnel_chart(points, limits, target, highlight=place),
-    width="stretch",
+show_chart(
+    funnel_chart,
+    points,
+    limits,
+    target,
+    highlight=place,
     alt=f"Funnel plot of rate ratios for {len(points)} areas; the selected area is the red diamond.",
 )
 st.caption(

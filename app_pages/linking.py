@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import require_actor, show_error, store
+from app_pages.common import require_actor, show_chart, show_error, store
 from ocf import ethnicity
 from ocf.access import visible_rounds
 from ocf.charts import link_chart
@@ -57,9 +57,10 @@ else:
     st.caption(
         f"95% interval {number(correlation.lower)} to {number(correlation.upper)}, n = {correlation.n} sites."
     )
-st.altair_chart(
-    link_chart(result.sites, column),
-    width="stretch",
+show_chart(
+    link_chart,
+    result.sites,
+    column,
     alt="Each site's maturity against its rate ratio with the ratio's 95% interval; the same figures are in the table below.",
 )
 st.table(

@@ -6,6 +6,7 @@ import streamlit as st
 from app_pages.common import (
     choose_round_and_site,
     require_actor,
+    show_chart,
     show_error,
     store,
 )
@@ -73,10 +74,10 @@ if overall is not None:
         st.markdown(f"Weakest area: **{titles[overall['weakest_domain']]}**.")
 
 st.header("By area")
-chart = maturity_chart(result.domains, scale)
-st.altair_chart(
-    chart,
-    width="stretch",
+show_chart(
+    maturity_chart,
+    result.domains,
+    scale,
     alt="Self, panel and final maturity by area; the same figures are in the table below.",
 )
 st.caption("Circle: self-assessment. Diamond: panel. Square: final. The same figures as a table:")

@@ -6,14 +6,34 @@ every page shows a table with the same numbers next to it.
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 import altair as alt
 import pandas as pd
 
 from ocf.models import Scale
 
+# altair's data transformer and theme are process-wide settings: one conversion at a time.
+_CONVERTING = threading.Lock()
+
 SERIES = ["Self", "Panel", "Final"]
 COLOURS = ["#005eb8", "#ed8b00", "#212b32"]  # NHS blue, orange, near-black
 SHAPES = ["circle", "diamond", "square"]
+
+
+def vega_lite(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """The chart as a validated Vega-Lite spec with its data inline, ready to display.
+
+    Without altair's default theme, whose fixed sizes Streamlit's theme replaces (as
+    `st.altair_chart` does), and without altair's 5,000-row limit on inline data.
+    """
+    with (
+        _CONVERTING,
+        alt.data_transformers.enable("default", max_rows=None),
+        alt.theme.enable("none"),
+    ):
+        return chart.to_dict()
 
 
 def _long(frame: pd.DataFrame, label: str) -> pd.DataFrame:

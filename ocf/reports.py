@@ -15,7 +15,7 @@ import pandas as pd
 import vl_convert
 
 from ocf.access import Actor
-from ocf.charts import maturity_chart, rates_chart
+from ocf.charts import maturity_chart, rates_chart, vega_lite
 from ocf.comparison import require_oversight
 from ocf.disparity import (
     DEFAULT_FOCUS,
@@ -46,7 +46,7 @@ EXPORT_COLUMNS = {
 
 def _svg(chart, label: str) -> str:
     """A chart as inline SVG that a screen reader announces by its label."""
-    svg = vl_convert.vegalite_to_svg(chart.properties(width=520).to_json())
+    svg = vl_convert.vegalite_to_svg(vega_lite(chart.properties(width=520)))
     return svg.replace("<svg", f'<svg role="img" aria-label="{html.escape(label)}"', 1)
 
 

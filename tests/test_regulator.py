@@ -9,10 +9,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from click.testing import CliRunner
 from streamlit.testing.v1 import AppTest
 
+from app_pages.common import _chart_spec
+from ocf import charts
+from ocf.charts import vega_lite
 from ocf.cli import main
 from ocf.comparison import compare_sites, crosswalk_scores, system_view
 from ocf.demo import demo_actor
@@ -241,6 +245,30 @@ def test_compare_page_filters_by_icb(app_as) -> None:
     at = app_as("admin", "compare")
     at.multiselect[1].set_value(["XQC"]).run()
     assert not at.exception and len(at.table[0].value) == 2
+
+
+def test_compare_page_makes_each_chart_once_per_input(
+    app_as, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reruns reuse the chart specs; other inputs (a filter) make new ones, with their data."""
+    made = []
+    monkeypatch.setattr(charts, "vega_lite", lambda chart: made.append(chart) or vega_lite(chart))
+    _chart_spec.clear()
+    at = app_as("admin", "compare")
+    assert len(made) == 2  # the heatmap and the caterpillar plot
+    at.run()
+    assert len(made) == 2
+    at.multiselect[1].set_value(["XQC"]).run()
+    assert not at.exception and len(made) == 4
+    heatmap = at.get("vega_lite_chart")[0].proto  # Streamlit sends the data as Arrow
+    rows = pa.ipc.open_stream(heatmap.datasets[0].data.data).read_all().to_pandas()
+    assert rows["name"].nunique() == 2  # the two sites of the chosen ICB
+
+
+def test_pages_show_charts_through_show_chart_only() -> None:
+    """st.altair_chart would change altair's process-wide settings outside ocf.charts' lock."""
+    pages = [*(PROJECT / "app_pages").glob("*.py"), PROJECT / "streamlit_app.py"]
+    assert not [p.name for p in pages if "altair_chart(" in p.read_text()]
 
 
 def test_system_page_says_how_it_combines(app_as) -> None:
