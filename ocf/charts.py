@@ -206,7 +206,10 @@ def heatmap_chart(grid: pd.DataFrame, scale: Scale, names: dict[str, str]) -> al
         name=grid["site"].map(names),
         label=grid["final"].map(lambda v: "" if pd.isna(v) else f"{v:.1f}"),
     )
-    x = alt.X("title:N", title=None, sort=None, axis=alt.Axis(labelAngle=-20, labelLimit=200))
+    # At 45° the labels are parallel lines well apart, so every area is named; the overlap check
+    # (on upright boxes) would otherwise drop every other one.
+    axis = alt.Axis(labelAngle=-45, labelLimit=200, labelOverlap=False)
+    x = alt.X("title:N", title=None, sort=None, axis=axis)
     y = alt.Y("name:N", title=None, sort=None, axis=alt.Axis(labelLimit=320))
     colour = alt.Color(
         "final:Q",

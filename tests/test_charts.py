@@ -5,7 +5,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from ocf.charts import link_chart, vega_lite
+from ocf.charts import heatmap_chart, link_chart, vega_lite
+from ocf.loading import load_shipped
 
 
 def test_a_spec_carries_its_data_and_not_altairs_default_sizes() -> None:
@@ -26,3 +27,14 @@ def test_large_data_converts_and_altairs_settings_are_restored() -> None:
     spec = vega_lite(alt.Chart(frame).mark_point().encode(x="x:Q", y="y:Q"))
     assert sum(len(data) for data in spec["datasets"].values()) == 6_000  # over altair's 5,000
     assert (alt.theme.active, alt.data_transformers.active) == (theme, transformer)
+
+
+def test_the_heatmap_names_every_area() -> None:
+    """Upright overlap checks dropped every other area name; at 45° all are shown."""
+    scale = load_shipped().frameworks["ocf-race-equality"].scale
+    areas = ["Awareness", "Staff capability", "Behavioural change", "Data and monitoring"]
+    grid = pd.DataFrame(
+        {"site": "A", "title": areas, "final": 2.0, "self": 2.0, "panel": 2.0, "panel_n": 5}
+    )
+    axis = vega_lite(heatmap_chart(grid, scale, {"A": "A trust"}))["layer"][0]["encoding"]["x"]
+    assert axis["axis"]["labelOverlap"] is False and axis["axis"]["labelAngle"] == -45
