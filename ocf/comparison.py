@@ -21,7 +21,7 @@ from ocf.errors import OcfError, PermissionDenied
 from ocf.models import Framework
 from ocf.results import round_scores
 from ocf.scoring import item_scores
-from ocf.stats import median_ci, rate_ratio
+from ocf.stats import rate_ratio, row_medians
 from ocf.store import Store
 
 COMPARE_COLUMNS = [
@@ -87,23 +87,27 @@ def _member_overall(store: Store, round_id: str, framework: Framework) -> pd.Dat
 
 
 def _panel_intervals(members: pd.DataFrame, min_panel: int) -> pd.DataFrame:
-    rows = []
-    for site, part in members.groupby("site"):
-        if len(part) < min_panel:
-            rows.append({"site": site})  # suppressed: nothing about fewer than min_panel people
-            continue
-        ci = median_ci(part["score"].to_numpy())
-        rows.append(
-            {
-                "site": site,
-                "panel_median": ci.value,
-                "panel_lower": ci.lower,
-                "panel_upper": ci.upper,
-                "panel_coverage": ci.coverage,
-            }
-        )
+    """Per site, the median of its members' overall views with its interval (`median_ci`).
+
+    Sites with fewer than `min_panel` members get a row with nothing in it (suppressed). All
+    sites at once: members side by side in one NaN-padded table, then `row_medians`.
+    """
+    site, sites = pd.factorize(members["site"], sort=True)
+    counts = np.bincount(site, minlength=len(sites))
+    order = np.argsort(site, kind="stable")
+    slot = np.arange(len(site)) - (np.cumsum(counts) - counts)[site[order]]
+    table = np.full((len(sites), counts.max(initial=0)), np.nan)
+    table[site[order], slot] = members["score"].to_numpy(dtype=float)[order]
+    figures = row_medians(table)
+    shown = counts >= min_panel  # suppressed: nothing about fewer than min_panel people
     return pd.DataFrame(
-        rows, columns=["site", "panel_median", "panel_lower", "panel_upper", "panel_coverage"]
+        {
+            "site": sites,
+            "panel_median": np.where(shown, figures.median, np.nan),
+            "panel_lower": np.where(shown, figures.lower, np.nan),
+            "panel_upper": np.where(shown, figures.upper, np.nan),
+            "panel_coverage": np.where(shown, figures.coverage, np.nan),
+        }
     )
 
 

@@ -12,17 +12,20 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from app_pages.common import _chart_spec
 from ocf import charts
 from ocf.charts import vega_lite
 from ocf.cli import main
-from ocf.comparison import compare_sites, crosswalk_scores, system_view
+from ocf.comparison import _panel_intervals, compare_sites, crosswalk_scores, system_view
 from ocf.demo import demo_actor
 from ocf.errors import PermissionDenied
 from ocf.reports import board_report, export_round
 from ocf.results import round_scores
+from ocf.stats import median_ci
 from ocf.store import Store
 
 from .conftest import PROJECT
@@ -96,6 +99,27 @@ def test_regulators_see_only_published_rounds(db: Path) -> None:
         compare_sites(store, regulator, "2025-26")
     with pytest.raises(PermissionDenied):
         compare_sites(store, demo_actor(store, "lead"), "2024-25")
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["B", "A", "C"]), st.floats(0, 3, allow_nan=False)), max_size=25
+    ),
+    st.integers(1, 4),
+)
+def test_panel_intervals_are_each_sites_median_ci(members: list, min_panel: int) -> None:
+    """All sites at once give what `median_ci` gives site by site; too few members: nothing."""
+    frame = pd.DataFrame(members, columns=["site", "score"])
+    got = _panel_intervals(frame, min_panel).set_index("site")
+    assert list(got.index) == sorted(set(frame["site"]))
+    for site, part in frame.groupby("site"):
+        ci = median_ci(part["score"].to_numpy())
+        expected = (
+            [ci.value, ci.lower, ci.upper, ci.coverage] if len(part) >= min_panel else [None] * 4
+        )
+        row = got.loc[site, ["panel_median", "panel_lower", "panel_upper", "panel_coverage"]]
+        assert [None if pd.isna(v) else v for v in row] == pytest.approx(expected)
 
 
 def test_compare_never_shows_a_panel_figure_from_fewer_than_three(db: Path) -> None:
