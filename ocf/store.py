@@ -15,7 +15,7 @@ import random
 import secrets
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, fields
 from datetime import UTC, datetime
@@ -65,6 +65,14 @@ _ANSWER_ROW = pa.struct(
 )
 
 _TERMS_PER_QUERY = 500  # bound parameters per look-up, well under SQLite's limit
+
+
+def _texts(answers: Iterable[Answer]) -> Iterator[str]:
+    """The texts answers store as terms: item ids and values."""
+    for answer in answers:
+        yield answer.item_id
+        if answer.value is not None:
+            yield answer.value
 
 
 def _categorical(codes: np.ndarray, texts: pa.Array) -> pd.Categorical:
@@ -415,8 +423,10 @@ class Store:
 
     def add_submitted(self, responses: Iterable[Response], actor: str) -> int:
         """Store complete responses as submitted submissions, all in one transaction."""
+        responses = list(responses)
         count = 0
         with self.write():
+            term = self._term_ids(_texts(a for r in responses for a in r.answers))
             for response in responses:
                 stamp = now()
                 submission_id = (
@@ -437,7 +447,7 @@ class Store:
                     )
                     .last_pk
                 )
-                self._put_answers(submission_id, response.answers)
+                self._put_answers(submission_id, response.answers, term)
                 self._audit(
                     actor,
                     "submit",
@@ -707,11 +717,10 @@ class Store:
         ).fetchall()
         return {item: Answer(item, value, text) for item, value, text in rows}
 
-    def _put_answers(self, submission_id: int, answers: Sequence[Answer]) -> None:
-        """Insert or replace a submission's answers, items and values stored by term (in a write)."""
-        term = self._term_ids(
-            [a.item_id for a in answers] + [a.value for a in answers if a.value is not None]
-        )
+    def _put_answers(
+        self, submission_id: int, answers: Sequence[Answer], term: Mapping[str, int]
+    ) -> None:
+        """Insert or replace a submission's answers by term id (`_term_ids`; in a write)."""
         self.db.conn.executemany(
             """
             INSERT INTO answers (submission_id, item, value, text) VALUES (?, ?, ?, ?)
@@ -782,7 +791,7 @@ class Store:
                 self.db["submissions"].update(
                     submission_id, {"version": version + 1, "updated_at": stamp}
                 )
-            self._put_answers(submission_id, answers)
+            self._put_answers(submission_id, answers, self._term_ids(_texts(answers)))
             for item_id in cleared:
                 self.db.execute(
                     """
