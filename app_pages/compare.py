@@ -10,7 +10,7 @@ from app_pages.common import require_actor, show_chart, show_error, store
 from ocf.access import visible_rounds
 from ocf.charts import caterpillar_chart, heatmap_chart
 from ocf.comparison import compare_sites, crosswalk_scores, domain_grid, trends
-from ocf.display import fewer_than, interval, number
+from ocf.display import fewer_than, number, panel_interval, share
 from ocf.errors import OcfError
 from ocf.reports import export_table, xlsx_bytes
 
@@ -88,11 +88,14 @@ st.table(
             "Panel": shown["panel"].map(number),
             "Gap": shown["gap"].map(number),
             "Flag": shown["flag"].str.replace("_", " "),
+            "Checked by panel": shown["coverage"].map(share),
             "Panel n": shown["panel_n"],
             "Competencies suppressed": shown["suppressed_competencies"],
             "Panel interval": [
-                interval(lo, hi, missing=fewer_than(framework.min_panel))
-                for lo, hi in zip(shown["panel_lower"], shown["panel_upper"], strict=True)
+                panel_interval(m, lo, hi, framework.min_panel)
+                for m, lo, hi in zip(
+                    shown["panel_median"], shown["panel_lower"], shown["panel_upper"], strict=True
+                )
             ],
         }
     ).set_index("Site")

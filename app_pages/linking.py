@@ -8,7 +8,7 @@ from ocf import ethnicity
 from ocf.access import visible_rounds
 from ocf.charts import link_chart
 from ocf.disparity import detention_choices
-from ocf.display import interval, number
+from ocf.display import correlation_words, interval, number
 from ocf.errors import OcfError
 from ocf.linking import CAVEAT, link
 
@@ -54,9 +54,7 @@ if correlation.value is None:
     )
 else:
     st.metric("Spearman correlation", number(correlation.value))
-    st.caption(
-        f"95% interval {number(correlation.lower)} to {number(correlation.upper)}, n = {correlation.n} sites."
-    )
+    st.caption(f"Spearman correlation {correlation_words(correlation)}.")
 show_chart(
     link_chart,
     result.sites,
@@ -84,11 +82,7 @@ if result.changes.empty:
     st.write("No earlier round to compare with.")
 else:
     change = result.change_correlation
-    summary = (
-        "not enough sites"
-        if change.value is None
-        else f"{number(change.value)} (95% interval {number(change.lower)} to {number(change.upper)}, n = {change.n})"
-    )
+    summary = correlation_words(change)
     st.write(
         f"Change in overall maturity against change in the log rate ratio, Spearman: {summary}."
     )

@@ -12,7 +12,18 @@ from app_pages.common import (
 )
 from ocf.access import visible_rounds
 from ocf.charts import maturity_chart
-from ocf.display import agreement_words, fewer_than, number, panel_cell, panel_figure
+from ocf.display import (
+    SPREAD_NOTE,
+    agreement_words,
+    coverage_words,
+    fewer_than,
+    final_label,
+    flag_sentence,
+    number,
+    panel_cell,
+    panel_figure,
+    share,
+)
 from ocf.errors import OcfError
 from ocf.reports import board_report
 from ocf.results import site_results
@@ -51,7 +62,9 @@ if overall is not None:
     final, gap = overall["final"], overall["gap"]
     a, b, c, d = st.columns(4)
     a.metric(
-        "Final (moderated)", number(final), help=scale.label(None if pd.isna(final) else final)
+        final_label(overall["coverage"]),
+        number(final),
+        help=scale.label(None if pd.isna(final) else final),
     )
     b.metric("Self-assessment", number(overall["self"]))
     panel_text = panel_figure(overall["panel"], overall["panel_n"], min_panel)
@@ -59,16 +72,17 @@ if overall is not None:
     change = None if result.overall_change is None else f"{result.overall_change:+.2f}"
     d.metric(f"Change since {result.previous_round or 'last round'}", change or "–", delta=change)
     if not pd.isna(final):
-        st.markdown(f"Overall the organisation is **{scale.label(final)}**. ", help=None)
-    if overall["flag"] == "accountability_gap":
-        st.warning(
-            f"**Accountability gap.** The organisation rates itself {gap:.2f} levels above what its "
-            "service users and carers see. The final rating is capped at the panel's view plus "
-            f"{result.framework.moderation.tolerance:g}.",
-            icon=":material/balance:",
+        st.markdown(
+            f"Overall the organisation is **{scale.label(final)}**; "
+            f"{coverage_words(overall['coverage'], result.checked, result.rated)}."
         )
-    elif overall["flag"] == "not_verified":
-        st.info("Not verified: the panel has not yet given a view on enough of this.")
+    sentence = flag_sentence(
+        overall["flag"], gap, result.framework.moderation.tolerance, result.checked, result.rated
+    )
+    if overall["flag"] == "accountability_gap":
+        st.warning(sentence, icon=":material/balance:")
+    elif sentence:
+        st.info(sentence)
     if isinstance(overall.get("weakest_domain"), str):
         titles = {d.id: d.title for d in result.framework.domains}
         st.markdown(f"Weakest area: **{titles[overall['weakest_domain']]}**.")
@@ -92,6 +106,7 @@ st.table(
             ],
             "Final": result.domains["final"].map(number),
             "Level": result.domains["final"].map(lambda v: "" if pd.isna(v) else scale.label(v)),
+            "Checked by panel": result.domains["coverage"].map(share),
             "Change": result.domains["change"].map(lambda v: "" if pd.isna(v) else f"{v:+.2f}"),
         }
     ).set_index("Area")
@@ -131,11 +146,7 @@ st.table(
         }
     ).set_index("Competency")
 )
-st.caption(
-    f"Panel figures are medians of members' views with a distribution-free interval; with fewer "
-    f"than {min_panel} responses they are not shown. With fewer than 6 members the interval is "
-    "the full range and covers less than 95%."
-)
+st.caption(SPREAD_NOTE.format(min_panel=min_panel))
 
 st.header("The panel")
 if result.members < min_panel:

@@ -130,19 +130,19 @@ def sign_in(store: Store, code: str, client: str = "unknown") -> Actor | None:
 
     After MAX_FAILED_SIGN_INS failures from one client within SIGN_IN_WINDOW every attempt
     from it is refused, right or wrong, until the window has passed. A panel code stops working
-    when its round is no longer open.
+    when its round is no longer open or its panel has closed (its code is revoked then).
     """
     since = (datetime.now(UTC) - SIGN_IN_WINDOW).isoformat(timespec="seconds")
     if store.failed_sign_ins(client, since) >= MAX_FAILED_SIGN_INS:
         raise PermissionDenied("too many wrong codes: please wait 15 minutes and try again")
-    actor = _lookup(store, code)
-    store.record_sign_in(client, actor is not None)
+    actor, closed = _lookup(store, code)
+    # Only failures are kept, and only for the window: see docs/security.md.
+    store.record_sign_in(client, actor is not None or closed, forget_before=since)
     if actor is not None and actor.kind == "panel":
         round_ = store.get_round(actor.round)
-        if round_ is None or round_.status != "open":
-            raise PermissionDenied(
-                "the survey this code is for has closed; thank you for your help"
-            )
+        closed = round_ is None or round_.status != "open"
+    if closed:
+        raise PermissionDenied("the survey this code is for has closed; thank you for your help")
     return actor
 
 
@@ -154,24 +154,29 @@ def sign_in_email(store: Store, email: str | None) -> Actor | None:
     return account_actor(account) if account is not None else None
 
 
-def _lookup(store: Store, code: str) -> Actor | None:
+def _lookup(store: Store, code: str) -> tuple[Actor | None, bool]:
+    """The code's actor, and whether it is a panel code revoked because its panel closed
+    (so that a member is told the survey has closed, not that their code is wrong)."""
     if len(normalise_code(code)) != CODE_LENGTH:
-        return None
+        return None, False
     digest = hash_code(store, code)
     account = store.account_by_hash(digest)
     if account is not None:
-        return account_actor(account)
+        return account_actor(account), False
     invitation = store.invitation_by_hash(digest)
-    if invitation is not None and not invitation["revoked_at"]:
-        return Actor(
-            "panel",
-            "panel",
-            site=invitation["site"],
-            invitation_id=invitation["id"],
-            round=invitation["round"],
-            survey=invitation["survey"],
-        )
-    return None
+    if invitation is None:
+        return None, False
+    if invitation["revoked_at"]:
+        return None, store.panel_closed(invitation["site"], invitation["round"])
+    actor = Actor(
+        "panel",
+        "panel",
+        site=invitation["site"],
+        invitation_id=invitation["id"],
+        round=invitation["round"],
+        survey=invitation["survey"],
+    )
+    return actor, False
 
 
 def check_active(store: Store, actor: Actor) -> None:

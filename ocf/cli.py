@@ -29,6 +29,7 @@ from ocf.reports import export_round, write_board_report
 from ocf.results import scores_table
 from ocf.rounds import change_status, open_round, resolve_content
 from ocf.store import AUDIT_COLUMNS, Store, resolve_path
+from ocf.submissions import close_panel, panel_status
 
 
 def _actor() -> str:
@@ -319,6 +320,35 @@ def invite(site: str, round_id: str, count: int, survey: str | None, db_path: st
         _store(db_path), _cli_actor(), site.upper(), round_id, count, survey
     ):
         click.echo(code)
+
+
+@main.group()
+def panel() -> None:
+    """A site's panel: progress and closing (the facilitation page, on the command line)."""
+
+
+@panel.command("close")
+@click.argument("site")
+@click.option("--round", "round_id", required=True)
+@db_option
+@reports_errors
+def panel_close(site: str, round_id: str, db_path: str | None) -> None:
+    """Close (freeze) SITE's panel: no answer can be added after, unsubmitted codes stop working."""
+    revoked = close_panel(_store(db_path), _cli_actor(), site.upper(), round_id)
+    click.echo(
+        f"Panel of {site.upper()} closed for round {round_id}; {revoked} unsubmitted code(s) revoked."
+    )
+
+
+@panel.command("status")
+@click.option("--round", "round_id", required=True)
+@db_option
+@reports_errors
+def panel_status_command(round_id: str, db_path: str | None) -> None:
+    """Each site's panel progress as CSV (counts only): site,issued,unused,started,submitted,
+    revoked,paper,closed,closed_at."""
+    table = panel_status(_store(db_path), _cli_actor(), round_id)
+    click.echo(table.to_csv(index=False), nl=False)
 
 
 @import_group.command("detentions")

@@ -10,6 +10,7 @@ import pandas as pd
 from ocf import ethnicity
 from ocf.access import Actor, check_active, require_role
 from ocf.cache import cached
+from ocf.disclosure import disclose
 from ocf.disparity import (
     DEFAULT_FOCUS,
     DEFAULT_MEASURE,
@@ -19,7 +20,7 @@ from ocf.disparity import (
 )
 from ocf.errors import OcfError, PermissionDenied
 from ocf.models import Framework
-from ocf.results import round_scores
+from ocf.results import disclosed_answers, round_scores
 from ocf.scoring import item_scores
 from ocf.stats import rate_ratio, row_medians
 from ocf.store import Store
@@ -27,6 +28,7 @@ from ocf.store import Store
 COMPARE_COLUMNS = [
     "site", "name", "parent", "cohort", "self", "panel", "final", "gap", "flag", "panel_n",
     "suppressed_competencies", "panel_median", "panel_lower", "panel_upper", "panel_coverage",
+    "coverage",
 ]  # fmt: skip
 
 
@@ -42,8 +44,9 @@ def require_oversight(store: Store, actor: Actor, round_id: str) -> None:
 
 
 def compare_sites(store: Store, actor: Actor, round_id: str) -> pd.DataFrame:
-    """One row per assessed site: overall self, panel, final, gap, flag, panel coverage, and the
-    panel's overall view as a median of members with a distribution-free interval.
+    """One row per assessed site: overall self, panel, final, gap, flag, the panel's overall
+    view as a median of members with a distribution-free interval (`panel_coverage` is that
+    interval's confidence), and `coverage`, the share of the final the panel checked.
 
     The interval describes the panel members' spread; sites whose intervals overlap cannot be
     told apart, so no rank numbers are given.
@@ -55,7 +58,9 @@ def compare_sites(store: Store, actor: Actor, round_id: str) -> pd.DataFrame:
 def _compare_sites(store: Store, round_id: str) -> pd.DataFrame:
     scores = round_scores(store, round_id)
     framework = store.round_framework(round_id)
-    overall = scores.overall[["site", "self", "panel", "final", "gap", "flag", "panel_n"]]
+    overall = scores.overall[
+        ["site", "self", "panel", "final", "gap", "flag", "panel_n", "coverage"]
+    ]
     suppressed = (
         scores.competencies.groupby("site")["suppressed"].sum().rename("suppressed_competencies")
     )
@@ -81,7 +86,8 @@ def _panel_member_overall(store: Store, round_id: str, framework: Framework) -> 
 
 
 def _member_overall(store: Store, round_id: str, framework: Framework) -> pd.DataFrame:
-    scored = item_scores(store.answers_frame(round_id), framework, store.round_surveys(round_id))
+    answers = disclosed_answers(store, round_id)
+    scored = item_scores(answers, framework, store.round_surveys(round_id))
     panel = scored[scored["audience"] == "panel"]
     return panel.groupby(["site", "submission_id"], as_index=False)["score"].mean()
 
@@ -89,8 +95,9 @@ def _member_overall(store: Store, round_id: str, framework: Framework) -> pd.Dat
 def _panel_intervals(members: pd.DataFrame, min_panel: int) -> pd.DataFrame:
     """Per site, the median of its members' overall views with its interval (`median_ci`).
 
-    Sites with fewer than `min_panel` members get a row with nothing in it (suppressed). All
-    sites at once: members side by side in one NaN-padded table, then `row_medians`.
+    The disclosure rule applies (`ocf.disclosure.disclose`): nothing from fewer than
+    `min_panel` members, no interval below SPREAD_MIN_N. All sites at once: members side by
+    side in one NaN-padded table, then `row_medians`.
     """
     site, sites = pd.factorize(members["site"], sort=True)
     counts = np.bincount(site, minlength=len(sites))
@@ -98,15 +105,14 @@ def _panel_intervals(members: pd.DataFrame, min_panel: int) -> pd.DataFrame:
     slot = np.arange(len(site)) - (np.cumsum(counts) - counts)[site[order]]
     table = np.full((len(sites), counts.max(initial=0)), np.nan)
     table[site[order], slot] = members["score"].to_numpy(dtype=float)[order]
-    figures = row_medians(table)
-    shown = counts >= min_panel  # suppressed: nothing about fewer than min_panel people
+    figures = disclose(row_medians(table), min_panel)
     return pd.DataFrame(
         {
             "site": sites,
-            "panel_median": np.where(shown, figures.median, np.nan),
-            "panel_lower": np.where(shown, figures.lower, np.nan),
-            "panel_upper": np.where(shown, figures.upper, np.nan),
-            "panel_coverage": np.where(shown, figures.coverage, np.nan),
+            "panel_median": figures.median,
+            "panel_lower": figures.lower,
+            "panel_upper": figures.upper,
+            "panel_coverage": figures.coverage,
         }
     )
 
@@ -117,7 +123,9 @@ def domain_grid(store: Store, actor: Actor, round_id: str) -> pd.DataFrame:
     framework = store.round_framework(round_id)
     domains = round_scores(store, round_id).domains.copy()
     domains["title"] = domains["domain"].map({d.id: d.title for d in framework.domains})
-    return domains[["site", "domain", "title", "self", "panel", "final", "panel_n", "flag"]]
+    return domains[
+        ["site", "domain", "title", "self", "panel", "final", "panel_n", "flag", "coverage"]
+    ]
 
 
 def trends(store: Store, actor: Actor, framework_id: str) -> pd.DataFrame:
@@ -129,12 +137,14 @@ def trends(store: Store, actor: Actor, framework_id: str) -> pd.DataFrame:
             actor.role == "regulator" and round_.status != "published"
         ):
             continue
-        overall = round_scores(store, round_.id).overall[["site", "final", "self", "panel"]]
+        overall = round_scores(store, round_.id).overall[
+            ["site", "final", "self", "panel", "coverage"]
+        ]
         frames.append(overall.assign(round=round_.id))
     return (
         pd.concat(frames, ignore_index=True)
         if frames
-        else pd.DataFrame(columns=["site", "final", "self", "panel", "round"])
+        else pd.DataFrame(columns=["site", "final", "self", "panel", "coverage", "round"])
     )
 
 

@@ -83,7 +83,7 @@ TRUSTS = (
     ),
 )
 ROUNDS = (("2024-25", "2023-24", "published"), ("2025-26", "2024-25", "open"))
-# In the open round one trust's panel has only just started: its panel figures are suppressed.
+# In the open round one trust's panel closed with only two members: its figures are suppressed.
 SMALL_PANEL = ("2025-26", "XTB3", 2)
 # ... and the demo lead's trust is half-way through its self-assessment (a draft).
 DRAFT_SELF = ("2025-26", "XTA1", ("awareness", "staff-capability"))
@@ -171,6 +171,12 @@ def seed_demo(store: Store, seed: int = SEED) -> None:
                         )
                     )
             store.add_submitted(responses, ACTOR)
+            if status == "open":
+                # Every panel has finished but the demo lead's own, which the demo facilitator
+                # can still run and close (staff see a panel's figures only once it closes).
+                for trust in TRUSTS:
+                    if trust.site.code != DEMO_SITE:
+                        store.close_panel(trust.site.code, round_id, ACTOR)
             if status == "published":
                 change_status(store, round_id, "close", ACTOR)
                 change_status(store, round_id, "publish", ACTOR)

@@ -10,6 +10,14 @@ import math
 
 import pandas as pd
 
+from ocf.disclosure import SPREAD_MIN_N
+
+SPREAD_NOTE = (
+    "Panel figures are medians of members' views. With fewer than {min_panel} responses "
+    f"they are not shown; a distribution-free 95% interval is shown from {SPREAD_MIN_N} "
+    "members, since with fewer it would name the lowest and highest member's answer."
+)
+
 
 def number(value: float | None, digits: int = 2) -> str:
     """A figure for display; an absent one shows as a dash."""
@@ -28,11 +36,83 @@ def panel_figure(value: float | None, panel_n: int, min_panel: int) -> str:
 
 
 def panel_cell(row: pd.Series, min_panel: int) -> str:
-    """A competency's panel median with its interval and n, or why there is none."""
+    """A competency's panel median with its interval (where the panel is large enough for
+    one, `ocf.disclosure`) and n, or why there is none."""
     if row["suppressed"] or row["panel_n"] == 0:
         return fewer_than(min_panel) if row["panel_n"] else "not asked, or all 'don't know'"
+    if pd.isna(row["panel_lower"]):
+        return f"{number(row['panel'])} (n = {row['panel_n']})"
     interval = f"{number(row['panel_lower'])}–{number(row['panel_upper'])}"
     return f"{number(row['panel'])} (95% interval {interval}, n = {row['panel_n']})"
+
+
+def coverage_words(
+    coverage: float | None, checked: int | None = None, total: int | None = None
+) -> str:
+    """How much of a final rating the panel checked: 'checked by the panel: 3 of 19 competencies'.
+
+    With counts, they are named; otherwise the weighted share as a percentage.
+    """
+    if coverage is None or pd.isna(coverage):
+        return "no final rating"
+    if checked is not None and total is not None:
+        return f"checked by the panel: {checked} of {total} competencies"
+    return f"checked by the panel: {coverage:.0%} of its weight"
+
+
+def share(coverage: float | None) -> str:
+    """A coverage as a percentage for tables ('' where there is no final rating)."""
+    if coverage is None or pd.isna(coverage):
+        return ""
+    return f"{coverage:.0%}"
+
+
+def flag_sentence(
+    flag: str, gap: float | None, tolerance: float, checked: int, rated: int
+) -> str | None:
+    """What a headline flag means, in the words every page and report uses (None: no flag)."""
+    if flag == "accountability_gap":
+        return (
+            f"**Accountability gap.** The organisation rates itself {gap:.2f} levels above what "
+            "its service users and carers see. The final rating is capped at the panel's view "
+            f"plus {tolerance:g}."
+        )
+    if flag == "not_verified":
+        return (
+            "**Not verified.** The panel has given no view on any competency behind this rating: "
+            "it is the self-assessment alone."
+        )
+    if flag == "partly_verified":
+        return (
+            f"**Partly verified.** The panel has given a view on {checked} of {rated} "
+            "competencies; the rest of the rating is the self-assessment alone."
+        )
+    return None
+
+
+def final_label(coverage: float | None) -> str:
+    """'Final (moderated)' only where the panel checked all of it (coverage 1)."""
+    if coverage is not None and not pd.isna(coverage) and coverage >= 1 - 1e-9:
+        return "Final (moderated)"
+    if coverage is not None and not pd.isna(coverage) and coverage > 0:
+        return "Final (partly moderated)"
+    return "Final (not moderated)"
+
+
+def correlation_words(correlation) -> str:
+    """A Spearman correlation as it should be quoted: the interval where there is an honest
+    one, otherwise the exact p-value, always with n."""
+    if correlation.value is None:
+        return "not enough sites (needs at least 4 with both figures)"
+    if correlation.lower is None:
+        return (
+            f"{number(correlation.value)} (n = {correlation.n} sites: too few for an interval; "
+            f"exact p = {number(correlation.p_value, 3)})"
+        )
+    return (
+        f"{number(correlation.value)} (95% interval {number(correlation.lower)} to "
+        f"{number(correlation.upper)}, n = {correlation.n} sites)"
+    )
 
 
 def interval(lower: float | None, upper: float | None, digits: int = 2, missing: str = "") -> str:
@@ -40,6 +120,15 @@ def interval(lower: float | None, upper: float | None, digits: int = 2, missing:
     if lower is None or pd.isna(lower):
         return missing
     return f"{number(lower, digits)} to {number(upper, digits)}"
+
+
+def panel_interval(
+    median: float | None, lower: float | None, upper: float | None, min_panel: int
+) -> str:
+    """A panel's interval, or why there is none (too few members for a figure, or for a spread)."""
+    if median is None or pd.isna(median):
+        return fewer_than(min_panel)
+    return interval(lower, upper, missing=f"none below {SPREAD_MIN_N} members")
 
 
 def agreement_words(alpha: float | None) -> str:

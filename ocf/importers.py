@@ -8,6 +8,7 @@ is row 1). The caller writes the records in one transaction, so an import is all
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from collections import defaultdict
@@ -192,7 +193,8 @@ def validate_responses(table: Table, store: Store) -> list[Response]:
     """Responses from long-format rows site,round,survey,respondent,item,value[,text].
 
     Each respondent's rows become one submitted Response. Everything is checked: the site,
-    round (open) and survey exist, each item belongs to the survey, each value fits its item,
+    round (open) and survey exist, a panel's rows are for a panel still open (a closed panel
+    is frozen), each item belongs to the survey, each value fits its item,
     no item is answered twice, the respondent is new, required items are answered and hidden
     items are not.
     """
@@ -203,6 +205,8 @@ def validate_responses(table: Table, store: Store) -> list[Response]:
 
     def problem(row: int | None, field: str, message: str) -> None:
         problems.append(Problem(table.source, message, row=row, field=field))
+
+    closures = functools.cache(store.panel_closures)
 
     for number, row in table.rows:
         site, round_id, survey_id = row["site"].upper(), row["round"], row["survey"]
@@ -228,6 +232,14 @@ def validate_responses(table: Table, store: Store) -> list[Response]:
                 number,
                 "survey",
                 f"survey {survey_id!r} is not part of round {round_id}; expected {', '.join(surveys)}",
+            )
+            continue
+        if survey.audience == "panel" and site in closures(round_id):
+            problem(
+                number,
+                "site",
+                f"the panel for {site} in round {round_id} is closed: its answers are frozen, "
+                "so nothing can be added to it (docs/security.md)",
             )
             continue
         if not respondent:

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from ocf.disclosure import MIN_PANEL_FLOOR
 from ocf.errors import ConfigError, Problem
 from ocf.models import (
     ITEM_TYPES,
@@ -256,8 +257,12 @@ def _describe(value: Any) -> str:
 # --------------------------------------------------------------------------- frameworks
 
 
-def parse_framework(text: str, source: str) -> Framework:
-    """Validate framework YAML text and build a Framework; ConfigError lists every problem."""
+def parse_framework(text: str, source: str, snapshot: bool = False) -> Framework:
+    """Validate framework YAML text and build a Framework; ConfigError lists every problem.
+
+    `snapshot`: the text is a round's stored snapshot, read back rather than newly authored:
+    a `min_panel` from before the floor existed is raised to it instead of refused.
+    """
     doc = _parse(text, source)
     check = _Checker(source, doc.lines)
     data = doc.data
@@ -271,9 +276,16 @@ def parse_framework(text: str, source: str) -> Framework:
     title = check.get(data, (), "title", "text")
     scale = _check_scale(check, data)
     moderation = _check_moderation(check, data)
-    min_panel = check.get(data, (), "min_panel", "int", default=3)
-    if min_panel is not None and min_panel < 1:
-        check.error(("min_panel",), f"expected a whole number of at least 1, found {min_panel}")
+    min_panel = check.get(data, (), "min_panel", "int", default=MIN_PANEL_FLOOR)
+    if min_panel is not None and min_panel < MIN_PANEL_FLOOR:
+        if snapshot:  # an old round's snapshot: readable, with the floor applied
+            min_panel = MIN_PANEL_FLOOR
+        else:
+            check.error(
+                ("min_panel",),
+                f"expected a whole number of at least {MIN_PANEL_FLOOR}, found {min_panel}: "
+                "smaller panels would show staff one or two people's answers",
+            )
     gap_flag = check.get(data, (), "gap_flag", "positive", default=1)
     focus = check.get(data, (), "focus_populations", "texts", default=[])
     tags = check.get(data, (), "tags", "mapping", default={})

@@ -214,3 +214,28 @@ def answer_terms(db: Database) -> None:
     # A round's submitted answers are read in submission order; this index gives that order
     # without sorting (an index holds the rowid, the submission id, after its columns).
     db.execute("CREATE INDEX submissions_round_status ON submissions (round, status)")
+
+
+@migrations(name="0007_disclosure")
+def disclosure(db: Database) -> None:
+    # A successful sign-in's address and time could be joined to the member's answers: keep
+    # failed attempts only (for throttling).
+    db.execute("DELETE FROM sign_in_attempts WHERE success != 0")
+    # A round that has been closed froze its panels (DESIGN §7): record that for rounds closed
+    # before the rule existed, so that a reopen cannot let one more member in.
+    db.execute(
+        """INSERT OR IGNORE INTO panel_closures (site, round, closed_at, closed_by)
+           SELECT DISTINCT p.site, p.round, strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'), 'migration'
+           FROM (SELECT site, round FROM invitations
+                 UNION SELECT s.site, s.round FROM submissions s
+                 JOIN round_surveys rs ON rs.round_id = s.round AND rs.survey_id = s.survey
+                 WHERE rs.audience = 'panel') p
+           JOIN rounds r ON r.id = p.round WHERE r.status != 'open'"""
+    )
+    db.execute(
+        """UPDATE invitations SET revoked_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')
+           WHERE revoked_at IS NULL
+           AND round IN (SELECT id FROM rounds WHERE status != 'open')
+           AND (submission_id IS NULL OR submission_id NOT IN
+                (SELECT id FROM submissions WHERE status = 'submitted'))"""
+    )

@@ -98,7 +98,7 @@ class Framework:
     description: str = ""
     focus_populations: tuple[str, ...] = ()
     moderation: Moderation = field(default_factory=Moderation)
-    min_panel: int = 3
+    min_panel: int = 3  # ocf.disclosure.MIN_PANEL_FLOOR is the least a loader accepts
     gap_flag: float = 1
     tags: dict[str, str] = field(default_factory=dict)
 

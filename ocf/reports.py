@@ -24,7 +24,17 @@ from ocf.disparity import (
     disparity_table,
     rates_by_group,
 )
-from ocf.display import interval, number, panel_cell, panel_figure
+from ocf.display import (
+    SPREAD_NOTE,
+    coverage_words,
+    final_label,
+    flag_sentence,
+    interval,
+    number,
+    panel_cell,
+    panel_figure,
+    share,
+)
 from ocf.errors import OcfError
 from ocf.results import SiteResults, round_scores, site_results
 from ocf.scoring import SCORE_COLUMNS, score_table
@@ -36,11 +46,12 @@ EXPORT_COLUMNS = {
     "level": "competency, domain or overall.",
     "id": "Competency or domain id; 'overall' for the overall row.",
     "self": "The organisation's self-assessment (0 Undeveloped to 3 Excelling).",
-    "panel": "The service user and carer panel's rating: the median of members. Empty when fewer members answered than the framework's minimum panel (3 by default: suppressed) or none did.",
+    "panel": "The service user and carer panel's rating: the median of members. Empty when fewer members answered than the framework's minimum panel (suppressed), none did, or the panel has not closed yet.",
     "panel_n": "Panel members with a view (for a domain or overall: the smallest number behind any of its panel figures).",
-    "final": "Moderated rating: the self-assessment, capped at the panel's rating plus 1.",
+    "final": "The self-assessment, capped at the panel's rating plus the framework's tolerance where the panel gave a view; moderated only where coverage is 1.",
     "gap": "Self minus panel: the accountability gap.",
-    "flag": "not_verified (no panel figure) or accountability_gap (self a level or more above the panel).",
+    "flag": "not_verified (coverage 0: the panel checked none of it), accountability_gap (self a level or more above the panel), or partly_verified (0 < coverage < 1), in that order.",
+    "coverage": "The share of the final rating the panel checked: 1 or 0 for a competency, the weighted share of rated competencies for a domain or overall.",
 }
 
 
@@ -110,19 +121,30 @@ def _summary(store: Store, result: SiteResults) -> str:
         return "<h2>Summary</h2><p>No scores yet for this round.</p>"
     panel = panel_figure(overall["panel"], overall["panel_n"], result.framework.min_panel)
     change = "–" if result.overall_change is None else f"{result.overall_change:+.2f}"
-    final_label = "" if pd.isna(overall["final"]) else scale.label(overall["final"])
+    level = "" if pd.isna(overall["final"]) else scale.label(overall["final"])
+    checked = coverage_words(overall["coverage"], result.checked, result.rated)
     lines = [
-        f"<div>Final (moderated)<strong>{number(overall['final'])}</strong>{html.escape(final_label)}</div>",
+        f"<div>{final_label(overall['coverage'])}<strong>{number(overall['final'])}</strong>"
+        f"{html.escape(level)}<br>{html.escape(checked)}</div>",
         f"<div>Self-assessment<strong>{number(overall['self'])}</strong></div>",
         f"<div>Service user and carer panel<strong>{html.escape(panel)}</strong></div>",
         f"<div>Change since {html.escape(result.previous_round or 'last round')}<strong>{change}</strong></div>",
     ]
-    text = ""
-    if overall["flag"] == "accountability_gap":
-        text = f"<p><strong>Accountability gap:</strong> the organisation rates itself {overall['gap']:.2f} levels above its panel.</p>"
-    elif overall["flag"] == "not_verified":
-        text = "<p><strong>Not verified:</strong> the panel has not yet given a view on enough of this.</p>"
+    sentence = flag_sentence(
+        overall["flag"],
+        overall["gap"],
+        result.framework.moderation.tolerance,
+        result.checked,
+        result.rated,
+    )
+    text = f"<p>{_bold(sentence)}</p>" if sentence else ""
     return f'<h2>Summary</h2><div class="summary">{"".join(lines)}</div>{text}'
+
+
+def _bold(sentence: str) -> str:
+    """A display sentence's **bold** lead as HTML, the rest escaped."""
+    parts = html.escape(sentence).split("**")
+    return "".join(f"<strong>{p}</strong>" if i % 2 else p for i, p in enumerate(parts))
 
 
 def _domains(result: SiteResults) -> str:
@@ -137,6 +159,7 @@ def _domains(result: SiteResults) -> str:
             ],
             "Final": domains["final"].map(number),
             "Level": domains["final"].map(lambda v: "" if pd.isna(v) else scale.label(v)),
+            "Checked by panel": domains["coverage"].map(share),
             "Change": domains["change"].map(lambda v: "" if pd.isna(v) else f"{v:+.2f}"),
         }
     )
@@ -240,9 +263,10 @@ def _methods(result: SiteResults) -> str:
     tolerance = result.framework.moderation.tolerance
     return (
         "<h2>Methods</h2><p>Ratings use the scale Undeveloped (0), Developing (1), Achieving (2), "
-        "Excelling (3). The panel's rating is the median of its members' views, with a "
-        f"distribution-free 95% interval; it is not shown from fewer than {result.framework.min_panel} "
-        f"members. The final rating is the self-assessment capped at the panel's rating plus {tolerance:g}. "
+        "Excelling (3). "
+        + html.escape(SPREAD_NOTE.format(min_panel=result.framework.min_panel))
+        + f" The final rating is the self-assessment capped at the panel's rating plus {tolerance:g}; "
+        "it is called moderated only where the panel gave a view on every competency behind it. "
         "Areas and the overall rating are weighted means. Detention rates are crude rates per 100,000 with "
         "exact Poisson (under 10 events) or Byar's 95% intervals; the rate ratio uses the log method. "
         "Full methods: docs/methods.md in the OCF platform.</p>"

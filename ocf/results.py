@@ -11,6 +11,7 @@ import pandas as pd
 
 from ocf.access import Actor, require_results, visible_rounds
 from ocf.cache import cached
+from ocf.disclosure import withhold_open_panels
 from ocf.errors import OcfError
 from ocf.models import Framework, Round, Site
 from ocf.scoring import RoundScores, score_round, score_table
@@ -21,7 +22,11 @@ ACTION_SUFFIXES = {"action": "Action", "action-owner": "Owner", "action-due": "D
 
 
 def round_scores(store: Store, round_id: str) -> RoundScores:
-    """Score every site of a round from its submitted answers and its framework snapshot (cached)."""
+    """Score every site of a round from its disclosed answers and framework snapshot (cached).
+
+    This is what every staff view, export and command reads: a panel still collecting is left
+    out entirely (`disclosed_answers`), for every role.
+    """
     if store.get_round(round_id) is None:
         raise OcfError(f"unknown round {round_id!r}; `ocf round list` shows the rounds")
     return cached(
@@ -29,11 +34,16 @@ def round_scores(store: Store, round_id: str) -> RoundScores:
         "scores",
         round_id,
         lambda: score_round(
-            store.answers_frame(round_id),
+            disclosed_answers(store, round_id),
             store.round_framework(round_id),
             store.round_surveys(round_id),
         ),
     )
+
+
+def disclosed_answers(store: Store, round_id: str) -> pd.DataFrame:
+    """A round's submitted answers without those of panels still open (`ocf.disclosure`)."""
+    return withhold_open_panels(store.answers_frame(round_id), store.panel_closures(round_id))
 
 
 def scores_table(store: Store, round_id: str, site: str | None = None) -> pd.DataFrame:
@@ -59,6 +69,17 @@ class SiteResults:
     overall_change: float | None
     actions: pd.DataFrame  # competency, title, level, action, owner, due
     panel_pending: bool = False  # the panel's view is withheld until the panel closes
+
+    @property
+    def rated(self) -> int:
+        """Competencies with a final rating."""
+        return int(self.competencies["final"].notna().sum())
+
+    @property
+    def checked(self) -> int:
+        """Competencies with a final rating that the panel checked (coverage 1)."""
+        c = self.competencies
+        return int((c["final"].notna() & (c["coverage"] >= 1)).sum())
 
 
 def site_results(store: Store, actor: Actor, site_code: str, round_id: str) -> SiteResults:
@@ -93,16 +114,16 @@ def site_results(store: Store, actor: Actor, site_code: str, round_id: str) -> S
         before_domains = before.domains[before.domains["site"] == site_code].set_index("domain")[
             "final"
         ]
-        domains["change"] = domains["final"] - domains["domain"].map(before_domains)
+        # astype: an empty frame maps to text, and text minus a number fails.
+        domains["change"] = domains["final"] - domains["domain"].map(before_domains).astype(float)
         before_overall = before.overall[before.overall["site"] == site_code]
         if overall is not None and len(before_overall):
             change = overall["final"] - before_overall["final"].iloc[0]
             overall_change = None if pd.isna(change) else float(change)
 
-    if _panel_still_collecting(store, actor, round_, site_code):
-        competencies, domains, overall, alpha, members = _without_panel(
-            competencies, domains, overall
-        )
+    pending = panel_still_collecting(store, round_, site_code)
+    if pending:  # the final is the self-assessment alone: no like-for-like change
+        domains["change"] = float("nan")
         overall_change = None
     return SiteResults(
         site=site,
@@ -116,57 +137,17 @@ def site_results(store: Store, actor: Actor, site_code: str, round_id: str) -> S
         previous_round=previous,
         overall_change=overall_change,
         actions=action_plan(store, framework, site_code, round_id),
-        panel_pending=_panel_still_collecting(store, actor, round_, site_code),
+        panel_pending=pending,
     )
 
 
-PANEL_FIGURES = [
-    "panel",
-    "panel_n",
-    "panel_q1",
-    "panel_q3",
-    "panel_lower",
-    "panel_upper",
-    "panel_coverage",
-    "final",
-    "gap",
-    "flag",
-]
-
-
-def _panel_still_collecting(store: Store, actor: Actor, round_: Round, site: str) -> bool:
-    """Site staff see the panel's view only once the panel (or the round) has closed.
+def panel_still_collecting(store: Store, round_: Round, site: str) -> bool:
+    """The site's panel may still take answers, so its figures are withheld from everyone.
 
     Watching the panel figures move as each member submits would tell staff what that member
-    said (differencing); before closure they see their own self-assessment only.
+    said (differencing); until the panel closes (or its round does) staff see no panel figure.
     """
-    return (
-        actor.role in ("lead", "facilitator")
-        and round_.status == "open"
-        and not store.panel_closed(site, round_.id)
-    )
-
-
-def _without_panel(competencies: pd.DataFrame, domains: pd.DataFrame, overall):
-    """The results with every figure that depends on the panel removed (the final is capped by it)."""
-    competencies, domains = competencies.copy(), domains.copy()
-    for frame in (competencies, domains):
-        for column in PANEL_FIGURES:
-            if column in frame:
-                frame[column] = (
-                    "" if column == "flag" else (0 if column == "panel_n" else float("nan"))
-                )
-    if overall is not None:
-        overall = overall.copy()
-        for column in PANEL_FIGURES:
-            if column in overall.index:
-                overall[column] = (
-                    "" if column == "flag" else (0 if column == "panel_n" else float("nan"))
-                )
-        overall["weakest_domain"] = None
-    if "change" in domains:
-        domains["change"] = float("nan")
-    return competencies, domains, overall, None, 0
+    return round_.status == "open" and not store.panel_closed(site, round_.id)
 
 
 def _previous_round(store: Store, actor: Actor, round_: Round, site: str) -> str | None:

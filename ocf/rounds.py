@@ -117,4 +117,8 @@ def change_status(store: Store, round_id: str, action: str, actor: str, reason: 
                 f"round {round_id} is {current.status}; it can be {target} only from {' or '.join(starts)}"
             )
         store.set_round_status(round_id, target, actor, reason)
+        if target == "closed":
+            # Closing a round freezes its panels for good: a later reopen is for corrections
+            # to self-assessments, never for one more panel answer (docs/security.md).
+            store.close_panels_of_round(round_id, actor)
     return target

@@ -17,21 +17,29 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ocf.disclosure import disclose, effective_min_panel
 from ocf.models import Framework, Survey
 from ocf.stats import ordinal_alpha_from_counts, row_medians
 
-SCORE_COLUMNS = ["site", "round", "level", "id", "self", "panel", "panel_n", "final", "gap", "flag"]
+SCORE_COLUMNS = [
+    "site", "round", "level", "id", "self", "panel", "panel_n", "final", "gap", "flag", "coverage",
+]  # fmt: skip
 NOT_VERIFIED = "not_verified"
 ACCOUNTABILITY_GAP = "accountability_gap"
+PARTLY_VERIFIED = "partly_verified"
 AUDIENCES = ("self", "panel")
 _EPSILON = 1e-9  # so that 2.0 − 1.0 ≥ 1 holds despite floating point
 _ROLLED = ("self", "panel", "final", "gap")
-_FLAGS = ("", NOT_VERIFIED, ACCOUNTABILITY_GAP)
+_FLAGS = ("", NOT_VERIFIED, ACCOUNTABILITY_GAP, PARTLY_VERIFIED)
 
 
 @dataclass(frozen=True)
 class RoundScores:
-    """All scores of one round. Suppressed panel values are NaN with `suppressed` True."""
+    """All scores of one round, with the disclosure rule applied to every panel figure.
+
+    Suppressed panel values are NaN with `suppressed` True; quartiles and intervals are NaN
+    where the panel is too small for them (`ocf.disclosure`).
+    """
 
     competencies: pd.DataFrame
     domains: pd.DataFrame
@@ -301,20 +309,19 @@ def score_round(
     n_sites, n_competencies = len(coded.sites), coded.n_competencies
     values, answered = _respondent_values(coded)
     self_rows = row_medians(_side_by_side(coded, values, AUDIENCES.index("self")))
-    panel = row_medians(_side_by_side(coded, values, AUDIENCES.index("panel")))
+    panel = disclose(
+        row_medians(_side_by_side(coded, values, AUDIENCES.index("panel"))), framework.min_panel
+    )
 
     def grid(figure: np.ndarray) -> np.ndarray:
         return figure.reshape(n_sites, n_competencies)
 
     panel_n = grid(panel.n)
-    hidden = panel_n < framework.min_panel
-
-    def shown(figure: np.ndarray) -> np.ndarray:
-        return np.where(hidden, np.nan, grid(figure))
-
-    level = {"self": grid(self_rows.median), "panel": shown(panel.median)}
+    hidden = panel_n < effective_min_panel(framework.min_panel)
+    level = {"self": grid(self_rows.median), "panel": grid(panel.median)}
     level["final"] = _moderate(level["self"], level["panel"], framework)
     level["gap"] = level["self"] - level["panel"]
+    level["coverage"] = np.where(np.isnan(level["panel"]), 0.0, 1.0)
 
     domain_ids = [d.id for d in framework.domains]
     domain_of = np.array([i for i, d in enumerate(framework.domains) for _ in d.competencies])
@@ -330,11 +337,11 @@ def score_round(
             "self": level["self"].ravel(),
             "panel": level["panel"].ravel(),
             "panel_n": panel_n.ravel(),
-            "panel_q1": shown(panel.q1).ravel(),
-            "panel_q3": shown(panel.q3).ravel(),
-            "panel_lower": shown(panel.lower).ravel(),
-            "panel_upper": shown(panel.upper).ravel(),
-            "panel_coverage": shown(panel.coverage).ravel(),
+            "panel_q1": panel.q1,
+            "panel_q3": panel.q3,
+            "panel_lower": panel.lower,
+            "panel_upper": panel.upper,
+            "panel_coverage": panel.coverage,
             # Suppressed: some members answered, too few to show (none at all is not suppression).
             "suppressed": (hidden & (panel_n > 0)).ravel(),
             "domain": _labels(domain_ids, np.tile(domain_of, n_sites)),
@@ -342,6 +349,7 @@ def score_round(
             "final": level["final"].ravel(),
             "gap": level["gap"].ravel(),
             "flag": _flags(level, framework.gap_flag),
+            "coverage": level["coverage"].ravel(),
         }
     )
 
@@ -356,6 +364,7 @@ def score_round(
             **{name: by_domain[name].ravel() for name in _ROLLED},
             "panel_n": by_domain["panel_n"].ravel(),
             "flag": _flags(by_domain, framework.gap_flag),
+            "coverage": by_domain["coverage"].ravel(),
             "domain_weight": np.tile(domain_weights, n_sites),
         }
     )
@@ -365,10 +374,11 @@ def score_round(
             **{name: by_site[name][:, 0] for name in _ROLLED},
             "panel_n": by_site["panel_n"][:, 0],
             "flag": _flags(by_site, framework.gap_flag),
+            "coverage": by_site["coverage"][:, 0],
             "weakest_domain": _labels(domain_ids, _weakest(by_domain["final"])),
         }
     )
-    agreement = _agreement(coded, answered, framework.min_panel)
+    agreement = _agreement(coded, answered, effective_min_panel(framework.min_panel))
     return RoundScores(competencies, domains, overall, agreement, framework.min_panel)
 
 
@@ -417,11 +427,15 @@ def _moderate(self_value: np.ndarray, panel: np.ndarray, framework: Framework) -
 
 
 def _flags(level: Mapping[str, np.ndarray], gap_flag: float) -> pd.api.extensions.ExtensionArray:
-    """Flat flags: not_verified (self, no panel) wins; else accountability_gap; else ''."""
+    """Flat flags, in precedence: not_verified (a final the panel checked nowhere: coverage 0),
+    accountability_gap (gap ≥ gap_flag), partly_verified (0 < coverage < 1), else ''."""
+    rated = ~np.isnan(level["final"])
     with np.errstate(invalid="ignore"):
         over = level["gap"] >= gap_flag - _EPSILON
-    unverified = ~np.isnan(level["self"]) & np.isnan(level["panel"])
-    return _labels(_FLAGS, np.where(unverified, 1, np.where(over, 2, 0)).ravel())
+        unverified = rated & (level["coverage"] <= 0)
+        partly = rated & (level["coverage"] > 0) & (level["coverage"] < 1 - _EPSILON)
+    flag = np.select([unverified, over, partly], [1, 2, 3], default=0)
+    return _labels(_FLAGS, flag.ravel())
 
 
 def _roll_up(
@@ -431,15 +445,22 @@ def _roll_up(
 
     `into` is the parts × wholes membership matrix. The gap is the weighted mean of the gaps
     below (only where both self and panel exist), so it compares like with like when the panel
-    could not judge every part. panel_n is the smallest n behind a panel value, else 0.
+    could not judge every part. Coverage is rolled up over the parts that have a final value, so
+    it says how much of the final rating's weight the panel checked. panel_n is the smallest n
+    behind a panel value, else 0.
     """
     rolled = {}
-    for name in _ROLLED:
-        present = ~np.isnan(level[name])
+
+    def weighted_mean(values: np.ndarray, present: np.ndarray) -> np.ndarray:
         total = (present * weights) @ into
-        weighted = (np.where(present, level[name], 0) * weights) @ into
+        weighted = (np.where(present, values, 0) * weights) @ into
         with np.errstate(invalid="ignore"):
-            rolled[name] = weighted / np.where(total > 0, total, np.nan)
+            return weighted / np.where(total > 0, total, np.nan)
+
+    for name in _ROLLED:
+        rolled[name] = weighted_mean(level[name], ~np.isnan(level[name]))
+    # Coverage describes the final rating: the share of its weight the panel checked.
+    rolled["coverage"] = weighted_mean(level["coverage"], ~np.isnan(level["final"]))
     none = np.iinfo(np.int64).max
     behind = np.where(np.isnan(level["panel"]), none, panel_n)
     smallest = np.stack(

@@ -420,6 +420,9 @@ def dersimonian_laird_tau2(
     return float((units * phi - (units - 1)) / denominator)
 
 
+SPEARMAN_INTERVAL_MIN_N = 10  # Bonett and Wright (2000) find the interval sound from n = 10
+
+
 @dataclass(frozen=True)
 class Correlation:
     value: float | None
@@ -427,12 +430,17 @@ class Correlation:
     upper: float | None
     n: int
     method: str = "Spearman, Fisher z with the Bonett–Wright standard error"
+    p_value: float | None = None  # two-sided; exact (permutation) below SPEARMAN_INTERVAL_MIN_N
 
 
 def spearman(x: Sequence[float], y: Sequence[float], confidence: float = 0.95) -> Correlation:
-    """Spearman's rank correlation with an interval; None below 4 pairs or with no variation.
+    """Spearman's rank correlation; an interval only where it is honest, else a p-value.
 
-    SE of atanh(ρ) = √((1 + ρ²/2)/(n − 3)) (Bonett and Wright, Psychometrika 2000).
+    None below 4 pairs or with no variation. From SPEARMAN_INTERVAL_MIN_N pairs, the interval
+    is Fisher's z with SE of atanh(ρ) = √((1 + ρ²/2)/(n − 3)) (Bonett and Wright, Psychometrika
+    2000). Below that, or at ρ = ±1 (where that interval has zero width: with 4 sites and no
+    association ρ = ±1 one time in twelve), no interval is given; the exact permutation p-value
+    over every ordering of y says how surprising ρ is.
     """
     a, b = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     keep = np.isfinite(a) & np.isfinite(b)
@@ -441,8 +449,33 @@ def spearman(x: Sequence[float], y: Sequence[float], confidence: float = 0.95) -
     if n < 4 or np.unique(a).size < 2 or np.unique(b).size < 2:
         return Correlation(None, None, None, n)
     rho = float(stats.spearmanr(a, b).statistic)
-    if abs(rho) == 1:
-        return Correlation(rho, rho, rho, n)
+    if n < SPEARMAN_INTERVAL_MIN_N or abs(rho) >= 1 - 1e-12:
+        return Correlation(
+            rho, None, None, n, method="Spearman, exact permutation p-value; no interval",
+            p_value=_spearman_exact_p(a, b, rho),
+        )  # fmt: skip
     half = _z(confidence) * np.sqrt((1 + rho**2 / 2) / (n - 3))
     centre = np.arctanh(rho)
-    return Correlation(rho, float(np.tanh(centre - half)), float(np.tanh(centre + half)), n)
+    p_value = float(stats.spearmanr(a, b).pvalue)
+    return Correlation(
+        rho, float(np.tanh(centre - half)), float(np.tanh(centre + half)), n, p_value=p_value
+    )
+
+
+def _spearman_exact_p(a: np.ndarray, b: np.ndarray, rho: float) -> float:
+    """Two-sided: the share of orderings of b whose |ρ| is at least the observed |ρ|.
+
+    Every ordering below 9 pairs (at most 40,320); beyond, scipy's permutation test with a
+    fixed seed, so the figure is repeatable.
+    """
+    if a.size <= 8:
+        result = stats.permutation_test(
+            (b,), lambda y: stats.spearmanr(a, y).statistic, permutation_type="pairings",
+            alternative="two-sided", n_resamples=np.inf,
+        )  # fmt: skip
+    else:
+        result = stats.permutation_test(
+            (b,), lambda y: stats.spearmanr(a, y).statistic, permutation_type="pairings",
+            alternative="two-sided", n_resamples=9_999, rng=np.random.default_rng(0),
+        )  # fmt: skip
+    return float(result.pvalue)

@@ -15,6 +15,7 @@ import random
 import secrets
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, fields
@@ -394,7 +395,9 @@ class Store:
             ).fetchone()
             if row is None:
                 raise KeyError(round_id)
-            self._frameworks[round_id] = parse_framework(row[0], f"round {round_id} framework")
+            self._frameworks[round_id] = parse_framework(
+                row[0], f"round {round_id} framework", snapshot=True
+            )
         return self._frameworks[round_id]
 
     def round_surveys(self, round_id: str) -> dict[str, Survey]:
@@ -425,7 +428,10 @@ class Store:
         """Store complete responses as submitted submissions, all in one transaction."""
         responses = list(responses)
         count = 0
+        panels: Counter[tuple[str, str, str]] = Counter()
         with self.write():
+            for site, round_id, survey in {(r.site, r.round, r.survey) for r in responses}:
+                self._require_accepting(site, round_id, survey)
             term = self._term_ids(_texts(a for r in responses for a in r.answers))
             for response in responses:
                 stamp = now()
@@ -448,6 +454,10 @@ class Store:
                     .last_pk
                 )
                 self._put_answers(submission_id, response.answers, term)
+                count += 1
+                if self._audience(response.round, response.survey) == "panel":
+                    panels[(response.site, response.round, response.survey)] += 1
+                    continue
                 self._audit(
                     actor,
                     "submit",
@@ -461,8 +471,41 @@ class Store:
                         "answers": len(response.answers),
                     },
                 )
-                count += 1
+            # Panel responses are logged as one count per panel: a row per member would time
+            # and number each member's answers.
+            for (site, round_id, survey), added in panels.items():
+                self._audit(
+                    actor, "submit", "panel", f"{site}:{round_id}", None,
+                    {"survey": survey, "responses": added},
+                )  # fmt: skip
         return count
+
+    def _audience(self, round_id: str, survey: str) -> str | None:
+        row = self.db.execute(
+            "SELECT audience FROM round_surveys WHERE round_id = ? AND survey_id = ?",
+            [round_id, survey],
+        ).fetchone()
+        return row[0] if row else None
+
+    def _require_accepting(self, site: str, round_id: str, survey: str) -> None:
+        """Refuse answers the round or the site's panel no longer takes (in a write).
+
+        Checked inside the write transaction, so a round or panel closed after a caller's own
+        check and before this write is still refused: a closed panel's answers are frozen.
+        """
+        row = self.db.execute("SELECT status FROM rounds WHERE id = ?", [round_id]).fetchone()
+        if row is None:
+            raise ConflictError(f"unknown round {round_id!r}; nothing was saved")
+        if row[0] != "open":
+            raise ConflictError(
+                f"round {round_id} is {row[0]}: answers can no longer be added or changed; "
+                "nothing was saved"
+            )
+        if self._audience(round_id, survey) == "panel" and self.panel_closed(site, round_id):
+            raise ConflictError(
+                f"the panel for {site} in round {round_id} is closed: its answers are frozen; "
+                "nothing was saved"
+            )
 
     def answers_frame(self, round_id: str, status: str = "submitted") -> pd.DataFrame:
         """Every answer of a round in long format, one row per answer, by submission.
@@ -565,11 +608,16 @@ class Store:
         )
         return rows[0] if rows else None
 
-    def record_sign_in(self, client: str, success: bool) -> None:
+    def record_sign_in(self, client: str, success: bool, forget_before: str) -> None:
+        """Keep a failed attempt (for throttling) and forget attempts older than `forget_before`.
+
+        A successful sign-in is never kept: its address and time could be joined to a panel
+        member's answers.
+        """
         with self.write():
-            self.db["sign_in_attempts"].insert(
-                {"client": client, "at": now(), "success": int(success)}
-            )
+            if not success:
+                self.db["sign_in_attempts"].insert({"client": client, "at": now(), "success": 0})
+            self.db.execute("DELETE FROM sign_in_attempts WHERE at < ?", [forget_before])
 
     def failed_sign_ins(self, client: str, since: str) -> int:
         query = "SELECT COUNT(*) FROM sign_in_attempts WHERE client = ? AND at >= ? AND success = 0"
@@ -642,18 +690,23 @@ class Store:
         rows = list(self.db["invitations"].rows_where("id = ?", [invitation_id]))
         return rows[0] if rows else None
 
-    def invitation_statuses(self, site: str, round_id: str) -> pd.DataFrame:
-        """Each invitation's state (never its answers): unused, started, submitted or revoked."""
-        query = """
-            SELECT i.id, i.survey, i.created_at,
+    def invitation_statuses(self, site: str | None, round_id: str) -> pd.DataFrame:
+        """Each invitation's state (never its answers): unused, started, submitted or revoked.
+
+        One site's (id, survey, created_at, status), or with `site` None every site's, with a
+        leading `site` column.
+        """
+        query = f"""
+            SELECT {"" if site else "i.site, "}i.id, i.survey, i.created_at,
                    CASE WHEN i.revoked_at IS NOT NULL THEN 'revoked'
                         WHEN s.status = 'submitted' THEN 'submitted'
                         WHEN s.id IS NOT NULL THEN 'started'
                         ELSE 'unused' END AS status
             FROM invitations i LEFT JOIN submissions s ON s.id = i.submission_id
-            WHERE i.site = ? AND i.round = ? ORDER BY i.id
+            WHERE i.round = ? {"AND i.site = ?" if site else ""} ORDER BY i.id
         """
-        return pd.read_sql_query(query, self.db.conn, params=[site, round_id])
+        params = [round_id, site] if site else [round_id]
+        return pd.read_sql_query(query, self.db.conn, params=params)
 
     def revoke_invitation(self, invitation_id: int, actor: str) -> None:
         with self.write():
@@ -668,23 +721,64 @@ class Store:
         query = "SELECT 1 FROM panel_closures WHERE site = ? AND round = ?"
         return self.db.execute(query, [site, round_id]).fetchone() is not None
 
+    def panel_closures(self, round_id: str) -> dict[str, str]:
+        """The sites whose panel is closed (frozen) in a round, with when it closed."""
+        query = "SELECT site, closed_at FROM panel_closures WHERE round = ?"
+        return dict(self.db.execute(query, [round_id]).fetchall())
+
     def close_panel(self, site: str, round_id: str, actor: str) -> int:
-        """Record the closure and revoke every invitation not yet submitted; returns how many."""
+        """Freeze the panel: record the closure and revoke every invitation not yet submitted.
+
+        Returns how many were revoked; refuses a panel already closed.
+        """
         with self.write():
-            stamp = now()
-            self.db["panel_closures"].insert(
-                {"site": site, "round": round_id, "closed_at": stamp, "closed_by": actor}
-            )
-            cursor = self.db.execute(
-                """UPDATE invitations SET revoked_at = ?
-                   WHERE site = ? AND round = ? AND revoked_at IS NULL
-                   AND (submission_id IS NULL OR submission_id NOT IN
-                        (SELECT id FROM submissions WHERE status = 'submitted'))""",
-                [stamp, site, round_id],
-            )
-            self._audit(
-                actor, "close", "panel", f"{site}:{round_id}", None, {"revoked": cursor.rowcount}
-            )
+            if self.panel_closed(site, round_id):
+                raise ConflictError(f"the panel for {site} in round {round_id} is already closed")
+            revoked = self._freeze_panel(site, round_id, actor)
+        return revoked
+
+    def close_panels_of_round(self, round_id: str, actor: str) -> int:
+        """Freeze every panel of a round that has codes or answers (in the round's close).
+
+        A reopened round then cannot take one more member's answer, which would move figures
+        staff had already seen. Returns how many panels were closed.
+        """
+        with self.write():
+            sites = self.db.execute(
+                """SELECT site FROM invitations WHERE round = ?
+                   UNION SELECT s.site FROM submissions s
+                   JOIN round_surveys rs ON rs.round_id = s.round AND rs.survey_id = s.survey
+                   WHERE s.round = ? AND rs.audience = 'panel'
+                   EXCEPT SELECT site FROM panel_closures WHERE round = ?""",
+                [round_id, round_id, round_id],
+            ).fetchall()
+            for (site,) in sites:
+                self._freeze_panel(site, round_id, actor)
+        return len(sites)
+
+    def _freeze_panel(self, site: str, round_id: str, actor: str) -> int:
+        stamp = now()
+        self.db["panel_closures"].insert(
+            {"site": site, "round": round_id, "closed_at": stamp, "closed_by": actor}
+        )
+        cursor = self.db.execute(
+            """UPDATE invitations SET revoked_at = ?
+               WHERE site = ? AND round = ? AND revoked_at IS NULL
+               AND (submission_id IS NULL OR submission_id NOT IN
+                    (SELECT id FROM submissions WHERE status = 'submitted'))""",
+            [stamp, site, round_id],
+        )
+        submitted = self.db.execute(
+            """SELECT COUNT(*) FROM submissions s
+               JOIN round_surveys rs ON rs.round_id = s.round AND rs.survey_id = s.survey
+               WHERE s.site = ? AND s.round = ? AND rs.audience = 'panel'
+               AND s.status = 'submitted'""",
+            [site, round_id],
+        ).fetchone()[0]
+        self._audit(
+            actor, "close", "panel", f"{site}:{round_id}", None,
+            {"revoked": cursor.rowcount, "submitted": submitted},
+        )  # fmt: skip
         return cursor.rowcount
 
     # ------------------------------------------------------------------ drafts and submissions
@@ -768,6 +862,7 @@ class Store:
         site, round_id, survey, respondent = key
         answers, cleared = list(answers), list(cleared)
         with self.write():
+            self._require_accepting(site, round_id, survey)
             current = self.get_submission(site, round_id, survey, respondent)
             version = current["version"] if current else 0
             if current and current["status"] == "submitted":
@@ -800,14 +895,15 @@ class Store:
                     """,
                     [submission_id, item_id],
                 )
-            self._audit(
-                actor,
-                "save",
-                "submission",
-                str(submission_id),
-                {"version": version},
-                {"version": version + 1, "items": len(answers), "cleared": len(cleared)},
-            )
+            if self._audience(round_id, survey) != "panel":  # a member's saves are not timed
+                self._audit(
+                    actor,
+                    "save",
+                    "submission",
+                    str(submission_id),
+                    {"version": version},
+                    {"version": version + 1, "items": len(answers), "cleared": len(cleared)},
+                )
         return self.get_submission_by_id(submission_id)
 
     def mark_submitted(
@@ -820,6 +916,7 @@ class Store:
                 raise ConflictError("there is nothing to submit yet")
             if current["status"] == "submitted":
                 return current
+            self._require_accepting(current["site"], current["round"], current["survey"])
             if current["version"] != expected_version:
                 raise ConflictError(
                     f"this was changed elsewhere at {current['updated_at']}; reload and check before submitting"
@@ -834,14 +931,16 @@ class Store:
                     "updated_at": stamp,
                 },
             )
-            self._audit(
-                actor,
-                "submit",
-                "submission",
-                str(submission_id),
-                {"status": "draft"},
-                {"status": "submitted"},
-            )
+            # A member's submit is not timed in the log: the panel's close counts them.
+            if self._audience(current["round"], current["survey"]) != "panel":
+                self._audit(
+                    actor,
+                    "submit",
+                    "submission",
+                    str(submission_id),
+                    {"status": "draft"},
+                    {"status": "submitted"},
+                )
         return self.get_submission_by_id(submission_id)
 
     def reopen_submission(self, submission_id: int, reason: str, actor: str) -> None:

@@ -221,6 +221,41 @@ def add_paper_response(
     return number
 
 
+PANEL_STATUS_COLUMNS = [
+    "site", "issued", "unused", "started", "submitted", "revoked", "paper", "closed", "closed_at",
+]  # fmt: skip
+_CODE_STATES = ("unused", "started", "submitted", "revoked")
+
+
+def panel_status(store: Store, actor: Actor, round_id: str) -> pd.DataFrame:
+    """Each site's panel progress in a round (PANEL_STATUS_COLUMNS): counts only, never answers.
+
+    Codes by state, paper responses, and whether the panel is closed (frozen). A facilitator
+    sees their own site; an admin every site with codes, responses or a closure.
+    """
+    check_active(store, actor)
+    require_role(actor, "facilitator", "admin")
+    if store.get_round(round_id) is None:
+        raise DataError([Problem("--round", f"unknown round {round_id!r}")])
+    codes = store.invitation_statuses(None, round_id)
+    submissions = store.list_submissions(round_id)
+    paper = submissions[submissions["respondent"].str.startswith("paper-")]["site"].value_counts()
+    closures = store.panel_closures(round_id)
+    sites = sorted({*codes["site"], *paper.index, *closures})
+    if actor.role == "facilitator":
+        sites = [actor.site]
+    counts = codes.groupby(["site", "status"]).size()
+    rows = []
+    for site in sites:
+        states = {state: int(counts.get((site, state), 0)) for state in _CODE_STATES}
+        rows.append({
+            "site": site, "issued": sum(states.values()), **states,
+            "paper": int(paper.get(site, 0)), "closed": "yes" if site in closures else "no",
+            "closed_at": closures.get(site, ""),
+        })  # fmt: skip
+    return pd.DataFrame(rows, columns=PANEL_STATUS_COLUMNS)
+
+
 def completion(store: Store, actor: Actor, site: str, round_id: str) -> dict[str, int]:
     """How many panel codes are unused, started, submitted or revoked, and paper responses.
 
@@ -228,18 +263,11 @@ def completion(store: Store, actor: Actor, site: str, round_id: str) -> dict[str
     """
     check_active(store, actor)
     require_site_role(actor, ("facilitator", "admin"), site)
-    statuses = store.invitation_statuses(site, round_id)["status"].value_counts()
-    counts = {
-        status: int(statuses.get(status, 0))
-        for status in ("unused", "started", "submitted", "revoked")
-    }
-    counts["issued"] = sum(counts.values())
-    submissions = store.list_submissions(round_id)
-    paper = submissions[
-        (submissions["site"] == site) & submissions["respondent"].str.startswith("paper-")
-    ]
-    counts["paper"] = len(paper)
-    return counts
+    table = panel_status(store, actor, round_id).set_index("site")
+    if site not in table.index:
+        return {**dict.fromkeys(_CODE_STATES, 0), "issued": 0, "paper": 0}
+    row = table.loc[site]
+    return {key: int(row[key]) for key in (*_CODE_STATES, "issued", "paper")}
 
 
 def invitations(store: Store, actor: Actor, site: str, round_id: str) -> pd.DataFrame:
@@ -258,8 +286,14 @@ def revoke_invitation(store: Store, actor: Actor, invitation_id: int) -> None:
 
 
 def close_panel(store: Store, actor: Actor, site: str, round_id: str) -> int:
+    """Close (freeze) a site's panel: no answer can be added after; unsubmitted codes are
+    revoked (how many is returned). Staff see the panel's figures from then on."""
     check_active(store, actor)
     require_site_role(actor, ("facilitator", "admin"), site)
+    if store.get_site(site) is None:
+        raise DataError([Problem("SITE", f"unknown site {site!r}")])
+    if store.get_round(round_id) is None:
+        raise DataError([Problem("--round", f"unknown round {round_id!r}")])
     if store.panel_closed(site, round_id):
-        raise ConflictError("the panel is already closed")
+        raise ConflictError(f"the panel for {site} in round {round_id} is already closed")
     return store.close_panel(site, round_id, actor.label)

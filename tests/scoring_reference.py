@@ -20,10 +20,15 @@ def reference_scores(
 ) -> dict:
     """rows: dicts with site, survey, audience, submission_id, item_id, value.
 
-    Returns {(site, level, id): {"self", "panel", "panel_n", "final", "gap", "flag"}}; competency
-    entries also hold "panel_q1", "panel_q3", "panel_lower", "panel_upper", "panel_coverage",
-    and {(site, "agreement"): alpha or None}. figures=False leaves out the quartiles, intervals
-    and agreement (the benchmarks report the loop with and without them).
+    Returns {(site, level, id): {"self", "panel", "panel_n", "final", "gap", "flag",
+    "coverage"}}; competency entries also hold "panel_q1", "panel_q3", "panel_lower",
+    "panel_upper", "panel_coverage", and {(site, "agreement"): alpha or None}. figures=False
+    leaves out the quartiles, intervals and agreement (the benchmarks report the loop with and
+    without them).
+
+    Disclosure (DESIGN §7): no panel figure from fewer than min_panel members (never fewer than
+    3); quartiles and interval only where the 95% interval leaves out the lowest and highest
+    member.
     """
     per_respondent: dict = defaultdict(list)  # (site, audience, submission, competency) → scores
     ratings: dict = defaultdict(lambda: defaultdict(list))  # site → item → panel item scores
@@ -62,6 +67,7 @@ def reference_scores(
     result = {}
     sites = sorted({row["site"] for row in rows})
     tolerance, gap_flag = framework.moderation.tolerance, framework.gap_flag
+    min_panel = max(framework.min_panel, 3)
     for site in sites:
         domain_rows = []
         for domain in framework.domains:
@@ -70,9 +76,7 @@ def reference_scores(
                 selfs = values.get((site, "self", c.id), [])
                 panels = values.get((site, "panel", c.id), [])
                 self_value = statistics.median(selfs) if selfs else None
-                panel_value = (
-                    statistics.median(panels) if len(panels) >= framework.min_panel else None
-                )
+                panel_value = statistics.median(panels) if len(panels) >= min_panel else None
                 if self_value is None:
                     final = None
                 elif panel_value is None or framework.moderation.rule == "none":
@@ -90,6 +94,7 @@ def reference_scores(
                     "panel_n": len(panels),
                     "final": final,
                     "gap": gap,
+                    "coverage": 0.0 if panel_value is None else 1.0,
                 }
                 entry["flag"] = _flag(entry, gap_flag)
                 if figures:
@@ -101,14 +106,15 @@ def reference_scores(
             domain_rows.append((domain.weight, entry))
         result[(site, "overall", "overall")] = _roll(domain_rows, gap_flag)
         if figures:
-            enough = len(members[site]) >= framework.min_panel
+            enough = len(members[site]) >= min_panel
             result[(site, "agreement")] = plain_ordinal_alpha(ratings[site]) if enough else None
     return result
 
 
 def _panel_figures(values: list[float]) -> dict:
-    """Quartiles (linear interpolation between order statistics) and the median interval."""
-    if not values:
+    """Quartiles (linear interpolation between order statistics) and the median interval, where
+    the interval's ranks leave out the lowest and highest value; otherwise none."""
+    if not values or median_interval_rank(len(values)) < 2:
         return dict.fromkeys(("panel_q1", "panel_q3", "panel_lower", "panel_upper"), None) | {
             "panel_coverage": None
         }
@@ -131,14 +137,21 @@ def _panel_figures(values: list[float]) -> dict:
     }
 
 
-def median_interval(ordered: list[float]) -> tuple[float, float, float]:
-    """[x₍ⱼ₎, x₍ₙ₋ⱼ₊₁₎] and its coverage; j: the largest rank with P(Bin(n, ½) ≤ j − 1) ≤ 2.5%."""
-    n, j, tail = len(ordered), 1, 0.0
+def median_interval_rank(n: int) -> int:
+    """j: the largest rank with P(Bin(n, ½) ≤ j − 1) ≤ 2.5% (1 when none is)."""
+    j, tail = 1, 0.0
     for k in range(n):
         tail += math.comb(n, k) / 2**n
         if tail > 0.025 + 1e-12:
             break
         j = k + 1
+    return j
+
+
+def median_interval(ordered: list[float]) -> tuple[float, float, float]:
+    """[x₍ⱼ₎, x₍ₙ₋ⱼ₊₁₎] and its coverage (j: `median_interval_rank`)."""
+    n = len(ordered)
+    j = median_interval_rank(n)
     coverage = 1 - 2 * sum(math.comb(n, i) for i in range(j)) / 2**n
     return ordered[j - 1], ordered[n - j], coverage
 
@@ -176,10 +189,13 @@ def plain_ordinal_alpha(units: dict) -> float | None:
 
 
 def _flag(entry: dict, gap_flag: float) -> str:
-    if entry["self"] is not None and entry["panel"] is None:
+    rated = entry["final"] is not None
+    if rated and entry["coverage"] == 0:
         return "not_verified"
     if entry["gap"] is not None and entry["gap"] >= gap_flag - 1e-9:
         return "accountability_gap"
+    if rated and 0 < entry["coverage"] < 1 - 1e-9:
+        return "partly_verified"
     return ""
 
 
@@ -189,6 +205,9 @@ def _roll(rows: list[tuple[float, dict]], gap_flag: float) -> dict:
         present = [(w, e[key]) for w, e in rows if e[key] is not None]
         total = sum(w for w, _ in present)
         entry[key] = sum(w * v for w, v in present) / total if present else None
+    rated = [(w, e["coverage"]) for w, e in rows if e["final"] is not None]
+    total = sum(w for w, _ in rated)
+    entry["coverage"] = sum(w * c for w, c in rated) / total if rated else None
     with_panel = [e["panel_n"] for _, e in rows if e["panel"] is not None]
     entry["panel_n"] = min(with_panel) if with_panel else 0
     entry["flag"] = _flag(entry, gap_flag)

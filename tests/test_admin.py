@@ -198,7 +198,7 @@ def test_a_bad_detention_upload_is_refused_and_changes_nothing(db: Path) -> None
 def test_paper_responses_upload_is_previewed_then_imported(db: Path) -> None:
     at = admin_page(db, "admin_imports")
     rows = "site,round,survey,respondent,item,value\n" + "\n".join(
-        f"XTA3,2025-26,ocf-panel,paper-A,{item},{value}"
+        f"XTA1,2025-26,ocf-panel,paper-A,{item},{value}"
         for item, value in [("understood-culture", 4), ("help-early", 2), ("easy-feedback", 9)]
     )
     at.file_uploader[1].upload("paper.csv", rows.encode(), "text/csv").run()

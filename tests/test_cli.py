@@ -137,7 +137,7 @@ def test_round_add_takes_a_framework_path_and_named_surveys(runner: CliRunner, d
         db,
     )
     assert code == 0
-    assert out.strip() == "Opened round p1: pcref v1; surveys pcref-panel"
+    assert out.strip() == "Opened round p1: pcref v2; surveys pcref-panel"
 
 
 def test_round_add_refuses_an_unknown_framework(runner: CliRunner, db: str) -> None:
@@ -158,7 +158,7 @@ def test_round_life_cycle_commands(runner: CliRunner, db: str) -> None:
     )
     assert (
         run(runner, "round", "list", "--db", db)[1].splitlines()[1]
-        == "r1,ocf-race-equality,1,open,"
+        == "r1,ocf-race-equality,2,open,"
     )
 
 

@@ -29,7 +29,7 @@ MEMBERS = 50
 def test_fifty_panel_members_save_and_submit_at_once(demo_path: Path, tmp_path: Path) -> None:
     path = tmp_path / "ocf.db"
     shutil.copy(demo_path, path)
-    codes = issue_invitations(Store.open(path), SYSTEM, "XTA2", ROUND, MEMBERS)
+    codes = issue_invitations(Store.open(path), SYSTEM, "XTA1", ROUND, MEMBERS)
 
     def member(number: int) -> int:
         store = Store.open(path)  # a connection per session, as in the app
@@ -51,7 +51,7 @@ def test_fifty_panel_members_save_and_submit_at_once(demo_path: Path, tmp_path: 
     assert sorted(done) == list(range(MEMBERS))
     store = Store.open(path)
     rows = store.list_submissions(ROUND)
-    mine = rows[rows["respondent"].str.startswith("panel-") & (rows["site"] == "XTA2")]
+    mine = rows[rows["respondent"].str.startswith("panel-") & (rows["site"] == "XTA1")]
     assert len(mine) == MEMBERS and set(mine["status"]) == {"submitted"}
     answers = store.answers_frame(ROUND)
     answers = answers[answers["respondent"].isin(mine["respondent"])]

@@ -201,8 +201,9 @@ def test_cli_disparity_gives_the_contract_columns(runner: CliRunner, tmp_path: P
 def test_link_joins_maturity_and_ratios_and_says_it_is_not_a_cause(demo_store: Store) -> None:
     result = link(demo_store, "2025-26")
     assert result.period == "2024-25"
+    # XTA1 has no final yet: its self-assessment is a draft and its panel still collecting.
     assert set(result.sites["site"]) == {
-        f"XT{x}" for x in ("A1", "A2", "A3", "B1", "B2", "B3", "C1", "C2")
+        f"XT{x}" for x in ("A2", "A3", "B1", "B2", "B3", "C1", "C2")
     }
     assert result.sites["rate_ratio"].notna().all()
     assert result.correlation.n == result.sites.dropna(subset=["final", "rate_ratio"]).shape[0]

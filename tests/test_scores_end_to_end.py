@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from ocf.cli import main
+from ocf.results import disclosed_answers
 from ocf.store import Store
 
 from .scoring_reference import reference_scores
@@ -23,7 +24,7 @@ def read_scores(source) -> pd.DataFrame:
     frame = pd.read_csv(
         source,
         keep_default_na=False,
-        na_values={c: [""] for c in ("self", "panel", "final", "gap")},
+        na_values={c: [""] for c in ("self", "panel", "final", "gap", "coverage")},
     )
     return frame.astype({"flag": str})
 
@@ -45,13 +46,13 @@ def test_demo_scores_match_the_plain_reference(demo_path: Path, round_id: str) -
     store = Store.open(demo_path)
     golden = read_scores(GOLDEN / f"demo-scores-{round_id}.csv")
     reference = reference_scores(
-        store.answers_frame(round_id).to_dict("records"),
+        disclosed_answers(store, round_id).to_dict("records"),
         store.round_framework(round_id),
         store.round_surveys(round_id),
     )
     for row in golden.to_dict("records"):
         want = reference[(row["site"], row["level"], row["id"])]
-        for column in ("self", "panel", "final", "gap"):
+        for column in ("self", "panel", "final", "gap", "coverage"):
             assert (want[column] is None and math.isnan(row[column])) or row[
                 column
             ] == pytest.approx(want[column])
@@ -61,9 +62,11 @@ def test_demo_scores_match_the_plain_reference(demo_path: Path, round_id: str) -
 def test_import_responses_then_score_gives_the_rules_numbers(
     runner: CliRunner, tmp_path: Path
 ) -> None:
-    """A lead rates awareness-community-needs 3; three panel members see 1, 1.5 and 2 (median 1.5).
+    """A lead rates every competency 3; five panel members see 1, 1, 1.5, 2 and 2 on two
+    competencies (median 1.5), and the facilitator closes the panel.
 
-    final = min(3, 1.5 + 1) = 2.5; gap = 1.5 ≥ 1 → accountability_gap.
+    final = min(3, 1.5 + 0.5) = 2; gap = 1.5 ≥ 1 → accountability_gap. The panel checked 2 of
+    the 4 awareness competencies (coverage 0.5) and none elsewhere: overall (0.5 + 0 × 4) / 5.
     """
     db = str(tmp_path / "ocf.db")
     for args in (
@@ -78,8 +81,10 @@ def test_import_responses_then_score_gives_the_rules_numbers(
     ]
     for member, (understood, needs) in {
         "P1": ("2", "2"),
-        "P2": ("3", "3"),
-        "P3": ("4", "4"),
+        "P2": ("2", "2"),
+        "P3": ("3", "3"),
+        "P4": ("4", "4"),
+        "P5": ("4", "4"),
     }.items():
         # understood-culture (awareness-cultural-humility) and understands-community (community needs)
         lines += [
@@ -94,6 +99,13 @@ def test_import_responses_then_score_gives_the_rules_numbers(
     csv = tmp_path / "responses.csv"
     csv.write_text("\n".join(lines) + "\n")
     assert runner.invoke(main, ["import", "responses", str(csv), "--db", db]).exit_code == 0
+    withheld = read_scores(
+        io.StringIO(runner.invoke(main, ["score", "--round", "r1", "--db", db]).stdout)
+    )
+    assert withheld["panel"].isna().all()  # the panel is still open: nothing of it shows
+    assert (
+        runner.invoke(main, ["panel", "close", "RX1", "--round", "r1", "--db", db]).exit_code == 0
+    )
     result = runner.invoke(main, ["score", "--round", "r1", "--db", db])
     table = read_scores(io.StringIO(result.stdout)).set_index("id")
     needs = table.loc["awareness-community-needs"]
@@ -104,8 +116,15 @@ def test_import_responses_then_score_gives_the_rules_numbers(
         needs["final"],
         needs["gap"],
         needs["flag"],
-    ) == (3, 1.5, 3, 2.5, 1.5, "accountability_gap")
-    humility = table.loc["awareness-cultural-humility"]  # scores 1, 1.5, 2 → median 1.5
-    assert (humility["panel"], humility["final"]) == (1.5, 2.5)
+    ) == (3, 1.5, 5, 2.0, 1.5, "accountability_gap")
+    assert needs["coverage"] == 1
+    humility = table.loc["awareness-cultural-humility"]  # scores 1, 1, 1.5, 2, 2 → median 1.5
+    assert (humility["panel"], humility["final"]) == (1.5, 2.0)
     training = table.loc["staff-training"]  # the panel said nothing about it
     assert (training["final"], training["flag"], training["panel_n"]) == (3, "not_verified", 0)
+    assert training["coverage"] == 0
+    awareness = table[table["level"] == "domain"].loc["awareness"]  # 2 of its 4 checked
+    assert (awareness["coverage"], awareness["flag"]) == (0.5, "accountability_gap")
+    overall = table.loc["overall"]
+    assert overall["coverage"] == pytest.approx((0.5 + 0 + 0 + 0 + 0) / 5)  # domains, equal weights
+    assert overall["flag"] == "accountability_gap"  # the gap outranks partly_verified

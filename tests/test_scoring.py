@@ -257,6 +257,7 @@ def test_score_table_has_the_contract_columns_and_rows() -> None:
         "final",
         "gap",
         "flag",
+        "coverage",
     ]
     assert list(table["level"]) == ["competency"] * 3 + ["domain"] * 2 + ["overall"]
     assert list(table["id"]) == ["alpha-one", "alpha-two", "beta-one", "alpha", "beta", "overall"]
