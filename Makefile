@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DB ?= data/ocf.db
 PORT ?= 8501
+# Loopback only: to serve on a network, see docs/deployment.md (TLS proxy, real database, sign-in).
+ADDRESS ?= 127.0.0.1
 
 .PHONY: run test lint format install demo clean browser bench
 
@@ -16,10 +18,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Start the app on localhost:$(PORT), seeding the demo database when there is none.
+## Start the app on $(ADDRESS):$(PORT) (this computer only), seeding the demo database when there is none.
 run: $(STAMP)
 	@if [ ! -f "$(DB)" ]; then $(BIN)/ocf demo --db "$(DB)"; fi
-	OCF_DB="$(DB)" $(BIN)/streamlit run streamlit_app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	OCF_DB="$(DB)" $(BIN)/streamlit run streamlit_app.py --server.address $(ADDRESS) --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 ## Debian's chromium for the browser tests (test tools cannot download browsers here).
 browser:

@@ -4,13 +4,15 @@ import streamlit as st
 
 from app_pages.common import (
     current_actor,
+    flash_notice,
     show_demo_notice,
+    show_notice,
     sign_in_as,
     sign_out,
     signed_on_email,
     store,
 )
-from ocf.access import sign_in_email
+from ocf.access import sign_in_email, still_active
 from ocf.memory import keep_freed_memory
 
 keep_freed_memory()  # once per process: scoring reuses its freed arrays instead of faulting
@@ -24,10 +26,16 @@ def page(path: str, title: str, icon: str, default: bool = False) -> st.Page:
     return st.Page(f"app_pages/{path}.py", title=title, icon=f":material/{icon}:", default=default)
 
 
+db = store()
 actor = current_actor()
+if actor is not None and actor.kind == "account" and not still_active(db, actor):
+    # A revoked account loses access at its next page load, whichever way it signed in.
+    sign_out()
+    actor = None
+    flash_notice("Your account has been closed, so you have been signed out.")
 if actor is None and (email := signed_on_email()):
     # Single sign-on verified the email; the account it maps to decides what this person sees.
-    actor = sign_in_email(store(), email)
+    actor = sign_in_email(db, email)
     if actor is not None:
         sign_in_as(actor)
 role = actor.role if actor else None
@@ -91,7 +99,10 @@ with st.sidebar:
         if st.button("Sign out", icon=":material/logout:"):
             sign_out()
             if signed_on_email():
+                # Ends the provider's session too, then returns to a fresh session. Stop here
+                # rather than rerun, so that nothing overtakes the redirect.
                 st.logout()
+                st.stop()
             st.rerun()
 
 # Streamlit's grey for captions and inline code (#828180) fails WCAG contrast (3.9:1); NHS
@@ -101,4 +112,5 @@ st.html(
     " .stMarkdown code {color: #4c6272 !important; opacity: 1 !important;}</style>"
 )
 show_demo_notice()
+show_notice()
 navigation.run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import altair
@@ -12,7 +13,11 @@ from ocf import charts
 from ocf.access import Actor
 from ocf.errors import DataError, OcfError
 from ocf.loading import Library, load_shipped
+from ocf.sso import SignedOn, auth_problems
+from ocf.sso import signed_on as sso_claims
 from ocf.store import Store
+
+_LOG = logging.getLogger("ocf")
 
 
 def store() -> Store:
@@ -95,6 +100,16 @@ def flash(message: str) -> None:
     st.session_state["_flash"] = message
 
 
+def flash_notice(message: str) -> None:
+    """Keep a notice for the next page shown, whoever is (no longer) signed in."""
+    st.session_state["_notice"] = message
+
+
+def show_notice() -> None:
+    if message := st.session_state.pop("_notice", None):
+        st.warning(message, icon=":material/logout:")
+
+
 def show_flash() -> None:
     if message := st.session_state.pop("_flash", None):
         st.success(message, icon=":material/check_circle:")
@@ -128,20 +143,44 @@ def client_id() -> str:
     return address if isinstance(address, str) and address else "unknown"
 
 
-def single_sign_on() -> bool:
-    """True when `.streamlit/secrets.toml` configures OIDC sign-in (an [auth] section)."""
+def _auth_section():
     try:
-        return "auth" in st.secrets
+        return st.secrets.get("auth") if "auth" in st.secrets else None
     except StreamlitSecretNotFoundError:
-        return False
+        return None
+    except Exception as error:  # a secrets.toml that is not valid TOML
+        _LOG.error("single sign-on is off: .streamlit/secrets.toml cannot be read: %s", error)
+        return {"__unreadable__": str(error)}
+
+
+def sign_on_problems() -> list[str]:
+    """What stops single sign-on from working (empty when it is configured, or not at all)."""
+    section = _auth_section()
+    if isinstance(section, dict) and "__unreadable__" in section:
+        return [f".streamlit/secrets.toml cannot be read: {section['__unreadable__']}"]
+    problems = auth_problems(None if section is None else dict(section))
+    if problems and not st.session_state.get("_sso_logged"):
+        st.session_state["_sso_logged"] = True
+        _LOG.error("single sign-on is off: %s", "; ".join(problems))
+    return problems
+
+
+def single_sign_on() -> bool:
+    """True when `.streamlit/secrets.toml` has a complete `[auth]` section (OIDC sign-in)."""
+    return _auth_section() is not None and not sign_on_problems()
+
+
+def signed_on() -> SignedOn | None:
+    """Who single sign-on says this is (a verified email, or why it cannot be used)."""
+    if not single_sign_on():
+        return None
+    return sso_claims(st.user.to_dict())
 
 
 def signed_on_email() -> str | None:
     """The verified email of a person signed in through single sign-on, if any."""
-    if not single_sign_on():
-        return None
-    user = st.user.to_dict()
-    return user.get("email") if user.get("is_logged_in") else None
+    person = signed_on()
+    return person.email if person else None
 
 
 def decoded(upload) -> str:

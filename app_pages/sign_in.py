@@ -6,7 +6,8 @@ from app_pages.common import (
     client_id,
     show_error,
     sign_in_as,
-    signed_on_email,
+    sign_on_problems,
+    signed_on,
     single_sign_on,
     store,
 )
@@ -17,13 +18,26 @@ from ocf.errors import OcfError
 db = store()
 st.title("Sign in")
 
-if single_sign_on():
-    email = signed_on_email()
-    if email:
+if problems := sign_on_problems():
+    st.error(
+        "Single sign-on is switched off: its settings in `.streamlit/secrets.toml` are "
+        "incomplete. Use an access code, and ask your administrator to fix:\n\n"
+        + "\n".join(f"- {problem}" for problem in problems)
+    )
+elif single_sign_on():
+    person = signed_on()
+    if person is not None and person.refusal:
+        st.error(person.refusal)
+    elif person is not None:
         st.warning(
-            f"You are signed in as {email}, but no account uses that email. Ask your administrator."
+            f"You are signed in with your organisation account as {person.email}, but no account "
+            "here uses that email, so you cannot see any staff page. Ask your administrator to "
+            "add one."
         )
-    st.button("Sign in with your organisation account", type="primary", on_click=st.login)
+    if person is not None:
+        st.button("Sign out of your organisation account", on_click=st.logout)
+    else:
+        st.button("Sign in with your organisation account", type="primary", on_click=st.login)
     st.write("Or use an access code:")
 
 with st.form("sign-in"):

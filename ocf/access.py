@@ -192,6 +192,15 @@ def check_active(store: Store, actor: Actor) -> None:
         raise PermissionDenied("please sign in")
 
 
+def still_active(store: Store, actor: Actor) -> bool:
+    """Whether the actor's account or code still works (re-read from the database)."""
+    try:
+        check_active(store, actor)
+    except PermissionDenied:
+        return False
+    return True
+
+
 def account_actor(account: dict) -> Actor:
     return Actor(
         "account", account["role"], account["site"], account["name"], account_id=account["id"]

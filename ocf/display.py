@@ -104,11 +104,13 @@ def correlation_words(correlation) -> str:
     one, otherwise the exact p-value, always with n."""
     if correlation.value is None:
         return "not enough sites (needs at least 4 with both figures)"
-    if correlation.lower is None:
+    if correlation.lower is None and correlation.p_value is not None:
         return (
             f"{number(correlation.value)} (n = {correlation.n} sites: too few for an interval; "
             f"exact p = {number(correlation.p_value, 3)})"
         )
+    if correlation.lower is None:
+        return f"{number(correlation.value)} (n = {correlation.n} sites; a perfect rank correlation has no interval)"
     return (
         f"{number(correlation.value)} (95% interval {number(correlation.lower)} to "
         f"{number(correlation.upper)}, n = {correlation.n} sites)"

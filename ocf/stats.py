@@ -7,6 +7,7 @@ scipy call, so callers get a clear result instead of a warning or a NaN from dee
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -438,9 +439,10 @@ def spearman(x: Sequence[float], y: Sequence[float], confidence: float = 0.95) -
 
     None below 4 pairs or with no variation. From SPEARMAN_INTERVAL_MIN_N pairs, the interval
     is Fisher's z with SE of atanh(ρ) = √((1 + ρ²/2)/(n − 3)) (Bonett and Wright, Psychometrika
-    2000). Below that, or at ρ = ±1 (where that interval has zero width: with 4 sites and no
-    association ρ = ±1 one time in twelve), no interval is given; the exact permutation p-value
-    over every ordering of y says how surprising ρ is.
+    2000), with scipy's p-value. Below that no interval is given (Fisher's z has zero width at
+    ρ = ±1, which with 4 sites and no association happens one time in twelve); the exact
+    permutation p-value over every ordering of y says how surprising ρ is. From 10 pairs at
+    ρ = ±1, neither.
     """
     a, b = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     keep = np.isfinite(a) & np.isfinite(b)
@@ -449,11 +451,13 @@ def spearman(x: Sequence[float], y: Sequence[float], confidence: float = 0.95) -
     if n < 4 or np.unique(a).size < 2 or np.unique(b).size < 2:
         return Correlation(None, None, None, n)
     rho = float(stats.spearmanr(a, b).statistic)
-    if n < SPEARMAN_INTERVAL_MIN_N or abs(rho) >= 1 - 1e-12:
+    if n < SPEARMAN_INTERVAL_MIN_N:
         return Correlation(
             rho, None, None, n, method="Spearman, exact permutation p-value; no interval",
             p_value=_spearman_exact_p(a, b, rho),
         )  # fmt: skip
+    if abs(rho) >= 1 - 1e-12:  # Fisher z is infinite: no interval, and no p-value offered
+        return Correlation(rho, None, None, n, method="Spearman, perfect rank correlation")
     half = _z(confidence) * np.sqrt((1 + rho**2 / 2) / (n - 3))
     centre = np.arctanh(rho)
     p_value = float(stats.spearmanr(a, b).pvalue)
@@ -463,19 +467,22 @@ def spearman(x: Sequence[float], y: Sequence[float], confidence: float = 0.95) -
 
 
 def _spearman_exact_p(a: np.ndarray, b: np.ndarray, rho: float) -> float:
-    """Two-sided: the share of orderings of b whose |ρ| is at least the observed |ρ|.
+    """Two-sided exact p-value: the share of the n! orderings of b whose |ρ| is at least the
+    observed |ρ| (ties within 10⁻¹²).
 
-    Every ordering below 9 pairs (at most 40,320); beyond, scipy's permutation test with a
-    fixed seed, so the figure is repeatable.
+    Used below SPEARMAN_INTERVAL_MIN_N pairs (at most 9! = 362,880 orderings), all at once:
+    ρ is Pearson's correlation of the ranks, whose denominator no reordering changes.
     """
-    if a.size <= 8:
-        result = stats.permutation_test(
-            (b,), lambda y: stats.spearmanr(a, y).statistic, permutation_type="pairings",
-            alternative="two-sided", n_resamples=np.inf,
-        )  # fmt: skip
-    else:
-        result = stats.permutation_test(
-            (b,), lambda y: stats.spearmanr(a, y).statistic, permutation_type="pairings",
-            alternative="two-sided", n_resamples=9_999, rng=np.random.default_rng(0),
-        )  # fmt: skip
-    return float(result.pvalue)
+    ranks_a = stats.rankdata(a) - (a.size + 1) / 2
+    ranks_b = stats.rankdata(b) - (b.size + 1) / 2
+    scale = np.sqrt((ranks_a**2).sum() * (ranks_b**2).sum())
+    every = ranks_b[_orderings(b.size)] @ ranks_a / scale
+    return float(np.mean(np.abs(every) >= abs(rho) - 1e-12))
+
+
+@functools.cache
+def _orderings(n: int) -> np.ndarray:
+    """Every ordering of range(n), one per row (kept: 3.3 MB for n = 9)."""
+    orderings = np.array(list(itertools.permutations(range(n))), dtype=np.int8)
+    orderings.flags.writeable = False
+    return orderings

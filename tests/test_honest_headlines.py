@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ocf.access import SYSTEM, add_account, issue_invitations, sign_in
-from ocf.display import coverage_words, final_label, flag_sentence
+from ocf.display import correlation_words, coverage_words, final_label, flag_sentence
 from ocf.loading import load_shipped
 from ocf.models import Site
 from ocf.reports import board_report
@@ -137,6 +137,16 @@ def test_coverage_and_flags_follow_the_rules(levels: list, members: list) -> Non
 # --------------------------------------------------------------------------- Spearman
 
 
+def test_correlation_words_never_quote_an_interval_that_is_not_there() -> None:
+    few = correlation_words(spearman([1, 2, 3, 4], [1, 2, 3, 4]))
+    assert few == "1.00 (n = 4 sites: too few for an interval; exact p = 0.083)"
+    perfect = correlation_words(spearman(np.arange(12.0), np.arange(12.0)))
+    assert "interval" in perfect and "95%" not in perfect
+    assert "95% interval" in correlation_words(
+        spearman(np.arange(10.0), [1, 0, 3, 2, 5, 4, 7, 6, 9, 8])
+    )
+
+
 def test_spearman_gives_no_zero_width_interval_with_four_sites() -> None:
     """Four sites, no association: ρ = ±1 in 2 of 24 orderings. None of them gets an interval."""
     x = [1.0, 2.0, 3.0, 4.0]
@@ -162,4 +172,4 @@ def test_spearman_interval_from_ten_sites_is_fisher_z_with_bonett_wright() -> No
 def test_a_perfect_rank_correlation_never_gets_a_zero_width_interval() -> None:
     x = np.arange(12, dtype=float)
     result = spearman(x, x * 2)
-    assert result.value == 1 and result.lower is None and result.p_value < 0.001
+    assert result.value == 1 and result.lower is None and result.upper is None

@@ -288,7 +288,7 @@ def test_the_sign_in_page_offers_single_sign_on_only_when_configured(
     configured = AppTest.from_file(str(PROJECT / "streamlit_app.py"), default_timeout=30)
     configured.secrets["auth"] = {
         "redirect_uri": "http://localhost:8501/oauth2callback",
-        "cookie_secret": "s",
+        "cookie_secret": "s" * 32,
         "client_id": "c",
         "client_secret": "x",
         "server_metadata_url": "https://login.example.invalid/.well-known/openid-configuration",
