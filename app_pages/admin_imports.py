@@ -1,7 +1,6 @@
 """Administration: imports with a preview — nothing is written before you confirm."""
 
-import tempfile
-from pathlib import Path
+from pathlib import PurePath
 
 import pandas as pd
 import streamlit as st
@@ -21,33 +20,31 @@ st.caption(
 )
 upload = st.file_uploader("Detention CSV", type=["csv"], key="detentions")
 if upload is not None:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / upload.name
-        path.write_bytes(upload.getvalue())
-        try:
-            preview = preview_detentions(db, actor, path)
-        except OcfError as error:
-            show_error(error)
-            preview = None
-        if preview is not None:
-            st.write(
-                f"**{preview.adding}** row(s) will be added and **{preview.replacing}** replaced."
+    # The uploaded bytes are parsed as they are: the client's file name names it in messages
+    # and is never used as a path.
+    name = PurePath(upload.name).name
+    try:
+        preview = preview_detentions(db, actor, decoded(upload), name)
+    except OcfError as error:
+        show_error(error)
+        preview = None
+    if preview is not None:
+        st.write(f"**{preview.adding}** row(s) will be added and **{preview.replacing}** replaced.")
+        if preview.report.skipped:
+            st.table(
+                pd.DataFrame(
+                    {
+                        "Skipped": list(preview.report.skipped),
+                        "Rows": list(preview.report.skipped.values()),
+                    }
+                ).set_index("Skipped")
             )
-            if preview.report.skipped:
-                st.table(
-                    pd.DataFrame(
-                        {
-                            "Skipped": list(preview.report.skipped),
-                            "Rows": list(preview.report.skipped.values()),
-                        }
-                    ).set_index("Skipped")
-                )
-            for note in preview.report.notes:
-                st.caption(note)
-            if st.button("Confirm the import", type="primary", key="confirm-detentions"):
-                added, replaced = confirm_detentions(db, actor, preview)
-                flash(f"Imported {upload.name}: {added} added, {replaced} replaced.")
-                st.rerun()
+        for note in preview.report.notes:
+            st.caption(note)
+        if st.button("Confirm the import", type="primary", key="confirm-detentions"):
+            added, replaced = confirm_detentions(db, actor, preview)
+            flash(f"Imported {name}: {added} added, {replaced} replaced.")
+            st.rerun()
 
 st.header("Paper responses")
 st.caption(

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.common import require_actor, store
+from ocf.spreadsheet import csv_text
 from ocf.store import AUDIT_COLUMNS
 
 require_actor("admin")
@@ -52,6 +53,4 @@ events = pd.DataFrame(
 )
 st.caption(f"{len(events)} event(s), newest first.")
 st.dataframe(events, hide_index=True)
-st.download_button(
-    "Download as CSV", events.to_csv(index=False), file_name="ocf-audit.csv", mime="text/csv"
-)
+st.download_button("Download as CSV", csv_text(events), file_name="ocf-audit.csv", mime="text/csv")

@@ -13,6 +13,7 @@ from ocf.comparison import compare_sites, crosswalk_scores, domain_grid, trends
 from ocf.display import fewer_than, number, panel_interval, share
 from ocf.errors import OcfError
 from ocf.reports import export_table, xlsx_bytes
+from ocf.spreadsheet import csv_text
 
 actor = require_actor("regulator", "admin")
 db = store()
@@ -130,7 +131,7 @@ left, right = st.columns(2)
 
 
 def scores_csv() -> str:
-    return export_table(store(), actor, round_.id).to_csv(index=False)
+    return csv_text(export_table(store(), actor, round_.id))
 
 
 def scores_xlsx() -> bytes:

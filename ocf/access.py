@@ -133,11 +133,12 @@ def sign_in(store: Store, code: str, client: str = "unknown") -> Actor | None:
     when its round is no longer open or its panel has closed (its code is revoked then).
     """
     since = (datetime.now(UTC) - SIGN_IN_WINDOW).isoformat(timespec="seconds")
-    if store.failed_sign_ins(client, since) >= MAX_FAILED_SIGN_INS:
+    attempt = store.reserve_sign_in(client, since, MAX_FAILED_SIGN_INS)
+    if attempt is None:
         raise PermissionDenied("too many wrong codes: please wait 15 minutes and try again")
     actor, closed = _lookup(store, code)
-    # Only failures are kept, and only for the window: see docs/security.md.
-    store.record_sign_in(client, actor is not None or closed, forget_before=since)
+    if actor is not None or closed:  # only failures are kept, for the window (security.md)
+        store.forget_sign_in(attempt)
     if actor is not None and actor.kind == "panel":
         round_ = store.get_round(actor.round)
         closed = round_ is None or round_.status != "open"

@@ -6,7 +6,6 @@ explicit call that writes (previews never write).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
@@ -267,7 +266,7 @@ def revoke_account(store: Store, actor: Actor, account_id: int) -> None:
 
 @dataclass(frozen=True)
 class DetentionPreview:
-    path: Path
+    source: str  # the file's name, for messages and the audit log (never opened)
     records: list[dict]
     report: ImportReport
     adding: int
@@ -275,20 +274,19 @@ class DetentionPreview:
 
 
 def preview_detentions(
-    store: Store, actor: Actor, path: str | Path, fmt: str = "auto"
+    store: Store, actor: Actor, text: str, source: str = "upload", fmt: str = "auto"
 ) -> DetentionPreview:
-    """What importing a detention file would add, replace and skip. Writes nothing."""
+    """What importing a detention file's text would add, replace and skip. Writes nothing."""
     require_admin(store, actor)
-    path = Path(path)
-    records, report = read_detentions(path, store, fmt)
+    records, report = read_detentions(source, store, fmt, text=text)
     existing = store.existing_detention_keys({r["period"] for r in records})
     replacing = sum(tuple(r[k] for k in store.DETENTION_KEY) in existing for r in records)
-    return DetentionPreview(path, records, report, len(records) - replacing, replacing)
+    return DetentionPreview(source, records, report, len(records) - replacing, replacing)
 
 
 def confirm_detentions(store: Store, actor: Actor, preview: DetentionPreview) -> tuple[int, int]:
     require_admin(store, actor)
-    return store.upsert_detentions(preview.records, actor.label, preview.path.name)
+    return store.upsert_detentions(preview.records, actor.label, preview.source)
 
 
 def preview_responses(

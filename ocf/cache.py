@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import TypeVar
@@ -10,6 +11,7 @@ from ocf.store import Store
 
 T = TypeVar("T")
 _CACHE: OrderedDict[tuple, object] = OrderedDict()
+_LOCK = threading.Lock()  # Streamlit runs each session's reruns on their own threads
 KEPT = 64
 
 
@@ -20,11 +22,14 @@ def cached(store: Store, what: str, key: str, compute: Callable[[], T]) -> T:
     a restore), so a cached value is never stale. Values are shared: callers must not mutate them.
     """
     full_key = (store.identity, what, key, store.change_stamp())
-    if full_key in _CACHE:
-        _CACHE.move_to_end(full_key)
-        return _CACHE[full_key]  # type: ignore[return-value]
+    with _LOCK:
+        if full_key in _CACHE:
+            _CACHE.move_to_end(full_key)
+            return _CACHE[full_key]  # type: ignore[return-value]
+    # Computed outside the lock: two threads may both compute a value, never see a half-made one.
     value = compute()
-    _CACHE[full_key] = value
-    while len(_CACHE) > KEPT:
-        _CACHE.popitem(last=False)
+    with _LOCK:
+        _CACHE[full_key] = value
+        while len(_CACHE) > KEPT:
+            _CACHE.popitem(last=False)
     return value

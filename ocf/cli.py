@@ -28,6 +28,7 @@ from ocf.memory import keep_freed_memory
 from ocf.reports import export_round, write_board_report
 from ocf.results import scores_table
 from ocf.rounds import change_status, open_round, resolve_content
+from ocf.spreadsheet import csv_text
 from ocf.store import AUDIT_COLUMNS, Store, resolve_path
 from ocf.submissions import close_panel, panel_status
 
@@ -65,8 +66,37 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+DEMO_REFUSAL = (
+    "{path} is the demo database: its data are synthetic and anyone who opens the app can sign "
+    "in as any role with one click, so it takes no real accounts or data. Use a real database: "
+    "--db PATH or OCF_DB (docs/deployment.md)."
+)
+
+
 def _store(db_path: str | None) -> Store:
-    return Store.open(resolve_path(db_path))
+    """An existing database: a mistyped --db is refused, never created."""
+    location = resolve_path(db_path)
+    if location != ":memory:" and not Path(location).is_file():
+        raise OcfError(
+            f"no database at {location}; give --db PATH or set OCF_DB (commands that add "
+            "data, such as `ocf site add`, create a new database)"
+        )
+    return Store.open(location)
+
+
+def _store_to_add(db_path: str | None, real_data: bool = True) -> Store:
+    """A database this command may create (said on stderr when it does).
+
+    Real data (`real_data`: accounts, sites, imports) are refused by the demo database.
+    """
+    location = resolve_path(db_path)
+    created = location != ":memory:" and not Path(location).exists()
+    store = Store.open(location)
+    if created:
+        click.echo(f"ocf: created a new database at {location}", err=True)
+    if real_data and store.is_demo:
+        raise OcfError(DEMO_REFUSAL.format(path=location))
+    return store
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -126,7 +156,7 @@ def site_add(
     code: str, name: str, kind: str, parent: str | None, cohort: str | None, db_path: str | None
 ) -> None:
     """Add a site."""
-    store = _store(db_path)
+    store = _store_to_add(db_path)
     row = {"code": code, "name": name, "kind": kind, "parent": parent, "cohort": cohort}
     sites = validate_sites(arguments_table("site add", row), store)
     store.add_sites(sites, _actor())
@@ -139,7 +169,7 @@ def site_add(
 @reports_errors
 def site_import(file: str, db_path: str | None) -> None:
     """Add many sites from a CSV: code,name[,kind,parent,cohort]; all-or-nothing."""
-    added = import_sites(file, _store(db_path), _actor())
+    added = import_sites(file, _store_to_add(db_path), _actor())
     click.echo(f"Added {added} site(s) from {file}")
 
 
@@ -148,14 +178,9 @@ def site_import(file: str, db_path: str | None) -> None:
 @reports_errors
 def site_list(db_path: str | None) -> None:
     """List sites as CSV."""
-    click.echo("code,name,kind,parent,cohort")
-    for s in _store(db_path).list_sites():
-        click.echo(",".join(_csv_cell(v) for v in (s.code, s.name, s.kind, s.parent, s.cohort)))
-
-
-def _csv_cell(value: str | None) -> str:
-    value = value or ""
-    return f'"{value.replace(chr(34), chr(34) * 2)}"' if any(c in value for c in ',"\n') else value
+    columns = ["code", "name", "kind", "parent", "cohort"]
+    rows = [[getattr(s, c) for c in columns] for s in _store(db_path).list_sites()]
+    click.echo(csv_text(pd.DataFrame(rows, columns=columns)), nl=False)
 
 
 # --------------------------------------------------------------------------- rounds
@@ -191,7 +216,13 @@ def round_add(
     """Open a round, keeping a snapshot of its framework and surveys."""
     content = resolve_content(framework_ref, survey_refs)
     open_round(
-        _store(db_path), round_id, content, _actor(), period=period, opens=opens, closes=closes
+        _store_to_add(db_path, real_data=False),
+        round_id,
+        content,
+        _actor(),
+        period=period,
+        opens=opens,
+        closes=closes,
     )
     names = ", ".join(s.id for s, _ in content.surveys)
     click.echo(
@@ -229,9 +260,12 @@ def round_reopen(round_id: str, reason: str, db_path: str | None) -> None:
 @reports_errors
 def round_list(db_path: str | None) -> None:
     """List rounds as CSV."""
-    click.echo("id,framework,version,status,period")
-    for r in _store(db_path).list_rounds():
-        click.echo(f"{r.id},{r.framework_id},{r.framework_version},{r.status},{r.period or ''}")
+    columns = ["id", "framework", "version", "status", "period"]
+    rows = [
+        [r.id, r.framework_id, r.framework_version, r.status, r.period]
+        for r in _store(db_path).list_rounds()
+    ]
+    click.echo(csv_text(pd.DataFrame(rows, columns=columns)), nl=False)
 
 
 # --------------------------------------------------------------------------- imports
@@ -248,7 +282,7 @@ def import_group() -> None:
 @reports_errors
 def import_responses_command(file: str, db_path: str | None) -> None:
     """Long-format answers: site,round,survey,respondent,item,value[,text]."""
-    count = import_responses(file, _store(db_path), _actor())
+    count = import_responses(file, _store_to_add(db_path), _actor())
     click.echo(f"Imported {count} submission(s) from {Path(file).name}")
 
 
@@ -277,7 +311,7 @@ def users_add(
 ) -> None:
     """Add an account and print its access code once (only a hash is kept)."""
     code = add_account(
-        _store(db_path), _cli_actor(), name, role, site.upper() if site else None, email
+        _store_to_add(db_path), _cli_actor(), name, role, site.upper() if site else None, email
     )
     click.echo(f"Added {role} {name!r}. Access code (shown once, keep it safe): {code}")
 
@@ -287,14 +321,9 @@ def users_add(
 @reports_errors
 def users_list(db_path: str | None) -> None:
     """List active accounts as CSV (never their codes)."""
-    click.echo("id,name,role,site,email")
-    for a in _store(db_path).list_accounts():
-        click.echo(
-            ",".join(
-                _csv_cell(str(a[k]) if a[k] is not None else "")
-                for k in ("id", "name", "role", "site", "email")
-            )
-        )
+    columns = ["id", "name", "role", "site", "email"]
+    rows = [[a[c] for c in columns] for a in _store(db_path).list_accounts()]
+    click.echo(csv_text(pd.DataFrame(rows, columns=columns)), nl=False)
 
 
 @users.command("revoke")
@@ -348,7 +377,7 @@ def panel_status_command(round_id: str, db_path: str | None) -> None:
     """Each site's panel progress as CSV (counts only): site,issued,unused,started,submitted,
     revoked,paper,closed,closed_at."""
     table = panel_status(_store(db_path), _cli_actor(), round_id)
-    click.echo(table.to_csv(index=False), nl=False)
+    click.echo(csv_text(table), nl=False)
 
 
 @import_group.command("detentions")
@@ -364,7 +393,7 @@ def panel_status_command(round_id: str, db_path: str | None) -> None:
 @reports_errors
 def import_detentions_command(file: str, fmt: str, db_path: str | None) -> None:
     """Detention data by ethnic group: NHS England's MHA annual statistics CSV or the template."""
-    report = import_detentions(file, _store(db_path), _actor(), fmt)
+    report = import_detentions(file, _store_to_add(db_path), _actor(), fmt)
     click.echo("\n".join(report.lines()))
 
 
@@ -399,7 +428,7 @@ def disparity(
         )
     table = disparity_table(rows, groups[focus][0], groups[reference][0])
     click.echo(
-        table.to_csv(index=False) if fmt == "csv" else table.to_json(orient="records", indent=2),
+        csv_text(table) if fmt == "csv" else table.to_json(orient="records", indent=2),
         nl=fmt == "json",
     )
 
@@ -419,7 +448,7 @@ def score(round_id: str, site: str | None, fmt: str, db_path: str | None) -> Non
     """Scores per competency, domain and overall: site,round,level,id,self,panel,panel_n,final,gap,flag."""
     table = scores_table(_store(db_path), round_id, site.upper() if site else None)
     if fmt == "csv":
-        click.echo(table.to_csv(index=False), nl=False)
+        click.echo(csv_text(table), nl=False)
     else:
         click.echo(table.to_json(orient="records", indent=2))
 
@@ -465,7 +494,7 @@ def export(round_id: str, out: str, db_path: str | None) -> None:
 def audit(entity: str | None, limit: int, db_path: str | None) -> None:
     """The audit log, newest first, as CSV: id,at,actor,action,entity,entity_id,before,after."""
     events = _store(db_path).audit_events(entity, limit)
-    click.echo(pd.DataFrame(events, columns=AUDIT_COLUMNS).to_csv(index=False), nl=False)
+    click.echo(csv_text(pd.DataFrame(events, columns=AUDIT_COLUMNS)), nl=False)
 
 
 @main.command()
@@ -485,7 +514,7 @@ def backup(file: str, db_path: str | None) -> None:
 def restore(file: str, db_path: str | None) -> None:
     """Replace the database with a backup, after checking the backup's integrity and schema."""
     Store.check_backup(file)  # before the target is even opened
-    _store(db_path).restore_from(file, _actor())
+    _store_to_add(db_path, real_data=False).restore_from(file, _actor())
     click.echo(f"Restored from {file}")
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ocf import ethnicity
 from ocf.errors import DataError, Problem
-from ocf.importers import Table, read_table
+from ocf.importers import Table, read_table, read_text
 from ocf.store import Store
 
 NHS_COLUMNS = (
@@ -78,9 +78,9 @@ def measure_id(measure: str, subcategory: str = "All") -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def detect_format(path: str | Path) -> str:
-    with open(path, encoding="utf-8-sig") as handle:
-        header = handle.readline().lower()
+def detect_format(text: str) -> str:
+    """The format a file's text is in, from its header line."""
+    header = text.lstrip("\ufeff").split("\n", 1)[0].lower()
     return "nhs-mha-annual" if "organisationbreakdown" in header else "template"
 
 
@@ -255,18 +255,27 @@ def read_template(table: Table, store: Store) -> tuple[list[dict], ImportReport]
 
 
 def read_detentions(
-    path: str | Path, store: Store, fmt: str = "auto"
+    path: str | Path, store: Store, fmt: str = "auto", text: str | None = None
 ) -> tuple[list[dict], ImportReport]:
-    """Validate a whole file without writing: the records it holds and what it skips."""
-    if not Path(path).is_file():
-        raise DataError([Problem(str(path), "no such file")])
-    fmt = detect_format(path) if fmt == "auto" else fmt
+    """Validate a whole file without writing: the records it holds and what it skips.
+
+    With `text`, that is the file's content and `path` only names it in messages (an upload's
+    name is never opened as a path).
+    """
+    source = str(path)
+    if text is None:
+        if not Path(path).is_file():
+            raise DataError([Problem(source, "no such file")])
+        text = read_text(path)
+    fmt = detect_format(text) if fmt == "auto" else fmt
     if fmt == "nhs-mha-annual":
-        return read_nhs_annual(read_table(path, NHS_COLUMNS, NHS_REQUIRED))
+        return read_nhs_annual(read_table(source, NHS_COLUMNS, NHS_REQUIRED, text=text))
     if fmt == "template":
-        return read_template(read_table(path, TEMPLATE_COLUMNS, TEMPLATE_REQUIRED), store)
+        return read_template(
+            read_table(source, TEMPLATE_COLUMNS, TEMPLATE_REQUIRED, text=text), store
+        )
     raise DataError(
-        [Problem(str(path), f"unknown format {fmt!r}; expected auto, nhs-mha-annual or template")]
+        [Problem(source, f"unknown format {fmt!r}; expected auto, nhs-mha-annual or template")]
     )
 
 

@@ -36,6 +36,28 @@ class Table:
     rows: list[Row]
 
 
+def read_text(path: str | Path) -> str:
+    """A UTF-8 file's text; a clear DataError for a missing, unreadable or non-UTF-8 file."""
+    source = str(path)
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise DataError([Problem(source, "no such file")]) from None
+    except IsADirectoryError:
+        raise DataError([Problem(source, "is a folder; expected a CSV file")]) from None
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            [
+                Problem(
+                    source,
+                    f"not UTF-8 text (byte {exc.start}); save it as 'CSV UTF-8' and try again",
+                )
+            ]
+        ) from None
+    except OSError as exc:
+        raise DataError([Problem(source, f"cannot read the file: {exc.strerror}")]) from None
+
+
 def read_table(
     path: str | Path,
     columns: Sequence[str],
@@ -45,14 +67,7 @@ def read_table(
     """Read a CSV file with a header; check its columns; strip every cell."""
     source = str(path)
     if text is None:
-        try:
-            text = Path(path).read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            raise DataError([Problem(source, "no such file")]) from None
-        except UnicodeDecodeError as exc:
-            raise DataError(
-                [Problem(source, f"not UTF-8 text (byte {exc.start}); save as CSV UTF-8")]
-            ) from None
+        text = read_text(path)
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     try:
         header = [h.strip().lower() for h in next(reader)]

@@ -62,6 +62,17 @@ class _Document:
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+# Values in one file once aliases are expanded: the largest shipped file has a few thousand.
+# Aliases that repeat aliases grow exponentially (a 441-byte file reached millions and 2 GB).
+MAX_NODES = 100_000
+
+
+class _AliasError(Exception):
+    def __init__(self, message: str, node: yaml.Node):
+        super().__init__(message)
+        self.node = node
+
+
 @functools.lru_cache(maxsize=64)
 def _parse(text: str, source: str) -> _Document:
     """Parse YAML into plain data plus the 1-based line of every path; raise on syntax errors.
@@ -80,9 +91,29 @@ def _parse(text: str, source: str) -> _Document:
     lines: dict[Path_, int] = {}
     problems: list[Problem] = []
     constructor = yaml.constructor.SafeConstructor()
+    budget = [MAX_NODES]
+    inside: set[int] = set()  # the collections being converted, to catch an alias to itself
 
     def convert(node: yaml.Node, path: Path_) -> Any:
         lines[path] = node.start_mark.line + 1
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise _AliasError(
+                f"more than {MAX_NODES:,} values once aliases are expanded: aliases that "
+                "repeat aliases (an alias bomb) are refused",
+                node,
+            )
+        if id(node) in inside:
+            raise _AliasError("an alias refers to the collection that contains it", node)
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            inside.add(id(node))
+            try:
+                return convert_collection(node, path)
+            finally:
+                inside.discard(id(node))
+        return constructor.construct_object(node, deep=True)
+
+    def convert_collection(node: yaml.Node, path: Path_) -> Any:
         if isinstance(node, yaml.MappingNode):
             result: dict[Any, Any] = {}
             for key_node, value_node in node.value:
@@ -104,12 +135,14 @@ def _parse(text: str, source: str) -> _Document:
                 result[key] = convert(value_node, (*path, key))
                 lines[(*path, key)] = key_node.start_mark.line + 1
             return result
-        if isinstance(node, yaml.SequenceNode):
-            return [convert(child, (*path, i)) for i, child in enumerate(node.value)]
-        return constructor.construct_object(node, deep=True)
+        return [convert(child, (*path, i)) for i, child in enumerate(node.value)]
 
     try:
         data = convert(node, ())
+    except _AliasError as exc:
+        raise ConfigError(
+            [Problem(source, exc.args[0], line=exc.node.start_mark.line + 1)]
+        ) from None
     except yaml.YAMLError as exc:
         raise ConfigError([Problem(source, f"YAML error: {exc}")]) from None
     if problems:

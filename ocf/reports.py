@@ -38,6 +38,7 @@ from ocf.display import (
 from ocf.errors import OcfError
 from ocf.results import SiteResults, round_scores, site_results
 from ocf.scoring import SCORE_COLUMNS, score_table
+from ocf.spreadsheet import write_csv, write_text, write_xlsx
 from ocf.store import Store
 
 EXPORT_COLUMNS = {
@@ -279,8 +280,17 @@ def write_board_report(
     path = Path(out)
     if path.suffix.lower() not in (".html", ".htm"):
         raise OcfError(f"{out}: the board report is HTML; expected a file name ending .html")
-    path.write_text(board_report(store, actor, site, round_id), encoding="utf-8")
-    return path
+    require_folder(path)
+    return write_text(board_report(store, actor, site, round_id), path)
+
+
+LEVELS = ("competency", "domain", "overall")
+
+
+def require_folder(path: Path) -> None:
+    """Refuse a file in a folder that does not exist (never create folders on a typo)."""
+    if not path.parent.is_dir():
+        raise OcfError(f"{path}: no such folder {path.parent}; create it first or choose another")
 
 
 def export_table(store: Store, actor: Actor, round_id: str) -> pd.DataFrame:
@@ -292,22 +302,17 @@ def export_table(store: Store, actor: Actor, round_id: str) -> pd.DataFrame:
 def export_round(store: Store, actor: Actor, round_id: str, out: str | Path) -> Path:
     """CSV: one table. XLSX: a sheet per level and a README sheet describing the columns."""
     path = Path(out)
+    if path.suffix.lower() not in (".csv", ".xlsx"):
+        raise OcfError(f"{out}: expected a file name ending .csv or .xlsx")
+    require_folder(path)
     table = export_table(store, actor, round_id)
     if path.suffix.lower() == ".csv":
-        table.to_csv(path, index=False)
-    elif path.suffix.lower() == ".xlsx":
-        with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            readme = pd.DataFrame(
-                {"column": list(EXPORT_COLUMNS), "meaning": list(EXPORT_COLUMNS.values())}
-            )
-            readme.to_excel(writer, sheet_name="README", index=False)
-            for level in ("competency", "domain", "overall"):
-                table[table["level"] == level][SCORE_COLUMNS].to_excel(
-                    writer, sheet_name=level, index=False
-                )
-    else:
-        raise OcfError(f"{out}: expected a file name ending .csv or .xlsx")
-    return path
+        return write_csv(table, path)
+    readme = pd.DataFrame(
+        {"column": list(EXPORT_COLUMNS), "meaning": list(EXPORT_COLUMNS.values())}
+    )
+    levels = {level: table[table["level"] == level][SCORE_COLUMNS] for level in LEVELS}
+    return write_xlsx({"README": readme, **levels}, path)
 
 
 def xlsx_bytes(store: Store, actor: Actor, round_id: str, tmp_dir: Path) -> bytes:

