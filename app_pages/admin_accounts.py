@@ -5,7 +5,7 @@ import streamlit as st
 
 from app_pages.common import flash, require_actor, show_error, show_flash, store
 from ocf.access import ROLES, issue_invitations
-from ocf.admin import create_account, reset_code, revoke_account
+from ocf.admin import accounts, create_account, reset_code, revoke_account
 from ocf.errors import OcfError
 from ocf.reports import invitation_slips
 
@@ -37,14 +37,14 @@ with st.form("account", clear_on_submit=True):
             st.code(code, language=None)
 
 # Read after the form above ran, so an account just created is listed.
-accounts = db.list_accounts()
+listed = accounts(db, actor)
 st.header("Accounts")
-st.dataframe(pd.DataFrame(accounts).drop(columns=["revoked_at"], errors="ignore"), hide_index=True)
-if accounts:
+st.dataframe(pd.DataFrame(listed).drop(columns=["revoked_at"], errors="ignore"), hide_index=True)
+if listed:
     st.subheader("Reset or revoke")
     chosen = st.selectbox(
         "Account",
-        accounts,
+        listed,
         format_func=lambda a: f"{a['name']} ({a['role']}{', ' + a['site'] if a['site'] else ''})",
     )
     left, right = st.columns(2)

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app_pages.common import flash, require_actor, show_error, show_flash, store
+from ocf.admin import self_assessments
 from ocf.errors import OcfError
 from ocf.submissions import reopen
 
@@ -18,9 +19,7 @@ if not rounds:
 round_ = st.selectbox(
     "Round", rounds, index=len(rounds) - 1, format_func=lambda r: f"{r.id} ({r.status})"
 )
-surveys = {s.id for s in db.round_surveys(round_.id).values() if s.audience == "self"}
-table = db.list_submissions(round_.id)
-own = table[table["survey"].isin(surveys)]
+own = self_assessments(db, actor, round_.id)
 st.dataframe(
     own[["id", "site", "status", "version", "updated_at", "submitted_at"]].rename(
         columns={

@@ -183,8 +183,12 @@ def _lookup(store: Store, code: str) -> tuple[Actor | None, bool]:
 def check_active(store: Store, actor: Actor) -> None:
     """Refuse an actor whose account or code was revoked after they signed in."""
     if actor.kind == "account" and actor is not SYSTEM and actor.account_id is not None:
-        if store.get_account(actor.account_id) is None:
+        account = store.get_account(actor.account_id)
+        if account is None:
             raise PermissionDenied("this account has been revoked; please sign in again")
+        # The role and site are the database's, never the session's: a stale actor is refused.
+        if (account["role"], account["site"]) != (actor.role, actor.site):
+            raise PermissionDenied("this account's role or site has changed; please sign in again")
     elif actor.kind == "panel":
         invitation = store.get_invitation(actor.invitation_id) if actor.invitation_id else None
         if invitation is None or invitation["revoked_at"]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ocf.access import Actor, add_account, check_active, hash_code, new_code, require_role
+from ocf.audit_chain import ChainCheck
 from ocf.detention_import import ImportReport, read_detentions
 from ocf.errors import ConflictError, DataError, Problem
 from ocf.importers import (
@@ -26,7 +27,7 @@ from ocf.importers import (
 from ocf.loading import Library, load_shipped, parse_framework, parse_survey, plain_data
 from ocf.models import Framework, Response, Site, Survey
 from ocf.rounds import change_status, open_round, resolve_content
-from ocf.store import Store
+from ocf.store import AUDIT_COLUMNS, Store
 
 
 def require_admin(store: Store, actor: Actor) -> None:
@@ -259,6 +260,48 @@ def reset_code(store: Store, actor: Actor, account_id: int) -> str:
 def revoke_account(store: Store, actor: Actor, account_id: int) -> None:
     require_admin(store, actor)
     store.revoke_account(account_id, actor.label)
+
+
+def accounts(store: Store, actor: Actor) -> list[dict]:
+    """Active accounts (never their codes), for an admin."""
+    require_admin(store, actor)
+    return store.list_accounts()
+
+
+def self_assessments(store: Store, actor: Actor, round_id: str) -> pd.DataFrame:
+    """A round's self-assessment submissions (never the panel's), for an admin."""
+    require_admin(store, actor)
+    surveys = {s.id for s in store.round_surveys(round_id).values() if s.audience == "self"}
+    table = store.list_submissions(round_id)
+    return table[table["survey"].isin(surveys)]
+
+
+# --------------------------------------------------------------------------- audit
+
+
+def audit_log(
+    store: Store,
+    actor: Actor,
+    entity: str | None = None,
+    limit: int = 200,
+    by: str | None = None,
+    action: str | None = None,
+) -> pd.DataFrame:
+    """Audit entries, newest first (AUDIT_COLUMNS), for an admin."""
+    require_admin(store, actor)
+    return pd.DataFrame(store.audit_events(entity, limit, by, action), columns=AUDIT_COLUMNS)
+
+
+def audit_filters(store: Store, actor: Actor) -> tuple[list[str], list[str]]:
+    """The entities and actions the log actually holds."""
+    require_admin(store, actor)
+    return store.audit_vocabulary()
+
+
+def audit_check(store: Store, actor: Actor) -> ChainCheck:
+    """The audit log's hash chain, recomputed."""
+    require_admin(store, actor)
+    return store.check_audit_chain()
 
 
 # --------------------------------------------------------------------------- imports with a preview

@@ -19,17 +19,18 @@ import pandas as pd
 from ocf import demo as demo_module
 from ocf import ethnicity
 from ocf.access import ROLES, Actor, add_account, issue_invitations
+from ocf.admin import accounts, add_site, audit_check, audit_log, revoke_account
 from ocf.detention_import import import_detentions
 from ocf.disparity import DEFAULT_FOCUS, DEFAULT_MEASURE, DEFAULT_REFERENCE, disparity_table
 from ocf.errors import OcfError
-from ocf.importers import arguments_table, import_responses, import_sites, validate_sites
+from ocf.importers import import_responses, import_sites
 from ocf.loading import SHIPPED_FRAMEWORKS, SHIPPED_SURVEYS, load_library, load_shipped
 from ocf.memory import keep_freed_memory
 from ocf.reports import export_round, write_board_report
 from ocf.results import scores_table
 from ocf.rounds import change_status, open_round, resolve_content
 from ocf.spreadsheet import csv_text
-from ocf.store import AUDIT_COLUMNS, Store, resolve_path
+from ocf.store import Store, resolve_path
 from ocf.submissions import close_panel, panel_status
 
 
@@ -156,11 +157,8 @@ def site_add(
     code: str, name: str, kind: str, parent: str | None, cohort: str | None, db_path: str | None
 ) -> None:
     """Add a site."""
-    store = _store_to_add(db_path)
-    row = {"code": code, "name": name, "kind": kind, "parent": parent, "cohort": cohort}
-    sites = validate_sites(arguments_table("site add", row), store)
-    store.add_sites(sites, _actor())
-    click.echo(f"Added site {sites[0].code}")
+    added = add_site(_store_to_add(db_path), _cli_actor(), code, name, kind, parent, cohort)
+    click.echo(f"Added site {added.code}")
 
 
 @site.command("import")
@@ -322,7 +320,7 @@ def users_add(
 def users_list(db_path: str | None) -> None:
     """List active accounts as CSV (never their codes)."""
     columns = ["id", "name", "role", "site", "email"]
-    rows = [[a[c] for c in columns] for a in _store(db_path).list_accounts()]
+    rows = [[a[c] for c in columns] for a in accounts(_store(db_path), _cli_actor())]
     click.echo(csv_text(pd.DataFrame(rows, columns=columns)), nl=False)
 
 
@@ -332,7 +330,7 @@ def users_list(db_path: str | None) -> None:
 @reports_errors
 def users_revoke(account_id: int, db_path: str | None) -> None:
     """Revoke an account: its code stops working at once, even mid-session."""
-    _store(db_path).revoke_account(account_id, _actor())
+    revoke_account(_store(db_path), _cli_actor(), account_id)
     click.echo(f"Revoked account {account_id}")
 
 
@@ -489,12 +487,21 @@ def export(round_id: str, out: str, db_path: str | None) -> None:
     "--entity", default=None, help="Only events about this (site, round, submission, account, …)."
 )
 @click.option("--limit", type=int, default=100, show_default=True)
+@click.option(
+    "--verify", is_flag=True, help="Recompute the log's hash chain: exit 1 if it was tampered with."
+)
 @db_option
 @reports_errors
-def audit(entity: str | None, limit: int, db_path: str | None) -> None:
+def audit(entity: str | None, limit: int, verify: bool, db_path: str | None) -> None:
     """The audit log, newest first, as CSV: id,at,actor,action,entity,entity_id,before,after."""
-    events = _store(db_path).audit_events(entity, limit)
-    click.echo(csv_text(pd.DataFrame(events, columns=AUDIT_COLUMNS)), nl=False)
+    store = _store(db_path)
+    if verify:
+        check = audit_check(store, _cli_actor())
+        if not check.intact:
+            raise OcfError(check.summary())
+        click.echo(f"{check.summary()}; full head hash {check.head}")
+        return
+    click.echo(csv_text(audit_log(store, _cli_actor(), entity, limit)), nl=False)
 
 
 @main.command()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
+from ocf.audit_chain import FIELDS, GENESIS, entry_hash
+
 migrations = Migrations("ocf")
 
 _INITIAL_SCHEMA = [
@@ -239,3 +241,78 @@ def disclosure(db: Database) -> None:
            AND (submission_id IS NULL OR submission_id NOT IN
                 (SELECT id FROM submissions WHERE status = 'submitted'))"""
     )
+
+
+@migrations(name="0008_audit_chain")
+def audit_chain(db: Database) -> None:
+    # Each audit entry carries the hash of the chain so far (ocf/audit_chain.py): entries made
+    # before are chained now, in id order, with the update trigger lifted for this step only.
+    db.execute("ALTER TABLE audit ADD COLUMN hash TEXT")
+    db.execute("DROP TRIGGER audit_no_update")
+    previous = GENESIS
+    columns = ", ".join(FIELDS)
+    for row in db.execute(f"SELECT {columns} FROM audit ORDER BY id").fetchall():
+        previous = entry_hash(previous, dict(zip(FIELDS, row, strict=True)))
+        db.execute("UPDATE audit SET hash = ? WHERE id = ?", [previous, row[0]])
+    db.execute(
+        """CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+           BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"""
+    )
+
+
+# --------------------------------------------------------------------------- schema checks
+
+
+def schema_of(conn) -> set[tuple[str, str, str]]:
+    """(type, name, SQL) of every table, index, trigger and view, whitespace normalised."""
+    rows = conn.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND sql IS NOT NULL"
+    ).fetchall()
+    return {(kind, name, " ".join(sql.split())) for kind, name, sql in rows}
+
+
+def applied_steps(conn) -> list[str]:
+    """The names of the steps a database has applied, in order."""
+    rows = conn.execute(
+        "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY id",
+        [migrations.name],
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def schema_problems(conn) -> list[str]:
+    """How a database's schema differs from what its applied steps produce (empty: none).
+
+    A backup without the audit triggers, or with a trigger of its own, would otherwise be
+    restored and leave later changes unaudited.
+    """
+    applied = applied_steps(conn)
+    known = [m.name for m in migrations.pending(Database(memory=True))]
+    if applied != known[: len(applied)]:
+        return [
+            "its schema steps are not this platform's ("
+            + ", ".join(a for a in applied if a not in known)[:200]
+            + "): a backup from another program or a newer version"
+        ]
+    reference = Database(memory=True)
+    if len(applied) < len(known):
+        migrations.apply(reference, stop_before=known[len(applied)])
+    else:
+        migrations.apply(reference)
+    expected, actual = schema_of(reference.conn), schema_of(conn)
+    problems = [
+        f"missing {kind} {name}"
+        for kind, name, _ in sorted(expected - actual)
+        if (kind, name) not in {(k, n) for k, n, _ in actual}
+    ]
+    problems += [
+        f"unexpected {kind} {name}"
+        for kind, name, _ in sorted(actual - expected)
+        if (kind, name) not in {(k, n) for k, n, _ in expected}
+    ]
+    problems += [
+        f"{kind} {name} differs from the platform's"
+        for kind, name, _ in sorted(actual - expected)
+        if (kind, name) in {(k, n) for k, n, _ in expected}
+    ]
+    return problems

@@ -29,6 +29,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlite_utils import Database
 
+from ocf import migrations as schema
+from ocf.audit_chain import FIELDS as AUDIT_FIELDS
+from ocf.audit_chain import GENESIS, ChainCheck, check_chain, entry_hash
 from ocf.errors import ConflictError, StorageError
 from ocf.loading import parse_framework, parse_survey
 from ocf.migrations import migrations
@@ -132,13 +135,23 @@ class Store:
             db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             db.execute("PRAGMA foreign_keys=ON")
             store = cls(db, location)
-            with store.write():
-                migrations.apply(db)
-                if store.get_meta("epoch") is None:
-                    store.set_meta("epoch", secrets.token_hex(8))
+            # Only take the write lock when there is something to do: every page run opens a
+            # store, and waiting for another process's write just to find nothing pending
+            # made reads as slow as the slowest write.
+            if migrations.pending(db) or store._epoch_missing():
+                with store.write():  # checked again under the lock: another process may have
+                    migrations.apply(db)  # applied them in between (apply skips those done)
+                    if store.get_meta("epoch") is None:
+                        store.set_meta("epoch", secrets.token_hex(8))
         except sqlite3.DatabaseError as exc:
             raise StorageError(f"{location}: cannot open the database: {exc}") from None
         return store
+
+    def _epoch_missing(self) -> bool:
+        try:
+            return self.get_meta("epoch") is None
+        except sqlite3.OperationalError:  # no meta table yet: a new database
+            return True
 
     def close(self) -> None:
         self.db.close()
@@ -233,6 +246,20 @@ class Store:
             raise StorageError(
                 f"{source}: not an OCF database (no {', '.join(sorted(missing))} table)"
             )
+        conn = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        try:
+            problems = schema.schema_problems(conn)
+            chained = "hash" in {row[1] for row in conn.execute("PRAGMA table_info(audit)")}
+            chain = Store(Database(conn)).check_audit_chain() if chained else None
+        finally:
+            conn.close()
+        if problems:
+            raise StorageError(
+                f"{source}: its schema is not what the platform makes, so it is not restored: "
+                + "; ".join(problems)
+            )
+        if chain is not None and not chain.intact:
+            raise StorageError(f"{source}: not restored: {chain.summary()}")
 
     def restore_from(self, path: str | Path, actor: str) -> None:
         """Replace this database's content with a checked backup, then bring its schema up to date."""
@@ -252,17 +279,25 @@ class Store:
     def _audit(
         self, actor: str, action: str, entity: str, entity_id: str | None, before: Any, after: Any
     ) -> None:
-        self.db["audit"].insert(
-            {
-                "at": now(),
-                "actor": actor,
-                "action": action,
-                "entity": entity,
-                "entity_id": entity_id,
-                "before": None if before is None else json.dumps(before, default=str),
-                "after": None if after is None else json.dumps(after, default=str),
-            }
-        )
+        last = self.db.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+        entry = {
+            "id": (last[0] if last else 0) + 1,
+            "at": now(),
+            "actor": actor,
+            "action": action,
+            "entity": entity,
+            "entity_id": entity_id,
+            "before": None if before is None else json.dumps(before, default=str),
+            "after": None if after is None else json.dumps(after, default=str),
+        }
+        entry["hash"] = entry_hash(last[1] if last else GENESIS, entry)
+        self.db["audit"].insert(entry)
+
+    def check_audit_chain(self) -> ChainCheck:
+        """Recompute the audit log's hash chain (`ocf.audit_chain`)."""
+        cursor = self.db.execute(f"SELECT {', '.join(AUDIT_FIELDS)}, hash FROM audit ORDER BY id")
+        names = [*AUDIT_FIELDS, "hash"]
+        return check_chain(dict(zip(names, row, strict=True)) for row in cursor)
 
     def change_stamp(self) -> str:
         """Changes whenever the data change: every write is audited, so the newest audit id,
@@ -1045,6 +1080,12 @@ class Store:
         return pd.read_sql_query(query, self.db.conn)
 
     # ------------------------------------------------------------------ audit
+
+    def audit_vocabulary(self) -> tuple[list[str], list[str]]:
+        """The entities and actions the log holds, for filters that offer only real choices."""
+        entities = [r[0] for r in self.db.execute("SELECT DISTINCT entity FROM audit ORDER BY 1")]
+        actions = [r[0] for r in self.db.execute("SELECT DISTINCT action FROM audit ORDER BY 1")]
+        return entities, actions
 
     def audit_events(
         self,

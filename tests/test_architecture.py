@@ -91,3 +91,25 @@ def test_every_csv_and_xlsx_is_written_by_ocf_spreadsheet() -> None:
 def test_the_spreadsheet_check_would_catch_a_writer() -> None:
     assert SPREADSHEET_WRITERS.search("table.to_csv(path, index=False)")
     assert SPREADSHEET_WRITERS.search("with pd.ExcelWriter(path) as writer:")
+
+
+# Reads of people, answers' whereabouts and the log go through an ocf function that checks the
+# acting user against the database (issue 19); the store's raw methods are not for pages.
+GUARDED_READS = re.compile(
+    r"\b(db|store|_store\([^)]*\))\.(audit_events|list_accounts|list_submissions|invitation_statuses|revoke_account|add_sites)\("
+)
+
+
+def test_pages_and_the_cli_read_people_and_the_log_through_checked_functions() -> None:
+    offenders = [
+        f"{p.relative_to(PROJECT)}: {line.strip()}"
+        for p in [*UI, PROJECT / "ocf" / "cli.py"]
+        for line in p.read_text().splitlines()
+        if GUARDED_READS.search(line)
+    ]
+    assert offenders == []
+
+
+def test_the_guarded_read_check_would_catch_one() -> None:
+    assert GUARDED_READS.search("accounts = db.list_accounts()")
+    assert GUARDED_READS.search("_store(db_path).audit_events(entity, limit)")

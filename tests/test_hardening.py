@@ -259,3 +259,149 @@ def test_csv_outputs_read_back_unchanged_apart_from_the_mark(tmp_path: Path) -> 
     Store.open(db).add_sites([Site("RX1", "+44 Trust")], "t")
     table = pd.read_csv(io.StringIO(invoke("site", "list", "--db", str(db)).output))
     assert table.loc[0, "name"] == "'+44 Trust"
+
+
+# --------------------------------------------------------------------------- restore and audit
+
+
+def crafted_backup(tmp_path: Path, sql: list[str]) -> Path:
+    """A backup of a real database, then changed with `sql` (an attacker's edits)."""
+    import sqlite3
+
+    source = Store.open(tmp_path / "source.db")
+    source.add_sites([Site("RX1", "Trust")], "t")
+    path = source.backup(tmp_path / "crafted.db")
+    conn = sqlite3.connect(path)
+    for statement in sql:
+        conn.execute(statement)
+    conn.commit()
+    conn.close()
+    return path
+
+
+@pytest.mark.parametrize(
+    ("sql", "problem"),
+    [
+        (["DROP TRIGGER audit_no_update", "DROP TRIGGER audit_no_delete"], "missing trigger"),
+        (
+            [
+                "CREATE TRIGGER eat AFTER INSERT ON audit BEGIN "
+                "DELETE FROM audit WHERE id = new.id; END"
+            ],
+            "unexpected trigger eat",
+        ),
+        (["DROP INDEX submissions_round"], "missing index submissions_round"),
+    ],
+)
+def test_restore_refuses_a_backup_whose_schema_was_changed(
+    tmp_path: Path, sql: list[str], problem: str
+) -> None:
+    """A backup without the audit triggers passed `ocf restore`; admin actions then left no trace."""
+    backup = crafted_backup(tmp_path, sql)
+    live = tmp_path / "live.db"
+    Store.open(live).add_sites([Site("RX2", "Live trust")], "t")
+    before = dump(Store.open(live))
+    result = invoke("restore", str(backup), "--db", str(live))
+    assert result.exit_code == 1 and problem in result.output, result.output
+    assert dump(Store.open(live)) == before
+
+
+def test_restore_refuses_a_backup_whose_audit_log_was_edited(tmp_path: Path) -> None:
+    backup = crafted_backup(
+        tmp_path,
+        [
+            "DROP TRIGGER audit_no_update",
+            "UPDATE audit SET actor = 'someone else'",
+            """CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+           BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
+        ],
+    )
+    result = invoke("restore", str(backup), "--db", str(tmp_path / "live.db"))
+    assert result.exit_code == 1 and "BROKEN" in result.output
+
+
+def test_a_good_backup_still_restores(tmp_path: Path) -> None:
+    backup = crafted_backup(tmp_path, [])
+    result = invoke("restore", str(backup), "--db", str(tmp_path / "live.db"))
+    assert result.exit_code == 0, result.output
+    assert Store.open(tmp_path / "live.db").get_site("RX1") is not None
+
+
+def test_the_audit_chain_shows_any_edit(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "ocf.db"
+    store = Store.open(db)
+    store.add_sites([Site("RX1", "Trust"), Site("RX2", "Trust two")], "t")
+    open_round(store, "r1", resolve_content("ocf-race-equality"), "t")
+    good = invoke("audit", "--verify", "--db", str(db))
+    assert good.exit_code == 0 and "intact: 3 entries" in good.output
+    conn = sqlite3.connect(db)  # someone with the file, going around the triggers
+    conn.execute("DROP TRIGGER audit_no_delete")
+    conn.execute("DELETE FROM audit WHERE id = 2")
+    conn.commit()
+    conn.close()
+    bad = invoke("audit", "--verify", "--db", str(db))
+    assert bad.exit_code == 1 and "BROKEN at entry 3" in bad.output
+    at = AppTest.from_file(APP, default_timeout=30)
+    os.environ["OCF_DB"] = str(db)
+    try:
+        from ocf.access import add_account
+
+        admin = sign_in(Store.open(db), add_account(Store.open(db), SYSTEM, "Admin", "admin"))
+        at.session_state["actor"] = admin
+        at.switch_page("app_pages/audit.py").run()
+    finally:
+        del os.environ["OCF_DB"]
+    assert not at.exception
+    assert "Broken" in at.error[0].value
+
+
+def test_the_audit_filters_offer_what_the_log_holds(demo_path: Path) -> None:
+    store = Store.open(demo_path)
+    entities, actions = store.audit_vocabulary()
+    assert {"site", "round", "panel"} <= set(entities)
+    assert {"add", "status", "close"} <= set(actions)
+
+
+# --------------------------------------------------------------------------- stale actors
+
+
+def test_a_stale_actor_is_not_trusted(tmp_path: Path) -> None:
+    """The role and site come from the database at every check, not from the session."""
+    from dataclasses import replace
+
+    from ocf.access import add_account
+    from ocf.admin import audit_log
+    from ocf.errors import PermissionDenied
+
+    store = Store.open(tmp_path / "ocf.db")
+    store.add_sites([Site("RX1", "Trust")], "t")
+    lead = sign_in(store, add_account(store, SYSTEM, "Lead", "lead", "RX1"))
+    forged = replace(lead, role="admin", site=None)
+    with pytest.raises(PermissionDenied, match="role or site has changed"):
+        audit_log(store, forged)
+
+
+def test_opening_a_store_does_not_wait_for_another_writer(tmp_path: Path) -> None:
+    """Every page run opens a store; opening took the write lock and waited for any writer."""
+    import sqlite3
+
+    db = tmp_path / "ocf.db"
+    Store.open(db).close()
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another process in the middle of a long write
+    opened = threading.Event()
+
+    def open_store() -> None:
+        Store.open(db).close()
+        opened.set()
+
+    thread = threading.Thread(target=open_store)
+    thread.start()
+    try:
+        assert opened.wait(timeout=8), "Store.open waited for the write lock"
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+        thread.join()
