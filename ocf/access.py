@@ -87,8 +87,8 @@ def add_account(
         raise PermissionDenied(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
     if role in SITE_ROLES and not site:
         raise PermissionDenied(f"a {role} account needs --site")
-    if site and store.get_site(site) is None:
-        raise PermissionDenied(f"unknown site {site!r}")
+    if site:
+        store.require_site(site)
     code = new_code()
     store.add_account(
         name, role, site if role in SITE_ROLES else None, email, hash_code(store, code), actor.label
@@ -102,8 +102,9 @@ def issue_invitations(
     """Single-use panel codes for a site and round; returned once, stored hashed."""
     check_active(store, actor)
     require_site_role(actor, ("facilitator", "admin"), site)
-    round_ = store.get_round(round_id)
-    if round_ is None or round_.status != "open":
+    store.require_site(site)
+    round_ = store.require_round(round_id)
+    if round_.status != "open":
         raise PermissionDenied(
             f"round {round_id} is not open; invitations are issued for open rounds"
         )

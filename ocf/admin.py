@@ -19,6 +19,7 @@ from ocf.importers import (
     SITE_COLUMNS,
     SITE_REQUIRED,
     arguments_table,
+    parent_cycle,
     read_table,
     site_problems,
     validate_responses,
@@ -89,6 +90,9 @@ def edit_site(
         Problem(code, message, field=field)
         for field, message in site_problems(site, kinds, "add it first")
     ]
+    parents = {s.code: s.parent for s in store.list_sites(include_retired=True)}
+    if cycle := parent_cycle(code, {**parents, code: site.parent}):
+        problems.append(Problem(code, f"the parents would make a cycle ({cycle})", field="parent"))
     if problems:
         raise DataError(problems)
     store.update_site(site, actor.label)

@@ -63,6 +63,10 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             for line in str(exc).splitlines() or [type(exc).__name__]:
                 click.echo(line, err=True)
             sys.exit(1)
+        except OSError as exc:  # a file the user named: too long a name, no permission, …
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"{where}{exc.strerror or exc}", err=True)
+            sys.exit(1)
 
     return wrapper
 

@@ -18,7 +18,7 @@ from ocf.disparity import (
     disparity_table,
     group_totals,
 )
-from ocf.errors import OcfError, PermissionDenied
+from ocf.errors import PermissionDenied
 from ocf.models import Framework
 from ocf.results import disclosed_answers, round_scores
 from ocf.scoring import item_scores
@@ -36,9 +36,7 @@ def require_oversight(store: Store, actor: Actor, round_id: str) -> None:
     """Regulators see published rounds; admins every round."""
     check_active(store, actor)
     require_role(actor, "regulator", "admin")
-    round_ = store.get_round(round_id)
-    if round_ is None:
-        raise OcfError(f"unknown round {round_id!r}")
+    round_ = store.require_round(round_id)
     if actor.role == "regulator" and round_.status != "published":
         raise PermissionDenied(f"round {round_id} is not published yet")
 

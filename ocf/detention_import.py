@@ -9,6 +9,7 @@ key is (period, geography, measure, ethnic group, age band, sex).
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -84,6 +85,11 @@ def detect_format(text: str) -> str:
     return "nhs-mha-annual" if "organisationbreakdown" in header else "template"
 
 
+# Larger than any population on Earth: a bigger figure is a mistake, and it would overflow the
+# interval arithmetic (1e30 gave a traceback).
+LARGEST = 1e11
+
+
 def _number(
     text: str, source: str, row: int | None, column: str, problems: list[Problem]
 ) -> float | None:
@@ -97,6 +103,17 @@ def _number(
             Problem(
                 source,
                 f"{text!r} is not a number; expected a count, '*' or an empty cell",
+                row=row,
+                field=column,
+            )
+        )
+        return None
+    if not math.isfinite(value) or value > LARGEST:
+        problems.append(
+            Problem(
+                source,
+                f"{text!r} is not a usable number; expected a finite count, rate or population "
+                f"of at most {LARGEST:,.0f}",
                 row=row,
                 field=column,
             )

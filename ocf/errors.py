@@ -4,6 +4,7 @@
      ├── ConfigError          framework or survey YAML is invalid (carries Problems)
      ├── DataError            an imported file or an answer is invalid (carries Problems)
      ├── PermissionDenied     the acting user may not do this
+     ├── NotFound             a site, round or other record named by the user does not exist
      ├── ConflictError        a save against a stale version, or a duplicate
      └── StorageError         the database cannot be opened or written
 
@@ -56,6 +57,10 @@ class DataError(_ProblemsError):
 
 class PermissionDenied(OcfError):
     """The acting user is not allowed to do this."""
+
+
+class NotFound(OcfError):
+    """A site, round, account or other record named by the user does not exist."""
 
 
 class ConflictError(OcfError):

@@ -147,6 +147,17 @@ def site_problems(
     return problems
 
 
+def parent_cycle(code: str, parents: Mapping[str, str | None]) -> str | None:
+    """'A → B → A' when following parents from `code` comes back to it; else None."""
+    chain, parent = [code], parents.get(code)
+    while parent is not None and parent not in chain[1:]:
+        chain.append(parent)
+        if parent == code:
+            return " → ".join(chain)
+        parent = parents.get(parent)
+    return None
+
+
 def validate_sites(table: Table, store: Store) -> list[Site]:
     """Sites from rows of code,name[,kind,parent,cohort], parents ordered before children."""
     problems: list[Problem] = []
@@ -180,11 +191,19 @@ def validate_sites(table: Table, store: Store) -> list[Site]:
 
     kinds = {code: site.kind for code, site in existing.items()}
     kinds.update({code: site.kind for code, (_, site) in incoming.items()})
+    parents = {code: site.parent for code, site in existing.items()}
+    parents.update({code: site.parent for code, (_, site) in incoming.items()})
     for number, site in incoming.values():
         for field, message in site_problems(
             site, kinds, "add the ICB or place first or in the same file"
         ):
             problem(number, field, message)
+        if cycle := parent_cycle(site.code, parents):
+            problem(
+                number,
+                "parent",
+                f"the parents make a cycle ({cycle}); a site cannot contain itself",
+            )
     if problems:
         raise DataError(problems)
     return sorted(

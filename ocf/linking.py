@@ -14,7 +14,7 @@ import pandas as pd
 
 from ocf.access import Actor, check_active, require_role
 from ocf.disparity import DEFAULT_FOCUS, DEFAULT_MEASURE, DEFAULT_REFERENCE, disparity_table
-from ocf.errors import OcfError, PermissionDenied
+from ocf.errors import PermissionDenied
 from ocf.results import round_scores
 from ocf.stats import Correlation, spearman
 from ocf.store import Store
@@ -52,9 +52,7 @@ def link(
 
     With an actor, only regulators (published rounds) and admins may see every site's scores.
     """
-    round_ = store.get_round(round_id)
-    if round_ is None:
-        raise OcfError(f"unknown round {round_id!r}")
+    round_ = store.require_round(round_id)
     if actor is not None:
         check_active(store, actor)
         require_role(actor, "regulator", "admin")

@@ -734,6 +734,11 @@ def load_library(
         except OSError as exc:
             problems.append(Problem(source, f"cannot read the file: {exc.strerror}"))
             continue
+        except UnicodeDecodeError as exc:
+            problems.append(
+                Problem(source, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")
+            )
+            continue
         if _kind_of(text, source) == "survey":
             survey_files.append((text, source))
             continue

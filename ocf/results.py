@@ -12,7 +12,6 @@ import pandas as pd
 from ocf.access import Actor, require_results, visible_rounds
 from ocf.cache import cached
 from ocf.disclosure import withhold_open_panels
-from ocf.errors import OcfError
 from ocf.models import Framework, Round, Site
 from ocf.scoring import RoundScores, score_round, score_table
 from ocf.store import Store
@@ -27,8 +26,7 @@ def round_scores(store: Store, round_id: str) -> RoundScores:
     This is what every staff view, export and command reads: a panel still collecting is left
     out entirely (`disclosed_answers`), for every role.
     """
-    if store.get_round(round_id) is None:
-        raise OcfError(f"unknown round {round_id!r}; `ocf round list` shows the rounds")
+    store.require_round(round_id)
     return cached(
         store,
         "scores",
@@ -48,8 +46,8 @@ def disclosed_answers(store: Store, round_id: str) -> pd.DataFrame:
 
 def scores_table(store: Store, round_id: str, site: str | None = None) -> pd.DataFrame:
     """The `ocf score` table for a round, optionally one site."""
-    if site is not None and store.get_site(site) is None:
-        raise OcfError(f"unknown site {site!r}")
+    if site is not None:
+        store.require_site(site)
     return score_table(round_scores(store, round_id), round_id, site)
 
 
@@ -84,9 +82,7 @@ class SiteResults:
 
 def site_results(store: Store, actor: Actor, site_code: str, round_id: str) -> SiteResults:
     require_results(store, actor, site_code, round_id)
-    site, round_ = store.get_site(site_code), store.get_round(round_id)
-    if site is None or round_ is None:
-        raise OcfError(f"unknown site {site_code!r} or round {round_id!r}")
+    site, round_ = store.require_site(site_code), store.require_round(round_id)
     framework = store.round_framework(round_id)
     scores = round_scores(store, round_id)
     titles = {c.id: c.title for c in framework.competencies}

@@ -70,6 +70,10 @@ def _text_of(kind: str, ref: str, library: Library) -> tuple[str, str]:
             raise ConfigError(
                 [Problem(str(path), f"cannot read the file: {exc.strerror}")]
             ) from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                [Problem(str(path), f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")]
+            ) from None
     if (kind, ref) in library.texts:
         return library.texts[(kind, ref)], ref
     known = sorted(i for k, i in library.texts if k == kind)
@@ -125,9 +129,7 @@ def change_status(store: Store, round_id: str, action: str, actor: str, reason: 
     if action == "reopen" and not reason.strip():
         raise ConflictError("reopening a round needs a reason; it is kept in the audit log")
     with store.write():  # check and change under one lock, so two admins cannot race
-        current = store.get_round(round_id)
-        if current is None:
-            raise ConflictError(f"round {round_id!r} does not exist")
+        current = store.require_round(round_id)
         if current.status not in starts:
             raise ConflictError(
                 f"round {round_id} is {current.status}; it can be {target} only from {' or '.join(starts)}"

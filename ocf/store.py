@@ -32,7 +32,7 @@ from sqlite_utils import Database
 from ocf import migrations as schema
 from ocf.audit_chain import FIELDS as AUDIT_FIELDS
 from ocf.audit_chain import GENESIS, ChainCheck, check_chain, entry_hash
-from ocf.errors import ConflictError, StorageError
+from ocf.errors import ConflictError, NotFound, StorageError
 from ocf.loading import parse_framework, parse_survey
 from ocf.migrations import migrations
 from ocf.models import Answer, Framework, Response, Round, Site, Survey
@@ -169,10 +169,21 @@ class Store:
         self._begin_immediate()
         try:
             yield self.db
+            conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:  # a full disk, an I/O error: say which
+            self._rollback()
+            raise StorageError(
+                f"the database could not be written ({exc}); nothing was saved"
+            ) from None
         except BaseException:
-            conn.execute("ROLLBACK")
+            self._rollback()
             raise
-        conn.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        # SQLite may already have rolled back (a full disk does): rolling back again would
+        # replace the real error with "cannot rollback - no transaction is active".
+        if self.db.conn.in_transaction:
+            self.db.conn.execute("ROLLBACK")
 
     def _begin_immediate(self) -> None:
         """Take the write lock, waiting (busy timeout) and retrying with backoff when others hold it.
@@ -422,6 +433,20 @@ class Store:
         rows = list(self.db["rounds"].rows_where("id = ?", [round_id]))
         return _record(Round, rows[0]) if rows else None
 
+    def require_round(self, round_id: str) -> Round:
+        """The round, or NotFound with the one wording every command and page uses."""
+        round_ = self.get_round(round_id)
+        if round_ is None:
+            raise NotFound(f"unknown round {round_id!r}; `ocf round list` shows the rounds")
+        return round_
+
+    def require_site(self, code: str) -> Site:
+        """The site, or NotFound with the one wording every command and page uses."""
+        site = self.get_site(code)
+        if site is None:
+            raise NotFound(f"unknown site {code!r}; `ocf site list` shows the sites")
+        return site
+
     def list_rounds(self) -> list[Round]:
         return [
             _record(Round, row) for row in self.db["rounds"].rows_where(order_by="created_at, id")
@@ -429,9 +454,7 @@ class Store:
 
     def set_round_status(self, round_id: str, status: str, actor: str, reason: str = "") -> None:
         with self.write():
-            current = self.get_round(round_id)
-            if current is None:
-                raise ConflictError(f"round {round_id!r} does not exist")
+            current = self.require_round(round_id)
             self.db["rounds"].update(round_id, {"status": status})
             after = {"status": status, **({"reason": reason} if reason else {})}
             self._audit(actor, "status", "round", round_id, {"status": current.status}, after)
@@ -481,6 +504,16 @@ class Store:
         with self.write():
             for site, round_id, survey in {(r.site, r.round, r.survey) for r in responses}:
                 self._require_accepting(site, round_id, survey)
+                taken = self.respondents(site, round_id, survey) & {
+                    r.respondent
+                    for r in responses
+                    if (r.site, r.round, r.survey) == (site, round_id, survey)
+                }
+                if taken:  # imported meanwhile by someone else (checked again under the lock)
+                    raise ConflictError(
+                        f"{', '.join(sorted(taken)[:5])} already has a submission for {site}, "
+                        f"round {round_id}, survey {survey}; nothing was imported"
+                    )
             term = self._term_ids(_texts(a for r in responses for a in r.answers))
             for response in responses:
                 stamp = now()

@@ -64,9 +64,7 @@ def _survey_for(store: Store, round_id: str, audience: str, survey_id: str | Non
 
 
 def _require_open(store: Store, round_id: str) -> None:
-    round_ = store.get_round(round_id)
-    if round_ is None:
-        raise PermissionDenied(f"unknown round {round_id!r}")
+    round_ = store.require_round(round_id)
     if round_.status != "open":
         raise PermissionDenied(
             f"round {round_id} is {round_.status}: answers can no longer be changed"
@@ -235,8 +233,7 @@ def panel_status(store: Store, actor: Actor, round_id: str) -> pd.DataFrame:
     """
     check_active(store, actor)
     require_role(actor, "facilitator", "admin")
-    if store.get_round(round_id) is None:
-        raise DataError([Problem("--round", f"unknown round {round_id!r}")])
+    store.require_round(round_id)
     codes = store.invitation_statuses(None, round_id)
     submissions = store.list_submissions(round_id)
     paper = submissions[submissions["respondent"].str.startswith("paper-")]["site"].value_counts()
@@ -290,10 +287,8 @@ def close_panel(store: Store, actor: Actor, site: str, round_id: str) -> int:
     revoked (how many is returned). Staff see the panel's figures from then on."""
     check_active(store, actor)
     require_site_role(actor, ("facilitator", "admin"), site)
-    if store.get_site(site) is None:
-        raise DataError([Problem("SITE", f"unknown site {site!r}")])
-    if store.get_round(round_id) is None:
-        raise DataError([Problem("--round", f"unknown round {round_id!r}")])
+    store.require_site(site)
+    store.require_round(round_id)
     if store.panel_closed(site, round_id):
         raise ConflictError(f"the panel for {site} in round {round_id} is already closed")
     return store.close_panel(site, round_id, actor.label)

@@ -405,3 +405,116 @@ def test_opening_a_store_does_not_wait_for_another_writer(tmp_path: Path) -> Non
         writer.execute("ROLLBACK")
         writer.close()
         thread.join()
+
+
+# --------------------------------------------------------------------------- no traceback
+
+
+def cli_db(tmp_path: Path) -> Path:
+    db = tmp_path / "ocf.db"
+    store = Store.open(db)
+    store.add_sites([Site("QX1", "An ICB", "icb"), Site("RX1", "Trust", parent="QX1")], "t")
+    open_round(store, "r1", resolve_content("ocf-race-equality"), "t")
+    store.close()
+    return db
+
+
+def refused_cleanly(result, *words: str) -> None:
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and "Error:" not in result.output.split(":", 1)[0]
+    for word in words:
+        assert word in result.output, result.output
+
+
+@pytest.mark.parametrize("count", ["inf", "nan", "1e30", "-inf", "1e400"])
+def test_impossible_detention_counts_name_their_row(tmp_path: Path, count: str) -> None:
+    db = cli_db(tmp_path)
+    before = dump(Store.open(db))
+    path = tmp_path / "template.csv"
+    path.write_text(
+        "site,period,measure,ethnic_group,count,population\n"
+        f"RX1,2024-25,All detentions,White,{count},100000\n"
+    )
+    refused_cleanly(invoke("import", "detentions", str(path), "--db", str(db)), "ROW 2", "count")
+    assert dump(Store.open(db)) == before
+
+
+def test_a_latin1_file_is_named_not_a_traceback(tmp_path: Path) -> None:
+    db = cli_db(tmp_path)
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("code,name\nRX9,Trust de Sant\xe9\n".encode("latin-1"))
+    refused_cleanly(invoke("site", "import", str(path), "--db", str(db)), "not UTF-8")
+    detentions = tmp_path / "d.csv"
+    detentions.write_bytes(
+        "site,period,measure,ethnic_group,count,population\n\xe9\n".encode("latin-1")
+    )
+    refused_cleanly(invoke("import", "detentions", str(detentions), "--db", str(db)), "not UTF-8")
+
+
+def test_a_site_parent_cycle_is_refused(tmp_path: Path) -> None:
+    db = cli_db(tmp_path)
+    before = dump(Store.open(db))
+    path = tmp_path / "sites.csv"
+    path.write_text("code,name,kind,parent\nPA1,Place A,place,PB1\nPB1,Place B,place,PA1\n")
+    refused_cleanly(invoke("site", "import", str(path), "--db", str(db)), "ROW 2", "cycle")
+    assert dump(Store.open(db)) == before
+
+
+def test_invite_for_an_unknown_site_says_so(tmp_path: Path) -> None:
+    db = cli_db(tmp_path)
+    result = invoke("invite", "--site", "NOPE", "--round", "r1", "--db", str(db))
+    refused_cleanly(result, "unknown site 'NOPE'")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["backup", "FOLDER/b.db"],
+        ["report", "RX1", "--round", "r1", "--out", "FOLDER/r.html"],
+        ["export", "--round", "r1", "--out", "FOLDER/s.csv"],
+    ],
+)
+def test_writing_into_a_missing_folder_says_so(tmp_path: Path, command: list[str]) -> None:
+    db = cli_db(tmp_path)
+    folder = tmp_path / "missing"
+    args = [a.replace("FOLDER", str(folder)) for a in command]
+    refused_cleanly(invoke(*args, "--db", str(db)), "no such folder")
+    assert not folder.exists()
+
+
+def test_the_same_import_twice_at_once_writes_it_once(tmp_path: Path) -> None:
+    """Both validated before either wrote: the second hit a duplicate key (a traceback)."""
+    from ocf.errors import ConflictError
+    from ocf.importers import RESPONSE_COLUMNS, RESPONSE_REQUIRED, read_table, validate_responses
+
+    db = cli_db(tmp_path)
+    path = tmp_path / "responses.csv"
+    path.write_text(
+        "site,round,survey,respondent,item,value\n"
+        + "".join(
+            f"RX1,r1,ocf-self-assessment,lead,{c.id}-level,2\n"
+            for c in Store.open(db).round_framework("r1").competencies
+        )
+    )
+    first, second = Store.open(db), Store.open(db)
+    table = read_table(path, RESPONSE_COLUMNS, RESPONSE_REQUIRED)
+    one, two = validate_responses(table, first), validate_responses(table, second)
+    first.add_submitted(one, "a")
+    before = dump(second)
+    with pytest.raises(ConflictError, match="already"):
+        second.add_submitted(two, "b")
+    assert dump(second) == before
+
+
+def test_a_full_disk_gives_the_real_error_and_changes_nothing(tmp_path: Path) -> None:
+    db = cli_db(tmp_path)
+    store = Store.open(db)
+    pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+    before = dump(store)
+    store.db.execute(f"PRAGMA max_page_count = {pages + 1}")  # the disk fills up
+    from ocf.errors import StorageError
+
+    sites = [Site(f"RF{i:03d}", "x" * 2000) for i in range(200)]
+    with pytest.raises(StorageError, match="full"):
+        store.add_sites(sites, "t")
+    assert dump(store) == before
