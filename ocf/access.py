@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from ocf.errors import PermissionDenied
+from ocf.errors import DataError, PermissionDenied, Problem
 from ocf.store import Store
 
 ROLES = ("lead", "facilitator", "regulator", "admin")
@@ -84,9 +84,11 @@ def add_account(
     check_active(store, actor)
     require_role(actor, "admin")
     if role not in ROLES:
-        raise PermissionDenied(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+        raise DataError(
+            [Problem("--role", f"unknown role {role!r}; expected one of {', '.join(ROLES)}")]
+        )
     if role in SITE_ROLES and not site:
-        raise PermissionDenied(f"a {role} account needs --site")
+        raise DataError([Problem("--site", f"a {role} account needs the site it works for")])
     if site:
         store.require_site(site)
     code = new_code()
@@ -106,21 +108,29 @@ def issue_invitations(
     round_ = store.require_round(round_id)
     if round_.status != "open":
         raise PermissionDenied(
-            f"round {round_id} is not open; invitations are issued for open rounds"
+            f"round {round_id} is {round_.status}; invitations are issued for open rounds"
         )
     if store.panel_closed(site, round_id):
         raise PermissionDenied(f"the panel for {site} in round {round_id} is closed")
     panel_surveys = [s.id for s in store.round_surveys(round_id).values() if s.audience == "panel"]
     if survey is None:
         if len(panel_surveys) != 1:
-            raise PermissionDenied(
-                f"round {round_id} has panel surveys {', '.join(panel_surveys) or 'none'}; name one"
+            raise DataError(
+                [
+                    Problem(
+                        "--survey",
+                        f"round {round_id} has panel surveys {', '.join(panel_surveys) or 'none'}; "
+                        "name one",
+                    )
+                ]
             )
         survey = panel_surveys[0]
     elif survey not in panel_surveys:
-        raise PermissionDenied(f"{survey!r} is not a panel survey of round {round_id}")
+        raise DataError(
+            [Problem("--survey", f"{survey!r} is not a panel survey of round {round_id}")]
+        )
     if not 1 <= count <= 500:
-        raise PermissionDenied("issue between 1 and 500 codes at a time")
+        raise DataError([Problem("--count", "issue between 1 and 500 codes at a time")])
     codes = [new_code() for _ in range(count)]
     store.add_invitations(site, round_id, survey, [hash_code(store, c) for c in codes], actor.label)
     return codes

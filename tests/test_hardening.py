@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from streamlit.testing.v1 import AppTest
 
 from ocf import cache
-from ocf.access import SYSTEM, sign_in
+from ocf.access import SYSTEM, issue_invitations, sign_in
 from ocf.cli import main
 from ocf.demo import demo_actor
 from ocf.errors import ConfigError
@@ -518,3 +518,42 @@ def test_a_full_disk_gives_the_real_error_and_changes_nothing(tmp_path: Path) ->
     with pytest.raises(StorageError, match="full"):
         store.add_sites(sites, "t")
     assert dump(store) == before
+
+
+# --------------------------------------------------------------------------- errors by type
+
+
+def test_an_unknown_round_is_not_found_in_the_same_words_everywhere(tmp_path: Path) -> None:
+    from ocf.comparison import compare_sites
+    from ocf.errors import NotFound
+    from ocf.linking import link
+    from ocf.results import scores_table
+    from ocf.submissions import panel_status
+
+    db = cli_db(tmp_path)
+    store = Store.open(db)
+    calls = [
+        lambda: scores_table(store, "nope"),
+        lambda: compare_sites(store, SYSTEM, "nope"),
+        lambda: link(store, "nope"),
+        lambda: panel_status(store, SYSTEM, "nope"),
+        lambda: change_status(store, "nope", "close", "t"),
+        lambda: issue_invitations(store, SYSTEM, "RX1", "nope", 1),
+    ]
+    for call in calls:
+        with pytest.raises(NotFound) as error:
+            call()
+        assert str(error.value) == "unknown round 'nope'; `ocf round list` shows the rounds"
+
+
+def test_bad_arguments_are_data_errors_not_permission_refusals(tmp_path: Path) -> None:
+    from ocf.access import add_account
+    from ocf.errors import DataError
+
+    store = Store.open(cli_db(tmp_path))
+    with pytest.raises(DataError, match="--role: unknown role 'boss'"):
+        add_account(store, SYSTEM, "X", "boss")
+    with pytest.raises(DataError, match="--site"):
+        add_account(store, SYSTEM, "X", "lead")
+    with pytest.raises(DataError, match="--count"):
+        issue_invitations(store, SYSTEM, "RX1", "r1", 0)
