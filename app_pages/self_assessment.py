@@ -48,7 +48,7 @@ else:
 st.subheader("Progress")
 columns = st.columns(len(framework.domains))
 for column, domain in zip(columns, framework.domains, strict=True):
-    rated = sum(f"{c.id}-level" in draft.answers for c in domain.competencies)
+    rated = sum(draft.survey.level_item_id(c.id) in draft.answers for c in domain.competencies)
     column.progress(
         rated / len(domain.competencies),
         text=f"{domain.title}: {rated} of {len(domain.competencies)}",

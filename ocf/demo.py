@@ -294,12 +294,12 @@ def _self_response(
     for competency in framework.competencies:
         rated = truth[competency.id] + trust.bias + rng.normal(0, 0.3)
         level = int(np.clip(round(rated), framework.scale.minimum, framework.scale.maximum))
-        raw[f"{competency.id}-level"] = str(level)
+        raw[survey.level_item_id(competency.id)] = str(level)
         raw[f"{competency.id}-evidence"] = str(rng.choice(EVIDENCE))
         if level < framework.scale.maximum:
-            raw[f"{competency.id}-action"] = str(rng.choice(ACTIONS))
-            raw[f"{competency.id}-action-owner"] = str(rng.choice(OWNERS))
-            raw[f"{competency.id}-action-due"] = (
+            raw[survey.plan_item_id(competency.id, "action")] = str(rng.choice(ACTIONS))
+            raw[survey.plan_item_id(competency.id, "action-owner")] = str(rng.choice(OWNERS))
+            raw[survey.plan_item_id(competency.id, "action-due")] = (
                 due + timedelta(days=int(rng.integers(0, 180)))
             ).isoformat()
     return _response(round_id, trust.site.code, "equality-lead", survey, framework, raw)

@@ -558,6 +558,17 @@ def _check_item(
         )
     if item_type == "level" and competency is None:
         check.error((*path, "competency"), "required for a level item; expected a competency id")
+    if (
+        item_type == "level"
+        and competency
+        and item_id
+        and item_id != Survey.level_item_id(competency)
+    ):
+        check.error(
+            (*path, "id"),
+            f"a level item for {competency!r} must be called {Survey.level_item_id(competency)!r}: "
+            "the results page and the action plan find the rating by that name",
+        )
 
     options = _check_options(check, raw, path, item_type, competency, framework)
     show_if = _check_show_if(check, raw, path, earlier)

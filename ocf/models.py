@@ -5,8 +5,10 @@ Nothing downstream of `ocf.loading` touches raw YAML dicts.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from types import MappingProxyType
+from typing import ClassVar, Literal
 
 CompetencyKind = Literal["organisational", "individual"]
 Audience = Literal["self", "panel"]
@@ -191,6 +193,22 @@ class Survey:
             if item.id == item_id:
                 return item
         raise KeyError(item_id)
+
+    # A self-assessment names a competency's items after it: `<competency>-level` holds the
+    # rating and `<competency>-action`, `-action-owner`, `-action-due` the plan. The loader
+    # checks the level items' names; everything else finds them through these two methods.
+    PLAN_PARTS: ClassVar[Mapping[str, str]] = MappingProxyType(
+        {"action": "Action", "action-owner": "Owner", "action-due": "Due"}
+    )
+
+    @staticmethod
+    def level_item_id(competency: str) -> str:
+        return f"{competency}-level"
+
+    @staticmethod
+    def plan_item_id(competency: str, part: str) -> str:
+        """`part` is one of PLAN_PARTS."""
+        return f"{competency}-{part}"
 
 
 # --------------------------------------------------------------------------- stored records

@@ -12,12 +12,10 @@ import pandas as pd
 from ocf.access import Actor, require_results, visible_rounds
 from ocf.cache import cached
 from ocf.disclosure import withhold_open_panels
-from ocf.models import Framework, Round, Site
+from ocf.models import Framework, Round, Site, Survey
 from ocf.scoring import RoundScores, score_round, score_table
 from ocf.store import Store
 from ocf.submissions import SELF_RESPONDENT
-
-ACTION_SUFFIXES = {"action": "Action", "action-owner": "Owner", "action-due": "Due"}
 
 
 def round_scores(store: Store, round_id: str) -> RoundScores:
@@ -162,7 +160,7 @@ def action_plan(store: Store, framework: Framework, site: str, round_id: str) ->
 
     Taken from the submitted self-assessment, or the draft while there is none.
     """
-    columns = ["competency", "title", "level", *ACTION_SUFFIXES.values()]
+    columns = ["competency", "title", "level", *Survey.PLAN_PARTS.values()]
     own = [
         row
         for survey in store.round_surveys(round_id).values()
@@ -176,11 +174,11 @@ def action_plan(store: Store, framework: Framework, site: str, round_id: str) ->
     rows = []
     for competency in framework.competencies:
         plan = {
-            label: _answer_text(answers.get(f"{competency.id}-{suffix}"))
-            for suffix, label in ACTION_SUFFIXES.items()
+            label: _answer_text(answers.get(Survey.plan_item_id(competency.id, part)))
+            for part, label in Survey.PLAN_PARTS.items()
         }
         if plan["Action"]:
-            level = _answer_text(answers.get(f"{competency.id}-level"))
+            level = _answer_text(answers.get(Survey.level_item_id(competency.id)))
             label = framework.scale.label(float(level)) if level else ""
             rows.append(
                 {"competency": competency.id, "title": competency.title, "level": label, **plan}

@@ -557,3 +557,19 @@ def test_bad_arguments_are_data_errors_not_permission_refusals(tmp_path: Path) -
         add_account(store, SYSTEM, "X", "lead")
     with pytest.raises(DataError, match="--count"):
         issue_invitations(store, SYSTEM, "RX1", "r1", 0)
+
+
+def test_a_level_item_must_be_named_after_its_competency() -> None:
+    """A survey with another id loaded, and the results page then showed blank levels."""
+    from ocf.loading import load_library
+
+    framework = load_library([FIXTURES / "framework-minimal.yaml"]).frameworks["tiny"]
+    text = (
+        (FIXTURES / "survey-minimal-self.yaml")
+        .read_text()
+        .replace("id: alpha-one-level", "id: alpha-one-rating")
+    )
+    with pytest.raises(ConfigError) as error:
+        parse_survey(text, "self.yaml", framework)
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "alpha-one-rating" in row)
+    assert f"self.yaml:{line}:" in str(error.value) and "'alpha-one-level'" in str(error.value)
