@@ -1,0 +1,275 @@
+"""The connection: opening and migrating the database, write transactions, backups and restores,
+the audit log's writer (a hash chain) and the database's metadata.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import secrets
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import fields
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Self, TypeVar
+
+from sqlite_utils import Database
+
+from ocf import migrations as schema
+from ocf.audit_chain import FIELDS as AUDIT_FIELDS
+from ocf.audit_chain import GENESIS, ChainCheck, check_chain, entry_hash
+from ocf.errors import StorageError
+from ocf.migrations import migrations
+from ocf.models import Framework, Survey
+from ocf.spreadsheet import private_file
+
+DEFAULT_DB = Path("data") / "ocf.db"
+T = TypeVar("T")
+BUSY_TIMEOUT_MS = 10_000
+AUDIT_COLUMNS = ["id", "at", "actor", "action", "entity", "entity_id", "before", "after"]
+WRITE_ATTEMPTS = 8  # after the busy timeout, retried with backoff (about 40 s in all)
+
+
+def resolve_path(path: str | Path | None = None) -> str:
+    """The database path: the argument, else $OCF_DB, else data/ocf.db."""
+    return str(path or os.environ.get("OCF_DB") or DEFAULT_DB)
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _record(cls: type[T], row: dict[str, Any]) -> T:
+    """A frozen record from a database row with the same column names."""
+    return cls(**{f.name: row[f.name] for f in fields(cls)})  # type: ignore[call-arg]
+
+
+class StoreBase:
+    """A connection to the OCF database; every aggregate's store builds on it."""
+
+    def __init__(self, db: Database, location: str = ":memory:"):
+        self.db = db
+        # Identifies the database across Store objects (a file) or this object (memory).
+        self.identity = location if location != ":memory:" else f"memory:{id(db.conn)}"
+        self._frameworks: dict[str, Framework] = {}
+        self._surveys: dict[str, dict[str, Survey]] = {}
+
+    @classmethod
+    def open(cls, path: str | Path | None = None) -> Self:
+        """Open (creating if needed) and migrate the database at `path`."""
+        location = resolve_path(path)
+        try:
+            if location == ":memory:":
+                db = Database(memory=True)
+            else:
+                if not Path(location).parent.is_dir():
+                    raise StorageError(
+                        f"{location}: no such folder {Path(location).parent}; "
+                        "nothing was created (check the path)"
+                    )
+                if not Path(location).exists():
+                    private_file(location)  # 0600: SQLite gives -wal and -shm the same mode
+                conn = sqlite3.connect(location, timeout=BUSY_TIMEOUT_MS / 1000)
+                db = Database(conn)
+                with db.ensure_autocommit_on():
+                    db.execute("PRAGMA journal_mode=WAL")
+            db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA foreign_keys=ON")
+            store = cls(db, location)
+            # Only take the write lock when there is something to do: every page run opens a
+            # store, and waiting for another process's write just to find nothing pending
+            # made reads as slow as the slowest write.
+            if migrations.pending(db) or store._epoch_missing():
+                with store.write():  # checked again under the lock: another process may have
+                    migrations.apply(db)  # applied them in between (apply skips those done)
+                    if store.get_meta("epoch") is None:
+                        store.set_meta("epoch", secrets.token_hex(8))
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(f"{location}: cannot open the database: {exc}") from None
+        return store
+
+    def _epoch_missing(self) -> bool:
+        try:
+            return self.get_meta("epoch") is None
+        except sqlite3.OperationalError:  # no meta table yet: a new database
+            return True
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def write(self) -> Iterator[Database]:
+        """A write transaction: BEGIN IMMEDIATE … COMMIT, rolled back on any error.
+
+        Nested calls join the outer transaction.
+        """
+        conn = self.db.conn
+        if conn.in_transaction:
+            yield self.db
+            return
+        self._begin_immediate()
+        try:
+            yield self.db
+            conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:  # a full disk, an I/O error: say which
+            self._rollback()
+            raise StorageError(
+                f"the database could not be written ({exc}); nothing was saved"
+            ) from None
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _rollback(self) -> None:
+        # SQLite may already have rolled back (a full disk does): rolling back again would
+        # replace the real error with "cannot rollback - no transaction is active".
+        if self.db.conn.in_transaction:
+            self.db.conn.execute("ROLLBACK")
+
+    def _begin_immediate(self) -> None:
+        """Take the write lock, waiting (busy timeout) and retrying with backoff when others hold it.
+
+        A user never sees "database is locked": after the retries they get a StorageError that
+        says to try again, and nothing has been written.
+        """
+        delay = 0.05
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                self.db.conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if attempt == WRITE_ATTEMPTS - 1:
+                    raise StorageError(
+                        "the database is busy; nothing was saved, please try again"
+                    ) from None
+                time.sleep(delay + random.uniform(0, delay))
+                delay = min(delay * 2, 2.0)
+
+    def backup(self, path: str | Path) -> Path:
+        """An online copy of the whole database (SQLite's backup API: consistent while in use)."""
+        target = Path(path)
+        if target.exists():
+            raise StorageError(f"{target} already exists; choose a new file name")
+        if not target.parent.is_dir():
+            raise StorageError(f"{target}: no such folder {target.parent}; create it first")
+        try:
+            private_file(target)  # 0600: a backup holds every individual panel answer
+            destination = sqlite3.connect(target)
+            try:
+                self.db.conn.backup(destination)
+            finally:
+                destination.close()
+        except (OSError, sqlite3.Error) as exc:
+            target.unlink(missing_ok=True)  # no empty file left to block a retry
+            raise StorageError(f"{target}: the backup failed ({exc}); nothing was kept") from None
+        return target
+
+    @staticmethod
+    def check_backup(path: str | Path) -> None:
+        """Refuse a file that is not a sound OCF database (integrity, schema)."""
+        source = Path(path)
+        if not source.is_file():
+            raise StorageError(f"{source}: no such file")
+        try:
+            conn = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+            try:
+                result = conn.execute("PRAGMA integrity_check").fetchone()[0]
+                tables = {
+                    row[0]
+                    for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                }
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(f"{source}: not an SQLite database ({exc})") from None
+        if result != "ok":
+            raise StorageError(f"{source}: integrity check failed: {result}")
+        missing = {
+            "_sqlite_migrations",
+            "sites",
+            "rounds",
+            "submissions",
+            "answers",
+            "audit",
+        } - tables
+        if missing:
+            raise StorageError(
+                f"{source}: not an OCF database (no {', '.join(sorted(missing))} table)"
+            )
+        conn = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        try:
+            problems = schema.schema_problems(conn)
+            chained = "hash" in {row[1] for row in conn.execute("PRAGMA table_info(audit)")}
+            chain = StoreBase(Database(conn)).check_audit_chain() if chained else None
+        finally:
+            conn.close()
+        if problems:
+            raise StorageError(
+                f"{source}: its schema is not what the platform makes, so it is not restored: "
+                + "; ".join(problems)
+            )
+        if chain is not None and not chain.intact:
+            raise StorageError(f"{source}: not restored: {chain.summary()}")
+
+    def restore_from(self, path: str | Path, actor: str) -> None:
+        """Replace this database's content with a checked backup, then bring its schema up to date."""
+        self.check_backup(path)
+        source = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
+        try:
+            source.backup(self.db.conn)
+        finally:
+            source.close()
+        with self.write():
+            migrations.apply(self.db)
+            self.set_meta("epoch", secrets.token_hex(8))
+            self._audit(actor, "restore", "database", str(path), None, None)
+        self._frameworks.clear()
+        self._surveys.clear()
+
+    def _audit(
+        self, actor: str, action: str, entity: str, entity_id: str | None, before: Any, after: Any
+    ) -> None:
+        last = self.db.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+        entry = {
+            "id": (last[0] if last else 0) + 1,
+            "at": now(),
+            "actor": actor,
+            "action": action,
+            "entity": entity,
+            "entity_id": entity_id,
+            "before": None if before is None else json.dumps(before, default=str),
+            "after": None if after is None else json.dumps(after, default=str),
+        }
+        entry["hash"] = entry_hash(last[1] if last else GENESIS, entry)
+        self.db["audit"].insert(entry)
+
+    def check_audit_chain(self) -> ChainCheck:
+        """Recompute the audit log's hash chain (`ocf.audit_chain`)."""
+        cursor = self.db.execute(f"SELECT {', '.join(AUDIT_FIELDS)}, hash FROM audit ORDER BY id")
+        names = [*AUDIT_FIELDS, "hash"]
+        return check_chain(dict(zip(names, row, strict=True)) for row in cursor)
+
+    def change_stamp(self) -> str:
+        """Changes whenever the data change: every write is audited, so the newest audit id,
+        with the database's epoch, renewed by a restore, since a restored audit log can repeat
+        an id already seen with other data."""
+        newest = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM audit").fetchone()[0]
+        return f"{self.get_meta('epoch')}:{newest}"
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.write():
+            self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+
+    @property
+    def is_demo(self) -> bool:
+        return self.get_meta("demo") == "1"

@@ -1,0 +1,60 @@
+"""Detention data by ethnic group, in long format."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from ocf.store.connection import StoreBase
+
+
+class DetentionStore(StoreBase):
+    """Detention observations, upserted by their key."""
+
+    DETENTION_KEY = ("period", "geography", "measure", "ethnic_group", "age_band", "sex")
+
+    def upsert_detentions(
+        self, records: list[dict[str, Any]], actor: str, source: str
+    ) -> tuple[int, int]:
+        """Insert detention rows, replacing any with the same key; returns (added, replaced)."""
+        if not records:
+            return 0, 0
+        columns = list(records[0])
+        key = ", ".join(self.DETENTION_KEY)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in self.DETENTION_KEY)
+        sql = (
+            f"INSERT INTO detentions ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+            f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
+        )
+        with self.write():
+            before = self.db.execute("SELECT COUNT(*) FROM detentions").fetchone()[0]
+            self.db.conn.executemany(sql, [[r[c] for c in columns] for r in records])
+            added = self.db.execute("SELECT COUNT(*) FROM detentions").fetchone()[0] - before
+            self._audit(
+                actor, "import", "detentions", source, None, {"rows": len(records), "added": added}
+            )
+        return added, len(records) - added
+
+    def existing_detention_keys(self, periods: Iterable[str]) -> set[tuple]:
+        """The keys already stored for these periods (to preview what an import would replace)."""
+        periods = list(periods)
+        if not periods:
+            return set()
+        marks = ", ".join("?" * len(periods))
+        query = f"SELECT {', '.join(self.DETENTION_KEY)} FROM detentions WHERE period IN ({marks})"
+        return {tuple(row) for row in self.db.execute(query, periods).fetchall()}
+
+    def detentions_frame(
+        self, period: str | None = None, measure: str | None = None
+    ) -> pd.DataFrame:
+        query = """SELECT period, geography, geography_name, geography_kind, measure, ethnic_group,
+                          age_band, sex, count, suppressed, population, population_derived, source
+                   FROM detentions WHERE (? IS NULL OR period = ?) AND (? IS NULL OR measure = ?)"""
+        return pd.read_sql_query(query, self.db.conn, params=[period, period, measure, measure])
+
+    def detention_choices(self) -> pd.DataFrame:
+        """The periods and measures that have data, with row counts."""
+        query = "SELECT period, measure, COUNT(*) AS rows FROM detentions GROUP BY period, measure ORDER BY period, measure"
+        return pd.read_sql_query(query, self.db.conn)

@@ -1,0 +1,137 @@
+"""Panel invitations and closures: a closed panel is frozen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from ocf.errors import ConflictError
+from ocf.store.connection import StoreBase, now
+
+
+class PanelStore(StoreBase):
+    """Invitation codes (hashed) and panel closures."""
+
+    def add_invitations(
+        self, site: str, round_id: str, survey: str, hashes: list[str], actor: str
+    ) -> None:
+        with self.write():
+            stamp = now()
+            self.db["invitations"].insert_all(
+                {
+                    "code_hash": h,
+                    "site": site,
+                    "round": round_id,
+                    "survey": survey,
+                    "created_at": stamp,
+                }
+                for h in hashes
+            )
+            self._audit(
+                actor,
+                "issue",
+                "invitations",
+                f"{site}:{round_id}",
+                None,
+                {"count": len(hashes), "survey": survey},
+            )
+
+    def invitation_by_hash(self, code_hash: str) -> dict[str, Any] | None:
+        rows = list(self.db["invitations"].rows_where("code_hash = ?", [code_hash]))
+        return rows[0] if rows else None
+
+    def get_invitation(self, invitation_id: int) -> dict[str, Any] | None:
+        rows = list(self.db["invitations"].rows_where("id = ?", [invitation_id]))
+        return rows[0] if rows else None
+
+    def invitation_statuses(self, site: str | None, round_id: str) -> pd.DataFrame:
+        """Each invitation's state (never its answers): unused, started, submitted or revoked.
+
+        One site's (id, survey, created_at, status), or with `site` None every site's, with a
+        leading `site` column.
+        """
+        query = f"""
+            SELECT {"" if site else "i.site, "}i.id, i.survey, i.created_at,
+                   CASE WHEN i.revoked_at IS NOT NULL THEN 'revoked'
+                        WHEN s.status = 'submitted' THEN 'submitted'
+                        WHEN s.id IS NOT NULL THEN 'started'
+                        ELSE 'unused' END AS status
+            FROM invitations i LEFT JOIN submissions s ON s.id = i.submission_id
+            WHERE i.round = ? {"AND i.site = ?" if site else ""} ORDER BY i.id
+        """
+        params = [round_id, site] if site else [round_id]
+        return pd.read_sql_query(query, self.db.conn, params=params)
+
+    def revoke_invitation(self, invitation_id: int, actor: str) -> None:
+        with self.write():
+            self.db["invitations"].update(invitation_id, {"revoked_at": now()})
+            self._audit(actor, "revoke", "invitation", str(invitation_id), None, None)
+
+    def link_invitation(self, invitation_id: int, submission_id: int) -> None:
+        with self.write():
+            self.db["invitations"].update(invitation_id, {"submission_id": submission_id})
+
+    def panel_closed(self, site: str, round_id: str) -> bool:
+        query = "SELECT 1 FROM panel_closures WHERE site = ? AND round = ?"
+        return self.db.execute(query, [site, round_id]).fetchone() is not None
+
+    def panel_closures(self, round_id: str) -> dict[str, str]:
+        """The sites whose panel is closed (frozen) in a round, with when it closed."""
+        query = "SELECT site, closed_at FROM panel_closures WHERE round = ?"
+        return dict(self.db.execute(query, [round_id]).fetchall())
+
+    def close_panel(self, site: str, round_id: str, actor: str) -> int:
+        """Freeze the panel: record the closure and revoke every invitation not yet submitted.
+
+        Returns how many were revoked; refuses a panel already closed.
+        """
+        with self.write():
+            if self.panel_closed(site, round_id):
+                raise ConflictError(f"the panel for {site} in round {round_id} is already closed")
+            revoked = self._freeze_panel(site, round_id, actor)
+        return revoked
+
+    def close_panels_of_round(self, round_id: str, actor: str) -> int:
+        """Freeze every panel of a round that has codes or answers (in the round's close).
+
+        A reopened round then cannot take one more member's answer, which would move figures
+        staff had already seen. Returns how many panels were closed.
+        """
+        with self.write():
+            sites = self.db.execute(
+                """SELECT site FROM invitations WHERE round = ?
+                   UNION SELECT s.site FROM submissions s
+                   JOIN round_surveys rs ON rs.round_id = s.round AND rs.survey_id = s.survey
+                   WHERE s.round = ? AND rs.audience = 'panel'
+                   EXCEPT SELECT site FROM panel_closures WHERE round = ?""",
+                [round_id, round_id, round_id],
+            ).fetchall()
+            for (site,) in sites:
+                self._freeze_panel(site, round_id, actor)
+        return len(sites)
+
+    def _freeze_panel(self, site: str, round_id: str, actor: str) -> int:
+        stamp = now()
+        self.db["panel_closures"].insert(
+            {"site": site, "round": round_id, "closed_at": stamp, "closed_by": actor}
+        )
+        cursor = self.db.execute(
+            """UPDATE invitations SET revoked_at = ?
+               WHERE site = ? AND round = ? AND revoked_at IS NULL
+               AND (submission_id IS NULL OR submission_id NOT IN
+                    (SELECT id FROM submissions WHERE status = 'submitted'))""",
+            [stamp, site, round_id],
+        )
+        submitted = self.db.execute(
+            """SELECT COUNT(*) FROM submissions s
+               JOIN round_surveys rs ON rs.round_id = s.round AND rs.survey_id = s.survey
+               WHERE s.site = ? AND s.round = ? AND rs.audience = 'panel'
+               AND s.status = 'submitted'""",
+            [site, round_id],
+        ).fetchone()[0]
+        self._audit(
+            actor, "close", "panel", f"{site}:{round_id}", None,
+            {"revoked": cursor.rowcount, "submitted": submitted},
+        )  # fmt: skip
+        return cursor.rowcount

@@ -1,0 +1,126 @@
+"""Rounds and published content: a round keeps a snapshot of its framework and surveys."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict
+from typing import Any
+
+from ocf.errors import ConflictError, NotFound
+from ocf.loading import parse_framework, parse_survey
+from ocf.models import Framework, Round, Survey
+from ocf.store.connection import StoreBase, _record, now
+
+
+class RoundStore(StoreBase):
+    """Rounds, their life cycle and their framework and survey snapshots; published content."""
+
+    def publish_content(
+        self, kind: str, content_id: str, version: int, text: str, actor: str
+    ) -> None:
+        with self.write():
+            self.db["content"].insert(
+                {
+                    "kind": kind,
+                    "id": content_id,
+                    "version": version,
+                    "yaml": text,
+                    "published_at": now(),
+                    "published_by": actor,
+                }
+            )
+            self._audit(actor, "publish", kind, f"{content_id} v{version}", None, None)
+
+    def published_content(self) -> list[dict[str, Any]]:
+        return list(self.db["content"].rows_where(order_by="kind, id, version"))
+
+    def add_round(
+        self,
+        round_: Round,
+        framework_yaml: str,
+        surveys: Iterable[tuple[Survey, str]],
+        actor: str,
+    ) -> None:
+        """Open a round with a snapshot of its framework and survey YAML."""
+        surveys = list(surveys)
+        with self.write():
+            if self.get_round(round_.id) is not None:
+                raise ConflictError(f"round {round_.id!r} already exists")
+            record = {**asdict(round_), "framework_yaml": framework_yaml, "created_at": now()}
+            self.db["rounds"].insert(record)
+            self.db["round_surveys"].insert_all(
+                {
+                    "round_id": round_.id,
+                    "survey_id": survey.id,
+                    "survey_version": survey.version,
+                    "audience": survey.audience,
+                    "survey_yaml": text,
+                }
+                for survey, text in surveys
+            )
+            self._audit(
+                actor,
+                "add",
+                "round",
+                round_.id,
+                None,
+                {**asdict(round_), "surveys": [s.id for s, _ in surveys]},
+            )
+
+    def get_round(self, round_id: str) -> Round | None:
+        rows = list(self.db["rounds"].rows_where("id = ?", [round_id]))
+        return _record(Round, rows[0]) if rows else None
+
+    def require_round(self, round_id: str) -> Round:
+        """The round, or NotFound with the one wording every command and page uses."""
+        round_ = self.get_round(round_id)
+        if round_ is None:
+            raise NotFound(f"unknown round {round_id!r}; `ocf round list` shows the rounds")
+        return round_
+
+    def list_rounds(self) -> list[Round]:
+        return [
+            _record(Round, row) for row in self.db["rounds"].rows_where(order_by="created_at, id")
+        ]
+
+    def set_round_status(self, round_id: str, status: str, actor: str, reason: str = "") -> None:
+        with self.write():
+            current = self.require_round(round_id)
+            self.db["rounds"].update(round_id, {"status": status})
+            after = {"status": status, **({"reason": reason} if reason else {})}
+            self._audit(actor, "status", "round", round_id, {"status": current.status}, after)
+
+    def round_framework(self, round_id: str) -> Framework:
+        """The framework exactly as it was when the round opened (from its snapshot)."""
+        if round_id not in self._frameworks:
+            row = self.db.execute(
+                "SELECT framework_yaml FROM rounds WHERE id = ?", [round_id]
+            ).fetchone()
+            if row is None:
+                raise KeyError(round_id)
+            self._frameworks[round_id] = parse_framework(
+                row[0], f"round {round_id} framework", snapshot=True
+            )
+        return self._frameworks[round_id]
+
+    def round_surveys(self, round_id: str) -> dict[str, Survey]:
+        """The round's surveys by id, from their snapshots."""
+        if round_id not in self._surveys:
+            framework = self.round_framework(round_id)
+            rows = self.db.execute(
+                "SELECT survey_id, survey_yaml FROM round_surveys WHERE round_id = ? "
+                "ORDER BY audience DESC, survey_id",
+                [round_id],
+            ).fetchall()
+            self._surveys[round_id] = {
+                survey_id: parse_survey(text, f"round {round_id} survey {survey_id}", framework)
+                for survey_id, text in rows
+            }
+        return self._surveys[round_id]
+
+    def _audience(self, round_id: str, survey: str) -> str | None:
+        row = self.db.execute(
+            "SELECT audience FROM round_surveys WHERE round_id = ? AND survey_id = ?",
+            [round_id, survey],
+        ).fetchone()
+        return row[0] if row else None
