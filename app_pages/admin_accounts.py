@@ -1,5 +1,7 @@
 """Administration: staff accounts, their codes, and printable panel invitation slips."""
 
+from dataclasses import asdict
+
 import pandas as pd
 import streamlit as st
 
@@ -39,26 +41,29 @@ with st.form("account", clear_on_submit=True):
 # Read after the form above ran, so an account just created is listed.
 listed = accounts(db, actor)
 st.header("Accounts")
-st.dataframe(pd.DataFrame(listed).drop(columns=["revoked_at"], errors="ignore"), hide_index=True)
+st.dataframe(
+    pd.DataFrame([asdict(a) for a in listed]).drop(columns=["revoked_at"], errors="ignore"),
+    hide_index=True,
+)
 if listed:
     st.subheader("Reset or revoke")
     chosen = st.selectbox(
         "Account",
         listed,
-        format_func=lambda a: f"{a['name']} ({a['role']}{', ' + a['site'] if a['site'] else ''})",
+        format_func=lambda a: f"{a.name} ({a.role}{', ' + a.site if a.site else ''})",
     )
     left, right = st.columns(2)
     if left.button("Issue a new code (the old one stops working)"):
         try:
-            code = reset_code(db, actor, chosen["id"])
+            code = reset_code(db, actor, chosen.id)
         except OcfError as error:
             show_error(error)
         else:
             st.success("New code, shown only now:")
             st.code(code, language=None)
     if right.button("Revoke this account"):
-        revoke_account(db, actor, chosen["id"])
-        flash(f"Revoked {chosen['name']}.")
+        revoke_account(db, actor, chosen.id)
+        flash(f"Revoked {chosen.name}.")
         st.rerun()
 
 st.header("Panel invitation slips")

@@ -178,15 +178,15 @@ def _lookup(store: Store, code: str) -> tuple[Actor | None, bool]:
     invitation = store.invitation_by_hash(digest)
     if invitation is None:
         return None, False
-    if invitation["revoked_at"]:
-        return None, store.panel_closed(invitation["site"], invitation["round"])
+    if invitation.revoked_at:
+        return None, store.panel_closed(invitation.site, invitation.round)
     actor = Actor(
         "panel",
         "panel",
-        site=invitation["site"],
-        invitation_id=invitation["id"],
-        round=invitation["round"],
-        survey=invitation["survey"],
+        site=invitation.site,
+        invitation_id=invitation.id,
+        round=invitation.round,
+        survey=invitation.survey,
     )
     return actor, False
 
@@ -198,11 +198,11 @@ def check_active(store: Store, actor: Actor) -> None:
         if account is None:
             raise PermissionDenied("this account has been revoked; please sign in again")
         # The role and site are the database's, never the session's: a stale actor is refused.
-        if (account["role"], account["site"]) != (actor.role, actor.site):
+        if (account.role, account.site) != (actor.role, actor.site):
             raise PermissionDenied("this account's role or site has changed; please sign in again")
     elif actor.kind == "panel":
         invitation = store.get_invitation(actor.invitation_id) if actor.invitation_id else None
-        if invitation is None or invitation["revoked_at"]:
+        if invitation is None or invitation.revoked_at:
             raise PermissionDenied("this invitation code is no longer valid")
     elif actor.kind == "anonymous":
         raise PermissionDenied("please sign in")
@@ -218,9 +218,7 @@ def still_active(store: Store, actor: Actor) -> bool:
 
 
 def account_actor(account: dict) -> Actor:
-    return Actor(
-        "account", account["role"], account["site"], account["name"], account_id=account["id"]
-    )
+    return Actor("account", account.role, account.site, account.name, account_id=account.id)
 
 
 # --------------------------------------------------------------------------- checks

@@ -324,7 +324,7 @@ def users_add(
 def users_list(db_path: str | None) -> None:
     """List active accounts as CSV (never their codes)."""
     columns = ["id", "name", "role", "site", "email"]
-    rows = [[a[c] for c in columns] for a in accounts(_store(db_path), _cli_actor())]
+    rows = [[getattr(a, c) for c in columns] for a in accounts(_store(db_path), _cli_actor())]
     click.echo(csv_text(pd.DataFrame(rows, columns=columns)), nl=False)
 
 

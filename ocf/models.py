@@ -240,6 +240,49 @@ class Round:
 
 
 @dataclass(frozen=True)
+class Account:
+    """A staff account as stored (its code's hash never leaves the store)."""
+
+    id: int
+    name: str
+    role: str
+    site: str | None
+    email: str | None
+    created_at: str
+    revoked_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """A panel invitation as stored (its code's hash never leaves the store)."""
+
+    id: int
+    site: str
+    round: str
+    survey: str
+    created_at: str
+    revoked_at: str | None = None
+    submission_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One respondent's submission for (site, round, survey), without its answers."""
+
+    id: int
+    site: str
+    round: str
+    survey: str
+    respondent: str
+    status: str  # draft | submitted
+    version: int
+    assisted: int
+    created_at: str
+    updated_at: str
+    submitted_at: str | None = None
+
+
+@dataclass(frozen=True)
 class Answer:
     """One answer in long format: `value` for choices, levels and numbers; `text` for words."""
 

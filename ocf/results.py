@@ -169,8 +169,8 @@ def action_plan(store: Store, framework: Framework, site: str, round_id: str) ->
     ]
     if not own:
         return pd.DataFrame(columns=columns)
-    chosen = sorted(own, key=lambda row: row["status"] != "submitted")[0]  # submitted first
-    answers = store.submission_answers(int(chosen["id"]))
+    chosen = sorted(own, key=lambda row: row.status != "submitted")[0]  # submitted first
+    answers = store.submission_answers(chosen.id)
     rows = []
     for competency in framework.competencies:
         plan = {

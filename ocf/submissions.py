@@ -48,10 +48,8 @@ def _draft(store: Store, site: str, round_id: str, survey: Survey, respondent: s
     row = store.get_submission(site, round_id, survey.id, respondent)
     if row is None:
         return Draft(site, round_id, survey, respondent, None, "new", 0, {})
-    answers = store.submission_answers(row["id"])
-    return Draft(
-        site, round_id, survey, respondent, row["id"], row["status"], row["version"], answers
-    )
+    answers = store.submission_answers(row.id)
+    return Draft(site, round_id, survey, respondent, row.id, row.status, row.version, answers)
 
 
 def _survey_for(store: Store, round_id: str, audience: str, survey_id: str | None = None) -> Survey:
@@ -86,7 +84,7 @@ def open_panel_survey(store: Store, actor: Actor) -> Draft:
     if actor.kind != "panel" or actor.invitation_id is None:
         raise PermissionDenied("the panel survey needs an invitation code")
     invitation = store.get_invitation(actor.invitation_id)
-    if invitation is None or invitation["revoked_at"]:
+    if invitation is None or invitation.revoked_at:
         raise PermissionDenied("this invitation code is no longer valid")
     survey = _survey_for(store, actor.round, "panel", actor.survey)
     return _draft(store, actor.site, actor.round, survey, f"panel-{actor.invitation_id}")
@@ -105,7 +103,7 @@ def _check_can_write(store: Store, actor: Actor, draft: Draft) -> None:
         if store.panel_closed(draft.site, draft.round):
             raise PermissionDenied("the panel has been closed: answers can no longer be changed")
         invitation = store.get_invitation(actor.invitation_id)
-        if invitation is None or invitation["revoked_at"]:
+        if invitation is None or invitation.revoked_at:
             raise PermissionDenied("this invitation code is no longer valid")
     _require_open(store, draft.round)
 
@@ -144,7 +142,7 @@ def save(store: Store, actor: Actor, draft: Draft, raw: RawAnswers) -> Draft:
     answers = [a for a in answers if a.item_id not in hidden]
     row = store.save_answers(draft.key, answers, [*cleared, *hidden], draft.version, actor.label)
     if actor.kind == "panel" and draft.submission_id is None:
-        store.link_invitation(actor.invitation_id, row["id"])
+        store.link_invitation(actor.invitation_id, row.id)
     return _draft(store, draft.site, draft.round, draft.survey, draft.respondent)
 
 
@@ -176,7 +174,7 @@ def reopen(store: Store, actor: Actor, submission_id: int, reason: str) -> None:
     row = store.get_submission_by_id(submission_id)
     if row is None:
         raise ConflictError(f"no submission {submission_id}")
-    _require_open(store, row["round"])
+    _require_open(store, row.round)
     store.reopen_submission(submission_id, reason.strip(), actor.label)
 
 
@@ -278,7 +276,7 @@ def revoke_invitation(store: Store, actor: Actor, invitation_id: int) -> None:
     if invitation is None:
         raise ConflictError(f"no invitation {invitation_id}")
     check_active(store, actor)
-    require_site_role(actor, ("facilitator", "admin"), invitation["site"])
+    require_site_role(actor, ("facilitator", "admin"), invitation.site)
     store.revoke_invitation(invitation_id, actor.label)
 
 

@@ -157,7 +157,7 @@ def test_accounts_are_created_reset_and_revoked(db: Path) -> None:
     store = Store.open(db)
     ada = sign_in(store, code)
     assert (ada.role, ada.site) == ("lead", "XTA2")
-    at.selectbox[2].select(next(a for a in store.list_accounts() if a["name"] == "Ada Lead")).run()
+    at.selectbox[2].select(next(a for a in store.list_accounts() if a.name == "Ada Lead")).run()
     button(at, "Issue a new code (the old one stops working)").click().run()
     new_code = at.code[-1].value
     assert sign_in(store, code) is None and sign_in(store, new_code).name == "Ada Lead"

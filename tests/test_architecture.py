@@ -44,7 +44,7 @@ def test_sql_lives_only_in_store_and_migrations() -> None:
     offenders = [
         f"{p.relative_to(PROJECT)}: {text[:60]!r}"
         for p in [*CORE, *UI]
-        if not (p.name in SQL_HOMES and p.parent.name == "ocf" or p.parent.name in SQL_HOMES)
+        if not ((p.name in SQL_HOMES and p.parent.name == "ocf") or p.parent.name in SQL_HOMES)
         for text in string_literals(p)
         if SQL.search(text)
     ]

@@ -177,7 +177,7 @@ def test_a_stale_save_from_a_second_tab_is_refused(db_path: Path) -> None:
         second.radio(key=f"{prefix}:behaviour-coercive-practice-level").value == "3"
     )  # not lost on screen
     answers = store.submission_answers(
-        int(store.get_submission("XTA1", ROUND, "ocf-self-assessment", "equality-lead")["id"])
+        int(store.get_submission("XTA1", ROUND, "ocf-self-assessment", "equality-lead").id)
     )
     assert answers["behaviour-coercive-practice-level"].value == "2"  # the first save stands
 
@@ -329,12 +329,12 @@ def test_an_admin_reopens_a_submitted_self_assessment(db_path: Path) -> None:
     at.switch_page("app_pages/submissions.py").run()
     assert not at.exception
     at.selectbox[1].select(
-        int(store.get_submission("XTA2", ROUND, "ocf-self-assessment", "equality-lead")["id"])
+        int(store.get_submission("XTA2", ROUND, "ocf-self-assessment", "equality-lead").id)
     ).run()
     at.text_input[0].input("Evidence attached to the wrong competency").run()
     next(b for b in at.button if b.label == "Reopen").click().run()
     assert not at.exception and at.success[0].value.startswith("Reopened")
     assert (
-        store.get_submission("XTA2", ROUND, "ocf-self-assessment", "equality-lead")["status"]
+        store.get_submission("XTA2", ROUND, "ocf-self-assessment", "equality-lead").status
         == "draft"
     )

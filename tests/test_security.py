@@ -97,7 +97,7 @@ ACTIONS = {
         lambda s, a, w: reopen(
             s,
             a,
-            s.get_submission("XTA2", OPEN, "ocf-self-assessment", "equality-lead")["id"],
+            s.get_submission("XTA2", OPEN, "ocf-self-assessment", "equality-lead").id,
             "test",
         ),
     ),
@@ -270,7 +270,7 @@ def test_single_sign_on_maps_a_verified_email_to_its_account(store: Store) -> No
     assert sign_in_email(store, "ada.lovelace@NHS.net").role == "regulator"
     assert sign_in_email(store, "someone.else@nhs.net") is None
     assert sign_in_email(store, None) is None
-    store.revoke_account(store.list_accounts()[0]["id"], "test")
+    store.revoke_account(store.list_accounts()[0].id, "test")
     assert sign_in_email(store, "ada.lovelace@nhs.net") is None
 
 

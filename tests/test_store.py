@@ -76,13 +76,15 @@ def test_saving_answers_reuses_terms_and_clears_by_item(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Items and values are stored once as terms; a save updates, adds and clears answers."""
-    monkeypatch.setattr("ocf.store.submissions._TERMS_PER_QUERY", 2)  # terms looked up over several queries
+    monkeypatch.setattr(
+        "ocf.store.submissions._TERMS_PER_QUERY", 2
+    )  # terms looked up over several queries
     store.add_sites([Site("RX1", "A trust")], "tester")
     open_round(store, "r1", resolve_content("ocf-race-equality"), "tester")
     key = ("RX1", "r1", "ocf-panel", "P1")
     first = store.save_answers(key, [Answer("a", "1"), Answer("b", "1", "note")], [], 0, "t")
     store.save_answers(key, [Answer("a", "2"), Answer("c", None, "x")], ["b"], 1, "t")
-    assert store.submission_answers(first["id"]) == {
+    assert store.submission_answers(first.id) == {
         "a": Answer("a", "2"),
         "c": Answer("c", None, "x"),
     }

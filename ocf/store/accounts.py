@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ocf.errors import ConflictError
-from ocf.store.connection import StoreBase, now
+from ocf.models import Account
+from ocf.store.connection import StoreBase, _record, now
 
 
 class AccountStore(StoreBase):
@@ -34,11 +33,11 @@ class AccountStore(StoreBase):
             )
         return account_id
 
-    def account_by_hash(self, code_hash: str) -> dict[str, Any] | None:
+    def account_by_hash(self, code_hash: str) -> Account | None:
         rows = list(
             self.db["accounts"].rows_where("code_hash = ? AND revoked_at IS NULL", [code_hash])
         )
-        return rows[0] if rows else None
+        return _record(Account, rows[0]) if rows else None
 
     def reserve_sign_in(self, client: str, since: str, limit: int) -> int | None:
         """Count `client`'s failures since `since` and, below `limit`, record this attempt as a
@@ -79,23 +78,23 @@ class AccountStore(StoreBase):
             self.db["accounts"].update(account_id, {"revoked_at": now()})
             self._audit(actor, "revoke", "account", str(account_id), None, None)
 
-    def account_by_email(self, email: str) -> dict[str, Any] | None:
+    def account_by_email(self, email: str) -> Account | None:
         rows = list(
             self.db["accounts"].rows_where(
                 "lower(email) = lower(?) AND revoked_at IS NULL", [email.strip()]
             )
         )
-        return rows[0] if rows else None
+        return _record(Account, rows[0]) if rows else None
 
-    def get_account(self, account_id: int) -> dict[str, Any] | None:
+    def get_account(self, account_id: int) -> Account | None:
         rows = list(self.db["accounts"].rows_where("id = ? AND revoked_at IS NULL", [account_id]))
-        return rows[0] if rows else None
+        return _record(Account, rows[0]) if rows else None
 
-    def list_accounts(self, role: str | None = None) -> list[dict[str, Any]]:
+    def list_accounts(self, role: str | None = None) -> list[Account]:
         where, params = (
             ("role = ? AND revoked_at IS NULL", [role]) if role else ("revoked_at IS NULL", [])
         )
         return [
-            {k: v for k, v in row.items() if k != "code_hash"}
+            _record(Account, row)
             for row in self.db["accounts"].rows_where(where, params, order_by="id")
         ]

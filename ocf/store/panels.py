@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 
 from ocf.errors import ConflictError
-from ocf.store.connection import StoreBase, now
+from ocf.models import Invitation
+from ocf.store.connection import StoreBase, _record, now
 
 
 class PanelStore(StoreBase):
@@ -37,13 +36,13 @@ class PanelStore(StoreBase):
                 {"count": len(hashes), "survey": survey},
             )
 
-    def invitation_by_hash(self, code_hash: str) -> dict[str, Any] | None:
+    def invitation_by_hash(self, code_hash: str) -> Invitation | None:
         rows = list(self.db["invitations"].rows_where("code_hash = ?", [code_hash]))
-        return rows[0] if rows else None
+        return _record(Invitation, rows[0]) if rows else None
 
-    def get_invitation(self, invitation_id: int) -> dict[str, Any] | None:
+    def get_invitation(self, invitation_id: int) -> Invitation | None:
         rows = list(self.db["invitations"].rows_where("id = ?", [invitation_id]))
-        return rows[0] if rows else None
+        return _record(Invitation, rows[0]) if rows else None
 
     def invitation_statuses(self, site: str | None, round_id: str) -> pd.DataFrame:
         """Each invitation's state (never its answers): unused, started, submitted or revoked.

@@ -13,8 +13,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ocf.errors import ConflictError
-from ocf.models import Answer, Response
-from ocf.store.connection import StoreBase, now
+from ocf.models import Answer, Response, Submission
+from ocf.store.connection import StoreBase, _record, now
 
 # The rows `Store.answers_frame` reads, as Arrow types: tuples convert straight into columns.
 _TEXT = pa.large_string()
@@ -231,18 +231,18 @@ class SubmissionStore(StoreBase):
 
     def get_submission(
         self, site: str, round_id: str, survey: str, respondent: str
-    ) -> dict[str, Any] | None:
+    ) -> Submission | None:
         rows = list(
             self.db["submissions"].rows_where(
                 "site = ? AND round = ? AND survey = ? AND respondent = ?",
                 [site, round_id, survey, respondent],
             )
         )
-        return rows[0] if rows else None
+        return _record(Submission, rows[0]) if rows else None
 
-    def get_submission_by_id(self, submission_id: int) -> dict[str, Any] | None:
+    def get_submission_by_id(self, submission_id: int) -> Submission | None:
         rows = list(self.db["submissions"].rows_where("id = ?", [submission_id]))
-        return rows[0] if rows else None
+        return _record(Submission, rows[0]) if rows else None
 
     def submission_answers(self, submission_id: int) -> dict[str, Answer]:
         rows = self.db.execute(
@@ -299,7 +299,7 @@ class SubmissionStore(StoreBase):
         expected_version: int,
         actor: str,
         assisted: bool = False,
-    ) -> dict[str, Any]:
+    ) -> Submission:
         """Write a draft's answers if its version is still `expected_version` (0: a new draft).
 
         Refuses, changing nothing, when someone saved in between or the submission is already
@@ -310,12 +310,12 @@ class SubmissionStore(StoreBase):
         with self.write():
             self._require_accepting(site, round_id, survey)
             current = self.get_submission(site, round_id, survey, respondent)
-            version = current["version"] if current else 0
-            if current and current["status"] == "submitted":
+            version = current.version if current else 0
+            if current and current.status == "submitted":
                 raise ConflictError("this has already been submitted; nothing was changed")
             if version != expected_version:
                 raise ConflictError(
-                    f"this was saved elsewhere at {current['updated_at']} (version {version}; you had "
+                    f"this was saved elsewhere at {current.updated_at} (version {version}; you had "
                     f"version {expected_version}). Your changes are still on screen but were not "
                     "saved: copy anything you need, then reload to see the latest answers."
                 )
@@ -328,7 +328,7 @@ class SubmissionStore(StoreBase):
                 }  # fmt: skip
                 submission_id = self.db["submissions"].insert(record).last_pk
             else:
-                submission_id = current["id"]
+                submission_id = current.id
                 self.db["submissions"].update(
                     submission_id, {"version": version + 1, "updated_at": stamp}
                 )
@@ -352,20 +352,18 @@ class SubmissionStore(StoreBase):
                 )
         return self.get_submission_by_id(submission_id)
 
-    def mark_submitted(
-        self, submission_id: int, expected_version: int, actor: str
-    ) -> dict[str, Any]:
+    def mark_submitted(self, submission_id: int, expected_version: int, actor: str) -> Submission:
         """Submit a draft at `expected_version`. Submitting twice is a no-op, never a duplicate."""
         with self.write():
             current = self.get_submission_by_id(submission_id)
             if current is None:
                 raise ConflictError("there is nothing to submit yet")
-            if current["status"] == "submitted":
+            if current.status == "submitted":
                 return current
-            self._require_accepting(current["site"], current["round"], current["survey"])
-            if current["version"] != expected_version:
+            self._require_accepting(current.site, current.round, current.survey)
+            if current.version != expected_version:
                 raise ConflictError(
-                    f"this was changed elsewhere at {current['updated_at']}; reload and check before submitting"
+                    f"this was changed elsewhere at {current.updated_at}; reload and check before submitting"
                 )
             stamp = now()
             self.db["submissions"].update(
@@ -378,7 +376,7 @@ class SubmissionStore(StoreBase):
                 },
             )
             # A member's submit is not timed in the log: the panel's close counts them.
-            if self._audience(current["round"], current["survey"]) != "panel":
+            if self._audience(current.round, current.survey) != "panel":
                 self._audit(
                     actor,
                     "submit",
@@ -392,13 +390,13 @@ class SubmissionStore(StoreBase):
     def reopen_submission(self, submission_id: int, reason: str, actor: str) -> None:
         with self.write():
             current = self.get_submission_by_id(submission_id)
-            if current is None or current["status"] != "submitted":
+            if current is None or current.status != "submitted":
                 raise ConflictError("only a submitted submission can be reopened")
             self.db["submissions"].update(
                 submission_id,
                 {
                     "status": "draft",
-                    "version": current["version"] + 1,
+                    "version": current.version + 1,
                     "submitted_at": None,
                     "updated_at": now(),
                 },

@@ -70,8 +70,8 @@ def test_lead_fills_part_reloads_resumes_and_submits(page, server, axe_log) -> N
     no_exception(page)
     assert page.get_by_text("Submitted. Only an administrator can reopen it.").is_visible()
     row = store.get_submission("XTA1", ROUND, "ocf-self-assessment", "equality-lead")
-    assert row["status"] == "submitted"
-    answers = store.submission_answers(row["id"])
+    assert row.status == "submitted"
+    answers = store.submission_answers(row.id)
     assert answers[f"{framework.domains[2].competencies[0].id}-level"].value == "2"
 
 
