@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 
 import altair
@@ -10,7 +11,7 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from ocf import charts
-from ocf.access import Actor
+from ocf.access import Actor, client_address
 from ocf.errors import DataError, OcfError
 from ocf.loading import Library, load_shipped
 from ocf.sso import SignedOn, auth_problems
@@ -138,9 +139,13 @@ def choose_round_and_site(db: Store, actor: Actor, rounds: list, describe=lambda
 
 
 def client_id() -> str:
-    """Who is knocking, for slowing down code guessing: the client's address where known."""
+    """Who is knocking, for slowing down code guessing: the client's address where known,
+    through the operator's trusted proxies (OCF_TRUSTED_PROXIES, docs/deployment.md)."""
     address = st.context.ip_address  # None behind some proxies; not a string under AppTest
-    return address if isinstance(address, str) and address else "unknown"
+    peer = address if isinstance(address, str) and address else None
+    forwarded = st.context.headers.get("X-Forwarded-For") if peer else None
+    trusted = os.environ.get("OCF_TRUSTED_PROXIES", "").split(",")
+    return client_address(peer, forwarded, trusted)
 
 
 def _auth_section():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -134,6 +135,25 @@ def issue_invitations(
     codes = [new_code() for _ in range(count)]
     store.add_invitations(site, round_id, survey, [hash_code(store, c) for c in codes], actor.label)
     return codes
+
+
+def client_address(peer: str | None, forwarded_for: str | None, trusted: Iterable[str]) -> str:
+    """The address sign-in throttling is keyed on.
+
+    The peer's own address, unless the peer is one of the operator's `trusted` proxies
+    (OCF_TRUSTED_PROXIES): then the right-most address in X-Forwarded-For that is not itself a
+    trusted proxy. Anything further left was written by the client and could be forged, so it
+    is never used. Without a peer address every client shares the key "unknown".
+    """
+    trusted = {t.strip() for t in trusted if t.strip()}
+    if not peer:
+        return "unknown"
+    if peer not in trusted or not forwarded_for:
+        return peer
+    for hop in reversed([h.strip() for h in forwarded_for.split(",")]):
+        if hop and hop not in trusted:
+            return hop
+    return peer
 
 
 def sign_in(store: Store, code: str, client: str = "unknown") -> Actor | None:

@@ -573,3 +573,23 @@ def test_a_level_item_must_be_named_after_its_competency() -> None:
         parse_survey(text, "self.yaml", framework)
     line = next(n for n, row in enumerate(text.splitlines(), 1) if "alpha-one-rating" in row)
     assert f"self.yaml:{line}:" in str(error.value) and "'alpha-one-level'" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded", "trusted", "key"),
+    [
+        ("203.0.113.5", None, "", "203.0.113.5"),
+        ("203.0.113.5", "1.2.3.4", "", "203.0.113.5"),  # no trusted proxy: the header is ignored
+        ("10.0.0.2", "198.51.100.7", "10.0.0.2", "198.51.100.7"),
+        ("10.0.0.2", "6.6.6.6, 198.51.100.7", "10.0.0.2", "198.51.100.7"),  # left part forgeable
+        ("10.0.0.2", "198.51.100.7, 10.0.0.3", "10.0.0.2,10.0.0.3", "198.51.100.7"),
+        ("10.0.0.2", "", "10.0.0.2", "10.0.0.2"),
+        (None, "1.2.3.4", "10.0.0.2", "unknown"),
+    ],
+)
+def test_throttling_keys_on_the_address_the_trusted_proxy_saw(
+    peer: str | None, forwarded: str | None, trusted: str, key: str
+) -> None:
+    from ocf.access import client_address
+
+    assert client_address(peer, forwarded, trusted.split(",")) == key
