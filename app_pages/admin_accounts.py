@@ -19,6 +19,12 @@ show_flash()
 trusts = [s for s in db.list_sites() if s.kind == "trust"]
 
 st.header("Create an account")
+if db.is_demo:
+    st.info(
+        "This is the demo database: anyone who opens it can sign in as any role, so it takes "
+        "no real accounts. Create accounts in a real database (docs/deployment.md).",
+        icon=":material/science:",
+    )
 with st.form("account", clear_on_submit=True):
     a, b, c, d = st.columns(4)
     name = a.text_input("Name")

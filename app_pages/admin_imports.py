@@ -13,6 +13,12 @@ actor = require_actor("admin")
 db = store()
 st.title("Data imports")
 show_flash()
+if db.is_demo:
+    st.info(
+        "This is the demo database: you can preview a file here, but imports go into a real "
+        "database only (docs/deployment.md).",
+        icon=":material/science:",
+    )
 
 st.header("Detention data")
 st.caption(

@@ -73,6 +73,19 @@ def hash_code(store: Store, code: str) -> str:
     return digest.hex()
 
 
+DEMO_REFUSAL = (
+    "{path}is the demo database: its data are synthetic and anyone who opens the app can sign "
+    "in as any role with one click, so it takes no real accounts or imports. Use a real "
+    "database: --db PATH or OCF_DB (docs/deployment.md)."
+)
+
+
+def refuse_real_data_in_demo(store: Store, actor: Actor, path: str = "") -> None:
+    """Real accounts and imports never go into a demo database (only its own seeding does)."""
+    if store.is_demo and actor is not SYSTEM:
+        raise PermissionDenied(DEMO_REFUSAL.format(path=f"{path} " if path else "this "))
+
+
 def add_account(
     store: Store,
     actor: Actor,
@@ -84,6 +97,7 @@ def add_account(
     """Create an account and return its access code (shown once, stored hashed)."""
     check_active(store, actor)
     require_role(actor, "admin")
+    refuse_real_data_in_demo(store, actor)
     if role not in ROLES:
         raise DataError(
             [Problem("--role", f"unknown role {role!r}; expected one of {', '.join(ROLES)}")]

@@ -9,7 +9,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ocf.access import Actor, add_account, check_active, hash_code, new_code, require_role
+from ocf.access import (
+    Actor,
+    add_account,
+    check_active,
+    hash_code,
+    new_code,
+    refuse_real_data_in_demo,
+    require_role,
+)
 from ocf.audit_chain import ChainCheck
 from ocf.detention_import import ImportReport, read_detentions
 from ocf.errors import ConflictError, DataError, Problem
@@ -47,6 +55,7 @@ def preview_sites(store: Store, actor: Actor, text: str, source: str = "upload")
 
 def add_sites(store: Store, actor: Actor, sites: list[Site]) -> int:
     require_admin(store, actor)
+    refuse_real_data_in_demo(store, actor)
     return store.add_sites(sites, actor.label)
 
 
@@ -333,6 +342,7 @@ def preview_detentions(
 
 def confirm_detentions(store: Store, actor: Actor, preview: DetentionPreview) -> tuple[int, int]:
     require_admin(store, actor)
+    refuse_real_data_in_demo(store, actor)
     return store.upsert_detentions(preview.records, actor.label, preview.source)
 
 
@@ -348,6 +358,7 @@ def preview_responses(
 
 def confirm_responses(store: Store, actor: Actor, responses: list[Response]) -> int:
     require_admin(store, actor)
+    refuse_real_data_in_demo(store, actor)
     return store.add_submitted(
         [
             Response(r.site, r.round, r.survey, r.respondent, r.answers, assisted=True)

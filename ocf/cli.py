@@ -18,7 +18,7 @@ import pandas as pd
 
 from ocf import demo as demo_module
 from ocf import ethnicity
-from ocf.access import ROLES, Actor, add_account, issue_invitations
+from ocf.access import ROLES, Actor, add_account, issue_invitations, refuse_real_data_in_demo
 from ocf.admin import accounts, add_site, audit_check, audit_log, revoke_account
 from ocf.detention_import import import_detentions
 from ocf.disparity import DEFAULT_FOCUS, DEFAULT_MEASURE, DEFAULT_REFERENCE, disparity_table
@@ -71,13 +71,6 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-DEMO_REFUSAL = (
-    "{path} is the demo database: its data are synthetic and anyone who opens the app can sign "
-    "in as any role with one click, so it takes no real accounts or data. Use a real database: "
-    "--db PATH or OCF_DB (docs/deployment.md)."
-)
-
-
 def _store(db_path: str | None) -> Store:
     """An existing database: a mistyped --db is refused, never created."""
     location = resolve_path(db_path)
@@ -99,8 +92,8 @@ def _store_to_add(db_path: str | None, real_data: bool = True) -> Store:
     store = Store.open(location)
     if created:
         click.echo(f"ocf: created a new database at {location}", err=True)
-    if real_data and store.is_demo:
-        raise OcfError(DEMO_REFUSAL.format(path=location))
+    if real_data:
+        refuse_real_data_in_demo(store, _cli_actor(), location)
     return store
 
 

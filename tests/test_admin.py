@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ocf.access import sign_in
+from ocf.access import account_actor, sign_in
 from ocf.admin import check_content, diff_frameworks, edit_site, preview_sites, publish
 from ocf.demo import demo_actor
 from ocf.errors import ConflictError, DataError, PermissionDenied
@@ -29,9 +29,16 @@ def db(demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path
     return path
 
 
+@pytest.fixture
+def real_db(db: Path) -> Path:
+    """The demo's data in a database that is no longer a demo, so it takes real imports."""
+    Store.open(db).set_meta("demo", "0")
+    return db
+
+
 def admin_page(db: Path, page: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["actor"] = demo_actor(Store.open(db), "admin")
+    at.session_state["actor"] = account_actor(Store.open(db).list_accounts("admin")[0])
     at.run()
     at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception, at.exception
@@ -73,7 +80,8 @@ def test_a_bad_sites_csv_is_refused_and_changes_nothing(db: Path) -> None:
     assert dump(Store.open(db)) == before
 
 
-def test_a_sites_csv_is_previewed_then_added_on_confirmation(db: Path) -> None:
+def test_a_sites_csv_is_previewed_then_added_on_confirmation(real_db: Path) -> None:
+    db = real_db
     at = admin_page(db, "admin_sites")
     at.file_uploader[0].upload(
         "sites.csv",
@@ -147,7 +155,8 @@ def test_diff_names_added_removed_and_reworded_competencies() -> None:
     assert diff == {"alpha-two": "reworded: title", "beta-one": "removed", "beta-two": "added"}
 
 
-def test_accounts_are_created_reset_and_revoked(db: Path) -> None:
+def test_accounts_are_created_reset_and_revoked(real_db: Path) -> None:
+    db = real_db
     at = admin_page(db, "admin_accounts")
     at.text_input[0].input("Ada Lead")
     at.selectbox[0].select("lead")
@@ -173,7 +182,8 @@ def test_invitation_slips_are_printable_with_one_code_each(db: Path) -> None:
     assert len(Store.open(db).invitation_statuses("XTA1", "2025-26")) == 3
 
 
-def test_detention_upload_is_previewed_then_imported_on_confirmation(db: Path) -> None:
+def test_detention_upload_is_previewed_then_imported_on_confirmation(real_db: Path) -> None:
+    db = real_db
     at = admin_page(db, "admin_imports")
     csv = b"site,period,measure,ethnic_group,count,population\nXTA1,2025-26,All detentions,White,100,500000\nXTA1,2025-26,All detentions,M,40,20000\n"
     at.file_uploader[0].upload("new.csv", csv, "text/csv").run()
@@ -195,7 +205,8 @@ def test_a_bad_detention_upload_is_refused_and_changes_nothing(db: Path) -> None
     assert dump(Store.open(db)) == before
 
 
-def test_paper_responses_upload_is_previewed_then_imported(db: Path) -> None:
+def test_paper_responses_upload_is_previewed_then_imported(real_db: Path) -> None:
+    db = real_db
     at = admin_page(db, "admin_imports")
     rows = "site,round,survey,respondent,item,value\n" + "\n".join(
         f"XTA1,2025-26,ocf-panel,paper-A,{item},{value}"
@@ -225,3 +236,24 @@ def test_only_admins_administer(db: Path) -> None:
         edit_site(store, demo_actor(store, "lead"), "XTA1", "x", "trust", None, None)
     with pytest.raises(DataError, match="XTA2 is a trust; a parent must be an icb or place"):
         edit_site(store, demo_actor(store, "admin"), "XTA1", "x", "trust", "XTA2", None)
+
+
+def test_the_demo_takes_no_real_accounts_or_imports(db: Path) -> None:
+    """Anyone can sign in to the demo as any role: a real account there would be theirs."""
+    from ocf.admin import add_sites, confirm_responses, create_account
+    from ocf.errors import PermissionDenied
+    from ocf.models import Site
+
+    store = Store.open(db)
+    admin = demo_actor(store, "admin")
+    before = dump(store)
+    for attempt in (
+        lambda: create_account(store, admin, "Real Lead", "lead", "XTA1", "real@nhs.net"),
+        lambda: add_sites(store, admin, [Site("RZZ", "A real trust")]),
+        lambda: confirm_responses(store, admin, []),
+    ):
+        with pytest.raises(PermissionDenied, match="demo database"):
+            attempt()
+    assert dump(store) == before
+    at = admin_page(db, "admin_accounts")
+    assert any("takes no real accounts" in i.value for i in at.info)

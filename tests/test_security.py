@@ -67,6 +67,7 @@ def world(demo_path: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     revoke_invitation(store, SYSTEM, other.invitation_id)
     actors["revoked panel code"] = other
     actors["anonymous"] = ANONYMOUS
+    store.set_meta("demo", "0")  # a real database from here on: it takes real accounts
     return {"path": path, "actors": actors}
 
 
