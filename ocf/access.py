@@ -46,6 +46,8 @@ class Actor:
     def label(self) -> str:
         if self.kind == "panel":
             return f"panel:{self.site}:{self.round}"
+        if self.account_id is None:  # the system, or whoever runs `ocf` on the database file
+            return f"{self.role}:{self.name}"
         return f"{self.role}:{self.account_id}:{self.name}"
 
 

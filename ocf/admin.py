@@ -5,6 +5,7 @@ explicit call that writes (previews never write).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -35,7 +36,7 @@ from ocf.importers import (
 )
 from ocf.loading import Library, load_shipped, parse_framework, parse_survey, plain_data
 from ocf.models import Framework, Response, Site, Survey
-from ocf.rounds import change_status, open_round, resolve_content
+from ocf.rounds import RoundContent, change_status, open_round, resolve_content
 from ocf.store import AUDIT_COLUMNS, Store
 
 
@@ -122,12 +123,18 @@ def open_new_round(
     actor: Actor,
     round_id: str,
     framework: str,
-    surveys: list[str],
+    surveys: Sequence[str],
     period: str | None,
-) -> None:
+    opens: str | None = None,
+    closes: str | None = None,
+) -> RoundContent:
+    """Open a round on a framework and surveys (shipped, published in the app, or YAML paths)."""
     require_admin(store, actor)
     content = resolve_content(framework, surveys, content_library(store))
-    open_round(store, round_id, content, actor.label, period=period or None)
+    open_round(
+        store, round_id, content, actor.label, period=period or None, opens=opens, closes=closes
+    )
+    return content
 
 
 def set_round_status(
@@ -356,12 +363,15 @@ def preview_responses(
     )
 
 
-def confirm_responses(store: Store, actor: Actor, responses: list[Response]) -> int:
+def confirm_responses(
+    store: Store, actor: Actor, responses: list[Response], assisted: bool = True
+) -> int:
+    """Store previewed responses; paper returns keyed in by staff are marked `assisted`."""
     require_admin(store, actor)
     refuse_real_data_in_demo(store, actor)
     return store.add_submitted(
         [
-            Response(r.site, r.round, r.survey, r.respondent, r.answers, assisted=True)
+            Response(r.site, r.round, r.survey, r.respondent, r.answers, assisted=assisted)
             for r in responses
         ],
         actor.label,

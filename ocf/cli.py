@@ -19,16 +19,29 @@ import pandas as pd
 from ocf import demo as demo_module
 from ocf import ethnicity
 from ocf.access import ROLES, Actor, add_account, issue_invitations, refuse_real_data_in_demo
-from ocf.admin import accounts, add_site, audit_check, audit_log, revoke_account
-from ocf.detention_import import import_detentions
+from ocf.admin import (
+    accounts,
+    add_site,
+    add_sites,
+    audit_check,
+    audit_log,
+    confirm_detentions,
+    confirm_responses,
+    open_new_round,
+    preview_detentions,
+    preview_responses,
+    preview_sites,
+    revoke_account,
+    set_round_status,
+)
 from ocf.disparity import DEFAULT_FOCUS, DEFAULT_MEASURE, DEFAULT_REFERENCE, disparity_table
 from ocf.errors import OcfError
-from ocf.importers import import_responses, import_sites
+from ocf.importers import read_text
 from ocf.loading import SHIPPED_FRAMEWORKS, SHIPPED_SURVEYS, load_library, load_shipped
 from ocf.memory import keep_freed_memory
 from ocf.reports import export_round, write_board_report
 from ocf.results import scores_table
-from ocf.rounds import change_status, open_round, resolve_content
+from ocf.rounds import resolve_content
 from ocf.spreadsheet import csv_text
 from ocf.store import Store, resolve_path
 from ocf.submissions import close_panel, panel_status
@@ -164,7 +177,9 @@ def site_add(
 @reports_errors
 def site_import(file: str, db_path: str | None) -> None:
     """Add many sites from a CSV: code,name[,kind,parent,cohort]; all-or-nothing."""
-    added = import_sites(file, _store_to_add(db_path), _actor())
+    text = read_text(file)  # before the database is opened: a bad file creates nothing
+    store = _store_to_add(db_path)
+    added = add_sites(store, _cli_actor(), preview_sites(store, _cli_actor(), text, file))
     click.echo(f"Added {added} site(s) from {file}")
 
 
@@ -209,15 +224,16 @@ def round_add(
     db_path: str | None,
 ) -> None:
     """Open a round, keeping a snapshot of its framework and surveys."""
-    content = resolve_content(framework_ref, survey_refs)
-    open_round(
+    resolve_content(framework_ref, survey_refs)  # checked before a database is created
+    content = open_new_round(
         _store_to_add(db_path, real_data=False),
+        _cli_actor(),
         round_id,
-        content,
-        _actor(),
-        period=period,
-        opens=opens,
-        closes=closes,
+        framework_ref,
+        survey_refs,
+        period,
+        opens,
+        closes,
     )
     names = ", ".join(s.id for s, _ in content.surveys)
     click.echo(
@@ -231,7 +247,7 @@ def _status_command(action: str, help_text: str) -> None:
     @db_option
     @reports_errors
     def command(round_id: str, db_path: str | None) -> None:
-        status = change_status(_store(db_path), round_id, action, _actor())
+        status = set_round_status(_store(db_path), _cli_actor(), round_id, action)
         click.echo(f"Round {round_id} is now {status}")
 
 
@@ -246,7 +262,7 @@ _status_command("publish", "Publish a closed round: regulators can see it.")
 @reports_errors
 def round_reopen(round_id: str, reason: str, db_path: str | None) -> None:
     """Reopen a closed or published round."""
-    status = change_status(_store(db_path), round_id, "reopen", _actor(), reason)
+    status = set_round_status(_store(db_path), _cli_actor(), round_id, "reopen", reason)
     click.echo(f"Round {round_id} is now {status}")
 
 
@@ -277,7 +293,10 @@ def import_group() -> None:
 @reports_errors
 def import_responses_command(file: str, db_path: str | None) -> None:
     """Long-format answers: site,round,survey,respondent,item,value[,text]."""
-    count = import_responses(file, _store_to_add(db_path), _actor())
+    text = read_text(file)
+    store = _store_to_add(db_path)
+    responses = preview_responses(store, _cli_actor(), text, file)
+    count = confirm_responses(store, _cli_actor(), responses, assisted=False)
     click.echo(f"Imported {count} submission(s) from {Path(file).name}")
 
 
@@ -388,8 +407,11 @@ def panel_status_command(round_id: str, db_path: str | None) -> None:
 @reports_errors
 def import_detentions_command(file: str, fmt: str, db_path: str | None) -> None:
     """Detention data by ethnic group: NHS England's MHA annual statistics CSV or the template."""
-    report = import_detentions(file, _store_to_add(db_path), _actor(), fmt)
-    click.echo("\n".join(report.lines()))
+    text = read_text(file)
+    store = _store_to_add(db_path)
+    preview = preview_detentions(store, _cli_actor(), text, file, fmt)
+    preview.report.added, preview.report.replaced = confirm_detentions(store, _cli_actor(), preview)
+    click.echo("\n".join(preview.report.lines()))
 
 
 @main.command()
@@ -518,7 +540,7 @@ def backup(file: str, db_path: str | None) -> None:
 def restore(file: str, db_path: str | None) -> None:
     """Replace the database with a backup, after checking the backup's integrity and schema."""
     Store.check_backup(file)  # before the target is even opened
-    _store_to_add(db_path, real_data=False).restore_from(file, _actor())
+    _store_to_add(db_path, real_data=False).restore_from(file, _cli_actor().label)
     click.echo(f"Restored from {file}")
 
 

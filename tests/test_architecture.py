@@ -96,8 +96,13 @@ def test_the_spreadsheet_check_would_catch_a_writer() -> None:
 # Reads of people, answers' whereabouts and the log go through an ocf function that checks the
 # acting user against the database (issue 19); the store's raw methods are not for pages.
 GUARDED_READS = re.compile(
-    r"\b(db|store|_store\([^)]*\))\.(audit_events|list_accounts|list_submissions|invitation_statuses|revoke_account|add_sites)\("
+    r"\b(db|store|_store\([^)]*\)|_store_to_add\([^)]*\))\.(audit_events|list_accounts|list_submissions"
+    r"|invitation_statuses|revoke_account|add_sites|add_submitted|upsert_detentions|add_round"
+    r"|set_round_status|close_panel|add_account)\("
 )
+# …and the command line writes through the same functions as the app, never the importers'
+# or the round module's own shortcuts.
+CLI_SHORTCUTS = re.compile(r"\b(import_sites|import_responses|import_detentions|open_round|change_status)\(")
 
 
 def test_pages_and_the_cli_read_people_and_the_log_through_checked_functions() -> None:
@@ -113,3 +118,8 @@ def test_pages_and_the_cli_read_people_and_the_log_through_checked_functions() -
 def test_the_guarded_read_check_would_catch_one() -> None:
     assert GUARDED_READS.search("accounts = db.list_accounts()")
     assert GUARDED_READS.search("_store(db_path).audit_events(entity, limit)")
+
+
+def test_the_cli_writes_through_the_apps_functions() -> None:
+    cli = (PROJECT / "ocf" / "cli.py").read_text().splitlines()
+    assert [line.strip() for line in cli if CLI_SHORTCUTS.search(line)] == []
