@@ -86,7 +86,7 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def _store(db_path: str | None) -> Store:
     """An existing database: a mistyped --db is refused, never created."""
-    location = resolve_path(db_path)
+    location = _database(db_path)
     if location != ":memory:" and not Path(location).is_file():
         raise OcfError(
             f"no database at {location}; give --db PATH or set OCF_DB (commands that add "
@@ -100,7 +100,7 @@ def _store_to_add(db_path: str | None, real_data: bool = True) -> Store:
 
     Real data (`real_data`: accounts, sites, imports) are refused by the demo database.
     """
-    location = resolve_path(db_path)
+    location = _database(db_path)
     created = location != ":memory:" and not Path(location).exists()
     store = Store.open(location)
     if created:
@@ -112,9 +112,27 @@ def _store_to_add(db_path: str | None, real_data: bool = True) -> Store:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ocf")
-def main() -> None:
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Database file, before the command or after it (default: $OCF_DB, then data/ocf.db).",
+)
+@click.pass_context
+def main(context: click.Context, db_path: str | None) -> None:
     """OCF assessment platform: race equality maturity and detention disparity."""
+    context.obj = {"db": db_path}
     keep_freed_memory()
+
+
+def _database(db_path: str | None) -> str:
+    """--db after the command, else --db before it (`ocf --db X site list`), else the default."""
+    if db_path is None:
+        context = click.get_current_context(silent=True)
+        root = context.find_root() if context else None
+        db_path = (root.obj or {}).get("db") if root else None
+    return resolve_path(db_path)
 
 
 @main.command()
@@ -139,7 +157,7 @@ def validate(paths: tuple[str, ...], db_path: str | None) -> None:
 @reports_errors
 def demo(force: bool, seed: int, db_path: str | None) -> None:
     """Create the demo database (synthetic data)."""
-    path = resolve_path(db_path)
+    path = _database(db_path)
     store = demo_module.create_demo(path, force=force, seed=seed)
     sites, rounds = len(store.list_sites()), len(store.list_rounds())
     click.echo(f"Demo database written to {path}: {sites} sites, {rounds} rounds (synthetic data)")

@@ -274,3 +274,13 @@ def test_db_defaults_to_the_environment_variable(
     monkeypatch.setenv("OCF_DB", str(path))
     assert run(runner, "site", "add", "RX1", "--name", "A trust")[0] == 0
     assert Store.open(path).get_site("RX1") is not None
+
+
+def test_db_goes_before_or_after_the_command(tmp_path: Path, runner: CliRunner) -> None:
+    """The README says every command takes --db; `ocf --db X site list` failed."""
+    db = str(tmp_path / "ocf.db")
+    assert runner.invoke(main, ["--db", db, "site", "add", "RX1", "--name", "A"]).exit_code == 0
+    before = runner.invoke(main, ["--db", db, "site", "list"])
+    after = runner.invoke(main, ["site", "list", "--db", db])
+    assert before.exit_code == after.exit_code == 0
+    assert before.stdout == after.stdout and "RX1" in before.stdout
