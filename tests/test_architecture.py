@@ -102,7 +102,9 @@ GUARDED_READS = re.compile(
 )
 # …and the command line writes through the same functions as the app, never the importers'
 # or the round module's own shortcuts.
-CLI_SHORTCUTS = re.compile(r"\b(import_sites|import_responses|import_detentions|open_round|change_status)\(")
+CLI_SHORTCUTS = re.compile(
+    r"\b(import_sites|import_responses|import_detentions|open_round|change_status)\("
+)
 
 
 def test_pages_and_the_cli_read_people_and_the_log_through_checked_functions() -> None:

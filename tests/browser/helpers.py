@@ -14,15 +14,15 @@ KNOWN = {}  # page name → axe rule ids accepted for now (the recorded list; ke
 
 
 def settle(page) -> None:
-    """Wait until Streamlit has finished running the script and the page is drawn."""
+    """Wait until Streamlit has finished running the script and nothing on the page is stale.
+
+    Conditions only, no fixed sleep: a check that follows an action must still wait for what it
+    expects (`expect(...)`), since the rerun an action starts may not have begun yet.
+    """
     page.wait_for_function(
-        "document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state') === 'notRunning'",
-        timeout=30_000,
-    )
-    page.wait_for_timeout(400)
-    page.wait_for_function(
-        "document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state') === 'notRunning'",
-        timeout=30_000,
+        "document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state')"
+        " === 'notRunning' && !document.querySelector('[data-stale=true]')",
+        timeout=60_000,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from ocf.access import SYSTEM, issue_invitations
 from ocf.store import Store
@@ -33,7 +34,7 @@ def fill_section(page, framework, domain, level: str = "2 · Achieving") -> None
     page.get_by_role("button", name=f"Save {domain.title}").click()
     settle(page)
     no_exception(page)
-    assert page.get_by_text(f"Saved {domain.title}").is_visible()
+    expect(page.get_by_text(f"Saved {domain.title}")).to_be_visible()
 
 
 def test_lead_fills_part_reloads_resumes_and_submits(page, server, axe_log) -> None:
@@ -55,11 +56,9 @@ def test_lead_fills_part_reloads_resumes_and_submits(page, server, axe_log) -> N
     ).click()
     settle(page)
     first = framework.domains[2].competencies[0].title
-    assert (
-        page.get_by_role("radiogroup", name=first)
-        .get_by_role("radio", name="2 · Achieving")
-        .is_checked()
-    )
+    expect(
+        page.get_by_role("radiogroup", name=first).get_by_role("radio", name="2 · Achieving")
+    ).to_be_checked()
 
     for domain in framework.domains[3:]:
         fill_section(page, framework, domain, "1 · Developing")
@@ -68,7 +67,7 @@ def test_lead_fills_part_reloads_resumes_and_submits(page, server, axe_log) -> N
     page.get_by_role("button", name="Submit the self-assessment").click()
     settle(page)
     no_exception(page)
-    assert page.get_by_text("Submitted. Only an administrator can reopen it.").is_visible()
+    expect(page.get_by_text("Submitted. Only an administrator can reopen it.")).to_be_visible()
     row = store.get_submission("XTA1", ROUND, "ocf-self-assessment", "equality-lead")
     assert row.status == "submitted"
     answers = store.submission_answers(row.id)
@@ -92,7 +91,7 @@ def test_panel_member_on_a_phone_uses_only_the_keyboard(browser, server, axe_log
     settle(page)
     no_exception(page)
     for number, section in enumerate(survey.sections):
-        assert page.get_by_role("heading", name=section.title).is_visible()
+        expect(page.get_by_role("heading", name=section.title)).to_be_visible()
         check_accessibility(page, f"panel survey: part {number + 1}", axe_log, strict=True)
         screenshot(page, f"panel-part-{number + 1}")
         for item in section.items:
@@ -104,17 +103,17 @@ def test_panel_member_on_a_phone_uses_only_the_keyboard(browser, server, axe_log
             for _ in range(3):
                 page.keyboard.press("ArrowDown")  # … and move to "Agree"
             settle(page)
-            assert (
-                page.get_by_role("radiogroup", name=label)
-                .get_by_role("radio", name="Agree", exact=True)
-                .is_checked()
-            )
+            expect(
+                page.get_by_role("radiogroup", name=label).get_by_role(
+                    "radio", name="Agree", exact=True
+                )
+            ).to_be_checked()
         last = number == len(survey.sections) - 1
         tab_to(page, focused_button("Send my answers" if last else "Save and continue"))
         page.keyboard.press("Enter")
         settle(page)
         no_exception(page)
-    assert page.get_by_role("heading", name="Thank you").is_visible()
+    expect(page.get_by_role("heading", name="Thank you")).to_be_visible()
     check_accessibility(page, "panel survey: thank you", axe_log, strict=True)
     screenshot(page, "panel-thanks")
     submitted = store.list_submissions(ROUND).query(
