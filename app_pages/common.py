@@ -125,10 +125,16 @@ def open_rounds_or_stop(db: Store) -> list:
     return rounds
 
 
-def choose_round_and_site(db: Store, actor: Actor, rounds: list, describe=lambda r: r.id) -> tuple:
-    """Round and organisation pickers: a site's own staff get their site, others choose a trust."""
+def choose_round_and_site(
+    db: Store, actor: Actor, rounds: list, describe=lambda r: r.id, default: int | None = None
+) -> tuple:
+    """Round and organisation pickers: a site's own staff get their site, others choose a trust.
+
+    The round picker opens on `default` (a position in `rounds`), else the latest round.
+    """
     left, right = st.columns(2)
-    round_ = left.selectbox("Round", rounds, index=len(rounds) - 1, format_func=describe)
+    index = len(rounds) - 1 if default is None else default
+    round_ = left.selectbox("Round", rounds, index=index, format_func=describe)
     if actor.site:
         site = db.get_site(actor.site)
         right.text_input("Organisation", site.name, disabled=True)

@@ -26,7 +26,7 @@ from ocf.display import (
 )
 from ocf.errors import OcfError
 from ocf.reports import board_report
-from ocf.results import site_results
+from ocf.results import latest_with_results, site_results
 
 actor = require_actor("lead", "regulator", "admin")
 db = store()
@@ -36,7 +36,9 @@ rounds = visible_rounds(db, actor)
 if not rounds:
     st.info("No results to show yet: regulators see a round once it is published.")
     st.stop()
-round_, site = choose_round_and_site(db, actor, rounds, lambda r: f"{r.id} ({r.status})")
+round_, site = choose_round_and_site(
+    db, actor, rounds, lambda r: f"{r.id} ({r.status})", latest_with_results(db, rounds)
+)
 
 try:
     result = site_results(db, actor, site.code, round_.id)

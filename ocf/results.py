@@ -37,6 +37,14 @@ def round_scores(store: Store, round_id: str) -> RoundScores:
     )
 
 
+def latest_with_results(store: Store, rounds: list[Round]) -> int:
+    """The position in `rounds` of the latest one with a submitted answer (a round just opened
+    has none yet), else of the latest round."""
+    answered = store.rounds_with_submissions()
+    with_results = [i for i, r in enumerate(rounds) if r.id in answered]
+    return with_results[-1] if with_results else len(rounds) - 1
+
+
 def disclosed_answers(store: Store, round_id: str) -> pd.DataFrame:
     """A round's submitted answers without those of panels still open (`ocf.disclosure`)."""
     return withhold_open_panels(store.answers_frame(round_id), store.panel_closures(round_id))

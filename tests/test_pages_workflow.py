@@ -338,3 +338,21 @@ def test_an_admin_reopens_a_submitted_self_assessment(db_path: Path) -> None:
         store.get_submission("XTA2", ROUND, "ocf-self-assessment", "equality-lead").status
         == "draft"
     )
+
+
+def test_results_open_on_the_latest_round_with_results_and_a_new_round_reads_empty(
+    db_path: Path,
+) -> None:
+    """After an admin opened a new round, Results defaulted to it and crashed ('rsub')."""
+    from ocf.rounds import open_round, resolve_content
+
+    store = Store.open(db_path)
+    open_round(store, "2026-27", resolve_content("ocf-race-equality"), "admin")
+    for role in ("lead", "admin"):
+        at = app(demo_actor(store, role))
+        at.switch_page("app_pages/results.py").run()
+        assert not at.exception, role
+        assert at.selectbox[0].value.id == "2025-26", role  # not the empty new round
+        at.selectbox[0].select(store.get_round("2026-27")).run()
+        assert not at.exception, role
+        assert any("No submitted self-assessment" in i.value for i in at.info), role

@@ -66,6 +66,11 @@ def _term_categorical(
 class SubmissionStore(StoreBase):
     """Submissions and answers."""
 
+    def rounds_with_submissions(self) -> set[str]:
+        """The rounds that have at least one submitted submission."""
+        rows = self.db.execute("SELECT DISTINCT round FROM submissions WHERE status = 'submitted'")
+        return {row[0] for row in rows}
+
     def respondents(self, site: str, round_id: str, survey: str) -> set[str]:
         rows = self.db.execute(
             "SELECT respondent FROM submissions WHERE site = ? AND round = ? AND survey = ?",
