@@ -5,11 +5,11 @@ from dataclasses import asdict
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import flash, require_actor, show_error, show_flash, store
+from app_pages.common import flash, public_address, require_actor, show_error, show_flash, store
 from ocf.access import ROLES, issue_invitations
 from ocf.admin import accounts, create_account, reset_code, revoke_account
 from ocf.errors import OcfError
-from ocf.reports import invitation_slips
+from ocf.reports import SLIP_ADDRESS_UNKNOWN, invitation_slips
 
 actor = require_actor("admin")
 db = store()
@@ -83,22 +83,32 @@ else:
         slip_round = b.selectbox("Round", open_rounds, format_func=lambda r: r.id)
         count = c.number_input("How many", min_value=1, max_value=100, value=10)
         make = st.form_submit_button("Make the slips", type="primary")
+    address = public_address()
+    if address is None:
+        st.warning(
+            "The platform's public address is not set (OCF_PUBLIC_URL, docs/deployment.md), so "
+            "the slips tell members to use the address their facilitator gives them."
+        )
     if make:
         try:
             codes = issue_invitations(db, actor, slip_site.code, slip_round.id, int(count))
         except OcfError as error:
             show_error(error)
         else:
-            address = st.context.url if isinstance(st.context.url, str) else "this site"
             sheet = invitation_slips(
-                codes, slip_site.name, slip_round.id, address.split("/admin")[0]
+                codes, slip_site.name, slip_round.id, address or SLIP_ADDRESS_UNKNOWN
             )
-            st.success(
-                f"{len(codes)} codes issued. Download the sheet now: the codes are not shown again."
-            )
-            st.download_button(
-                "Printable slips (HTML)",
-                sheet,
-                file_name=f"slips-{slip_site.code}-{slip_round.id}.html",
-                mime="text/html",
-            )
+            name = f"slips-{slip_site.code}-{slip_round.id}.html"
+            st.session_state["slips"] = (len(codes), sheet, name)
+    if slips := st.session_state.get("slips"):
+        st.success(
+            f"{slips[0]} codes issued. Download the sheet: the codes are not shown again once "
+            "you press Done."
+        )
+        left, right = st.columns(2)
+        left.download_button(
+            "Printable slips (HTML)", slips[1], file_name=slips[2], mime="text/html"
+        )
+        if right.button("Done: I have the slips"):
+            st.session_state.pop("slips", None)
+            st.rerun()

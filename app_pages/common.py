@@ -144,6 +144,11 @@ def choose_round_and_site(
     return round_, site
 
 
+def public_address() -> str | None:
+    """The address panel members go to, as the operator set it (OCF_PUBLIC_URL), or None."""
+    return os.environ.get("OCF_PUBLIC_URL", "").strip() or None
+
+
 def client_id() -> str:
     """Who is knocking, for slowing down code guessing: the client's address where known,
     through the operator's trusted proxies (OCF_TRUSTED_PROXIES, docs/deployment.md)."""

@@ -63,15 +63,27 @@ if issue:
     except OcfError as error:
         show_error(error)
     else:
-        st.success(
-            "Give one code to each panel member. They are shown only now: print or copy them."
-        )
-        st.code("\n".join(codes), language=None)
-        st.download_button(
-            "Download the codes",
-            "\n".join(codes) + "\n",
-            file_name=f"codes-{site.code}-{round_.id}.txt",
-        )
+        # Kept for this session until dismissed, so the counters above update (rerun) and a
+        # download does not wipe them from the screen.
+        st.session_state["issued_codes"] = (site.code, round_.id, codes)
+        st.rerun()
+issued = st.session_state.get("issued_codes")
+if issued and issued[:2] == (site.code, round_.id):
+    codes = issued[2]
+    st.success(
+        f"{len(codes)} new code(s). Give one to each panel member. They are shown only until "
+        "you press Done: print, download or copy them now."
+    )
+    st.code("\n".join(codes), language=None)
+    left, right = st.columns(2)
+    left.download_button(
+        "Download the codes",
+        "\n".join(codes) + "\n",
+        file_name=f"codes-{site.code}-{round_.id}.txt",
+    )
+    if right.button("Done: I have kept the codes"):
+        st.session_state.pop("issued_codes", None)
+        st.rerun()
 
 table = invitations(db, actor, site.code, round_.id)
 if not table.empty:

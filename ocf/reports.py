@@ -332,6 +332,9 @@ h1 { font-size: 1.2rem; } .slip h2 { font-size: 1rem; margin: 0 0 2mm; }
 """
 
 
+SLIP_ADDRESS_UNKNOWN = "the address your facilitator gives you"
+
+
 def invitation_slips(codes: list[str], site_name: str, round_id: str, address: str) -> str:
     """A printable sheet of panel invitation slips: one code per slip, with plain instructions."""
     slips = "".join(

@@ -356,3 +356,35 @@ def test_results_open_on_the_latest_round_with_results_and_a_new_round_reads_emp
         at.selectbox[0].select(store.get_round("2026-27")).run()
         assert not at.exception, role
         assert any("No submitted self-assessment" in i.value for i in at.info), role
+
+
+def test_issued_codes_update_the_counters_and_stay_until_dismissed(db_path: Path) -> None:
+    """'Codes issued 0' after issuing 3, and a download cleared the codes from the screen."""
+    at = app(demo_actor(Store.open(db_path), "facilitator"))
+    at.switch_page("app_pages/facilitation.py").run()
+    issued_before = int(at.metric[0].value)
+    at.number_input[0].set_value(3)
+    next(b for b in at.button if b.label == "Issue codes").click().run()
+    assert not at.exception
+    assert int(at.metric[0].value) == issued_before + 3
+    shown = at.code[0].value
+    assert len(shown.splitlines()) == 3
+    at.run()  # any rerun (a download is one) keeps them on screen
+    assert at.code[0].value == shown
+    next(b for b in at.button if b.label == "Done: I have kept the codes").click().run()
+    assert not at.code
+
+
+def test_slips_use_the_configured_public_address_or_say_it_is_missing(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ocf.reports import SLIP_ADDRESS_UNKNOWN, invitation_slips
+
+    at = app(demo_actor(Store.open(db_path), "admin"))
+    at.switch_page("app_pages/admin_accounts.py").run()
+    assert any("public address is not set" in w.value for w in at.warning)
+    monkeypatch.setenv("OCF_PUBLIC_URL", "https://ocf.trust.nhs.uk")
+    at.run()
+    assert not any("public address is not set" in w.value for w in at.warning)
+    sheet = invitation_slips(["AAAA-BBBB-CCCC"], "Trust", "r1", SLIP_ADDRESS_UNKNOWN)
+    assert "localhost" not in sheet and "the address your facilitator gives you" in sheet
