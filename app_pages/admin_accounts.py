@@ -99,8 +99,8 @@ else:
                 codes, slip_site.name, slip_round.id, address or SLIP_ADDRESS_UNKNOWN
             )
             name = f"slips-{slip_site.code}-{slip_round.id}.html"
-            st.session_state["slips"] = (len(codes), sheet, name)
-    if slips := st.session_state.get("slips"):
+            st.session_state["slip_sheet"] = (len(codes), sheet, name)
+    if slips := st.session_state.get("slip_sheet"):
         st.success(
             f"{slips[0]} codes issued. Download the sheet: the codes are not shown again once "
             "you press Done."
@@ -110,5 +110,5 @@ else:
             "Printable slips (HTML)", slips[1], file_name=slips[2], mime="text/html"
         )
         if right.button("Done: I have the slips"):
-            st.session_state.pop("slips", None)
+            st.session_state.pop("slip_sheet", None)
             st.rerun()

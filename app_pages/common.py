@@ -86,14 +86,27 @@ def require_actor(*roles: str) -> Actor:
 
 
 def show_error(error: OcfError) -> None:
-    """Show a core error plainly: each problem of a DataError on its own line."""
+    """Show a core error plainly: each problem of a DataError on its own line, with the row or
+    line and the column the command line gives (never a command-line flag)."""
     if isinstance(error, DataError):
-        lines = "\n".join(
-            f"- **{p.field}**: {p.message}" if p.field else f"- {p.message}" for p in error.problems
+        st.error(
+            "Please check these:\n\n"
+            + "\n".join(f"- {where(p)}{p.message}" for p in error.problems)
         )
-        st.error(f"Please check these answers:\n\n{lines}")
     else:
         st.error(str(error))
+
+
+def where(problem) -> str:
+    """'**Row 4, count**: ' for a problem in a file, '**name**: ' for a form's field."""
+    parts = []
+    if problem.row is not None:
+        parts.append(f"Row {problem.row}")
+    elif problem.line is not None:
+        parts.append(f"Line {problem.line}")
+    if problem.field:
+        parts.append(problem.field.lstrip("-"))  # `--site` on the command line is `site` here
+    return f"**{', '.join(parts)}**: " if parts else ""
 
 
 def flash(message: str) -> None:

@@ -122,7 +122,10 @@ def _number(
     if value < 0:
         problems.append(
             Problem(
-                source, f"{text} is negative; counts and rates cannot be", row=row, field=column
+                source,
+                f"{text} is negative; a count, rate or population cannot be below 0",
+                row=row,
+                field=column,
             )
         )
         return None

@@ -257,3 +257,25 @@ def test_the_demo_takes_no_real_accounts_or_imports(db: Path) -> None:
     assert dump(store) == before
     at = admin_page(db, "admin_accounts")
     assert any("takes no real accounts" in i.value for i in at.info)
+
+
+def test_an_import_error_on_the_page_names_the_row_and_column_like_the_cli(real_db: Path) -> None:
+    db = real_db
+    at = admin_page(db, "admin_imports")
+    at.file_uploader[0].upload(
+        "bad.csv",
+        b"site,period,measure,ethnic_group,count,population\n"
+        b"XTA1,2025-26,x,White,12,900\nXTA1,2025-26,x,White,-3,900\n",
+        "text/csv",
+    ).run()
+    message = at.error[0].value
+    assert "**Row 3, count**: -3 is negative; a count, rate or population cannot be below 0" in message
+
+
+def test_page_errors_never_mention_command_line_flags(real_db: Path) -> None:
+    at = admin_page(real_db, "admin_accounts")
+    at.text_input[0].input("Someone")
+    at.selectbox[0].select("lead")
+    next(b for b in at.button if b.label == "Create").click().run()
+    assert not at.exception
+    assert "--" not in at.error[0].value and "site" in at.error[0].value
