@@ -269,7 +269,9 @@ def test_an_import_error_on_the_page_names_the_row_and_column_like_the_cli(real_
         "text/csv",
     ).run()
     message = at.error[0].value
-    assert "**Row 3, count**: -3 is negative; a count, rate or population cannot be below 0" in message
+    assert (
+        "**Row 3, count**: -3 is negative; a count, rate or population cannot be below 0" in message
+    )
 
 
 def test_page_errors_never_mention_command_line_flags(real_db: Path) -> None:
