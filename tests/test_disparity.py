@@ -167,7 +167,7 @@ def test_a_malformed_template_is_refused_row_by_row_and_changes_nothing(
         import_detentions(path, store, "t")
     lines = [str(p).removeprefix(f"{path}:") for p in error.value.problems]
     assert lines[0].startswith("ROW 2: ethnic_group: unknown ethnic group 'Purple'")
-    assert "ROW 3: count: -4 is negative; counts and rates cannot be" in lines
+    assert "ROW 3: count: -4 is negative; a count, rate or population cannot be below 0" in lines
     assert any(
         line.startswith("ROW 4: ethnic_group: unknown ethnic group 'Black'") for line in lines
     )
@@ -231,6 +231,6 @@ def test_cli_refuses_a_malformed_nhs_file_and_writes_nothing(
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         f"{path}:ROW 2: Total_Count: 'ten' is not a number; expected a count, '*' or an empty cell",
-        f"{path}:ROW 3: Total_Count: -5 is negative; counts and rates cannot be",
+        f"{path}:ROW 3: Total_Count: -5 is negative; a count, rate or population cannot be below 0",
     ]
     assert dump(Store.open(db)) == before
