@@ -65,13 +65,29 @@ def check_accessibility(page, name: str, log: dict, strict: bool = False) -> lis
     return violations
 
 
+# Streamlit scrolls inside its main section, not the document, so a "full page" screenshot of
+# the document stops at the first screen. The whole page is the section's scroll height.
+_CONTENT_HEIGHT = """() => {
+    const main = document.querySelector('[data-testid=stMain]') || document.body;
+    return Math.max(main.scrollHeight, document.documentElement.scrollHeight);
+}"""
+
+
 def screenshot(page, name: str) -> Path:
-    """Save the page at its current width to test-artifacts/screenshots/ for a person to look at."""
+    """Save the whole page at its current width to test-artifacts/screenshots/ for a person to
+    look at: the viewport is stretched to the content's height for the picture, then restored."""
     folder = ARTIFACTS / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
-    width = page.viewport_size["width"]
-    path = folder / f"{name}-{width}.png"
-    page.screenshot(path=str(path), full_page=True)
+    viewport = page.viewport_size
+    path = folder / f"{name}-{viewport['width']}.png"
+    height = min(int(page.evaluate(_CONTENT_HEIGHT)), 20_000)
+    if height > viewport["height"]:
+        page.set_viewport_size({"width": viewport["width"], "height": height})
+        settle(page)
+    try:
+        page.screenshot(path=str(path), full_page=True)
+    finally:
+        page.set_viewport_size(viewport)
     return path
 
 

@@ -151,7 +151,9 @@ def test_regulator_compares_sites_and_downloads_a_board_report(page, server, axe
         screenshot(page, name)
     go(page, "Results")
     check_accessibility(page, "results", axe_log)
-    screenshot(page, "results")
+    shot = screenshot(page, "results")
+    # The whole page, not its first screen: the results page is several screens long.
+    assert int.from_bytes(shot.read_bytes()[20:24], "big") > 2 * page.viewport_size["height"]
     with page.expect_download() as download:
         page.get_by_role("button", name="Download the board report (HTML, printable)").click()
     report = download.value.path().read_text()
