@@ -13,7 +13,7 @@ from app_pages.common import (
     show_flash,
     store,
 )
-from app_pages.widgets import render_item
+from app_pages.widgets import answers_on_screen, changed, render_item
 from ocf.errors import OcfError
 from ocf.submissions import open_self_assessment, save, submit
 
@@ -54,13 +54,45 @@ for column, domain in zip(columns, framework.domains, strict=True):
         text=f"{domain.title}: {rated} of {len(domain.competencies)}",
     )
 
+
+def widget_key(item) -> str:
+    return f"{prefix}:{item.id}"
+
+
+def save_before_leaving() -> None:
+    """Moving to another section saves the one being left: Streamlit forgets the answers of
+    widgets it no longer draws, and an afternoon of evidence must never vanish."""
+    left = st.session_state.get(f"{prefix}:shown")
+    section_left = next((s for s in survey.sections if s.id == left), None)
+    if section_left is None or draft.submitted:
+        return
+    typed = answers_on_screen(list(section_left.items), widget_key)
+    if not changed(typed, draft.answers, list(section_left.items)):
+        return  # nothing new typed there: nothing to save (and no conflict with another tab)
+    try:  # a callback runs on the next run's thread: it opens its own connection
+        saved = save(store(), actor, replace(draft, version=st.session_state[version_key]), typed)
+    except OcfError as error:
+        # Stay on the section, with what was typed, and say why it was not saved.
+        st.session_state[f"{prefix}:section"] = next(
+            d for d in framework.domains if d.id == section_left.id
+        )
+        st.session_state["_section_error"] = error
+    else:
+        st.session_state[version_key] = saved.version
+        flash(f"Saved {section_left.title} as you left it (version {saved.version}).")
+
+
+if error := st.session_state.pop("_section_error", None):
+    show_error(error)
 domain = st.radio(
     "Section",
     framework.domains,
     format_func=lambda d: d.title,
     horizontal=True,
     key=f"{prefix}:section",
+    on_change=save_before_leaving,
 )
+st.session_state[f"{prefix}:shown"] = domain.id
 section = next(s for s in survey.sections if s.id == domain.id)
 st.header(domain.title)
 st.write(domain.description)
@@ -92,7 +124,7 @@ for competency_id, items in blocks:
                 item,
                 framework.scale,
                 draft.answers.get(item.id),
-                key=f"{prefix}:{item.id}",
+                key=widget_key(item),
                 disabled=draft.submitted,
             )
 

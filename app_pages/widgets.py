@@ -42,18 +42,18 @@ def render_item(
             label, list(labels), default=default, format_func=labels.get,
             key=key, help=helptext, disabled=disabled,
         )  # fmt: skip
-        return ";".join(chosen) or None, None
+        return raw_answer(item, chosen)
     if item.type == "number":
         number = st.number_input(
             label, value=float(value) if value else None, key=key, help=helptext, disabled=disabled
         )
-        return (None if number is None else repr(number)), None
+        return raw_answer(item, number)
     if item.type == "date":
         day = st.date_input(
             label, value=date.fromisoformat(value) if value else None, key=key,
             help=helptext, disabled=disabled, format="DD/MM/YYYY",
         )  # fmt: skip
-        return (day.isoformat() if day else None), None
+        return raw_answer(item, day)
     text = st.text_area(
         label,
         value=(current.text if current else "") or "",
@@ -62,6 +62,50 @@ def render_item(
         disabled=disabled,
     )
     return None, text
+
+
+def raw_answer(item: Item, widget_value: object) -> tuple[str | None, str | None]:
+    """A widget's value as the raw (value, text) pair `ocf.submissions.save` expects."""
+    if item.type in ("level", "likert", "yes_no", "choice"):
+        return widget_value, None  # type: ignore[return-value]
+    if item.type == "multi":
+        return ";".join(widget_value or []) or None, None  # type: ignore[arg-type]
+    if item.type == "number":
+        return (None if widget_value is None else repr(widget_value)), None
+    if item.type == "date":
+        return (widget_value.isoformat() if widget_value else None), None  # type: ignore[union-attr]
+    return None, widget_value  # type: ignore[return-value]
+
+
+def answers_on_screen(items: list[Item], key_of) -> dict[str, tuple[str | None, str | None]]:
+    """The raw answers of items whose widgets were drawn, read from the session (`key_of(item)`
+    is each widget's key): what a person typed, saved or not."""
+    typed = {}
+    for item in items:
+        try:
+            typed[item.id] = raw_answer(item, st.session_state[key_of(item)])
+        except KeyError:  # never drawn in this session: nothing typed
+            continue
+    return typed
+
+
+def changed(
+    typed: dict[str, tuple[str | None, str | None]], saved: dict[str, Answer], items: list[Item]
+) -> bool:
+    """Whether anything typed differs from what is saved (an empty widget equals no answer)."""
+
+    def plain(pair: tuple[str | None, str | None]) -> tuple[str | None, str | None]:
+        return pair[0] or None, (pair[1] or "").strip() or None
+
+    def stored(item: Item) -> tuple[str | None, str | None]:
+        answer = saved.get(item.id)
+        if answer is None:
+            return None, None
+        if item.type == "number" and answer.value:
+            return repr(float(answer.value)), None
+        return answer.value, answer.text
+
+    return any(plain(typed[item.id]) != plain(stored(item)) for item in items if item.id in typed)
 
 
 def _index(options: list[str], value: str | None) -> int | None:

@@ -388,3 +388,30 @@ def test_slips_use_the_configured_public_address_or_say_it_is_missing(
     assert not any("public address is not set" in w.value for w in at.warning)
     sheet = invitation_slips(["AAAA-BBBB-CCCC"], "Trust", "r1", SLIP_ADDRESS_UNKNOWN)
     assert "localhost" not in sheet and "the address your facilitator gives you" in sheet
+
+
+def test_switching_section_keeps_what_was_typed(db_path: Path) -> None:
+    """Rating a competency, switching section and coming back left it blank."""
+    store = Store.open(db_path)
+    framework = store.round_framework(ROUND)
+    prefix = f"self:XTA1:{ROUND}"
+    at = app(demo_actor(store, "lead"))
+    at.switch_page("app_pages/self_assessment.py").run()
+    at.radio(key=f"{prefix}:section").set_value(framework.domains[2]).run()
+    at.radio(key=f"{prefix}:behaviour-coercive-practice-level").set_value("2").run()
+    at.text_area(key=f"{prefix}:behaviour-coercive-practice-evidence").input(
+        "Audit of 40 plans"
+    ).run()
+    # No save button pressed: move to another section, then come back.
+    at.radio(key=f"{prefix}:section").set_value(framework.domains[0]).run()
+    assert not at.exception
+    assert any("as you left it" in s.value for s in at.success)
+    at.radio(key=f"{prefix}:section").set_value(framework.domains[2]).run()
+    assert at.radio(key=f"{prefix}:behaviour-coercive-practice-level").value == "2"
+    assert (
+        at.text_area(key=f"{prefix}:behaviour-coercive-practice-evidence").value
+        == "Audit of 40 plans"
+    )
+    row = store.get_submission("XTA1", ROUND, "ocf-self-assessment", "equality-lead")
+    answers = store.submission_answers(row.id)
+    assert answers["behaviour-coercive-practice-level"].value == "2"
