@@ -3,7 +3,7 @@
 import streamlit as st
 
 from app_pages.common import flash, require_actor, show_error, show_flash, store
-from ocf.admin import content_library, open_new_round, set_round_status
+from ocf.admin import content_library, open_new_round, round_summary, set_round_status
 from ocf.demo import create_demo
 from ocf.errors import OcfError
 from ocf.rounds import TRANSITIONS
@@ -38,14 +38,30 @@ if rounds:
     )
     actions = [a for a, (starts, _) in TRANSITIONS.items() if chosen.status in starts]
     reason = st.text_input("Reason (needed to reopen; kept in the audit log)")
+    pending_key = "round-action"
     for column, action in zip(st.columns(max(len(actions), 1)), actions, strict=False):
         if column.button(action.capitalize(), key=f"status-{action}"):
-            try:
-                status = set_round_status(db, actor, chosen.id, action, reason)
-            except OcfError as error:
-                show_error(error)
-            else:
-                flash(f"Round {chosen.id} is now {status}.")
+            st.session_state[pending_key] = (chosen.id, action)
+    pending = st.session_state.get(pending_key)
+    if pending and pending[0] == chosen.id and pending[1] in actions:
+        action = pending[1]
+        summary = round_summary(db, actor, chosen.id)
+        with st.container(border=True):
+            st.markdown(f"**{action.capitalize()} round {chosen.id}?**")
+            for line in summary.lines(action) or ["Nothing outstanding."]:
+                st.markdown(f"- {line}")
+            yes, no = st.columns(2)
+            if yes.button(f"Yes, {action} round {chosen.id}", type="primary"):
+                st.session_state.pop(pending_key, None)
+                try:
+                    status = set_round_status(db, actor, chosen.id, action, reason)
+                except OcfError as error:
+                    show_error(error)
+                else:
+                    flash(f"Round {chosen.id} is now {status}.")
+                    st.rerun()
+            if no.button("Cancel"):
+                st.session_state.pop(pending_key, None)
                 st.rerun()
 
 st.header("Open a new round")

@@ -65,7 +65,11 @@ if active:
     st.caption(
         "Retiring keeps the site's history and results; sites that have been assessed are never deleted."
     )
-    if st.button(f"Retire {chosen.code}"):
+    sure = st.checkbox(
+        f"I understand: {chosen.name} leaves the lists of sites (its history and results stay)",
+        key=f"retire-{chosen.code}",
+    )
+    if st.button(f"Retire {chosen.code}", disabled=not sure):
         retire_site(db, actor, chosen.code)
         flash(f"Retired {chosen.code}.")
         st.rerun()

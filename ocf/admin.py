@@ -137,6 +137,58 @@ def open_new_round(
     return content
 
 
+@dataclass(frozen=True)
+class RoundSummary:
+    """What an admin should know before closing, publishing or reopening a round."""
+
+    round_id: str
+    unsubmitted: tuple[str, ...]  # assessed sites whose self-assessment is not submitted
+    panels_open: tuple[str, ...]  # sites whose panel still takes answers
+    panels_closed: int
+
+    def lines(self, action: str) -> list[str]:
+        """The consequences of `action` (close, publish or reopen), in words."""
+        lines = []
+        if self.unsubmitted:
+            lines.append(
+                f"{len(self.unsubmitted)} site(s) have not submitted a self-assessment: "
+                + ", ".join(self.unsubmitted)
+            )
+        if action == "close" and self.panels_open:
+            lines.append(
+                f"{len(self.panels_open)} panel(s) are still open and will close for good, their "
+                "unused codes revoked: " + ", ".join(self.panels_open)
+            )
+        if action == "publish":
+            lines.append("Regulators will see every site's results for this round.")
+        if action == "reopen":
+            lines.append(
+                f"Self-assessments can be changed again; the {self.panels_closed} closed panel(s) "
+                "stay closed."
+            )
+        return lines
+
+
+def round_summary(store: Store, actor: Actor, round_id: str) -> RoundSummary:
+    require_admin(store, actor)
+    store.require_round(round_id)
+    self_surveys = {s.id for s in store.round_surveys(round_id).values() if s.audience == "self"}
+    submissions = store.list_submissions(round_id)
+    own = submissions[submissions["survey"].isin(self_surveys)]
+    submitted = set(own.loc[own["status"] == "submitted", "site"])
+    assessed = set(submissions["site"]) | set(store.invitation_statuses(None, round_id)["site"])
+    closures = store.panel_closures(round_id)
+    panel_sites = set(store.invitation_statuses(None, round_id)["site"]) | set(
+        submissions.loc[~submissions["survey"].isin(self_surveys), "site"]
+    )
+    return RoundSummary(
+        round_id,
+        tuple(sorted(assessed - submitted)),
+        tuple(sorted(panel_sites - set(closures))),
+        len(closures),
+    )
+
+
 def set_round_status(
     store: Store, actor: Actor, round_id: str, action: str, reason: str = ""
 ) -> str:

@@ -62,6 +62,8 @@ def test_admin_adds_edits_and_retires_a_site(db: Path) -> None:
     at.text_input[3].input("Renamed Trust")
     button(at, "Save changes").click().run()
     assert store.get_site("RX9").name == "Renamed Trust"
+    assert button(at, "Retire RX9").disabled  # one click never retires a site
+    at.checkbox(key="retire-RX9").check().run()
     button(at, "Retire RX9").click().run()
     assert store.get_site("RX9").retired_at is not None
     assert "RX9" not in {s.code for s in store.list_sites()}
@@ -95,14 +97,26 @@ def test_a_sites_csv_is_previewed_then_added_on_confirmation(real_db: Path) -> N
 
 
 def test_round_life_cycle_buttons(db: Path) -> None:
+    """Each change is confirmed after a summary of what it does; one click changes nothing."""
     at = admin_page(db, "admin_rounds")
     assert [b.label for b in at.button if b.key and b.key.startswith("status-")] == ["Close"]
     button(at, "Close").click().run()
+    assert Store.open(db).get_round("2025-26").status == "open"  # not yet: a summary first
+    summary = " ".join(m.value for m in at.markdown)
+    assert "have not submitted a self-assessment: XTA1" in summary
+    assert "panel(s) are still open and will close for good" in summary and "XTA1" in summary
+    button(at, "Cancel").click().run()
+    assert Store.open(db).get_round("2025-26").status == "open"
+    button(at, "Close").click().run()
+    button(at, "Yes, close round 2025-26").click().run()
     assert Store.open(db).get_round("2025-26").status == "closed"
     button(at, "Reopen").click().run()
+    assert "stay closed" in " ".join(m.value for m in at.markdown)
+    button(at, "Yes, reopen round 2025-26").click().run()
     assert "needs a reason" in at.error[0].value
     at.text_input[0].input("Late paper returns").run()
     button(at, "Reopen").click().run()
+    button(at, "Yes, reopen round 2025-26").click().run()
     assert Store.open(db).get_round("2025-26").status == "open"
 
 
