@@ -176,11 +176,10 @@ def round_summary(store: Store, actor: Actor, round_id: str) -> RoundSummary:
     submissions = store.list_submissions(round_id)
     own = submissions[submissions["survey"].isin(self_surveys)]
     submitted = set(own.loc[own["status"] == "submitted", "site"])
-    assessed = set(submissions["site"]) | set(store.invitation_statuses(None, round_id)["site"])
+    invited = set(store.invitation_statuses(None, round_id)["site"])
+    assessed = set(submissions["site"]) | invited
     closures = store.panel_closures(round_id)
-    panel_sites = set(store.invitation_statuses(None, round_id)["site"]) | set(
-        submissions.loc[~submissions["survey"].isin(self_surveys), "site"]
-    )
+    panel_sites = invited | set(submissions.loc[~submissions["survey"].isin(self_surveys), "site"])
     return RoundSummary(
         round_id,
         tuple(sorted(assessed - submitted)),

@@ -332,18 +332,6 @@ def validate_responses(table: Table, store: Store) -> list[Response]:
     return responses
 
 
-def import_sites(path: str | Path, store: Store, actor: str) -> int:
-    """Validate then add every site of a CSV file; nothing is written if any row is wrong."""
-    sites = validate_sites(read_table(path, SITE_COLUMNS, SITE_REQUIRED), store)
-    return store.add_sites(sites, actor)
-
-
-def import_responses(path: str | Path, store: Store, actor: str) -> int:
-    """Validate then store every respondent of a CSV file as a submitted submission."""
-    responses = validate_responses(read_table(path, RESPONSE_COLUMNS, RESPONSE_REQUIRED), store)
-    return store.add_submitted(responses, actor)
-
-
 def arguments_table(source: str, row: Mapping[str, str | None]) -> Table:
     """One row given as command arguments (e.g. `ocf site add`): problems name no row."""
     return Table(source, [(None, {k: v or "" for k, v in row.items()})])

@@ -12,10 +12,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ocf.access import SYSTEM, issue_invitations, sign_in
+from ocf.admin import (
+    add_sites,
+    confirm_detentions,
+    confirm_responses,
+    preview_detentions,
+    preview_responses,
+    preview_sites,
+)
 from ocf.answers import parse_answer
-from ocf.detention_import import import_detentions
 from ocf.errors import DataError, OcfError
-from ocf.importers import import_responses, import_sites
+from ocf.importers import read_text
 from ocf.loading import load_shipped
 from ocf.store import Store
 from ocf.submissions import open_panel_survey, save, submit
@@ -124,10 +131,17 @@ def test_bad_csv_files_are_refused_cleanly_and_change_nothing(
     path.write_text(",".join(header) + "\n" + "\n".join(",".join(r) for r in rows) + "\n")
     store = Store.open(fuzz_db)
     before = dump(store)
+    # The checked paths the app and the command line both use.
     importer = {
-        "sites": import_sites,
-        "responses": import_responses,
-        "detentions": lambda p, s, a: import_detentions(p, s, a, "template"),
+        "sites": lambda p, s, a: add_sites(
+            s, SYSTEM, preview_sites(s, SYSTEM, read_text(p), str(p))
+        ),
+        "responses": lambda p, s, a: confirm_responses(
+            s, SYSTEM, preview_responses(s, SYSTEM, read_text(p), str(p)), assisted=False
+        ),
+        "detentions": lambda p, s, a: confirm_detentions(
+            s, SYSTEM, preview_detentions(s, SYSTEM, read_text(p), str(p), "template")
+        ),
     }[kind]
     try:
         importer(path, store, "fuzz")

@@ -18,11 +18,11 @@ import pytest
 from click.testing import CliRunner
 
 from ocf.access import SYSTEM, Actor, add_account, issue_invitations, sign_in
+from ocf.admin import preview_responses
 from ocf.cli import main
 from ocf.comparison import compare_sites
 from ocf.disclosure import SPREAD_MIN_N, disclose
 from ocf.errors import ConfigError, ConflictError, DataError, PermissionDenied
-from ocf.importers import import_responses
 from ocf.loading import parse_framework
 from ocf.models import Answer, Response, Site
 from ocf.reports import board_report, export_table
@@ -157,7 +157,8 @@ def test_an_import_cannot_add_to_a_closed_panel(world: Store, tmp_path: Path) ->
     close_panel(world, staff(world, "facilitator"), SITE, ROUND)
     before = dump(world)
     with pytest.raises(DataError, match=r"ROW 2.*panel.*closed"):
-        import_responses(csv_for(tmp_path, "late", "1"), world, "admin")
+        path = csv_for(tmp_path, "late", "1")
+        preview_responses(world, SYSTEM, path.read_text(), str(path))
     assert dump(world) == before
 
 
