@@ -3,8 +3,13 @@
 import streamlit as st
 
 from app_pages.common import (
+    SIGNED_OUT,
     current_actor,
+    current_page,
     flash_notice,
+    follow_redirect,
+    resume_session,
+    session_token,
     show_demo_notice,
     show_notice,
     sign_in_as,
@@ -12,6 +17,7 @@ from app_pages.common import (
     signed_on_email,
     store,
 )
+from ocf import sessions
 from ocf.access import sign_in_email, still_active
 from ocf.memory import keep_freed_memory
 
@@ -22,26 +28,39 @@ st.set_page_config(
 )
 
 
-def page(path: str, title: str, icon: str, default: bool = False) -> st.Page:
-    return st.Page(f"app_pages/{path}.py", title=title, icon=f":material/{icon}:", default=default)
+def page(path: str, title: str, icon: str, **options) -> st.Page:
+    return st.Page(f"app_pages/{path}.py", title=title, icon=f":material/{icon}:", **options)
 
 
 db = store()
 actor = current_actor()
+token = st.session_state.get("_token") or session_token()
 if actor is not None and actor.kind == "account" and not still_active(db, actor):
     # A revoked account loses access at its next page load, whichever way it signed in.
-    sign_out()
+    sign_out("closed")
     actor = None
-    flash_notice("Your account has been closed, so you have been signed out.")
-if actor is None and (email := signed_on_email()):
+elif token is not None and (resumed := sessions.resume(db, token)) is not None:
+    if actor is None:  # a reload, a deep link, a new tab: the session cookie signs back in
+        resume_session(resumed, token)
+    actor = resumed
+elif token is not None:
+    # The session has ended (idle, too long, or signed out elsewhere): clear its cookie, and say
+    # so on the page asked for, where signing in again leads back.
+    sign_out("idle")
+    actor = None
+elif actor is None and (email := signed_on_email()):
     # Single sign-on verified the email; the account it maps to decides what this person sees.
     actor = sign_in_email(db, email)
     if actor is not None:
-        sign_in_as(actor)
+        sign_in_as(actor, next_page=current_page(), single_sign_on=True)
+follow_redirect()
+if (ended := st.query_params.get("ended")) in SIGNED_OUT:
+    flash_notice(SIGNED_OUT[ended])
+    del st.query_params["ended"]
 role = actor.role if actor else None
-home = page("home", "Home", "home", default=role != "panel")
+home = page("home", "Home", "home")
 frameworks = page("frameworks", "Frameworks", "account_tree")
-panel_survey = page("panel_survey", "Panel survey", "forum", default=role == "panel")
+panel_survey = page("panel_survey", "Panel survey", "forum")
 self_assessment = page("self_assessment", "Self-assessment", "checklist")
 results = page("results", "Results", "monitoring")
 facilitation = page("facilitation", "Panel facilitation", "groups")
@@ -86,7 +105,50 @@ PAGES = {
         frameworks,
     ],
 }
-navigation = st.navigation(PAGES[role], expanded=True)
+ROLE_NAMES = {
+    "lead": "equality leads",
+    "facilitator": "panel facilitators",
+    "regulator": "regulators",
+    "admin": "administrators",
+    "panel": "panel members",
+}
+
+
+def kept_at_its_address(target: st.Page) -> st.Page:
+    """A page this person cannot use, kept at its address so that a bookmark or a reload never
+    reads "Page not found": a signed-out visitor signs in there and then sees the page."""
+    if actor is None:
+        return st.Page(
+            "app_pages/sign_in.py", title="Sign in", url_path=target.url_path, visibility="hidden"
+        )
+
+    def explain() -> None:
+        st.title(target.title)
+        if target is sign_in:
+            st.info("You are signed in already. To use another account, sign out first.")
+            return
+        users = [ROLE_NAMES[r] for r, pages in PAGES.items() if r and target in pages]
+        you = "a panel member" if role == "panel" else f"one of the {ROLE_NAMES[role]}"
+        st.warning(
+            f"This page is for {' and '.join(users)}; you are signed in as {you}. "
+            "Choose a page from the menu, or sign out to use another account."
+        )
+
+    return st.Page(explain, title=target.title, url_path=target.url_path, visibility="hidden")
+
+
+everything = {p.url_path: p for pages in PAGES.values() for p in pages}
+mine = PAGES[role]
+elsewhere = [kept_at_its_address(p) for path, p in everything.items() if p not in mine]
+# Streamlit serves a menu's first page at "/" and, by its name, nowhere: it answers to its
+# name too (/home, /panel_survey) as a hidden page, for bookmarks, reloads and sign-in's return.
+first, script = mine[0], f"app_pages/{mine[0].url_path}.py"
+front = st.Page(script, title=first.title, icon=first.icon, url_path="start", default=True)
+by_name = st.Page(script, title=first.title, url_path=first.url_path, visibility="hidden")
+navigation = st.navigation([front, *mine[1:], *elsewhere, by_name], expanded=True)
+# Where sign-in and sign-out come back to (a page not yet usable included: the one asked for).
+st.session_state["_page"] = navigation.url_path
+st.session_state["_next"] = navigation.url_path if navigation in elsewhere else ""
 
 with st.sidebar:
     if actor is not None:
@@ -97,12 +159,7 @@ with st.sidebar:
         )
         st.caption(f"Signed in: {who}")
         if st.button("Sign out", icon=":material/logout:"):
-            sign_out()
-            if signed_on_email():
-                # Ends the provider's session too, then returns to a fresh session. Stop here
-                # rather than rerun, so that nothing overtakes the redirect.
-                st.logout()
-                st.stop()
+            sign_out()  # ends single sign-on's session too, when that is how they signed in
             st.rerun()
 
 # Streamlit's grey for captions and inline code (#828180) fails WCAG contrast (3.9:1); NHS

@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import altair
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
-from ocf import charts
+from ocf import charts, sessions
 from ocf.access import Actor, client_address
 from ocf.errors import DataError, OcfError
 from ocf.loading import Library, load_shipped
@@ -67,13 +70,76 @@ def current_actor() -> Actor | None:
     return st.session_state.get("actor")
 
 
-def sign_in_as(actor: Actor) -> None:
+def session_token() -> str | None:
+    """The session cookie's token this browser sent when the page was loaded (HttpOnly: the
+    page's scripts cannot read it, the server can)."""
+    cookies = st.context.cookies
+    token = cookies.get(sessions.COOKIE) if hasattr(cookies, "get") else None
+    return token if isinstance(token, str) and token else None
+
+
+def current_page() -> str:
+    """The page being shown, by the name in its address, such as 'compare' ('' for home)."""
+    if page := st.session_state.get("_page"):
+        return page
+    url = st.context.url  # before the router has chosen a page: the address loaded
+    return urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1] if isinstance(url, str) else ""
+
+
+def go_to(address: str) -> None:
+    """Send the browser to one of this server's addresses (a whole page load), as st.login
+    does: the session cookie can only be set or cleared by a response of the server.
+
+    The message goes at the start of the next run (`follow_redirect`): a rerun empties the
+    queue of messages not yet sent, so one sent just before `st.rerun()` could be lost.
+    """
+    st.session_state["_go_to"] = address
+
+
+def follow_redirect() -> None:
+    """Send the browser where `go_to` asked (the router calls this once per run)."""
+    address = st.session_state.pop("_go_to", None)
+    context = get_script_run_ctx()
+    if address and context is not None:
+        message = ForwardMsg()
+        message.auth_redirect.url = address
+        context.enqueue(message)
+
+
+def resume_session(actor: Actor, token: str) -> None:
+    """This browser's session, after a reload or on a deep link."""
     st.session_state.clear()
     st.session_state["actor"] = actor
+    st.session_state["_token"] = token
 
 
-def sign_out() -> None:
+def sign_in_as(actor: Actor, next_page: str = "", single_sign_on: bool = False) -> None:
+    """Sign in for this page, and start a session that survives reloads: the browser fetches
+    its cookie and comes back to `next_page` (ocf/sessions.py)."""
     st.session_state.clear()
+    st.session_state["actor"] = actor
+    ticket = sessions.start(store(), actor, single_sign_on=single_sign_on)
+    go_to(f"{sessions.SESSION_PATH}?ticket={ticket}&next={next_page}")
+
+
+def sign_out(reason: str = "") -> None:
+    """End the session on the server and in the browser, and single sign-on's too when that is
+    how they came. `reason` (a key of SIGNED_OUT) is said on the page that follows."""
+    token = st.session_state.get("_token") or session_token()
+    back = current_page()
+    # A closed account stays signed in to its organisation, with no access here.
+    with_provider = reason != "closed" and signed_on_email() is not None
+    sessions.end(store(), token)
+    st.session_state.clear()
+    then = "&then=sso" if with_provider else ""
+    go_to(f"{sessions.SIGN_OUT_PATH}?next={back}&ended={reason}{then}")
+
+
+SIGNED_OUT = {
+    "idle": f"You were signed out after {sessions.IDLE.seconds // 60} minutes without use, or "
+    "because you signed out in another tab. Please sign in again.",
+    "closed": "Your account has been closed, so you have been signed out.",
+}
 
 
 def require_actor(*roles: str) -> Actor:

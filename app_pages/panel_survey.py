@@ -44,7 +44,7 @@ if actor is None or actor.kind != "panel":
                 )
                 found = None
         if found is not None:
-            sign_in_as(found)
+            sign_in_as(found, next_page="panel_survey")
             st.rerun()
     st.stop()
 

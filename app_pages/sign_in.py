@@ -17,6 +17,10 @@ from ocf.errors import OcfError
 
 db = store()
 st.title("Sign in")
+# The page a signed-out visitor asked for (a bookmark, a reload), opened once they are in.
+next_page = st.session_state.get("_next", "")
+if next_page:
+    st.info("Please sign in to open that page.")
 
 if problems := sign_on_problems():
     st.error(
@@ -58,7 +62,7 @@ if pressed:
                 "That code is not recognised. Check it, or ask your administrator for a new one."
             )
         else:
-            sign_in_as(actor)
+            sign_in_as(actor, next_page=next_page)
             st.rerun()
 
 st.markdown(
@@ -80,7 +84,7 @@ if db.is_demo:
     for role, label in choices:
         if st.button(label, key=f"demo-{role}"):
             try:
-                sign_in_as(demo_actor(db, role))
+                sign_in_as(demo_actor(db, role), next_page=next_page)
             except OcfError as error:
                 show_error(error)
             else:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from ocf.errors import DataError, PermissionDenied, Problem
+from ocf.models import Account, Invitation
 from ocf.store import Store
 
 ROLES = ("lead", "facilitator", "regulator", "admin")
@@ -216,15 +217,7 @@ def _lookup(store: Store, code: str) -> tuple[Actor | None, bool]:
         return None, False
     if invitation.revoked_at:
         return None, store.panel_closed(invitation.site, invitation.round)
-    actor = Actor(
-        "panel",
-        "panel",
-        site=invitation.site,
-        invitation_id=invitation.id,
-        round=invitation.round,
-        survey=invitation.survey,
-    )
-    return actor, False
+    return panel_actor(invitation), False
 
 
 def check_active(store: Store, actor: Actor) -> None:
@@ -253,8 +246,20 @@ def still_active(store: Store, actor: Actor) -> bool:
     return True
 
 
-def account_actor(account: dict) -> Actor:
+def account_actor(account: Account) -> Actor:
     return Actor("account", account.role, account.site, account.name, account_id=account.id)
+
+
+def panel_actor(invitation: Invitation) -> Actor:
+    """A panel member, known only by their invitation (never by name)."""
+    return Actor(
+        "panel",
+        "panel",
+        site=invitation.site,
+        invitation_id=invitation.id,
+        round=invitation.round,
+        survey=invitation.survey,
+    )
 
 
 # --------------------------------------------------------------------------- checks

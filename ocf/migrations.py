@@ -260,6 +260,27 @@ def audit_chain(db: Database) -> None:
     )
 
 
+@migrations(name="0009_sessions")
+def sessions(db: Database) -> None:
+    # Signed-in sessions that survive a reload (ocf/sessions.py): the browser holds a random
+    # token in an HttpOnly cookie, the database only its hash. A new session first has a
+    # one-use ticket, exchanged within a minute for the cookie.
+    db.execute(
+        """CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY,
+            token_hash TEXT UNIQUE,
+            ticket_hash TEXT UNIQUE,
+            ticket_expires_at TEXT,
+            account_id INTEGER REFERENCES accounts(id),
+            invitation_id INTEGER REFERENCES invitations(id),
+            single_sign_on INTEGER NOT NULL DEFAULT 0,
+            signed_in_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            CHECK ((account_id IS NULL) != (invitation_id IS NULL))
+        )"""
+    )
+
+
 # --------------------------------------------------------------------------- schema checks
 
 

@@ -14,6 +14,7 @@ at all.
     submissions  drafts, submits and answers; a round's answers for scoring
     accounts     staff accounts, failed sign-in attempts
     panels       invitation codes and panel closures
+    sessions     signed-in sessions (hashes of their tokens)
     detentions   detention observations
     audit        reading the audit log
 """
@@ -32,6 +33,7 @@ from ocf.store.connection import (
 from ocf.store.detentions import DetentionStore
 from ocf.store.panels import PanelStore
 from ocf.store.rounds import RoundStore
+from ocf.store.sessions import SessionStore
 from ocf.store.sites import SiteStore
 from ocf.store.submissions import SubmissionStore
 
@@ -39,6 +41,13 @@ __all__ = ["AUDIT_COLUMNS", "BUSY_TIMEOUT_MS", "DEFAULT_DB", "Store", "now", "re
 
 
 class Store(
-    SiteStore, RoundStore, SubmissionStore, AccountStore, PanelStore, DetentionStore, AuditStore
+    SiteStore,
+    RoundStore,
+    SubmissionStore,
+    AccountStore,
+    PanelStore,
+    SessionStore,
+    DetentionStore,
+    AuditStore,
 ):
     """A connection to the OCF database with the operations the core needs."""

@@ -66,7 +66,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
             "-m",
             "streamlit",
             "run",
-            "streamlit_app.py",
+            "serve.py",
             "--server.port",
             str(port),
             "--server.headless",

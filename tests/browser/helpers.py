@@ -44,10 +44,29 @@ def go(page, link: str) -> None:
     no_exception(page)
 
 
-def demo_sign_in(page, url: str, button: str) -> None:
-    open_app(page, url, "sign_in")
-    page.get_by_role("button", name=button).click()
+def loads_a_page(page, act) -> None:
+    """Do `act` (signing in or out) and wait for the whole page load it leads to: the browser
+    fetches or clears its session cookie (ocf/sessions.py) and comes back to a page."""
+    # Streamlit changes the address in place before the redirect arrives, so a navigation
+    # event proves nothing: mark this document, and wait for one without the mark.
+    page.evaluate("window.__before_sign_in = true")
+    act()
+    page.wait_for_function(
+        "!window.__before_sign_in && document.readyState === 'complete'"
+        " && document.querySelector('h1') !== null",
+        timeout=60_000,
+    )
     settle(page)
+
+
+def demo_sign_in(page, url: str, button: str, path: str = "sign_in") -> None:
+    if path:
+        open_app(page, url, path)
+    loads_a_page(page, page.get_by_role("button", name=button).click)
+
+
+def sign_out(page) -> None:
+    loads_a_page(page, page.get_by_role("button", name="Sign out").click)
 
 
 def check_accessibility(page, name: str, log: dict, strict: bool = False) -> list[dict]:

@@ -14,10 +14,12 @@ from .helpers import (
     focused_button,
     focused_in_group,
     go,
+    loads_a_page,
     no_exception,
     open_app,
     screenshot,
     settle,
+    sign_out,
     tab_to,
 )
 
@@ -48,9 +50,10 @@ def test_lead_fills_part_reloads_resumes_and_submits(page, server, axe_log) -> N
     screenshot(page, "self-assessment")
     fill_section(page, framework, framework.domains[2])
 
-    page.reload()  # a reload ends the session: the draft must come back from the database
-    demo_sign_in(page, url, "Equality lead")
-    go(page, "Self-assessment")
+    page.reload()  # a reload keeps the session; the draft comes back from the database
+    page.wait_for_selector("h1", timeout=30_000)
+    settle(page)
+    expect(page.get_by_role("heading", name="Self-assessment", level=1)).to_be_visible()
     page.get_by_role("radiogroup", name="Section").get_by_text(
         framework.domains[2].title, exact=True
     ).click()
@@ -87,8 +90,7 @@ def test_panel_member_on_a_phone_uses_only_the_keyboard(browser, server, axe_log
 
     tab_to(page, "el.getAttribute('aria-label') === 'Your invitation code'")
     page.keyboard.type(code)
-    page.keyboard.press("Enter")
-    settle(page)
+    loads_a_page(page, lambda: page.keyboard.press("Enter"))
     no_exception(page)
     for number, section in enumerate(survey.sections):
         expect(page.get_by_role("heading", name=section.title)).to_be_visible()
@@ -169,8 +171,7 @@ def test_facilitator_and_admin_pages_render_without_errors(page, server, axe_log
     go(page, "Panel facilitation")
     check_accessibility(page, "facilitation", axe_log)
     screenshot(page, "facilitation")
-    page.get_by_role("button", name="Sign out").click()
-    settle(page)
+    sign_out(page)
     demo_sign_in(page, url, "Administrator")
     for link, name in [
         ("Submissions", "submissions"),
