@@ -1,5 +1,7 @@
 """Router only: page config, sign-in state, the navigation for the actor's role, the notice."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from app_pages.common import (
@@ -23,8 +25,12 @@ from ocf.memory import keep_freed_memory
 
 keep_freed_memory()  # once per process: scoring reuses its freed arrays instead of faulting
 
+# The icon is the project's own file: a material icon as favicon is fetched from Google's
+# servers, which NHS networks and these machines block (the app must work offline).
 st.set_page_config(
-    page_title="OCF assessment platform", page_icon=":material/diversity_3:", layout="wide"
+    page_title="OCF assessment platform",
+    page_icon=str(Path(__file__).parent / "assets" / "favicon.png"),
+    layout="wide",
 )
 
 
