@@ -78,38 +78,29 @@ systems = page("system", "Systems", "hub")
 audit = page("audit", "Audit log", "history")
 admin_sites = page("admin_sites", "Sites", "domain")
 admin_rounds = page("admin_rounds", "Rounds", "event")
-admin_content = page("admin_content", "Frameworks and surveys", "edit_document")
+admin_content = page("admin_content", "Publish versions", "edit_document")
 admin_accounts = page("admin_accounts", "Accounts", "badge")
 admin_imports = page("admin_imports", "Data imports", "upload_file")
 sign_in = page("sign_in", "Sign in", "login")
 
-# A page not given to st.navigation cannot be opened: this is how each role gets its menu.
-# Permissions are checked again in ocf for every read and write.
-PAGES = {
+# The menu, grouped by task; each role sees the pages it may use. A page not given to
+# st.navigation cannot be opened: this is how each role gets its menu. Permissions are checked
+# again in ocf for every read and write.
+SECTIONS = {
+    "": [home, sign_in, frameworks],
+    "Assess": [self_assessment, results],
+    "Panel": [panel_survey, facilitation],
+    "Compare": [compare, systems],
+    "Data": [disparity, linking, admin_imports],
+    "Administer": [admin_sites, admin_rounds, admin_accounts, submissions, admin_content, audit],
+}
+ACCESS = {
     None: [home, sign_in, panel_survey, frameworks],
     "panel": [panel_survey],
     "lead": [home, self_assessment, results, disparity, frameworks],
     "facilitator": [home, facilitation, frameworks],
     "regulator": [home, compare, systems, results, disparity, linking, frameworks],
-    # A flat menu: Streamlit's grouped navigation renders list markup that fails WCAG (axe).
-    "admin": [
-        home,
-        self_assessment,
-        results,
-        compare,
-        systems,
-        disparity,
-        linking,
-        facilitation,
-        submissions,
-        admin_sites,
-        admin_rounds,
-        admin_content,
-        admin_accounts,
-        admin_imports,
-        audit,
-        frameworks,
-    ],
+    "admin": [p for pages in SECTIONS.values() for p in pages if p not in (sign_in, panel_survey)],
 }
 ROLE_NAMES = {
     "lead": "equality leads",
@@ -133,7 +124,7 @@ def kept_at_its_address(target: st.Page) -> st.Page:
         if target is sign_in:
             st.info("You are signed in already. To use another account, sign out first.")
             return
-        users = [ROLE_NAMES[r] for r, pages in PAGES.items() if r and target in pages]
+        users = [ROLE_NAMES[r] for r, pages in ACCESS.items() if r and target in pages]
         you = "a panel member" if role == "panel" else f"one of the {ROLE_NAMES[role]}"
         st.warning(
             f"This page is for {' and '.join(users)}; you are signed in as {you}. "
@@ -143,20 +134,36 @@ def kept_at_its_address(target: st.Page) -> st.Page:
     return st.Page(explain, title=target.title, url_path=target.url_path, visibility="hidden")
 
 
-everything = {p.url_path: p for pages in PAGES.values() for p in pages}
-mine = PAGES[role]
-elsewhere = [kept_at_its_address(p) for path, p in everything.items() if p not in mine]
+mine = ACCESS[role]
+elsewhere = [kept_at_its_address(p) for p in {p for ps in ACCESS.values() for p in ps} - set(mine)]
 # Streamlit serves a menu's first page at "/" and, by its name, nowhere: it answers to its
 # name too (/home, /panel_survey) as a hidden page, for bookmarks, reloads and sign-in's return.
 first, script = mine[0], f"app_pages/{mine[0].url_path}.py"
 front = st.Page(script, title=first.title, icon=first.icon, url_path="start", default=True)
 by_name = st.Page(script, title=first.title, url_path=first.url_path, visibility="hidden")
-navigation = st.navigation([front, *mine[1:], *elsewhere, by_name], expanded=True)
+menu = {
+    section: [front if p is first else p for p in pages if p in mine]
+    for section, pages in SECTIONS.items()
+}
+menu = {section: pages for section, pages in menu.items() if pages}
+if first not in SECTIONS[""]:  # a panel member's menu is their survey alone
+    menu = {"": [front]}
+menu[next(iter(menu))] += [*elsewhere, by_name]  # hidden: never shown in the menu
+# Streamlit's own grouped menu puts each section's header and items in a <div> inside its <ul>,
+# which fails WCAG 1.3.1 (axe: list, listitem); so it routes, hidden, and the menu is drawn
+# below with page links under a heading per task.
+navigation = st.navigation(menu, position="hidden")
 # Where sign-in and sign-out come back to (a page not yet usable included: the one asked for).
 st.session_state["_page"] = navigation.url_path
 st.session_state["_next"] = navigation.url_path if navigation in elsewhere else ""
 
 with st.sidebar:
+    for section, pages in menu.items():
+        if section:
+            st.subheader(section, anchor=False)
+        for item in pages:
+            if item.visibility == "visible":
+                st.page_link(item)
     if actor is not None:
         who = (
             "Panel member"

@@ -9,7 +9,7 @@ from ocf.errors import OcfError
 
 actor = require_actor("admin")
 db = store()
-st.title("Frameworks and surveys")
+st.title("Publish a framework or survey version")
 show_flash()
 library = content_library(db)
 st.write(

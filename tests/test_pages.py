@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ocf.demo import demo_actor
 from ocf.store import Store
 
 from .conftest import PROJECT
@@ -39,7 +41,7 @@ def test_frameworks_page_shows_levels_evidence_and_crosswalk(app: AppTest) -> No
         "PCREF crosswalk",
         "Surveys",
     ]
-    assert [s.value for s in app.subheader] == [
+    assert [s.value for s in app.main.subheader] == [
         "Awareness",
         "Staff capability",
         "Behavioural change",
@@ -59,7 +61,7 @@ def test_frameworks_page_switches_to_pcref(app: AppTest) -> None:
     app.switch_page("app_pages/frameworks.py").run()
     app.selectbox[0].select("pcref").run()
     assert not app.exception
-    assert [s.value for s in app.subheader] == [
+    assert [s.value for s in app.main.subheader] == [
         "Legislative and regulatory obligations",
         "National organisational competencies",
         "Patient and carer feedback mechanism",
@@ -77,3 +79,61 @@ def test_an_empty_database_gets_a_helpful_home_page(
     assert not app.exception
     assert not app.info  # no demo notice on a real database
     assert any("ocf round add" in m.value for m in app.markdown)
+
+
+MENUS = {
+    None: {"": ["Home", "Sign in", "Frameworks"], "Panel": ["Panel survey"]},
+    "panel": {"": ["Panel survey"]},
+    "lead": {
+        "": ["Home", "Frameworks"],
+        "Assess": ["Self-assessment", "Results"],
+        "Data": ["Detention disparity"],
+    },
+    "facilitator": {"": ["Home", "Frameworks"], "Panel": ["Panel facilitation"]},
+    "regulator": {
+        "": ["Home", "Frameworks"],
+        "Assess": ["Results"],
+        "Compare": ["Compare sites", "Systems"],
+        "Data": ["Detention disparity", "Maturity and disparity"],
+    },
+    "admin": {
+        "": ["Home", "Frameworks"],
+        "Assess": ["Self-assessment", "Results"],
+        "Panel": ["Panel facilitation"],
+        "Compare": ["Compare sites", "Systems"],
+        "Data": ["Detention disparity", "Maturity and disparity", "Data imports"],
+        "Administer": [
+            "Sites",
+            "Rounds",
+            "Accounts",
+            "Submissions",
+            "Publish versions",
+            "Audit log",
+        ],
+    },
+}
+
+
+@pytest.mark.parametrize("role", list(MENUS))
+def test_the_menu_groups_pages_by_task_with_one_name_per_thing(
+    demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, role: str | None
+) -> None:
+    """Issue 20, item 11: a flat list of 16 pages with both "Frameworks and surveys" and
+    "Frameworks"; now a heading per task, and no page's name inside another's."""
+    db = Path(shutil.copy(demo_path, tmp_path / "demo.db"))  # a panel sign-in writes
+    monkeypatch.setenv("OCF_DB", str(db))
+    app = AppTest.from_file(APP, default_timeout=30)
+    if role is not None:
+        app.session_state["actor"] = demo_actor(Store.open(db), role)
+    app.run()
+    assert not app.exception
+    menu: dict[str, list[str]] = {}
+    section = ""
+    for element in app.sidebar:
+        if element.type == "subheader":
+            section = element.value
+        elif element.type == "page_link":
+            menu.setdefault(section, []).append(element.proto.label)
+    assert menu == MENUS[role]
+    names = [name for pages in menu.values() for name in pages]
+    assert not [(a, b) for a in names for b in names if a != b and a in b]

@@ -177,7 +177,7 @@ def test_facilitator_and_admin_pages_render_without_errors(page, server, axe_log
         ("Submissions", "submissions"),
         ("Sites", "admin-sites"),
         ("Rounds", "admin-rounds"),
-        ("Frameworks and surveys", "admin-content"),
+        ("Publish versions", "admin-content"),
         ("Accounts", "admin-accounts"),
         ("Data imports", "admin-imports"),
         ("Audit log", "audit"),

@@ -23,7 +23,7 @@ EVERY_PAGE = {
         "Submissions",
         "Sites",
         "Rounds",
-        "Frameworks and surveys",
+        "Publish versions",
         "Accounts",
         "Data imports",
         "Audit log",
