@@ -1,15 +1,21 @@
 """Administration: staff accounts, their codes, and printable panel invitation slips."""
 
-from dataclasses import asdict
-
-import pandas as pd
 import streamlit as st
 
-from app_pages.common import flash, public_address, require_actor, show_error, show_flash, store
+from app_pages.common import (
+    flash,
+    public_address,
+    reader_zone,
+    require_actor,
+    show_error,
+    show_flash,
+    store,
+)
 from ocf.access import ROLES, issue_invitations
 from ocf.admin import accounts, create_account, reset_code, revoke_account
 from ocf.errors import OcfError
 from ocf.reports import SLIP_ADDRESS_UNKNOWN, invitation_slips
+from ocf.tables import accounts_table
 
 actor = require_actor("admin")
 db = store()
@@ -47,10 +53,7 @@ with st.form("account", clear_on_submit=True):
 # Read after the form above ran, so an account just created is listed.
 listed = accounts(db, actor)
 st.header("Accounts")
-st.dataframe(
-    pd.DataFrame([asdict(a) for a in listed]).drop(columns=["revoked_at"], errors="ignore"),
-    hide_index=True,
-)
+st.dataframe(accounts_table(listed, reader_zone()), hide_index=True)
 if listed:
     st.subheader("Reset or revoke")
     chosen = st.selectbox(

@@ -70,4 +70,4 @@ changes = diff_frameworks(versions[old], versions[new])
 if changes.empty:
     st.write("No competency was added, removed or reworded.")
 else:
-    st.dataframe(changes, hide_index=True)
+    st.dataframe(changes.rename(columns=str.capitalize), hide_index=True)

@@ -66,11 +66,11 @@ if responses_file is not None:
         summary = pd.DataFrame(
             [
                 {
-                    "site": r.site,
-                    "round": r.round,
-                    "survey": r.survey,
-                    "respondent": r.respondent,
-                    "answers": len(r.answers),
+                    "Site": r.site,
+                    "Round": r.round,
+                    "Survey": r.survey,
+                    "Respondent": r.respondent,
+                    "Answers": len(r.answers),
                 }
                 for r in responses
             ]

@@ -2,12 +2,20 @@
 
 import streamlit as st
 
-from app_pages.common import flash, require_actor, show_error, show_flash, store
+from app_pages.common import (
+    flash,
+    framework_titles,
+    require_actor,
+    show_error,
+    show_flash,
+    store,
+)
 from ocf.admin import content_library, open_new_round, round_summary, set_round_status
 from ocf.demo import create_demo
 from ocf.errors import OcfError
 from ocf.rounds import TRANSITIONS
 from ocf.store import resolve_path
+from ocf.tables import rounds_table
 
 actor = require_actor("admin")
 db = store()
@@ -18,18 +26,7 @@ st.write(
     "once it is **published**. Each round keeps the framework and surveys it opened with."
 )
 rounds = db.list_rounds()
-st.dataframe(
-    [
-        {
-            "Round": r.id,
-            "Framework": f"{r.framework_id} v{r.framework_version}",
-            "Status": r.status,
-            "Data period": r.period or "",
-        }
-        for r in rounds
-    ],
-    hide_index=True,
-)
+st.dataframe(rounds_table(rounds, framework_titles()), hide_index=True)
 
 if rounds:
     st.header("Change a round's status")

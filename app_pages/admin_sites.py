@@ -1,12 +1,20 @@
 """Administration: sites (trusts, ICBs, places), one at a time or many from a CSV."""
 
-import pandas as pd
 import streamlit as st
 
-from app_pages.common import decoded, flash, require_actor, show_error, show_flash, store
+from app_pages.common import (
+    decoded,
+    flash,
+    reader_zone,
+    require_actor,
+    show_error,
+    show_flash,
+    store,
+)
 from ocf.admin import add_site, add_sites, edit_site, preview_sites, retire_site
 from ocf.errors import OcfError
 from ocf.models import SITE_KINDS
+from ocf.tables import sites_table
 
 actor = require_actor("admin")
 db = store()
@@ -15,7 +23,7 @@ show_flash()
 
 show_retired = st.checkbox("Show retired sites")
 sites = db.list_sites(include_retired=show_retired)
-st.dataframe(pd.DataFrame([s.__dict__ for s in sites]), hide_index=True)
+st.dataframe(sites_table(sites, reader_zone()), hide_index=True)
 parents = [s.code for s in sites if s.kind in ("icb", "place") and not s.retired_at]
 
 st.header("Add a site")
@@ -84,10 +92,7 @@ if upload is not None:
         show_error(error)
     else:
         st.write(f"{len(new_sites)} site(s) will be added:")
-        st.dataframe(
-            pd.DataFrame([s.__dict__ for s in new_sites]).drop(columns="retired_at"),
-            hide_index=True,
-        )
+        st.dataframe(sites_table(new_sites).drop(columns="Retired"), hide_index=True)
         if st.button("Confirm: add these sites", type="primary"):
             added = add_sites(db, actor, new_sites)
             flash(f"Added {added} site(s).")

@@ -223,6 +223,17 @@ def choose_round_and_site(
     return round_, site
 
 
+def framework_titles() -> dict[str, str]:
+    """Framework id → title, for tables that name a round's framework."""
+    return {f.id: f.title for f in shipped().frameworks.values()}
+
+
+def reader_zone() -> str | None:
+    """The browser's time zone (IANA name), for showing times as the reader's clock does."""
+    zone = st.context.timezone
+    return zone if isinstance(zone, str) and zone else None
+
+
 def public_address() -> str | None:
     """The address panel members go to, as the operator set it (OCF_PUBLIC_URL), or None."""
     return os.environ.get("OCF_PUBLIC_URL", "").strip() or None

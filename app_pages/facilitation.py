@@ -6,6 +6,7 @@ from app_pages.common import (
     choose_round_and_site,
     flash,
     open_rounds_or_stop,
+    reader_zone,
     require_actor,
     show_error,
     show_flash,
@@ -21,6 +22,7 @@ from ocf.submissions import (
     invitations,
     revoke_invitation,
 )
+from ocf.tables import invitations_table
 
 actor = require_actor("facilitator", "admin")
 db = store()
@@ -87,17 +89,8 @@ if issued and issued[:2] == (site.code, round_.id):
 
 table = invitations(db, actor, site.code, round_.id)
 if not table.empty:
-    st.dataframe(
-        table.rename(
-            columns={
-                "id": "Code number",
-                "survey": "Survey",
-                "created_at": "Issued",
-                "status": "Status",
-            }
-        ),
-        hide_index=True,
-    )
+    titles = {s.id: s.title for s in db.round_surveys(round_.id).values()}
+    st.dataframe(invitations_table(table, titles, reader_zone()), hide_index=True)
     revocable = table[table["status"].isin(["unused", "started"])]["id"].tolist()
     if revocable:
         chosen = st.selectbox(

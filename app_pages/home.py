@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from app_pages.common import shipped, store
+from app_pages.common import framework_titles, shipped, store
+from ocf.tables import rounds_table
 
 st.title("Organisational Competency Framework assessment")
 st.markdown(
@@ -28,21 +29,9 @@ right.metric("Frameworks", len(library.frameworks))
 
 st.header("Rounds")
 if rounds:
-    st.dataframe(
-        [
-            {
-                "Round": r.id,
-                "Framework": r.framework_id,
-                "Version": r.framework_version,
-                "Status": r.status,
-                "Data period": r.period or "",
-            }
-            for r in rounds
-        ],
-        hide_index=True,
-    )
+    st.dataframe(rounds_table(rounds, framework_titles()), hide_index=True)
 else:
-    st.write("No rounds yet. An administrator opens one with `ocf round add`.")
+    st.write("No rounds yet. An administrator opens one on the Rounds page.")
 
 st.page_link(
     "app_pages/frameworks.py", label="Browse the frameworks", icon=":material/account_tree:"

@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from app_pages.common import flash, require_actor, show_error, show_flash, store
+from app_pages.common import flash, reader_zone, require_actor, show_error, show_flash, store
 from ocf.admin import self_assessments
 from ocf.errors import OcfError
 from ocf.submissions import reopen
+from ocf.tables import submissions_table
 
 actor = require_actor("admin")
 db = store()
@@ -20,19 +21,7 @@ round_ = st.selectbox(
     "Round", rounds, index=len(rounds) - 1, format_func=lambda r: f"{r.id} ({r.status})"
 )
 own = self_assessments(db, actor, round_.id)
-st.dataframe(
-    own[["id", "site", "status", "version", "updated_at", "submitted_at"]].rename(
-        columns={
-            "id": "Number",
-            "site": "Site",
-            "status": "Status",
-            "version": "Version",
-            "updated_at": "Last saved",
-            "submitted_at": "Submitted",
-        }
-    ),
-    hide_index=True,
-)
+st.dataframe(submissions_table(own, reader_zone()), hide_index=True)
 
 st.header("Reopen a self-assessment")
 submitted = own[own["status"] == "submitted"]

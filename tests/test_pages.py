@@ -78,7 +78,7 @@ def test_an_empty_database_gets_a_helpful_home_page(
     app = AppTest.from_file(APP, default_timeout=30).run()
     assert not app.exception
     assert not app.info  # no demo notice on a real database
-    assert any("ocf round add" in m.value for m in app.markdown)
+    assert any("opens one on the Rounds page" in m.value for m in app.markdown)
 
 
 MENUS = {

@@ -1,0 +1,95 @@
+"""Tables read as people's words (issue 20, item 8): no column like `retired_at`, no "None" or
+"nan", no JSON, no ISO timestamps on any page; the raw forms stay in exports."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ocf.access import SYSTEM, issue_invitations
+from ocf.admin import audit_log, retire_site
+from ocf.demo import demo_actor
+from ocf.store import Store
+from ocf.tables import change_words, when, who
+
+from .conftest import PROJECT
+
+APP = str(PROJECT / "streamlit_app.py")
+RAW = {
+    "a column name like retired_at": lambda text: False,
+    "None": lambda text: text in ("None", "nan", "NaN", "<NA>", "null"),
+    "JSON": lambda text: text.startswith(("{", "[")),
+    "an ISO timestamp": lambda text: re.search(r"\d{4}-\d\d-\d\dT\d\d:", text) is not None,
+}
+PAGES = {
+    "home": ("admin", "app_pages/home.py"),
+    "sites": ("admin", "app_pages/admin_sites.py"),
+    "rounds": ("admin", "app_pages/admin_rounds.py"),
+    "accounts": ("admin", "app_pages/admin_accounts.py"),
+    "submissions": ("admin", "app_pages/submissions.py"),
+    "audit": ("admin", "app_pages/audit.py"),
+    "facilitation": ("facilitator", "app_pages/facilitation.py"),
+}
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory, demo_path: Path) -> Path:
+    path = tmp_path_factory.mktemp("tables") / "demo.db"
+    shutil.copy(demo_path, path)
+    store = Store.open(path)
+    retire_site(store, SYSTEM, "XTC2")  # a retired site, an edit in the audit log
+    issue_invitations(store, SYSTEM, "XTA1", "2025-26", 2)
+    store.close()
+    return path
+
+
+def raw_cells(frame: pd.DataFrame) -> list[str]:
+    found = [f"column {c!r}" for c in frame.columns if "_" in str(c) or str(c).islower()]
+    for column in frame.columns:
+        for value in frame[column].astype(str):
+            found += [f"{column}: {value!r} ({what})" for what, test in RAW.items() if test(value)]
+    return found
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_tables_on_pages_read_as_words(
+    db: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    role, script = PAGES[name]
+    monkeypatch.setenv("OCF_DB", str(db))
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state["actor"] = demo_actor(Store.open(db), role)
+    at.run()
+    if name == "sites":
+        at.switch_page(script).run()
+        at.checkbox[0].check().run()  # show retired sites too
+    else:
+        at.switch_page(script).run()
+    assert not at.exception
+    frames = [d.value for d in at.dataframe]
+    assert frames, f"{name}: no table"
+    assert [cell for frame in frames for cell in raw_cells(frame)] == []
+
+
+def test_the_audit_log_reads_as_sentences_and_its_download_stays_raw(db: Path) -> None:
+    store = Store.open(db)
+    events = audit_log(store, SYSTEM, limit=500)
+    added = events[(events["action"] == "add") & (events["entity"] == "site")].iloc[0]
+    assert "retired_at" in added["after"] and added["at"].endswith("+00:00")  # raw, kept
+    assert "retired" not in change_words(added["before"], added["after"])  # none: not said
+    status = events[events["action"] == "status"].iloc[0]
+    assert change_words(status["before"], status["after"]) == "status: Closed → Published"
+    assert who("admin:4:Ada Obi") == "Ada Obi (Administrator)"
+    assert who("panel:XTA1:2025-26") == "A panel member"
+
+
+def test_times_are_shown_on_the_readers_clock() -> None:
+    assert when("2026-07-01T12:30:00+00:00", "Europe/London") == "1 Jul 2026, 13:30"
+    assert when("2026-12-01T12:30:00+00:00", "Europe/London") == "1 Dec 2026, 12:30"
+    assert when("2026-12-01T12:30:00+00:00", "Not/AZone") == "1 Dec 2026, 12:30"
+    assert when(None) == ""
