@@ -7,14 +7,18 @@ from app_pages.common import require_actor, show_chart, store
 from ocf import ethnicity
 from ocf.charts import funnel_chart, rates_chart
 from ocf.disparity import (
+    default_period,
     detention_choices,
     detention_rows,
     disparity_table,
     funnel,
+    rated_measures,
     rates_by_group,
     trend,
+    unrated_measures,
 )
 from ocf.display import interval, number
+from ocf.measures import UNRATED_REASON, measure_name
 
 actor = require_actor("lead", "regulator", "admin")
 db = store()
@@ -26,19 +30,25 @@ if choices.empty:
     st.stop()
 
 
-def measure_label(measure: str) -> str:
-    return measure.replace("-", " ").capitalize()
-
-
 groups = list(ethnicity.HIGHER_GROUPS)
 a, b, c, d = st.columns(4)
-measures = sorted(choices["measure"].unique(), key=lambda m: (m != "all-detentions", m))
-measure = a.selectbox("Measure", measures, format_func=measure_label)
+measures = rated_measures(choices)
+if not measures:
+    st.info(f"No detention measure here has populations: {UNRATED_REASON}.")
+    st.stop()
+measure = a.selectbox("Measure", measures, format_func=measure_name)
 periods = sorted(choices[choices["measure"] == measure]["period"].unique())
-period = b.selectbox("Period", periods, index=len(periods) - 1)
+period = b.selectbox(
+    "Period",
+    periods,
+    index=periods.index(default_period(choices, measure)),
+    help="Opens on the latest period with figures for England and every ICB to compare with.",
+)
 focus = c.selectbox("Focus group", groups, index=groups.index(ethnicity.BLACK))
 reference = d.selectbox("Reference group", groups, index=groups.index(ethnicity.WHITE))
 
+if unrated := unrated_measures(choices):
+    st.caption(f"Not offered: {'; '.join(measure_name(m) for m in unrated)}. {UNRATED_REASON}.")
 rows = detention_rows(db, period, measure)
 table = disparity_table(rows, focus, reference)
 names = rows.drop_duplicates("geography").set_index("geography")["geography_name"].to_dict()
@@ -64,7 +74,7 @@ right.metric(
 )
 if pd.notna(row["rate_ratio"]):
     st.write(
-        f"In {names[place]} in {period}, the rate for {focus} people ({measure_label(measure).lower()}) "
+        f"In {names[place]} in {period}, the rate for {focus} people ({measure_name(measure)}) "
         f"was {row['rate_ratio']:.1f} times the rate for {reference} people."
     )
 

@@ -7,10 +7,11 @@ from app_pages.common import require_actor, show_chart, show_error, store
 from ocf import ethnicity
 from ocf.access import visible_rounds
 from ocf.charts import link_chart
-from ocf.disparity import detention_choices
+from ocf.disparity import detention_choices, rated_measures
 from ocf.display import correlation_words, interval, number
 from ocf.errors import OcfError
 from ocf.linking import CAVEAT, link
+from ocf.measures import measure_name
 
 actor = require_actor("regulator", "admin")
 db = store()
@@ -27,14 +28,11 @@ round_ = a.selectbox(
     "Round", rounds, index=len(rounds) - 1, format_func=lambda r: f"{r.id} (data {r.period})"
 )
 choices = detention_choices(db)
-measures = sorted(
-    choices[choices["period"] == round_.period]["measure"].unique(),
-    key=lambda m: (m != "all-detentions", m),
-)
+measures = rated_measures(choices[choices["period"] == round_.period])
 if not measures:
     st.info(f"No detention data for {round_.period}, the period this round links to.")
     st.stop()
-measure = b.selectbox("Measure", measures, format_func=lambda m: m.replace("-", " ").capitalize())
+measure = b.selectbox("Measure", measures, format_func=measure_name)
 focus = c.selectbox("Focus group", groups, index=groups.index(ethnicity.BLACK))
 reference = d.selectbox("Reference group", groups, index=groups.index(ethnicity.WHITE))
 

@@ -50,6 +50,25 @@ def detention_choices(store: Store) -> pd.DataFrame:
     return cached(store, "detention-choices", "", store.detention_choices)
 
 
+def rated_measures(choices: pd.DataFrame) -> list[str]:
+    """Measures with a population in some period (all detentions first), which can be rated."""
+    rated = choices[choices["rated"].astype(bool)]["measure"].unique()
+    return sorted(rated, key=lambda m: (m != "all-detentions", m))
+
+
+def unrated_measures(choices: pd.DataFrame) -> list[str]:
+    """Measures held only as counts, with no population: no rate can be worked out."""
+    return sorted(set(choices["measure"]) - set(rated_measures(choices)))
+
+
+def default_period(choices: pd.DataFrame, measure: str) -> str:
+    """The latest period of `measure` with both England and ICB figures to compare with (a
+    trust-only period alone has nothing to set its figures against); else the latest."""
+    mine = choices[choices["measure"] == measure].sort_values("period")
+    compared = mine[mine["has_england"].astype(bool) & mine["has_icb"].astype(bool)]
+    return (compared if len(compared) else mine)["period"].iloc[-1]
+
+
 def trend(
     store: Store,
     geography: str,

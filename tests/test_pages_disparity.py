@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -86,3 +87,38 @@ def test_a_lead_cannot_open_the_linking_page(app_as) -> None:
     at = app_as("lead", "disparity")
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("app_pages/linking.py").run()
+
+
+def test_measures_have_nhs_names_and_only_rated_ones_are_offered(app_as) -> None:
+    """Issue 20, item 9: "People subject to repeat detentions 1" (a machine name, no
+    population) was offered, and the page opened on a trust-only period."""
+    at = app_as("regulator", "disparity")
+    measure, period = at.selectbox[0], at.selectbox[1]
+    assert period.value == "2023-24"  # the latest with England and ICBs to compare with
+    labels = [measure.format_func(m) for m in measure.options]
+    assert labels[0] == "All detentions"
+    assert "Detentions on admission to hospital under section 2" in labels
+    assert not [label for label in labels if "-" in label or "repeat" in label]
+    note = next(c.value for c in at.caption if c.value.startswith("Not offered"))
+    assert "People subject to repeat detentions: detained once in the year" in note
+    assert "without a population" in note
+
+
+def test_every_published_measure_has_its_nhs_name() -> None:
+    from ocf.detention_import import measure_id
+    from ocf.measures import NAMES, measure_name
+
+    published = pd.read_csv(PROJECT / "data/reference/nhs-mha-annual-2023-24-ethnicity.csv")
+    pairs = zip(published["Measure"], published["measureSubcategory"], strict=True)
+    ids = {measure_id(measure, sub) for measure, sub in pairs}
+    assert ids <= set(NAMES)
+    assert measure_name("uses-of-ctos") == "Uses of community treatment orders (CTOs)"
+    assert measure_name("my-local-measure") == "My local measure"
+
+
+def test_the_default_period_has_england_and_icbs(demo_path: Path) -> None:
+    from ocf.disparity import default_period, detention_choices
+
+    choices = detention_choices(Store.open(demo_path))
+    assert set(choices[choices["measure"] == "all-detentions"]["period"]) == {"2023-24", "2024-25"}
+    assert default_period(choices, "all-detentions") == "2023-24"

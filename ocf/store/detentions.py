@@ -55,6 +55,12 @@ class DetentionStore(StoreBase):
         return pd.read_sql_query(query, self.db.conn, params=[period, period, measure, measure])
 
     def detention_choices(self) -> pd.DataFrame:
-        """The periods and measures that have data, with row counts."""
-        query = "SELECT period, measure, COUNT(*) AS rows FROM detentions GROUP BY period, measure ORDER BY period, measure"
+        """The periods and measures that have data: row counts, whether any row has a population
+        (a rate can be worked out), and whether England and ICBs are among the areas."""
+        query = """
+            SELECT period, measure, COUNT(*) AS rows,
+                   MAX(population IS NOT NULL) AS rated,
+                   MAX(geography_kind = 'national') AS has_england,
+                   MAX(geography_kind = 'icb') AS has_icb
+            FROM detentions GROUP BY period, measure ORDER BY period, measure"""
         return pd.read_sql_query(query, self.db.conn)
