@@ -78,7 +78,9 @@ show_chart(
 st.caption(
     "Square: final rating. Diamond and line: the panel's overall view (median of members, with a "
     "distribution-free 95% interval). Sites whose panel intervals overlap cannot be told apart, so "
-    "no rank numbers are shown."
+    "no rank numbers are shown. Panel n is the fewest members who rated any one competency "
+    '("don\'t know" is not a rating), so it can be lower than the number who responded, which '
+    "Results gives."
 )
 st.table(
     pd.DataFrame(
@@ -90,7 +92,7 @@ st.table(
             "Gap": shown["gap"].map(number),
             "Flag": shown["flag"].str.replace("_", " "),
             "Checked by panel": shown["coverage"].map(share),
-            "Panel n": shown["panel_n"],
+            "Panel n (fewest on a competency)": shown["panel_n"],
             "Competencies suppressed": shown["suppressed_competencies"],
             "Panel interval": [
                 panel_interval(m, lo, hi, framework.min_panel)

@@ -18,7 +18,7 @@ from ocf.disparity import (
     unrated_measures,
 )
 from ocf.display import interval, number
-from ocf.measures import UNRATED_REASON, measure_name
+from ocf.measures import UNRATED_REASON, measure_name, unrated_names
 
 actor = require_actor("lead", "regulator", "admin")
 db = store()
@@ -48,7 +48,7 @@ focus = c.selectbox("Focus group", groups, index=groups.index(ethnicity.BLACK))
 reference = d.selectbox("Reference group", groups, index=groups.index(ethnicity.WHITE))
 
 if unrated := unrated_measures(choices):
-    st.caption(f"Not offered: {'; '.join(measure_name(m) for m in unrated)}. {UNRATED_REASON}.")
+    st.caption(f"Not offered: {'; '.join(unrated_names(unrated))}. {UNRATED_REASON}.")
 rows = detention_rows(db, period, measure)
 table = disparity_table(rows, focus, reference)
 names = rows.drop_duplicates("geography").set_index("geography")["geography_name"].to_dict()
@@ -75,7 +75,7 @@ right.metric(
 if pd.notna(row["rate_ratio"]):
     st.write(
         f"In {names[place]} in {period}, the rate for {focus} people ({measure_name(measure)}) "
-        f"was {row['rate_ratio']:.1f} times the rate for {reference} people."
+        f"was {number(row['rate_ratio'])} times the rate for {reference} people."
     )
 
 st.subheader("Rates by ethnic group")
@@ -135,17 +135,24 @@ st.subheader("Compared with other areas")
 overdispersed = st.checkbox("Allow for variation between areas beyond chance (overdispersion)")
 others = table[~table["geography"].isin(["ENG"])]
 points, limits, target = funnel(others, overdispersion=overdispersed)
+marker = (
+    f"the red diamond is {names[place]}"
+    if place in set(points["geography"])
+    else f"{names[place]} is not among them (it is what they add up to, or has no ratio)"
+)
 show_chart(
     funnel_chart,
-    points,
+    points.assign(name=points["geography"].map(names)),
     limits,
     target,
     highlight=place,
-    alt=f"Funnel plot of rate ratios for {len(points)} areas; the selected area is the red diamond.",
+    alt=f"Funnel plot of rate ratios for {len(points)} areas; {marker}.",
 )
 st.caption(
-    f"Each point is an area; the line is the pooled ratio of the areas shown ({target:.2f}). "
-    "Areas outside the dashed lines differ from it more than chance would explain 95% of the time; "
+    f"Each blue dot is an area; {marker}. Up the chart, a higher "
+    "ratio; to the right, a more precise one (more people detained, so less room for chance). "
+    f"The middle line is the pooled ratio of the areas shown ({number(target)}). Areas "
+    "outside the dashed lines differ from it more than chance would explain 95% of the time; "
     "outside the solid lines, 99.8%."
 )
 outside = points[points["signal"].str.endswith("99.8%")]

@@ -53,16 +53,22 @@ if correlation.value is None:
 else:
     st.metric("Spearman correlation", number(correlation.value))
     st.caption(f"Spearman correlation {correlation_words(correlation)}.")
+names = {s.code: s.name for s in db.list_sites(include_retired=True)}
+sites = result.sites.assign(
+    name=result.sites["site"].map(lambda code: names.get(code, code)),
+    key=range(1, len(result.sites) + 1),
+)
 show_chart(
     link_chart,
-    result.sites,
+    sites,
     column,
     alt="Each site's maturity against its rate ratio with the ratio's 95% interval; the same figures are in the table below.",
 )
 st.table(
     pd.DataFrame(
         {
-            "Site": result.sites["site"],
+            "Site": sites["name"],
+            "On the chart": sites["key"],
             options[column]: result.sites[column].map(number),
             "Rate ratio": result.sites["rate_ratio"].map(number),
             "95% interval": [
@@ -85,7 +91,8 @@ else:
         f"Change in overall maturity against change in the log rate ratio, Spearman: {summary}."
     )
     st.table(
-        result.changes.rename(
+        result.changes.assign(site=result.changes["site"].map(lambda c: names.get(c, c)))
+        .rename(
             columns={
                 "site": "Site",
                 "from_round": "From",

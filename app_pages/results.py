@@ -155,8 +155,14 @@ if result.members < min_panel:
     st.write(f"The panel has {fewer_than(min_panel)} so far.")
 else:
     alpha, agreement = result.agreement, agreement_words(result.agreement)
+    fewest = (
+        ""
+        if overall is None
+        else f"; the fewest who rated any one competency: {overall['panel_n']}"
+    )
     st.write(
-        f"{result.members} members responded. Agreement between them: {number(alpha)} ({agreement})."
+        f"{result.members} members responded{fewest}. Agreement between them: {number(alpha)} "
+        f"({agreement})."
     )
     st.caption("Krippendorff's alpha, ordinal: 1 is full agreement, 0 no more than chance.")
 

@@ -7,9 +7,11 @@ every page shows a table with the same numbers next to it.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from ocf.models import Scale
@@ -120,18 +122,32 @@ def rates_chart(rates: pd.DataFrame) -> alt.Chart:
 def funnel_chart(
     points: pd.DataFrame, limits: pd.DataFrame, target: float, highlight: str | None = None
 ) -> alt.Chart:
-    """Rate ratio against precision with 95% (dashed) and 99.8% (solid) control limits."""
+    """Rate ratio against precision with 95% (dashed) and 99.8% (solid) control limits.
+
+    The ratio axis spans the areas' ratios and the centre with a margin (the limits are cut at
+    its edges: at low precision they would squash every point into a band). `points` may carry
+    a `name` for each geography, shown on hover.
+    """
     long = limits.melt(id_vars="precision", var_name="limit", value_name="ratio")
     long["level"] = long["limit"].str.split(" ").str[1]
     x = alt.X(
         "precision:Q",
         scale=alt.Scale(type="log"),
-        title="Precision (1 / variance of the log ratio)",
+        title="Precision: more people detained, more precise →",
     )
-    y = alt.Y("ratio:Q", scale=alt.Scale(type="log"), title="Rate ratio (log scale)")
+    ratios = [*points["rate_ratio"].dropna(), target]
+    domain = [min(ratios) / 1.5, max(ratios) * 1.5]
+    # The limits beyond the range are dropped (they only widen towards low precision, so each
+    # line simply starts later), so that no layer stretches the shared axis.
+    long = long[long["ratio"].between(*domain)]
+    y = alt.Y(
+        "ratio:Q",
+        scale=alt.Scale(type="log", domain=domain, nice=False),
+        title="Rate ratio, focus to reference group (log scale)",
+    )
     lines = (
         alt.Chart(long)
-        .mark_line(color="#768692")
+        .mark_line(color="#768692", clip=True)
         .encode(
             x=x,
             y=y,
@@ -143,10 +159,10 @@ def funnel_chart(
             ),
         )
     )
-    centre = (
-        alt.Chart(pd.DataFrame({"ratio": [target]})).mark_rule(color="#212b32").encode(y="ratio:Q")
-    )
+    centre = alt.Chart(pd.DataFrame({"ratio": [target]})).mark_rule(color="#212b32").encode(y=y)
     data = points.assign(ratio=points["rate_ratio"], selected=points["geography"] == highlight)
+    if "name" not in data:
+        data["name"] = data["geography"]
     dots = (
         alt.Chart(data)
         .mark_point(filled=True)
@@ -157,19 +173,58 @@ def funnel_chart(
             color=alt.condition("datum.selected", alt.value("#d5281b"), alt.value("#005eb8")),
             shape=alt.condition("datum.selected", alt.value("diamond"), alt.value("circle")),
             tooltip=[
-                alt.Tooltip("geography:N"),
+                alt.Tooltip("name:N", title="Area"),
                 alt.Tooltip("ratio:Q", format=".2f", title="Rate ratio"),
-                alt.Tooltip("focus_count:Q", format=",.0f"),
-                alt.Tooltip("reference_count:Q", format=",.0f"),
+                alt.Tooltip("focus_count:Q", format=",.0f", title="Detentions, focus group"),
+                alt.Tooltip(
+                    "reference_count:Q", format=",.0f", title="Detentions, reference group"
+                ),
             ],
         )
     )
     return (lines + centre + dots).properties(height=360)
 
 
+# A label's box in data units on the linking chart (0–3 maturity across ~600 px, 340 px high):
+# a two-digit number is about 0.12 maturity wide; one line is about 7% of the ratio axis high.
+LABEL_WIDTH = 0.12
+LABEL_HEIGHT = 0.07
+
+
+def label_positions(x: Sequence[float], y: Sequence[float]) -> list[float]:
+    """Heights for labels placed just right of points (x, y), `y` on a log scale, moved up as
+    little as needed so that no two labels' boxes overlap (greedy, lowest point first)."""
+    logs = np.log10(np.asarray(y, dtype=float))
+    span = max(float(logs.max() - logs.min()), 0.3) if len(logs) else 1.0
+    height = LABEL_HEIGHT * span
+    placed: list[tuple[float, float]] = []
+    heights = np.empty(len(logs))
+    for i in np.argsort(logs, kind="stable"):
+        at = logs[i]
+        moved = True
+        while moved:
+            moved = False
+            for px, py in placed:
+                # (the small allowance stops rounding from finding the same clash forever)
+                if abs(px - x[i]) < LABEL_WIDTH and abs(py - at) < height * (1 - 1e-9):
+                    at, moved = py + height, True
+        placed.append((x[i], at))
+        heights[i] = at
+    return list(10**heights)
+
+
 def link_chart(sites: pd.DataFrame, maturity: str = "final") -> alt.Chart:
-    """Each site's maturity against its rate ratio with the ratio's 95% interval."""
+    """Each site's maturity against its rate ratio with the ratio's 95% interval, each point
+    numbered by `key` (the table beside it names the site), the numbers never overlapping."""
     data = sites.dropna(subset=[maturity, "rate_ratio"]).rename(columns={maturity: "maturity"})
+    if "key" not in data:
+        data = data.assign(key=range(1, len(data) + 1))
+    if "name" not in data:
+        data = data.assign(name=data["site"])
+    data = data.assign(
+        label_x=data["maturity"] + 0.04,
+        label_y=label_positions((data["maturity"] + 0.04).tolist(), data["rate_ratio"].tolist()),
+    )
     x = alt.X(
         "maturity:Q",
         title="Final maturity (0 Undeveloped – 3 Excelling)",
@@ -188,14 +243,20 @@ def link_chart(sites: pd.DataFrame, maturity: str = "final") -> alt.Chart:
             x=x,
             y=y,
             tooltip=[
-                alt.Tooltip("site:N"),
-                alt.Tooltip("maturity:Q", format=".2f"),
-                alt.Tooltip("rate_ratio:Q", format=".2f"),
+                alt.Tooltip("name:N", title="Site"),
+                alt.Tooltip("maturity:Q", format=".2f", title="Maturity"),
+                alt.Tooltip("rate_ratio:Q", format=".2f", title="Rate ratio"),
             ],
         )
     )
     labels = (
-        alt.Chart(data).mark_text(dx=8, align="left", fontSize=11).encode(x=x, y=y, text="site:N")
+        alt.Chart(data)
+        .mark_text(align="left", baseline="middle", fontSize=11)
+        .encode(
+            x=alt.X("label_x:Q", scale=alt.Scale(domain=[0, 3])),
+            y=alt.Y("label_y:Q", scale=alt.Scale(type="log")),
+            text="key:N",
+        )
     )
     return (bars + dots + labels).properties(height=340)
 

@@ -89,3 +89,13 @@ UNRATED_REASON = (
 def measure_name(measure: str) -> str:
     """The published name of a measure id; an id from a template file reads as words."""
     return NAMES.get(measure) or measure.replace("-", " ").capitalize()
+
+
+def unrated_names(measures: list[str]) -> list[str]:
+    """Names of measures that cannot be rated, each family of breakdowns named once:
+    'People subject to repeat detentions (each breakdown)'."""
+    families: dict[str, int] = {}
+    for measure in measures:
+        family = measure_name(measure).split(": ", 1)[0]
+        families[family] = families.get(family, 0) + 1
+    return [f"{name} (each breakdown)" if n > 1 else name for name, n in families.items()]

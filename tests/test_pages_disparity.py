@@ -100,7 +100,7 @@ def test_measures_have_nhs_names_and_only_rated_ones_are_offered(app_as) -> None
     assert "Detentions on admission to hospital under section 2" in labels
     assert not [label for label in labels if "-" in label or "repeat" in label]
     note = next(c.value for c in at.caption if c.value.startswith("Not offered"))
-    assert "People subject to repeat detentions: detained once in the year" in note
+    assert "People subject to repeat detentions (each breakdown)" in note
     assert "without a population" in note
 
 
