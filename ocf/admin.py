@@ -6,7 +6,7 @@ explicit call that writes (previews never write).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -19,6 +19,7 @@ from ocf.access import (
     refuse_real_data_in_demo,
     require_role,
 )
+from ocf.accountability import carry_over, check_publishable, gaps_without_response
 from ocf.audit_chain import ChainCheck
 from ocf.detention_import import ImportReport, read_detentions
 from ocf.errors import ConflictError, DataError, Problem
@@ -134,6 +135,7 @@ def open_new_round(
     open_round(
         store, round_id, content, actor.label, period=period or None, opens=opens, closes=closes
     )
+    carry_over(store, round_id, actor.label)  # unfinished actions move into the new round
     return content
 
 
@@ -145,6 +147,8 @@ class RoundSummary:
     unsubmitted: tuple[str, ...]  # assessed sites whose self-assessment is not submitted
     panels_open: tuple[str, ...]  # sites whose panel still takes answers
     panels_closed: int
+    # site → competencies flagged accountability_gap with no response from the trust yet
+    gaps_unanswered: dict[str, list[str]] = field(default_factory=dict)
 
     def lines(self, action: str) -> list[str]:
         """The consequences of `action` (close, publish or reopen), in words."""
@@ -161,6 +165,15 @@ class RoundSummary:
             )
         if action == "publish":
             lines.append("Regulators will see every site's results for this round.")
+            if self.gaps_unanswered:
+                listed = "; ".join(
+                    f"{site}: {', '.join(ids)}"
+                    for site, ids in sorted(self.gaps_unanswered.items())
+                )
+                lines.append(
+                    "Accountability gaps without the trust's response (publishing needs a "
+                    f"reason, kept in the audit log): {listed}"
+                )
         if action == "reopen":
             lines.append(
                 f"Self-assessments can be changed again; the {self.panels_closed} closed panel(s) "
@@ -185,6 +198,7 @@ def round_summary(store: Store, actor: Actor, round_id: str) -> RoundSummary:
         tuple(sorted(assessed - submitted)),
         tuple(sorted(panel_sites - set(closures))),
         len(closures),
+        gaps_without_response(store, round_id),
     )
 
 
@@ -192,6 +206,8 @@ def set_round_status(
     store: Store, actor: Actor, round_id: str, action: str, reason: str = ""
 ) -> str:
     require_admin(store, actor)
+    if action == "publish":
+        check_publishable(store, round_id, reason)
     return change_status(store, round_id, action, actor.label, reason)
 
 

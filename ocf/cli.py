@@ -19,6 +19,7 @@ import pandas as pd
 from ocf import demo as demo_module
 from ocf import ethnicity
 from ocf.access import ROLES, Actor, add_account, issue_invitations, refuse_real_data_in_demo
+from ocf.accountability import LIST_COLUMNS, actions, import_actions
 from ocf.admin import (
     accounts,
     add_site,
@@ -270,7 +271,22 @@ def _status_command(action: str, help_text: str) -> None:
 
 
 _status_command("close", "Close a round: no more answers or imports.")
-_status_command("publish", "Publish a closed round: regulators can see it.")
+
+
+@round_group.command("publish")
+@click.argument("round_id")
+@click.option(
+    "--reason",
+    default="",
+    help="Why it is published while an accountability gap has no response (kept in the audit log).",
+)
+@db_option
+@reports_errors
+def round_publish(round_id: str, reason: str, db_path: str | None) -> None:
+    """Publish a closed round: regulators can see it. Every accountability gap needs the
+    trust's response first, or a reason."""
+    status = set_round_status(_store(db_path), _cli_actor(), round_id, "publish", reason)
+    click.echo(f"Round {round_id} is now {status}")
 
 
 @round_group.command("reopen")
@@ -316,6 +332,35 @@ def import_responses_command(file: str, db_path: str | None) -> None:
     responses = preview_responses(store, _cli_actor(), text, file)
     count = confirm_responses(store, _cli_actor(), responses, assisted=False)
     click.echo(f"Imported {count} submission(s) from {Path(file).name}")
+
+
+@import_group.command("actions")
+@click.argument("file", type=click.Path(dir_okay=False))
+@db_option
+@reports_errors
+def import_actions_command(file: str, db_path: str | None) -> None:
+    """Action plans: site,round,competency,action,owner,due,status[,progress]. A row adds an
+    action, or updates the one with the same site, round, competency and action."""
+    text = read_text(file)
+    added, updated = import_actions(_store_to_add(db_path), _cli_actor(), text, file)
+    click.echo(f"Imported {added} new and {updated} changed action(s) from {Path(file).name}")
+
+
+@main.group("actions")
+def actions_group() -> None:
+    """Action plans: each site's actions, their status and the round they came from."""
+
+
+@actions_group.command("list")
+@click.option("--site", default=None, help="Only this site.")
+@click.option("--round", "round_id", default=None, help="Only this round.")
+@click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
+@db_option
+@reports_errors
+def actions_list(site: str | None, round_id: str | None, fmt: str, db_path: str | None) -> None:
+    """List actions as CSV: site,round,competency,action,owner,due,status,carried_from."""
+    frame = actions(_store(db_path), _cli_actor(), site.upper() if site else None, round_id)
+    click.echo(csv_text(frame[LIST_COLUMNS].fillna("")), nl=False)
 
 
 # --------------------------------------------------------------------------- accounts

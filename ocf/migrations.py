@@ -281,6 +281,55 @@ def sessions(db: Database) -> None:
     )
 
 
+@migrations(name="0010_accountability")
+def accountability(db: Database) -> None:
+    # The trust's answer to its panel ("you said, we did") and its actions, a living plan that
+    # carries over from round to round with its dated progress notes (ocf/accountability.py).
+    db.execute(
+        """CREATE TABLE responses (
+            site TEXT NOT NULL REFERENCES sites(code),
+            round TEXT NOT NULL REFERENCES rounds(id),
+            competency TEXT NOT NULL,
+            panel_said TEXT NOT NULL,
+            accepted TEXT NOT NULL,
+            will_do TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by TEXT NOT NULL,
+            PRIMARY KEY (site, round, competency)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE actions (
+            id INTEGER PRIMARY KEY,
+            site TEXT NOT NULL REFERENCES sites(code),
+            round TEXT NOT NULL REFERENCES rounds(id),
+            competency TEXT NOT NULL,
+            action TEXT NOT NULL,
+            owner TEXT NOT NULL DEFAULT '',
+            due TEXT,
+            status TEXT NOT NULL CHECK (status IN
+                ('not started', 'on track', 'at risk', 'done', 'dropped')),
+            carried_from TEXT REFERENCES rounds(id),
+            previous_id INTEGER REFERENCES actions(id),
+            done_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (site, round, competency, action)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE action_notes (
+            id INTEGER PRIMARY KEY,
+            action_id INTEGER NOT NULL REFERENCES actions(id),
+            at TEXT NOT NULL,
+            status TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            by TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX actions_round ON actions (round, site)")
+
+
 # --------------------------------------------------------------------------- schema checks
 
 

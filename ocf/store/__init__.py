@@ -15,12 +15,14 @@ at all.
     accounts     staff accounts, failed sign-in attempts
     panels       invitation codes and panel closures
     sessions     signed-in sessions (hashes of their tokens)
+    accountability  the trust's responses to its panel, its actions and their progress
     detentions   detention observations
     audit        reading the audit log
 """
 
 from __future__ import annotations
 
+from ocf.store.accountability import AccountabilityStore
 from ocf.store.accounts import AccountStore
 from ocf.store.audit import AuditStore
 from ocf.store.connection import (
@@ -47,6 +49,7 @@ class Store(
     AccountStore,
     PanelStore,
     SessionStore,
+    AccountabilityStore,
     DetentionStore,
     AuditStore,
 ):

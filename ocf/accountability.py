@@ -1,0 +1,305 @@
+"""The accountability loop: the trust answers its panel, acts, and shows its progress.
+
+- A **response** ("you said, we did") answers the panel on one competency: what the panel
+  said, what the trust accepts, what it will do. Every competency flagged
+  `accountability_gap` needs one before its round is published (an admin may publish without,
+  giving a reason that the audit log keeps).
+- An **action** belongs to a site and a round: what, owner, due date, status
+  (`not started | on track | at risk | done | dropped`) and dated progress notes. When a round
+  opens, every unfinished action of each site's latest earlier round moves into it, linked to
+  the one it continues, so its history stays whole.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from ocf.access import Actor, check_active, require_results, require_role, require_site_role
+from ocf.errors import ConflictError, DataError, PermissionDenied, Problem
+from ocf.importers import Table, read_table
+from ocf.results import round_scores
+from ocf.store import Store
+
+STATUSES = ("not started", "on track", "at risk", "done", "dropped")
+FINISHED = ("done", "dropped")
+ACTION_COLUMNS = ["site", "round", "competency", "action", "owner", "due", "status", "progress"]
+ACTION_REQUIRED = ["site", "round", "competency", "action", "owner", "due", "status"]
+LIST_COLUMNS = ["site", "round", "competency", "action", "owner", "due", "status", "carried_from"]
+RESPONSE_FIELDS = {
+    "panel_said": "What the panel said",
+    "accepted": "What the trust accepts",
+    "will_do": "What the trust will do",
+}
+LONGEST_TEXT = 4000
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+# --------------------------------------------------------------------------- responses
+
+
+def save_response(
+    store: Store,
+    actor: Actor,
+    site: str,
+    round_id: str,
+    competency: str,
+    panel_said: str,
+    accepted: str,
+    will_do: str,
+) -> None:
+    """The site's lead (or an admin) answers the panel on one competency; every part needed."""
+    check_active(store, actor)
+    require_site_role(actor, ("lead", "admin"), site)
+    store.require_site(site)
+    store.require_round(round_id)
+    framework = store.round_framework(round_id)
+    if competency not in {c.id for c in framework.competencies}:
+        raise DataError(
+            [
+                Problem(
+                    "response",
+                    f"no competency {competency!r} in round {round_id}",
+                    field="competency",
+                )
+            ]
+        )
+    texts = {
+        "panel_said": panel_said.strip(),
+        "accepted": accepted.strip(),
+        "will_do": will_do.strip(),
+    }
+    problems = [
+        Problem("response", "please write this part", field=RESPONSE_FIELDS[key])
+        for key, text in texts.items()
+        if not text
+    ] + [
+        Problem("response", f"at most {LONGEST_TEXT} characters", field=RESPONSE_FIELDS[key])
+        for key, text in texts.items()
+        if len(text) > LONGEST_TEXT
+    ]
+    if problems:
+        raise DataError(problems)
+    store.save_response(site, round_id, competency, texts, actor.label)
+
+
+def responses(store: Store, actor: Actor, site: str, round_id: str) -> pd.DataFrame:
+    """The site's responses in a round, for whoever may see its results."""
+    require_results(store, actor, site, round_id)
+    return store.responses_frame(round_id, site)
+
+
+def gaps_without_response(store: Store, round_id: str) -> dict[str, list[str]]:
+    """Per site, the competencies flagged `accountability_gap` that have no response yet."""
+    scores = round_scores(store, round_id).competencies
+    gaps = scores[scores["flag"] == "accountability_gap"]
+    answered = store.responses_frame(round_id)
+    done = set(zip(answered["site"], answered["competency"], strict=True))
+    missing: dict[str, list[str]] = {}
+    for site, competency in zip(gaps["site"], gaps["competency"], strict=True):
+        if (site, competency) not in done:
+            missing.setdefault(site, []).append(competency)
+    return missing
+
+
+def check_publishable(store: Store, round_id: str, reason: str = "") -> None:
+    """Refuse to publish while a gap has no response, unless a reason is given (audited)."""
+    missing = gaps_without_response(store, round_id)
+    if missing and not reason.strip():
+        listed = "; ".join(f"{site}: {', '.join(ids)}" for site, ids in sorted(missing.items()))
+        raise ConflictError(
+            f"round {round_id} has accountability gaps without the trust's response ({listed}); "
+            "the lead answers them on the Results page, or publish with a reason"
+        )
+
+
+# --------------------------------------------------------------------------- actions
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    site: str
+    round: str
+    competency: str
+    action: str
+    owner: str
+    due: str | None
+    status: str
+    progress: str = ""
+
+    def as_record(self) -> dict:
+        return self.__dict__.copy()
+
+
+def validate_actions(table: Table, store: Store) -> list[ActionRow]:
+    """Rows of site,round,competency,action,owner,due,status[,progress]; every problem at once,
+    `FILE:ROW N: field: message`."""
+    problems: list[Problem] = []
+    sites = {s.code for s in store.list_sites(include_retired=True)}
+    rounds = {r.id: r for r in store.list_rounds()}
+    competencies: dict[str, set[str]] = {}
+    seen: dict[tuple, int] = {}
+    rows: list[ActionRow] = []
+
+    def problem(row: int | None, field: str, message: str) -> None:
+        problems.append(Problem(table.source, message, row=row, field=field))
+
+    for number, cells in table.rows:
+        site, round_id = cells["site"].upper(), cells["round"]
+        competency, action = cells["competency"], cells["action"]
+        status, due = cells["status"].lower(), cells["due"]
+        ok = True
+        if site not in sites:
+            problem(number, "site", f"no site {cells['site']!r}; add it first (ocf site add)")
+            ok = False
+        if round_id not in rounds:
+            problem(number, "round", f"no round {round_id!r}")
+            ok = False
+        elif round_id not in competencies:
+            framework = store.round_framework(round_id)
+            competencies[round_id] = {c.id for c in framework.competencies}
+        if round_id in competencies and competency not in competencies[round_id]:
+            problem(
+                number,
+                "competency",
+                f"no competency {competency!r} in round {round_id}'s framework",
+            )
+            ok = False
+        if not action:
+            problem(number, "action", "empty; say what will be done")
+            ok = False
+        elif len(action) > LONGEST_TEXT:
+            problem(number, "action", f"longer than {LONGEST_TEXT} characters")
+            ok = False
+        if status not in STATUSES:
+            problem(number, "status", f"{cells['status']!r}; expected one of {', '.join(STATUSES)}")
+            ok = False
+        if due and not _is_date(due):
+            problem(number, "due", f"{due!r} is not a date; expected YYYY-MM-DD, e.g. 2026-03-31")
+            ok = False
+        key = (site, round_id, competency, action)
+        if ok and key in seen:
+            problem(number, "action", f"the same action appears twice (first at row {seen[key]})")
+            ok = False
+        if ok:
+            seen[key] = number
+            rows.append(
+                ActionRow(
+                    site,
+                    round_id,
+                    competency,
+                    action,
+                    cells["owner"],
+                    due or None,
+                    status,
+                    cells.get("progress", "") or "",
+                )
+            )
+    if problems:
+        raise DataError(problems)
+    return rows
+
+
+def _is_date(text: str) -> bool:
+    if not _DATE.fullmatch(text):
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def import_actions(store: Store, actor: Actor, text: str, source: str) -> tuple[int, int]:
+    """Add or update a site's actions from a spreadsheet; all-or-nothing. (added, updated)."""
+    check_active(store, actor)
+    require_role(actor, "admin", "lead")
+    rows = validate_actions(read_table(source, ACTION_COLUMNS, ACTION_REQUIRED, text=text), store)
+    if actor.role == "lead":
+        others = sorted({r.site for r in rows} - {actor.site})
+        if others:
+            raise PermissionDenied(
+                f"a lead imports only their own site's actions, not {', '.join(others)}"
+            )
+    return store.put_actions([r.as_record() for r in rows], actor.label, source)
+
+
+def save_action(store: Store, actor: Actor, row: ActionRow) -> None:
+    """One action added or updated from a page (the same checks as an import)."""
+    check_active(store, actor)
+    require_site_role(actor, ("lead", "admin"), row.site)
+    table = Table(
+        "action",
+        [(None, {k: ("" if v is None else str(v)) for k, v in row.as_record().items()})],
+    )
+    checked = validate_actions(table, store)
+    store.put_actions([r.as_record() for r in checked], actor.label, "")
+
+
+def actions(
+    store: Store, actor: Actor, site: str | None = None, round_id: str | None = None
+) -> pd.DataFrame:
+    """Actions the actor may see: a lead their own site's; a regulator those of published
+    rounds; an admin all. Columns: LIST_COLUMNS plus id, previous_id and done_at."""
+    check_active(store, actor)
+    if actor.role == "lead":
+        if site and site != actor.site:
+            raise PermissionDenied(f"you cannot see the actions of {site}")
+        site = actor.site
+    elif actor.role not in ("regulator", "admin"):
+        raise PermissionDenied("only leads, regulators and administrators see action plans")
+    if site:
+        store.require_site(site)
+    if round_id:
+        store.require_round(round_id)
+    frame = store.actions_frame(site, round_id)
+    if actor.role == "regulator":
+        published = {r.id for r in store.list_rounds() if r.status == "published"}
+        frame = frame[frame["round"].isin(published)]
+    return frame.reset_index(drop=True)
+
+
+def carry_over(store: Store, new_round: str, actor: str) -> int:
+    """Move each site's unfinished actions into a round that has just opened."""
+    return store.carry_actions(new_round, actor)
+
+
+def history(store: Store, frame: pd.DataFrame) -> pd.DataFrame:
+    """Every dated note of the actions in `frame` and of the ones they continue, by action id
+    in `frame` (action_id, at, status, note)."""
+    every = store.actions_frame()
+    previous = dict(zip(every["id"], every["previous_id"], strict=True))
+    chains: dict[int, int] = {}
+    for action_id in frame["id"]:
+        step = int(action_id)
+        while step is not None and not pd.isna(step):
+            chains[int(step)] = int(action_id)
+            step = previous.get(step)
+    notes = store.action_notes_frame(chains)
+    return notes.assign(action_id=notes["action_id"].map(chains))
+
+
+def progress(frame: pd.DataFrame, today: date | None = None) -> dict[str, int]:
+    """Counts for a plan: done on time, done late, overdue (unfinished past its due date),
+    on track, at risk, not started, dropped."""
+    today = today or date.today()
+    counts = dict.fromkeys(
+        ["done on time", "done late", "overdue", "on track", "at risk", "not started", "dropped"],
+        0,
+    )
+    for status, due, done_at in zip(frame["status"], frame["due"], frame["done_at"], strict=True):
+        due_date = date.fromisoformat(due) if isinstance(due, str) and due else None
+        if status == "done":
+            finished = date.fromisoformat(done_at[:10]) if isinstance(done_at, str) else None
+            late = due_date is not None and finished is not None and finished > due_date
+            counts["done late" if late else "done on time"] += 1
+        elif status == "dropped":
+            counts["dropped"] += 1
+        elif due_date is not None and due_date < today:
+            counts["overdue"] += 1
+        else:
+            counts[status] += 1
+    return counts

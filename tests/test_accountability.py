@@ -1,0 +1,251 @@
+"""The accountability loop (issue 17): the trust answers its panel, keeps a living action plan
+carried from round to round, and a round is not published while a gap has no answer."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from ocf.access import SYSTEM
+from ocf.accountability import (
+    ActionRow,
+    actions,
+    gaps_without_response,
+    history,
+    import_actions,
+    progress,
+    responses,
+    save_action,
+    save_response,
+)
+from ocf.admin import open_new_round, round_summary, set_round_status
+from ocf.cli import main
+from ocf.demo import demo_actor
+from ocf.errors import ConflictError, DataError, PermissionDenied
+from ocf.store import Store
+
+from .conftest import dump
+
+PUBLISHED = "2024-25"  # the demo's published round: its panels closed, with gaps
+
+
+def closed_again(store: Store) -> None:
+    """The demo's published round taken back to closed, ready to publish."""
+    set_round_status(store, SYSTEM, PUBLISHED, "reopen", "test")
+    set_round_status(store, SYSTEM, PUBLISHED, "close")
+
+
+def test_a_lead_answers_each_gap_in_three_parts(demo_store: Store) -> None:
+    lead = demo_actor(demo_store, "lead")
+    gaps = gaps_without_response(demo_store, PUBLISHED)[lead.site]
+    assert gaps  # the demo has gaps to answer
+    save_response(
+        demo_store,
+        lead,
+        lead.site,
+        PUBLISHED,
+        gaps[0],
+        "Not listened to",
+        "We agree",
+        "Meet monthly",
+    )
+    assert gaps[0] not in gaps_without_response(demo_store, PUBLISHED)[lead.site]
+    shown = responses(demo_store, demo_actor(demo_store, "regulator"), lead.site, PUBLISHED)
+    assert list(shown[["panel_said", "accepted", "will_do"]].iloc[0]) == [
+        "Not listened to",
+        "We agree",
+        "Meet monthly",
+    ]
+
+
+def test_a_response_needs_every_part_and_the_right_site(demo_store: Store) -> None:
+    lead = demo_actor(demo_store, "lead")
+    competency = gaps_without_response(demo_store, PUBLISHED)[lead.site][0]
+    with pytest.raises(DataError) as error:
+        save_response(demo_store, lead, lead.site, PUBLISHED, competency, "said", " ", "")
+    assert {p.field for p in error.value.problems} == {
+        "What the trust accepts",
+        "What the trust will do",
+    }
+    with pytest.raises(PermissionDenied):
+        save_response(demo_store, lead, "XTB1", PUBLISHED, competency, "a", "b", "c")
+    with pytest.raises(DataError, match="no competency 'made-up'"):
+        save_response(demo_store, lead, lead.site, PUBLISHED, "made-up", "a", "b", "c")
+
+
+def test_publishing_waits_for_every_gap_to_be_answered_or_a_reason(demo_store: Store) -> None:
+    closed_again(demo_store)
+    summary = round_summary(demo_store, SYSTEM, PUBLISHED)
+    assert summary.gaps_unanswered == gaps_without_response(demo_store, PUBLISHED)
+    assert any("without the trust's response" in line for line in summary.lines("publish"))
+    with pytest.raises(ConflictError, match="accountability gaps without the trust's response"):
+        set_round_status(demo_store, SYSTEM, PUBLISHED, "publish")
+    assert demo_store.get_round(PUBLISHED).status == "closed"
+    for site, competencies in gaps_without_response(demo_store, PUBLISHED).items():
+        for competency in competencies:
+            save_response(demo_store, SYSTEM, site, PUBLISHED, competency, "a", "b", "c")
+    assert set_round_status(demo_store, SYSTEM, PUBLISHED, "publish") == "published"
+
+
+def test_an_admin_may_publish_with_a_reason_the_audit_log_keeps(demo_store: Store) -> None:
+    closed_again(demo_store)
+    set_round_status(demo_store, SYSTEM, PUBLISHED, "publish", "Board deadline; responses follow")
+    log = demo_store.audit_events("round", 5, None, "status")
+    assert any("Board deadline" in str(entry["after"]) for entry in log)
+
+
+ACTIONS = (
+    "site,round,competency,action,owner,due,status,progress\n"
+    "XTA1,2025-26,awareness-leadership-accountability,Board race equality session,Chief nurse,2026-03-31,"
+    "on track,Booked for March\n"
+    "XTA1,2025-26,data-ethnicity-recording,Fix ethnicity coding,Head of informatics,2025-12-31,done,\n"
+    "XTA1,2025-26,data-core-measures,Quarterly data review,Analyst,,not started,\n"
+)
+
+
+@pytest.fixture
+def db(demo_path: Path, tmp_path: Path) -> str:
+    path = tmp_path / "ocf.db"
+    shutil.copy(demo_path, path)
+    store = Store.open(path)
+    store.db.execute("DELETE FROM meta WHERE key = 'demo'")  # a real database takes imports
+    store.db.conn.commit()
+    store.close()
+    return str(path)
+
+
+def test_import_and_list_actions_on_the_command_line(db: str, tmp_path: Path) -> None:
+    plan = tmp_path / "plan.csv"
+    plan.write_text(ACTIONS)
+    runner = CliRunner()
+    result = runner.invoke(main, ["import", "actions", str(plan), "--db", db])
+    assert result.exit_code == 0, result.output
+    assert "3 new and 0 changed" in result.output
+    listed = runner.invoke(main, ["actions", "list", "--site", "XTA1", "--db", db])
+    table = pd.read_csv(io.StringIO(listed.output), keep_default_na=False)
+    assert list(table.columns) == [
+        "site",
+        "round",
+        "competency",
+        "action",
+        "owner",
+        "due",
+        "status",
+        "carried_from",
+    ]
+    assert list(table["status"]) == ["on track", "done", "not started"]
+    # The same file again changes nothing; a new status updates the action with a dated note.
+    assert (
+        "0 new and 1 changed"
+        in runner.invoke(main, ["import", "actions", str(plan), "--db", db]).output
+    )  # the row with a progress note is a new note each time
+    plan.write_text(ACTIONS.replace("on track,Booked", "at risk,Speaker cancelled"))
+    assert (
+        "0 new and 1 changed"
+        in runner.invoke(main, ["import", "actions", str(plan), "--db", db]).output
+    )
+
+
+@pytest.mark.parametrize(
+    ("cell", "bad", "message"),
+    [
+        ("XTA1,2025-26,awareness", "XZZ9,2025-26,awareness", "ROW 2: site: no site 'XZZ9'"),
+        ("XTA1,2025-26,awareness", "XTA1,1999-00,awareness", "ROW 2: round: no round '1999-00'"),
+        (
+            "awareness-leadership-accountability",
+            "made-up",
+            "ROW 2: competency: no competency 'made-up'",
+        ),
+        ("2026-03-31,on track", "2026-03-31,sort of", "ROW 2: status: 'sort of'; expected one"),
+        ("2026-03-31,on track", "31/03/2026,on track", "ROW 2: due: '31/03/2026' is not a date"),
+        ("2026-03-31,on track", "2026-02-30,on track", "ROW 2: due: '2026-02-30' is not a date"),
+        ("Board race equality session", "", "ROW 2: action: empty"),
+    ],
+)
+def test_a_bad_action_row_is_refused_with_its_row_and_changes_nothing(
+    db: str, tmp_path: Path, cell: str, bad: str, message: str
+) -> None:
+    plan = tmp_path / "plan.csv"
+    plan.write_text(ACTIONS.replace(cell, bad, 1))
+    before = dump(Store.open(db))
+    result = CliRunner().invoke(main, ["import", "actions", str(plan), "--db", db])
+    assert result.exit_code != 0
+    assert f"plan.csv:{message}" in result.output
+    assert dump(Store.open(db)) == before
+
+
+def test_unfinished_actions_carry_over_into_the_next_round_with_their_history(
+    demo_store: Store,
+) -> None:
+    import_actions(demo_store, SYSTEM, ACTIONS, "plan.csv")
+    lead = demo_actor(demo_store, "lead")
+    first = actions(demo_store, lead, round_id="2025-26")
+    on_track = first[first["status"] == "on track"].iloc[0]
+    save_action(
+        demo_store,
+        lead,
+        ActionRow(
+            "XTA1",
+            "2025-26",
+            on_track["competency"],
+            on_track["action"],
+            on_track["owner"],
+            on_track["due"],
+            "at risk",
+            "Speaker cancelled",
+        ),
+    )
+    set_round_status(demo_store, SYSTEM, "2025-26", "close")
+    open_new_round(demo_store, SYSTEM, "2026-27", "ocf-race-equality", [], "2025-26")
+    carried = actions(demo_store, lead, round_id="2026-27")
+    assert sorted(carried["action"]) == ["Board race equality session", "Quarterly data review"]
+    assert set(carried["carried_from"]) == {"2025-26"}
+    notes = history(demo_store, carried)
+    board = carried[carried["action"] == "Board race equality session"]["id"].iloc[0]
+    assert list(notes[notes["action_id"] == board]["note"]) == [
+        "Booked for March",
+        "Speaker cancelled",
+    ]
+
+
+def test_progress_counts_done_on_time_and_overdue() -> None:
+    frame = pd.DataFrame(
+        {
+            "status": ["done", "done", "on track", "on track", "at risk", "dropped"],
+            "due": ["2026-03-31", "2026-01-31", "2026-01-31", None, "2026-06-30", "2026-01-01"],
+            "done_at": [
+                "2026-03-01T10:00:00+00:00",
+                "2026-02-02T10:00:00+00:00",
+                None,
+                None,
+                None,
+                None,
+            ],
+        }
+    )
+    counts = progress(frame, today=date(2026, 3, 1))
+    assert counts == {
+        "done on time": 1,
+        "done late": 1,
+        "overdue": 1,
+        "on track": 1,
+        "at risk": 1,
+        "not started": 0,
+        "dropped": 1,
+    }
+
+
+def test_leads_see_and_change_only_their_own_sites_plan(demo_store: Store) -> None:
+    import_actions(demo_store, SYSTEM, ACTIONS.replace("XTA1", "XTB1"), "plan.csv")
+    lead = demo_actor(demo_store, "lead")
+    with pytest.raises(PermissionDenied):
+        actions(demo_store, lead, site="XTB1")
+    with pytest.raises(PermissionDenied):
+        import_actions(demo_store, lead, ACTIONS.replace("XTA1", "XTB1"), "plan.csv")
+    assert actions(demo_store, lead).empty
