@@ -34,7 +34,10 @@ if rounds:
         "Round", rounds, index=len(rounds) - 1, format_func=lambda r: f"{r.id} ({r.status})"
     )
     actions = [a for a, (starts, _) in TRANSITIONS.items() if chosen.status in starts]
-    reason = st.text_input("Reason (needed to reopen; kept in the audit log)")
+    reason = st.text_input(
+        "Reason (needed to reopen, or to publish while an accountability gap has no response; "
+        "kept in the audit log)"
+    )
     pending_key = "round-action"
     for column, action in zip(st.columns(max(len(actions), 1)), actions, strict=False):
         if column.button(action.capitalize(), key=f"status-{action}"):

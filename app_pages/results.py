@@ -1,16 +1,33 @@
 """A site's results for a round: self, panel and final side by side, gaps, panel, actions."""
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
 from app_pages.common import (
     choose_round_and_site,
+    flash,
     require_actor,
     show_chart,
     show_error,
+    show_flash,
     store,
 )
 from ocf.access import visible_rounds
+from ocf.accountability import (
+    RESPONSE_FIELDS,
+    STATUSES,
+    ActionRow,
+    actions,
+    history,
+    plan_table,
+    progress,
+    responses,
+    responses_table,
+    save_action,
+    save_response,
+)
 from ocf.charts import maturity_chart
 from ocf.display import (
     SPREAD_NOTE,
@@ -31,6 +48,7 @@ from ocf.results import latest_with_results, site_results
 actor = require_actor("lead", "regulator", "admin")
 db = store()
 st.title("Results")
+show_flash()
 
 rounds = visible_rounds(db, actor)
 if not rounds:
@@ -180,7 +198,7 @@ st.download_button(
     icon=":material/download:",
 )
 
-st.header("Action plan")
+st.header("Plans in the self-assessment")
 if result.actions.empty:
     st.write("No actions recorded in the self-assessment yet.")
 else:
@@ -189,3 +207,120 @@ else:
         .rename(columns={"title": "Competency", "level": "Now"})
         .set_index("Competency")
     )
+
+# --------------------------------------------------------------------------- the loop
+titles = dict(zip(result.competencies["competency"], result.competencies["title"], strict=True))
+may_write = actor.role == "admin" or (actor.role == "lead" and actor.site == site.code)
+
+st.header("You said, we did")
+st.write(
+    "Where the organisation rates itself above what its panel sees (an accountability gap), the "
+    "trust answers its panel: what the panel said, what the trust accepts, and what it will do. "
+    "A round is published only when every gap has an answer."
+)
+answered = responses(db, actor, site.code, round_.id)
+gaps = result.competencies.loc[
+    result.competencies["flag"] == "accountability_gap", "competency"
+].tolist()
+said = responses_table(result.competencies, answered)
+if said.empty:
+    st.write("No accountability gap in this round, and no response written.")
+else:
+    st.table(said.set_index("Competency"))
+if may_write:
+    with st.expander(
+        "Write or change a response", expanded=bool(set(gaps) - set(answered["competency"]))
+    ):
+        order = [*gaps, *(c for c in titles if c not in gaps)]
+        competency = st.selectbox(
+            "Competency (accountability gaps first)",
+            order,
+            format_func=lambda c: f"{titles[c]}{' (gap)' if c in gaps else ''}",
+        )
+        known = (
+            answered.set_index("competency").loc[competency]
+            if competency in set(answered["competency"])
+            else None
+        )
+        with st.form("response"):
+            texts = {
+                key: st.text_area(label, value="" if known is None else known[key], max_chars=4000)
+                for key, label in RESPONSE_FIELDS.items()
+            }
+            if st.form_submit_button("Save the response", type="primary"):
+                try:
+                    save_response(db, actor, site.code, round_.id, competency, **texts)
+                except OcfError as error:
+                    show_error(error)
+                else:
+                    flash(f"Saved the response on {titles[competency]}.")
+                    st.rerun()
+
+st.header("Actions and progress")
+plan = actions(db, actor, site.code, round_.id)
+counts = progress(plan)
+if plan.empty:
+    st.write("No actions in this round's plan yet.")
+else:
+    columns = st.columns(4)
+    for column, key in zip(
+        columns, ["done on time", "overdue", "at risk", "on track"], strict=True
+    ):
+        column.metric(key.capitalize(), counts[key])
+    st.table(plan_table(plan, history(db, plan), titles).set_index("Competency"))
+if may_write:
+    with st.expander("Add an action or record progress"):
+        existing = {"": None, **{str(i): r for i, r in plan.set_index("id").iterrows()}}
+        chosen = st.selectbox(
+            "Action",
+            list(existing),
+            format_func=lambda k: "A new action" if not k else existing[k]["action"],
+        )
+        row = existing[chosen]
+        with st.form("action"):
+            competency = st.selectbox(
+                "Competency",
+                list(titles),
+                index=list(titles).index(row["competency"]) if row is not None else 0,
+                format_func=titles.get,
+                disabled=row is not None,
+            )
+            what = st.text_input(
+                "What will be done",
+                value="" if row is None else row["action"],
+                disabled=row is not None,
+            )
+            owner = st.text_input("Owner", value="" if row is None else row["owner"])
+            due = st.date_input(
+                "Due",
+                value=None if row is None or not row["due"] else date.fromisoformat(row["due"]),
+                format="DD/MM/YYYY",
+            )
+            status = st.selectbox(
+                "Status",
+                STATUSES,
+                index=STATUSES.index(row["status"]) if row is not None else 0,
+                format_func=str.capitalize,
+            )
+            note = st.text_area("Progress note (dated today)", max_chars=4000)
+            if st.form_submit_button("Save the action", type="primary"):
+                try:
+                    save_action(
+                        db,
+                        actor,
+                        ActionRow(
+                            site.code,
+                            round_.id,
+                            competency,
+                            what.strip(),
+                            owner.strip(),
+                            due.isoformat() if due else None,
+                            status,
+                            note.strip(),
+                        ),
+                    )
+                except OcfError as error:
+                    show_error(error)
+                else:
+                    flash("Saved the action.")
+                    st.rerun()

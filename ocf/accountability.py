@@ -23,6 +23,7 @@ from ocf.errors import ConflictError, DataError, PermissionDenied, Problem
 from ocf.importers import Table, read_table
 from ocf.results import round_scores
 from ocf.store import Store
+from ocf.tables import when_day
 
 STATUSES = ("not started", "on track", "at risk", "done", "dropped")
 FINISHED = ("done", "dropped")
@@ -303,3 +304,43 @@ def progress(frame: pd.DataFrame, today: date | None = None) -> dict[str, int]:
         else:
             counts[status] += 1
     return counts
+
+
+# --------------------------------------------------------------------------- as read
+
+
+def responses_table(competencies: pd.DataFrame, answered: pd.DataFrame) -> pd.DataFrame:
+    """A row per competency with a gap or a response (`competencies`: a site's scores with
+    title and flag): Competency, Gap, and the three parts ('no response yet' where missing)."""
+    titles = dict(zip(competencies["competency"], competencies["title"], strict=True))
+    gaps = competencies.loc[competencies["flag"] == "accountability_gap", "competency"].tolist()
+    by_id = answered.set_index("competency")
+    rows = [
+        {
+            "Competency": titles.get(c, c),
+            "Gap": "yes" if c in gaps else "no",
+            **{
+                label: by_id.at[c, key] if c in by_id.index else "no response yet"
+                for key, label in RESPONSE_FIELDS.items()
+            },
+        }
+        for c in dict.fromkeys([*gaps, *by_id.index])
+    ]
+    return pd.DataFrame(rows, columns=["Competency", "Gap", *RESPONSE_FIELDS.values()])
+
+
+def plan_table(plan: pd.DataFrame, notes: pd.DataFrame, titles: dict[str, str]) -> pd.DataFrame:
+    """A site's actions as read: Competency, Action, Owner, Due, Status, Latest note, Carried
+    from (`notes`: `history` of the same actions)."""
+    latest = notes.groupby("action_id")["note"].last() if len(notes) else pd.Series(dtype=str)
+    return pd.DataFrame(
+        {
+            "Competency": plan["competency"].map(lambda c: titles.get(c, c)),
+            "Action": plan["action"],
+            "Owner": plan["owner"],
+            "Due": plan["due"].map(when_day),
+            "Status": plan["status"].str.capitalize(),
+            "Latest note": plan["id"].map(lambda i: latest.get(i, "")),
+            "Carried from": plan["carried_from"].fillna(""),
+        }
+    ).reset_index(drop=True)

@@ -182,6 +182,54 @@ def seed_demo(store: Store, seed: int = SEED) -> None:
                 change_status(store, round_id, "publish", ACTOR)
         # A separate generator, so the assessment data above do not depend on this.
         _add_detentions(store, np.random.default_rng(seed + 1))
+        _add_loop(store)
+
+
+# The demo lead's answers to its panel and its action plan (made up), so that every role sees
+# the accountability loop: responses in the published round, actions carried into the next.
+DEMO_RESPONSE = (
+    "Panel members said staff did not explain what was happening or why.",
+    "We accept that people from Black communities were not given this explanation as often.",
+    "Ward staff will explain rights in the person's language within a day, checked monthly.",
+)
+# (competency, action, owner, due in days from the day the demo is made, status, note)
+DEMO_ACTIONS = [
+    ("awareness-community-needs", "Community listening events in three neighbourhoods",
+     "Director of nursing", 30, "done", "Held in Harbour Ward, Eastfields and Millbank"),
+    ("data-ethnicity-recording", "Ethnicity recorded for every admission",
+     "Head of informatics", 120, "on track", "Recording at 91%, up from 78%"),
+    ("behaviour-coercive-practice", "Review every restraint of a Black patient with the panel",
+     "Medical director", -14, "at risk", "Two reviews held; the panel asked for more"),
+]  # fmt: skip
+
+
+def _add_loop(store: Store) -> None:
+    from ocf.accountability import gaps_without_response
+
+    published = [r.id for r in store.list_rounds() if r.status == "published"]
+    if not published:
+        return
+    first = published[0]
+    for competency in gaps_without_response(store, first).get(DEMO_SITE, []):
+        texts = dict(zip(("panel_said", "accepted", "will_do"), DEMO_RESPONSE, strict=True))
+        store.save_response(DEMO_SITE, first, competency, texts, ACTOR)
+    today = date.today()
+    rows = [
+        {
+            "site": DEMO_SITE,
+            "round": first,
+            "competency": c,
+            "action": a,
+            "owner": o,
+            "due": (today + timedelta(days=d)).isoformat(),
+            "status": s,
+            "progress": p,
+        }
+        for c, a, o, d, s, p in DEMO_ACTIONS
+    ]
+    store.put_actions(rows, ACTOR, "demo")
+    for later in [r.id for r in store.list_rounds() if r.id > first]:
+        store.carry_actions(later, ACTOR)
 
 
 REFERENCE_DATA = (

@@ -15,6 +15,14 @@ import pandas as pd
 import vl_convert
 
 from ocf.access import Actor
+from ocf.accountability import (
+    actions,
+    history,
+    plan_table,
+    progress,
+    responses,
+    responses_table,
+)
 from ocf.charts import maturity_chart, rates_chart, vega_lite
 from ocf.comparison import require_oversight
 from ocf.disparity import (
@@ -98,6 +106,7 @@ def board_report(store: Store, actor: Actor, site: str, round_id: str) -> str:
         _competencies(result),
         _disparity(store, result),
         _actions(result),
+        _loop(store, actor, result),
         _methods(result),
     ]
     title = f"{result.site.name}: race equality maturity, round {round_id}"
@@ -258,6 +267,31 @@ def _actions(result: SiteResults) -> str:
         columns={"title": "Competency", "level": "Now"}
     )
     return f"<h2>Action plan</h2>{_table(frame, 'Actions with owners and dates')}"
+
+
+def _loop(store: Store, actor: Actor, result: SiteResults) -> str:
+    """You said, we did; the action plan's progress (ocf/accountability.py)."""
+    site, round_id = result.site.code, result.round.id
+    said = responses_table(result.competencies, responses(store, actor, site, round_id))
+    parts = ["<h2>You said, we did</h2>"]
+    if said.empty:
+        parts.append("<p>No accountability gap in this round, and no response written.</p>")
+    else:
+        parts.append(_table(said, "The trust's response to its panel, by competency"))
+    plan = actions(store, actor, site, round_id)
+    parts.append("<h2>Actions and progress</h2>")
+    if plan.empty:
+        parts.append("<p>No actions in this round's plan.</p>")
+    else:
+        counts = progress(plan)
+        parts.append(
+            "<p>" + html.escape("; ".join(f"{k}: {v}" for k, v in counts.items() if v)) + "</p>"
+        )
+        titles = dict(
+            zip(result.competencies["competency"], result.competencies["title"], strict=True)
+        )
+        parts.append(_table(plan_table(plan, history(store, plan), titles), "Actions"))
+    return "".join(parts)
 
 
 def _methods(result: SiteResults) -> str:

@@ -69,6 +69,14 @@ def when(stamp: str | None, zone: str | None = None) -> str:
     return f"{local.day} {local:%b %Y, %H:%M}"
 
 
+def when_day(day: str | None) -> str:
+    """'31 Mar 2026' for an ISO date; '' for none."""
+    if not isinstance(day, str) or not day:
+        return ""
+    moment = datetime.fromisoformat(day)
+    return f"{moment.day} {moment:%b %Y}"
+
+
 def who(label: str) -> str:
     """An audit actor label in words: 'admin:4:Ada Obi' → 'Ada Obi (Administrator)'."""
     if label in _WHO:

@@ -26,7 +26,7 @@ from ocf.accountability import (
 )
 from ocf.admin import open_new_round, round_summary, set_round_status
 from ocf.cli import main
-from ocf.demo import demo_actor
+from ocf.demo import DEMO_ACTIONS, DEMO_SITE, demo_actor
 from ocf.errors import ConflictError, DataError, PermissionDenied
 from ocf.store import Store
 
@@ -41,22 +41,24 @@ def closed_again(store: Store) -> None:
     set_round_status(store, SYSTEM, PUBLISHED, "close")
 
 
-def test_a_lead_answers_each_gap_in_three_parts(demo_store: Store) -> None:
-    lead = demo_actor(demo_store, "lead")
-    gaps = gaps_without_response(demo_store, PUBLISHED)[lead.site]
-    assert gaps  # the demo has gaps to answer
+OTHER = "XTB1"  # a demo trust whose gaps have no response yet (the demo lead's XTA1 has)
+
+
+def test_the_trust_answers_each_gap_in_three_parts(demo_store: Store) -> None:
+    assert DEMO_SITE not in gaps_without_response(demo_store, PUBLISHED)  # answered in the demo
+    gaps = gaps_without_response(demo_store, PUBLISHED)[OTHER]
     save_response(
         demo_store,
-        lead,
-        lead.site,
+        SYSTEM,
+        OTHER,
         PUBLISHED,
         gaps[0],
         "Not listened to",
         "We agree",
         "Meet monthly",
     )
-    assert gaps[0] not in gaps_without_response(demo_store, PUBLISHED)[lead.site]
-    shown = responses(demo_store, demo_actor(demo_store, "regulator"), lead.site, PUBLISHED)
+    assert gaps[0] not in gaps_without_response(demo_store, PUBLISHED)[OTHER]
+    shown = responses(demo_store, demo_actor(demo_store, "regulator"), OTHER, PUBLISHED)
     assert list(shown[["panel_said", "accepted", "will_do"]].iloc[0]) == [
         "Not listened to",
         "We agree",
@@ -66,7 +68,7 @@ def test_a_lead_answers_each_gap_in_three_parts(demo_store: Store) -> None:
 
 def test_a_response_needs_every_part_and_the_right_site(demo_store: Store) -> None:
     lead = demo_actor(demo_store, "lead")
-    competency = gaps_without_response(demo_store, PUBLISHED)[lead.site][0]
+    competency = "awareness-community-needs"
     with pytest.raises(DataError) as error:
         save_response(demo_store, lead, lead.site, PUBLISHED, competency, "said", " ", "")
     assert {p.field for p in error.value.problems} == {
@@ -129,6 +131,8 @@ def test_import_and_list_actions_on_the_command_line(db: str, tmp_path: Path) ->
     assert "3 new and 0 changed" in result.output
     listed = runner.invoke(main, ["actions", "list", "--site", "XTA1", "--db", db])
     table = pd.read_csv(io.StringIO(listed.output), keep_default_na=False)
+    ours = [line.split(",")[3] for line in ACTIONS.splitlines()[1:]]
+    table = table[table["action"].isin(ours)]
     assert list(table.columns) == [
         "site",
         "round",
@@ -186,7 +190,7 @@ def test_unfinished_actions_carry_over_into_the_next_round_with_their_history(
     import_actions(demo_store, SYSTEM, ACTIONS, "plan.csv")
     lead = demo_actor(demo_store, "lead")
     first = actions(demo_store, lead, round_id="2025-26")
-    on_track = first[first["status"] == "on track"].iloc[0]
+    on_track = first[first["action"] == "Board race equality session"].iloc[0]
     save_action(
         demo_store,
         lead,
@@ -204,7 +208,8 @@ def test_unfinished_actions_carry_over_into_the_next_round_with_their_history(
     set_round_status(demo_store, SYSTEM, "2025-26", "close")
     open_new_round(demo_store, SYSTEM, "2026-27", "ocf-race-equality", [], "2025-26")
     carried = actions(demo_store, lead, round_id="2026-27")
-    assert sorted(carried["action"]) == ["Board race equality session", "Quarterly data review"]
+    ours = carried[~carried["action"].isin([a for _, a, *_ in DEMO_ACTIONS])]
+    assert sorted(ours["action"]) == ["Board race equality session", "Quarterly data review"]
     assert set(carried["carried_from"]) == {"2025-26"}
     notes = history(demo_store, carried)
     board = carried[carried["action"] == "Board race equality session"]["id"].iloc[0]
@@ -248,4 +253,114 @@ def test_leads_see_and_change_only_their_own_sites_plan(demo_store: Store) -> No
         actions(demo_store, lead, site="XTB1")
     with pytest.raises(PermissionDenied):
         import_actions(demo_store, lead, ACTIONS.replace("XTA1", "XTB1"), "plan.csv")
-    assert actions(demo_store, lead).empty
+    assert set(actions(demo_store, lead)["site"]) == {"XTA1"}
+
+
+# --------------------------------------------------------------------------- the Results page
+
+
+def by_label(elements, label: str):
+    return next(e for e in elements if e.label == label)
+
+
+@pytest.fixture
+def results_as(demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from streamlit.testing.v1 import AppTest
+
+    from .conftest import PROJECT
+
+    path = tmp_path / "demo.db"
+    shutil.copy(demo_path, path)
+    monkeypatch.setenv("OCF_DB", str(path))
+
+    def make(role: str) -> AppTest:
+        at = AppTest.from_file(str(PROJECT / "streamlit_app.py"), default_timeout=30)
+        at.session_state["actor"] = demo_actor(Store.open(path), role)
+        at.run()
+        at.switch_page("app_pages/results.py").run()
+        by_label(at.selectbox, "Round").select_index(0).run()  # the published round
+        assert not at.exception
+        return at
+
+    return make
+
+
+def test_a_gap_is_answered_and_progress_recorded_on_the_results_page(results_as) -> None:
+    at = results_as("admin")
+    organisation = by_label(at.selectbox, "Organisation")
+    organisation.select_index(
+        next(i for i, o in enumerate(organisation.options) if f"({OTHER})" in o)
+    ).run()
+    gaps = next(t.value for t in at.table if "What the panel said" in t.value.columns)
+    assert (gaps["What the panel said"] == "no response yet").all()
+    first = gaps.index[0]
+    by_label(at.text_area, "What the panel said").input("Staff did not explain our rights")
+    by_label(at.text_area, "What the trust accepts").input("Rights were not explained well")
+    by_label(at.text_area, "What the trust will do").input("Rights leaflet in 12 languages")
+    next(b for b in at.button if b.label == "Save the response").click().run()
+    assert not at.exception
+    gaps = next(t.value for t in at.table if "What the panel said" in t.value.columns)
+    assert gaps.loc[first, "What the trust will do"] == "Rights leaflet in 12 languages"
+
+    by_label(at.text_input, "What will be done").input("Rights leaflet")
+    by_label(at.text_input, "Owner").input("Head of patient experience")
+    by_label(at.selectbox, "Status").select("on track")
+    by_label(at.text_area, "Progress note (dated today)").input("Drafted with the panel")
+    next(b for b in at.button if b.label == "Save the action").click().run()
+    assert not at.exception
+    plan = next(t.value for t in at.table if "Latest note" in t.value.columns)
+    assert list(plan["Action"]) == ["Rights leaflet"]
+    assert list(plan["Latest note"]) == ["Drafted with the panel"]
+
+
+def test_a_regulator_reads_responses_and_plans_but_cannot_write(results_as) -> None:
+    at = results_as("regulator")
+    assert "You said, we did" in [h.value for h in at.header]
+    assert not [e for e in at.expander if e.label.startswith(("Write", "Add"))]
+
+
+def test_a_bad_action_on_the_page_is_refused_with_its_field(results_as) -> None:
+    at = results_as("lead")
+    next(b for b in at.button if b.label == "Save the action").click().run()
+    assert "action" in at.error[0].value and "empty" in at.error[0].value
+
+
+def test_the_board_report_shows_the_responses_and_the_plans_progress(demo_store: Store) -> None:
+    from ocf.reports import board_report
+
+    gap = gaps_without_response(demo_store, PUBLISHED)[OTHER][0]
+    save_response(demo_store, SYSTEM, OTHER, PUBLISHED, gap, "Said <b>", "Accept", "Will do")
+    plan = ACTIONS.replace("2025-26", PUBLISHED).replace("XTA1", OTHER)
+    import_actions(demo_store, SYSTEM, plan, "plan.csv")
+    report = board_report(demo_store, SYSTEM, OTHER, PUBLISHED)
+    assert "<h2>You said, we did</h2>" in report and "Said &lt;b&gt;" in report
+    assert "<h2>Actions and progress</h2>" in report and "Board race equality session" in report
+    assert "no response yet" in report  # the other gaps, still unanswered
+
+
+def test_the_admin_sees_unanswered_gaps_before_publishing_and_gives_a_reason(
+    demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from .conftest import PROJECT
+
+    path = tmp_path / "demo.db"
+    shutil.copy(demo_path, path)
+    closed_again(Store.open(path))
+    monkeypatch.setenv("OCF_DB", str(path))
+    at = AppTest.from_file(str(PROJECT / "streamlit_app.py"), default_timeout=30)
+    at.session_state["actor"] = demo_actor(Store.open(path), "admin")
+    at.run()
+    at.switch_page("app_pages/admin_rounds.py").run()
+    by_label(at.selectbox, "Round").select_index(0).run()
+    next(b for b in at.button if b.label == "Publish").click().run()
+    assert any("without the trust's response" in m.value for m in at.markdown)
+    next(b for b in at.button if b.label == f"Yes, publish round {PUBLISHED}").click().run()
+    assert "accountability gaps without the trust's response" in at.error[0].value
+    assert Store.open(path).get_round(PUBLISHED).status == "closed"
+    at.text_input[0].input("Board meets tomorrow; responses follow").run()
+    next(b for b in at.button if b.label == "Publish").click().run()
+    next(b for b in at.button if b.label == f"Yes, publish round {PUBLISHED}").click().run()
+    assert not at.exception
+    assert Store.open(path).get_round(PUBLISHED).status == "published"
