@@ -7,6 +7,7 @@ import streamlit as st
 from app_pages.common import client_id, current_actor, show_error, sign_in_as, sign_out, store
 from app_pages.widgets import render_item
 from ocf.access import sign_in
+from ocf.accountability import for_the_panel
 from ocf.answers import visible_items
 from ocf.errors import OcfError
 from ocf.submissions import open_panel_survey, save, submit
@@ -46,6 +47,30 @@ if actor is None or actor.kind != "panel":
         if found is not None:
             sign_in_as(found, next_page="panel_survey")
             st.rerun()
+    st.stop()
+
+if (round_ := db.get_round(actor.round)) is not None and round_.status == "published":
+    # A member who answered comes back with their code to read what the trust said.
+    site_name = db.require_site(actor.site).name
+    st.title("What the trust said")
+    try:
+        answers, doing = for_the_panel(db, actor)
+    except OcfError as error:
+        show_error(error)
+        st.stop()
+    st.write(
+        f"Thank you for taking part. This is how {site_name} answered its panel, and what it is "
+        "doing. It does not show anyone's answers."
+    )
+    if answers.empty:
+        st.write("The trust has not written a response yet.")
+    else:
+        st.table(answers.set_index("About"))
+    st.header("What the trust is doing")
+    if doing.empty:
+        st.write("No actions are listed yet.")
+    else:
+        st.table(doing.set_index("About"))
     st.stop()
 
 try:

@@ -190,9 +190,19 @@ def sign_in(store: Store, code: str, client: str = "unknown") -> Actor | None:
     if actor is not None and actor.kind == "panel":
         round_ = store.get_round(actor.round)
         closed = round_ is None or round_.status != "open"
+        if round_ is not None and round_.status == "published" and _submitted(store, actor):
+            closed = False  # a member who answered comes back to read the trust's response
     if closed:
         raise PermissionDenied("the survey this code is for has closed; thank you for your help")
     return actor
+
+
+def _submitted(store: Store, actor: Actor) -> bool:
+    invitation = store.get_invitation(actor.invitation_id)
+    if invitation is None or invitation.submission_id is None:
+        return False
+    submission = store.get_submission_by_id(invitation.submission_id)
+    return submission is not None and submission.status == "submitted"
 
 
 def sign_in_email(store: Store, email: str | None) -> Actor | None:

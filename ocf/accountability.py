@@ -344,3 +344,34 @@ def plan_table(plan: pd.DataFrame, notes: pd.DataFrame, titles: dict[str, str]) 
             "Carried from": plan["carried_from"].fillna(""),
         }
     ).reset_index(drop=True)
+
+
+def for_the_panel(store: Store, actor: Actor) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What the trust said to its panel and what it is doing, for a member who answered, once
+    the round is published: (responses, actions) in plain columns. Nothing about any member."""
+    if actor.kind != "panel":
+        raise PermissionDenied("this page is for panel members, with their invitation code")
+    check_active(store, actor)
+    round_ = store.require_round(actor.round)
+    if round_.status != "published":
+        raise PermissionDenied("the trust's response appears here once the round is published")
+    titles = {c.id: c.title for c in store.round_framework(actor.round).competencies}
+    said = store.responses_frame(actor.round, actor.site)
+    answers = pd.DataFrame(
+        {
+            "About": said["competency"].map(lambda c: titles.get(c, c)),
+            "You said": said["panel_said"],
+            "The trust accepts": said["accepted"],
+            "The trust will": said["will_do"],
+        }
+    )
+    plan = store.actions_frame(actor.site, actor.round)
+    doing = pd.DataFrame(
+        {
+            "About": plan["competency"].map(lambda c: titles.get(c, c)),
+            "What": plan["action"],
+            "By": plan["due"].map(when_day),
+            "Progress": plan["status"].str.capitalize(),
+        }
+    )
+    return answers, doing

@@ -364,3 +364,32 @@ def test_the_admin_sees_unanswered_gaps_before_publishing_and_gives_a_reason(
     next(b for b in at.button if b.label == f"Yes, publish round {PUBLISHED}").click().run()
     assert not at.exception
     assert Store.open(path).get_round(PUBLISHED).status == "published"
+
+
+def test_a_panel_member_reads_the_trusts_response_with_their_code(demo_store: Store) -> None:
+    from ocf.access import issue_invitations, sign_in
+    from ocf.accountability import for_the_panel
+    from ocf.submissions import open_panel_survey, save, submit
+
+    round_id = "2025-26"
+    answered, idle = issue_invitations(demo_store, SYSTEM, DEMO_SITE, round_id, 2)
+    member = sign_in(demo_store, answered)
+    draft = open_panel_survey(demo_store, member)
+    raw = {i.id: (i.options[0].value, None) for i in draft.survey.items if i.required}
+    submit(demo_store, member, save(demo_store, member, draft, raw))
+    with pytest.raises(PermissionDenied, match="once the round is published"):
+        for_the_panel(demo_store, member)
+    set_round_status(demo_store, SYSTEM, round_id, "close")
+    save_response(
+        demo_store, SYSTEM, DEMO_SITE, round_id, "awareness-community-needs", "a", "b", "Leaflets"
+    )
+    set_round_status(demo_store, SYSTEM, round_id, "publish", "test")
+    again = sign_in(demo_store, answered)
+    answers, doing = for_the_panel(demo_store, again)
+    assert list(answers["The trust will"]) == ["Leaflets"]
+    assert "Ethnicity recorded for every admission" in list(doing["What"])
+    # A code that never answered stays closed; staff cannot use the member's page.
+    with pytest.raises(PermissionDenied, match="has closed"):
+        sign_in(demo_store, idle)
+    with pytest.raises(PermissionDenied):
+        for_the_panel(demo_store, demo_actor(demo_store, "lead"))

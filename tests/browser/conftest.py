@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -50,12 +51,12 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """(base URL, database path) of a running app with a fresh demo database."""
+@contextmanager
+def running_app(folder: Path) -> Iterator[tuple[str, Path]]:
+    """(base URL, database path) of `make run`'s server on a free port, with a fresh demo
+    database in `folder`, stopped afterwards."""
     if CHROMIUM is None:
         pytest.skip(NO_BROWSER)
-    folder = tmp_path_factory.mktemp("browser")
     db = folder / "demo.db"
     create_demo(db).close()
     port = _free_port()
@@ -92,13 +93,22 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         process.kill()
         log.close()
         pytest.fail(f"streamlit did not answer on {url}; see {folder / 'streamlit.log'}")
-    yield url, db
-    process.terminate()
     try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+        yield url, db
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """(base URL, database path) of a running app with a fresh demo database."""
+    with running_app(tmp_path_factory.mktemp("browser")) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")
