@@ -82,12 +82,13 @@ admin_content = page("admin_content", "Publish versions", "edit_document")
 admin_accounts = page("admin_accounts", "Accounts", "badge")
 admin_imports = page("admin_imports", "Data imports", "upload_file")
 sign_in = page("sign_in", "Sign in", "login")
+public = page("public", "Public summary", "public")
 
 # The menu, grouped by task; each role sees the pages it may use. A page not given to
 # st.navigation cannot be opened: this is how each role gets its menu. Permissions are checked
 # again in ocf for every read and write.
 SECTIONS = {
-    "": [home, sign_in, frameworks],
+    "": [home, sign_in, public, frameworks],
     "Assess": [self_assessment, results],
     "Panel": [panel_survey, facilitation],
     "Compare": [compare, systems],
@@ -95,11 +96,11 @@ SECTIONS = {
     "Administer": [admin_sites, admin_rounds, admin_accounts, submissions, admin_content, audit],
 }
 ACCESS = {
-    None: [home, sign_in, panel_survey, frameworks],
+    None: [home, sign_in, public, panel_survey, frameworks],
     "panel": [panel_survey],
-    "lead": [home, self_assessment, results, disparity, frameworks],
-    "facilitator": [home, facilitation, frameworks],
-    "regulator": [home, compare, systems, results, disparity, linking, frameworks],
+    "lead": [home, self_assessment, results, disparity, public, frameworks],
+    "facilitator": [home, facilitation, public, frameworks],
+    "regulator": [home, compare, systems, results, disparity, linking, public, frameworks],
     "admin": [p for pages in SECTIONS.values() for p in pages if p not in (sign_in, panel_survey)],
 }
 ROLE_NAMES = {

@@ -25,7 +25,7 @@ ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 12
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 
-Kind = Literal["account", "panel", "anonymous"]
+Kind = Literal["account", "panel", "anonymous", "public"]
 MAX_FAILED_SIGN_INS = 5  # per client in SIGN_IN_WINDOW; then every sign-in waits
 SIGN_IN_WINDOW = timedelta(minutes=15)
 
@@ -54,6 +54,9 @@ class Actor:
 
 SYSTEM = Actor("account", "admin", name="system")
 ANONYMOUS = Actor("anonymous", "anonymous")
+# Anyone at all, reading what is published for communities (ocf/public.py): published rounds
+# only, under the disclosure rule, never a panel member's words.
+PUBLIC = Actor("public", "public", name="public")
 
 
 def new_code() -> str:
@@ -243,7 +246,7 @@ def check_active(store: Store, actor: Actor) -> None:
         invitation = store.get_invitation(actor.invitation_id) if actor.invitation_id else None
         if invitation is None or invitation.revoked_at:
             raise PermissionDenied("this invitation code is no longer valid")
-    elif actor.kind == "anonymous":
+    elif actor.kind == "anonymous" or (actor.kind == "public" and actor is not PUBLIC):
         raise PermissionDenied("please sign in")
 
 
@@ -294,7 +297,7 @@ def can_view_results(store: Store, actor: Actor, site: str, round_id: str) -> bo
         return False
     if actor.role == "admin":
         return True
-    if actor.role == "regulator":
+    if actor.role in ("regulator", "public"):
         return round_.status == "published"
     if actor.role == "lead":
         return actor.site == site

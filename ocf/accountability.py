@@ -250,14 +250,14 @@ def actions(
         if site and site != actor.site:
             raise PermissionDenied(f"you cannot see the actions of {site}")
         site = actor.site
-    elif actor.role not in ("regulator", "admin"):
+    elif actor.role not in ("regulator", "admin", "public"):
         raise PermissionDenied("only leads, regulators and administrators see action plans")
     if site:
         store.require_site(site)
     if round_id:
         store.require_round(round_id)
     frame = store.actions_frame(site, round_id)
-    if actor.role == "regulator":
+    if actor.role in ("regulator", "public"):
         published = {r.id for r in store.list_rounds() if r.status == "published"}
         frame = frame[frame["round"].isin(published)]
     return frame.reset_index(drop=True)

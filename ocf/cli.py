@@ -542,12 +542,20 @@ def score(round_id: str, site: str | None, fmt: str, db_path: str | None) -> Non
 @click.option(
     "--out", required=True, type=click.Path(dir_okay=False), help="The HTML file to write."
 )
+@click.option(
+    "--audience",
+    type=click.Choice(["board", "public"]),
+    default="board",
+    show_default=True,
+    help="board: the board report; public: the summary for communities (published rounds).",
+)
 @db_option
 @reports_errors
-def report(site: str, round_id: str, out: str, db_path: str | None) -> None:
-    """Write the board report for a site and round: one self-contained, printable HTML file."""
-    path = write_board_report(_store(db_path), _cli_actor(), site.upper(), round_id, out)
-    click.echo(f"Board report written to {path}")
+def report(site: str, round_id: str, out: str, audience: str, db_path: str | None) -> None:
+    """Write the board report (or the public summary) for a site and round: one
+    self-contained, printable HTML file."""
+    path = write_board_report(_store(db_path), _cli_actor(), site.upper(), round_id, out, audience)
+    click.echo(f"{'Public summary' if audience == 'public' else 'Board report'} written to {path}")
 
 
 @main.command()

@@ -44,6 +44,7 @@ from ocf.display import (
     share,
 )
 from ocf.errors import OcfError
+from ocf.public import public_summary
 from ocf.results import SiteResults, round_scores, site_results
 from ocf.scoring import SCORE_COLUMNS, score_table
 from ocf.spreadsheet import write_csv, write_text, write_xlsx
@@ -308,13 +309,54 @@ def _methods(result: SiteResults) -> str:
     )
 
 
+def public_report(store: Store, site: str, round_id: str) -> str:
+    """The public summary (`ocf.public`) as one self-contained HTML document."""
+    summary = public_summary(store, site, round_id)
+    title = f"{summary.site.name}: how it tackles racial disparity, round {round_id}"
+    notice = (
+        '<p class="notice"><strong>Demo.</strong> All assessment data here are synthetic.</p>'
+        if store.is_demo
+        else ""
+    )
+    sections = [
+        "<h2>Each area</h2><p>How the trust rated itself, how its service user and carer panel "
+        "rated it, and how much of it the panel checked (0 Undeveloped to 3 Excelling). "
+        + html.escape(f"Panel figures from fewer than {summary.min_panel} members are never shown.")
+        + "</p>"
+        + _table(summary.areas, "Each area: self-assessment and panel"),
+        "<h2>What the trust said to its panel</h2>"
+        + (
+            "<p>No response published.</p>"
+            if summary.responses.empty
+            else _table(summary.responses, "The trust's response, by competency")
+        ),
+        "<h2>What the trust is doing</h2>"
+        + (
+            "<p>No actions published.</p>"
+            if summary.actions.empty
+            else _table(summary.actions, "Actions and their status")
+        ),
+    ]
+    return (
+        f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"<style>{STYLE}</style></head><body><main>{notice}<h1>{html.escape(title)}</h1>"
+        f"<p>{html.escape(summary.framework_title)}. Published for the communities the trust "
+        f"serves. Produced {date.today().isoformat()}.</p>"
+        + "".join(sections)
+        + "</main></body></html>"
+    )
+
+
 def write_board_report(
-    store: Store, actor: Actor, site: str, round_id: str, out: str | Path
+    store: Store, actor: Actor, site: str, round_id: str, out: str | Path, audience: str = "board"
 ) -> Path:
+    """The board report, or with `audience` 'public' the public summary, as an HTML file."""
     path = Path(out)
     if path.suffix.lower() not in (".html", ".htm"):
-        raise OcfError(f"{out}: the board report is HTML; expected a file name ending .html")
+        raise OcfError(f"{out}: the report is HTML; expected a file name ending .html")
     require_folder(path)
+    if audience == "public":
+        return write_text(public_report(store, site, round_id), path)
     return write_text(board_report(store, actor, site, round_id), path)
 
 

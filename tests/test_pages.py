@@ -82,22 +82,22 @@ def test_an_empty_database_gets_a_helpful_home_page(
 
 
 MENUS = {
-    None: {"": ["Home", "Sign in", "Frameworks"], "Panel": ["Panel survey"]},
+    None: {"": ["Home", "Sign in", "Public summary", "Frameworks"], "Panel": ["Panel survey"]},
     "panel": {"": ["Panel survey"]},
     "lead": {
-        "": ["Home", "Frameworks"],
+        "": ["Home", "Public summary", "Frameworks"],
         "Assess": ["Self-assessment", "Results"],
         "Data": ["Detention disparity"],
     },
-    "facilitator": {"": ["Home", "Frameworks"], "Panel": ["Panel facilitation"]},
+    "facilitator": {"": ["Home", "Public summary", "Frameworks"], "Panel": ["Panel facilitation"]},
     "regulator": {
-        "": ["Home", "Frameworks"],
+        "": ["Home", "Public summary", "Frameworks"],
         "Assess": ["Results"],
         "Compare": ["Compare sites", "Systems"],
         "Data": ["Detention disparity", "Maturity and disparity"],
     },
     "admin": {
-        "": ["Home", "Frameworks"],
+        "": ["Home", "Public summary", "Frameworks"],
         "Assess": ["Self-assessment", "Results"],
         "Panel": ["Panel facilitation"],
         "Compare": ["Compare sites", "Systems"],

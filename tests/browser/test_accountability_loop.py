@@ -13,7 +13,17 @@ from ocf.store import Store
 from ocf.submissions import open_panel_survey, save, submit
 
 from .conftest import running_app
-from .helpers import check_accessibility, demo_sign_in, go, loads_a_page, settle, sign_out, tab_to
+from .helpers import (
+    check_accessibility,
+    demo_sign_in,
+    go,
+    loads_a_page,
+    open_app,
+    screenshot,
+    settle,
+    sign_out,
+    tab_to,
+)
 
 pytestmark = pytest.mark.browser
 ROUND = "2025-26"
@@ -84,4 +94,14 @@ def test_the_loop_from_the_leads_answer_to_the_panel_reading_it(browser, loop_ap
     expect(phone.get_by_text("Explain rights in each person's language")).to_be_visible()
     check_accessibility(phone, "panel: what the trust said", axe_log, strict=True)
     member.close()
+
+    visitor = browser.new_context(viewport={"width": 1280, "height": 900})
+    anyone = visitor.new_page()  # signed out, no code
+    open_app(anyone, url, "public")
+    expect(anyone.get_by_role("heading", name="What the trust said to its panel")).to_be_visible()
+    expect(anyone.get_by_text("Explain rights in each person's language")).to_be_visible()
+    expect(anyone.get_by_text("Rights leaflet in twelve languages")).to_be_visible()
+    check_accessibility(anyone, "public summary", axe_log, strict=True)
+    screenshot(anyone, "public-summary")
+    visitor.close()
     context.close()
