@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ocf.demo import create_demo, seed_demo
+from ocf.demo import create_demo, demo_actor, seed_demo
 from ocf.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -34,6 +34,25 @@ def demo_store() -> Store:
     store = Store.open(":memory:")
     seed_demo(store)
     return store
+
+
+@pytest.fixture
+def app_as(demo_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A page of the app under AppTest on the shared demo database, as a demo `role`: a test
+    calls `app_as(role, page)` (page: a file name in app_pages/, without .py)."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("OCF_DB", str(demo_path))
+
+    def make(role: str, page: str) -> AppTest:
+        at = AppTest.from_file(str(PROJECT / "streamlit_app.py"), default_timeout=30)
+        at.session_state["actor"] = demo_actor(Store.open(demo_path), role)
+        at.run()
+        at.switch_page(f"app_pages/{page}.py").run()
+        assert not at.exception, at.exception
+        return at
+
+    return make
 
 
 @pytest.fixture

@@ -7,35 +7,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from streamlit.testing.v1 import AppTest
 
 from ocf import charts
 from ocf.charts import LABEL_HEIGHT, LABEL_WIDTH, label_positions
-from ocf.demo import demo_actor
 from ocf.disparity import detention_rows, disparity_table, funnel
 from ocf.store import Store
 
 from .conftest import PROJECT
 
 APP = str(PROJECT / "streamlit_app.py")
-
-
-@pytest.fixture
-def app_as(demo_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("OCF_DB", str(demo_path))
-
-    def make(role: str, page: str) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=30)
-        at.session_state["actor"] = demo_actor(Store.open(demo_path), role)
-        at.run()
-        at.switch_page(f"app_pages/{page}.py").run()
-        assert not at.exception, at.exception
-        return at
-
-    return make
 
 
 def test_the_disparity_headline_and_its_sentence_give_the_same_figure(app_as) -> None:

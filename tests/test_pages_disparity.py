@@ -6,29 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from ocf.demo import demo_actor
 from ocf.store import Store
 
 from .conftest import PROJECT
 
 APP = str(PROJECT / "streamlit_app.py")
-
-
-@pytest.fixture
-def app_as(demo_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("OCF_DB", str(demo_path))
-
-    def make(role: str, page: str) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=30)
-        at.session_state["actor"] = demo_actor(Store.open(demo_path), role)
-        at.run()
-        at.switch_page(f"app_pages/{page}.py").run()
-        assert not at.exception, at.exception
-        return at
-
-    return make
 
 
 def test_disparity_page_shows_england_with_every_group(app_as) -> None:
