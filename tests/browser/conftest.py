@@ -127,6 +127,7 @@ def browser(server):
 @pytest.fixture
 def page(browser, server):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    context.set_default_timeout(60_000)  # the ceiling for each condition on a busy machine
     opened = context.new_page()
     yield opened
     context.close()

@@ -46,23 +46,28 @@ def loop_app(tmp_path_factory: pytest.TempPathFactory):
 def test_the_loop_from_the_leads_answer_to_the_panel_reading_it(browser, loop_app, axe_log) -> None:
     url, db, code = loop_app
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(60_000)  # a busy machine: every wait is for a condition
     page = context.new_page()
 
     demo_sign_in(page, url, "Equality lead")
     go(page, "Results")
     expect(page.get_by_role("heading", name="You said, we did")).to_be_visible()
     page.get_by_text("Write or change a response").click()
+    settle(page)
     page.get_by_label("What the panel said").fill("Staff did not explain our rights")
     page.get_by_label("What the trust accepts").fill("Rights were not explained well enough")
     page.get_by_label("What the trust will do").fill("Explain rights in each person's language")
+    settle(page)
     page.get_by_role("button", name="Save the response").click()
     settle(page)
     expect(page.get_by_text("Saved the response on")).to_be_visible()
     expect(page.get_by_text("Explain rights in each person's language").first).to_be_visible()
     page.get_by_text("Add an action or record progress").click()
+    settle(page)
     page.get_by_label("What will be done").fill("Rights leaflet in twelve languages")
     page.get_by_label("Owner").fill("Head of patient experience")
     page.get_by_label("Progress note (dated today)").fill("Drafted with the panel")
+    settle(page)
     page.get_by_role("button", name="Save the action").click()
     settle(page)
     expect(page.get_by_text("Saved the action.")).to_be_visible()
@@ -83,6 +88,7 @@ def test_the_loop_from_the_leads_answer_to_the_panel_reading_it(browser, loop_ap
     sign_out(page)
 
     member = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    member.set_default_timeout(60_000)
     phone = member.new_page()
     phone.goto(f"{url}/panel_survey")
     phone.wait_for_selector("h1")
@@ -96,6 +102,7 @@ def test_the_loop_from_the_leads_answer_to_the_panel_reading_it(browser, loop_ap
     member.close()
 
     visitor = browser.new_context(viewport={"width": 1280, "height": 900})
+    visitor.set_default_timeout(60_000)
     anyone = visitor.new_page()  # signed out, no code
     open_app(anyone, url, "public")
     expect(anyone.get_by_role("heading", name="What the trust said to its panel")).to_be_visible()
