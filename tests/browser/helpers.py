@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
@@ -63,6 +64,22 @@ def demo_sign_in(page, url: str, button: str, path: str = "sign_in") -> None:
     if path:
         open_app(page, url, path)
     loads_a_page(page, page.get_by_role("button", name=button).click)
+
+
+def expand(page, label: str) -> None:
+    """Open a collapsed section (st.expander) and make sure it stays open: a rerun that starts
+    as it is clicked can draw it closed again, so click until it is open with nothing running."""
+    details = page.locator(
+        "[data-testid=stExpander] details", has=page.locator("summary", has_text=label)
+    )
+    summary = details.locator("summary")
+    deadline = time.monotonic() + 60
+    while True:
+        settle(page)
+        if details.get_attribute("open") is not None:
+            return
+        assert time.monotonic() < deadline, f"the section {label!r} never opened"
+        summary.click()
 
 
 def sign_out(page) -> None:

@@ -16,6 +16,7 @@ from .conftest import running_app
 from .helpers import (
     check_accessibility,
     demo_sign_in,
+    expand,
     go,
     loads_a_page,
     open_app,
@@ -52,8 +53,7 @@ def test_the_loop_from_the_leads_answer_to_the_panel_reading_it(browser, loop_ap
     demo_sign_in(page, url, "Equality lead")
     go(page, "Results")
     expect(page.get_by_role("heading", name="You said, we did")).to_be_visible()
-    page.get_by_text("Write or change a response").click()
-    settle(page)
+    expand(page, "Write or change a response")
     page.get_by_label("What the panel said").fill("Staff did not explain our rights")
     page.get_by_label("What the trust accepts").fill("Rights were not explained well enough")
     page.get_by_label("What the trust will do").fill("Explain rights in each person's language")
@@ -62,8 +62,7 @@ def test_the_loop_from_the_leads_answer_to_the_panel_reading_it(browser, loop_ap
     settle(page)
     expect(page.get_by_text("Saved the response on")).to_be_visible()
     expect(page.get_by_text("Explain rights in each person's language").first).to_be_visible()
-    page.get_by_text("Add an action or record progress").click()
-    settle(page)
+    expand(page, "Add an action or record progress")
     page.get_by_label("What will be done").fill("Rights leaflet in twelve languages")
     page.get_by_label("Owner").fill("Head of patient experience")
     page.get_by_label("Progress note (dated today)").fill("Drafted with the panel")
