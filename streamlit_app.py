@@ -136,7 +136,8 @@ def kept_at_its_address(target: st.Page) -> st.Page:
 
 
 mine = ACCESS[role]
-elsewhere = [kept_at_its_address(p) for p in {p for ps in ACCESS.values() for p in ps} - set(mine)]
+everyone = dict.fromkeys(p for pages in ACCESS.values() for p in pages)  # ordered, no repeats
+elsewhere = [kept_at_its_address(p) for p in everyone if p not in mine]
 # Streamlit serves a menu's first page at "/" and, by its name, nowhere: it answers to its
 # name too (/home, /panel_survey) as a hidden page, for bookmarks, reloads and sign-in's return.
 first, script = mine[0], f"app_pages/{mine[0].url_path}.py"

@@ -271,16 +271,7 @@ def carry_over(store: Store, new_round: str, actor: str) -> int:
 def history(store: Store, frame: pd.DataFrame) -> pd.DataFrame:
     """Every dated note of the actions in `frame` and of the ones they continue, by action id
     in `frame` (action_id, at, status, note)."""
-    every = store.actions_frame()
-    previous = dict(zip(every["id"], every["previous_id"], strict=True))
-    chains: dict[int, int] = {}
-    for action_id in frame["id"]:
-        step = int(action_id)
-        while step is not None and not pd.isna(step):
-            chains[int(step)] = int(action_id)
-            step = previous.get(step)
-    notes = store.action_notes_frame(chains)
-    return notes.assign(action_id=notes["action_id"].map(chains))
+    return store.chain_notes_frame(frame["id"])
 
 
 def progress(frame: pd.DataFrame, today: date | None = None) -> dict[str, int]:

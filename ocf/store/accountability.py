@@ -85,13 +85,21 @@ class AccountabilityStore(StoreBase):
         query = f"SELECT {', '.join(ACTION_COLUMNS)} FROM actions{clause} ORDER BY round, site, id"
         return pd.read_sql_query(query, self.db.conn, params=params)
 
-    def action_notes_frame(self, action_ids: Iterable[int]) -> pd.DataFrame:
+    def chain_notes_frame(self, action_ids: Iterable[int]) -> pd.DataFrame:
+        """The dated notes of each action and of every action it continues (back through the
+        rounds it was carried from), as (action_id: the action asked for, at, status, note)."""
         ids = [int(i) for i in action_ids]
         marks = ",".join("?" * len(ids)) or "NULL"
-        query = (
-            f"SELECT action_id, at, status, note FROM action_notes WHERE action_id IN ({marks})"
-            " ORDER BY at, id"
-        )
+        query = f"""
+            WITH RECURSIVE chain(head, id) AS (
+                SELECT id, id FROM actions WHERE id IN ({marks})
+                UNION ALL
+                SELECT chain.head, a.previous_id FROM chain JOIN actions a ON a.id = chain.id
+                WHERE a.previous_id IS NOT NULL
+            )
+            SELECT chain.head AS action_id, n.at, n.status, n.note
+            FROM chain JOIN action_notes n ON n.action_id = chain.id
+            ORDER BY n.at, n.id"""
         return pd.read_sql_query(query, self.db.conn, params=ids)
 
     def put_actions(self, rows: list[dict], actor: str, source: str) -> tuple[int, int]:
