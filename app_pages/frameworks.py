@@ -41,10 +41,17 @@ for domain in framework.domains:
     st.write(domain.description)
     for competency in domain.competencies:
         with st.expander(f"{competency.title} ({competency.kind})"):
-            columns = st.columns(len(framework.scale.levels))
-            for column, level in zip(columns, framework.scale.levels, strict=True):
-                column.markdown(f"**{level.value} · {level.label}**")
-                column.write(competency.levels[level.value])
+            if competency.is_obligation:
+                st.markdown(f"**The duty:** {competency.duty}")
+                st.caption(
+                    "An obligation is answered met, partly met or not met, with evidence. "
+                    "It is not averaged into the maturity rating."
+                )
+            else:
+                columns = st.columns(len(framework.scale.levels))
+                for column, level in zip(columns, framework.scale.levels, strict=True):
+                    column.markdown(f"**{level.value} · {level.label}**")
+                    column.write(competency.levels[level.value])
             if competency.evidence:
                 st.markdown("**Evidence to look for**")
                 st.markdown("\n".join(f"- {prompt}" for prompt in competency.evidence))

@@ -42,6 +42,8 @@ from ocf.display import (
     share,
 )
 from ocf.errors import OcfError
+from ocf.obligations import checklist_table
+from ocf.obligations import headline as obligation_headline
 from ocf.reports import board_report
 from ocf.results import latest_with_results, site_results
 
@@ -71,6 +73,8 @@ if result.panel_pending:
         "as each member answered could tell you what one person said.",
         icon=":material/lock:",
     )
+if duties_short := obligation_headline(result.obligations):
+    st.error(duties_short, icon=":material/gavel:")
 overall = result.overall
 if overall is None or pd.isna(overall["final"]):
     st.info(
@@ -131,6 +135,14 @@ st.table(
         }
     ).set_index("Area")
 )
+
+if len(result.obligations):
+    st.header("Legal and regulatory obligations")
+    st.write(
+        "Each duty is answered met, partly met or not met in the self-assessment, with the "
+        "evidence for it. They are a checklist, not averaged into the maturity rating above."
+    )
+    st.table(checklist_table(result.obligations, min_panel).set_index("Obligation"))
 
 competencies = result.competencies
 gaps = competencies[competencies["flag"] == "accountability_gap"]
@@ -209,7 +221,7 @@ else:
     )
 
 # --------------------------------------------------------------------------- the loop
-titles = dict(zip(result.competencies["competency"], result.competencies["title"], strict=True))
+titles = result.titles
 may_write = actor.role == "admin" or (actor.role == "lead" and actor.site == site.code)
 
 st.header("You said, we did")
@@ -222,7 +234,7 @@ answered = responses(db, actor, site.code, round_.id)
 gaps = result.competencies.loc[
     result.competencies["flag"] == "accountability_gap", "competency"
 ].tolist()
-said = responses_table(result.competencies, answered)
+said = responses_table(result.competencies, answered, result.titles)
 if said.empty:
     st.write("No accountability gap in this round, and no response written.")
 else:

@@ -48,7 +48,7 @@ else:
 st.subheader("Progress")
 columns = st.columns(len(framework.domains))
 for column, domain in zip(columns, framework.domains, strict=True):
-    rated = sum(draft.survey.level_item_id(c.id) in draft.answers for c in domain.competencies)
+    rated = sum(draft.survey.rating_item_id(c) in draft.answers for c in domain.competencies)
     column.progress(
         rated / len(domain.competencies),
         text=f"{domain.title}: {rated} of {len(domain.competencies)}",
@@ -97,10 +97,11 @@ section = next(s for s in survey.sections if s.id == domain.id)
 st.header(domain.title)
 st.write(domain.description)
 
-# A level item opens a competency's block; the items after it (evidence, action) belong to it.
+# A level (or obligation) item opens a competency's block; the items after it (evidence,
+# action) belong to it.
 blocks: list[tuple[str | None, list]] = [(None, [])]
 for item in section.items:
-    if item.type == "level":
+    if item.type in ("level", "obligation"):
         blocks.append((item.competency, []))
     blocks[-1][1].append(item)
 
@@ -112,11 +113,15 @@ for competency_id, items in blocks:
         if competency_id is not None:
             competency = framework.competency(competency_id)
             st.subheader(competency.title)
-            st.caption(f"{competency.kind.capitalize()} competency")
-            levels = framework.scale.levels
-            for column, level in zip(st.columns(len(levels)), levels, strict=True):
-                column.markdown(f"**{level.value} · {level.label}**")
-                column.write(competency.levels[level.value])
+            if competency.is_obligation:
+                st.caption("Obligation: met, partly met or not met, with evidence")
+                st.markdown(f"**The duty:** {competency.duty}")
+            else:
+                st.caption(f"{competency.kind.capitalize()} competency")
+                levels = framework.scale.levels
+                for column, level in zip(st.columns(len(levels)), levels, strict=True):
+                    column.markdown(f"**{level.value} · {level.label}**")
+                    column.write(competency.levels[level.value])
             if competency.evidence:
                 st.caption("Evidence to look for: " + "; ".join(competency.evidence))
         for item in items:

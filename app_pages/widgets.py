@@ -27,7 +27,7 @@ def render_item(
             horizontal=True, key=key, help=helptext, disabled=disabled,
         )  # fmt: skip
         return chosen, None
-    if item.type in ("likert", "yes_no", "choice"):
+    if item.type in ("likert", "yes_no", "choice", "obligation"):
         options = [o.value for o in item.options]
         labels = {o.value: o.label for o in item.options}
         chosen = st.radio(
@@ -66,7 +66,7 @@ def render_item(
 
 def raw_answer(item: Item, widget_value: object) -> tuple[str | None, str | None]:
     """A widget's value as the raw (value, text) pair `ocf.submissions.save` expects."""
-    if item.type in ("level", "likert", "yes_no", "choice"):
+    if item.type in ("level", "likert", "yes_no", "choice", "obligation"):
         return widget_value, None  # type: ignore[return-value]
     if item.type == "multi":
         return ";".join(widget_value or []) or None, None  # type: ignore[arg-type]

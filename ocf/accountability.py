@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -300,10 +301,16 @@ def progress(frame: pd.DataFrame, today: date | None = None) -> dict[str, int]:
 # --------------------------------------------------------------------------- as read
 
 
-def responses_table(competencies: pd.DataFrame, answered: pd.DataFrame) -> pd.DataFrame:
+def responses_table(
+    competencies: pd.DataFrame, answered: pd.DataFrame, titles: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """A row per competency with a gap or a response (`competencies`: a site's scores with
-    title and flag): Competency, Gap, and the three parts ('no response yet' where missing)."""
-    titles = dict(zip(competencies["competency"], competencies["title"], strict=True))
+    title and flag): Competency, Gap, and the three parts ('no response yet' where missing).
+    `titles` names competencies without scores, such as obligations."""
+    titles = {
+        **(titles or {}),
+        **dict(zip(competencies["competency"], competencies["title"], strict=True)),
+    }
     gaps = competencies.loc[competencies["flag"] == "accountability_gap", "competency"].tolist()
     by_id = answered.set_index("competency")
     rows = [

@@ -30,7 +30,7 @@ def parse_answer(item: Item, value: str | None, text: str | None, scale: Scale) 
             raise ValueError(
                 f"{value!r} is not a level of the scale; expected {', '.join(allowed)}"
             )
-    elif item.type in ("likert", "yes_no", "choice"):
+    elif item.type in ("likert", "yes_no", "choice", "obligation"):
         if item.option(value) is None:
             raise ValueError(f"{value!r} is not an option; expected {_options(item)}")
     elif item.type == "multi":

@@ -85,7 +85,7 @@ def _panel_member_overall(store: Store, round_id: str, framework: Framework) -> 
 
 def _member_overall(store: Store, round_id: str, framework: Framework) -> pd.DataFrame:
     answers = disclosed_answers(store, round_id)
-    scored = item_scores(answers, framework, store.round_surveys(round_id))
+    scored = item_scores(answers, framework.maturity_view(), store.round_surveys(round_id))
     panel = scored[scored["audience"] == "panel"]
     return panel.groupby(["site", "submission_id"], as_index=False)["score"].mean()
 

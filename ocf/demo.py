@@ -342,7 +342,11 @@ def _self_response(
     for competency in framework.competencies:
         rated = truth[competency.id] + trust.bias + rng.normal(0, 0.3)
         level = int(np.clip(round(rated), framework.scale.minimum, framework.scale.maximum))
-        raw[survey.level_item_id(competency.id)] = str(level)
+        if competency.is_obligation:  # met from "Achieving" up, partly met from "Developing"
+            met = ("not_met", "partly", "met", "met")[min(level, 3)]
+            raw[survey.status_item_id(competency.id)] = met
+        else:
+            raw[survey.level_item_id(competency.id)] = str(level)
         raw[f"{competency.id}-evidence"] = str(rng.choice(EVIDENCE))
         if level < framework.scale.maximum:
             raw[survey.plan_item_id(competency.id, "action")] = str(rng.choice(ACTIONS))

@@ -20,7 +20,9 @@ import yaml
 from ocf.disclosure import MIN_PANEL_FLOOR
 from ocf.errors import ConfigError, Problem
 from ocf.models import (
+    COMPETENCY_KINDS,
     ITEM_TYPES,
+    OBLIGATION_OPTIONS,
     OPTION_TYPES,
     SCORED_TYPES,
     Competency,
@@ -412,13 +414,16 @@ def _check_competency(
     comp_id = check.identifier(raw, path, seen)
     title = check.get(raw, path, "title", "text")
     kind = check.get(raw, path, "kind", "text")
-    if kind is not None and kind not in ("organisational", "individual"):
+    if kind is not None and kind not in COMPETENCY_KINDS:
         check.error(
-            (*path, "kind"), f"unknown kind {kind!r}; expected organisational or individual"
+            (*path, "kind"),
+            f"unknown kind {kind!r}; expected organisational, individual or obligation",
         )
-    weight = check.get(raw, path, "weight", "positive", default=1)
     tags = check.get(raw, path, "tags", "texts", default=[])
     evidence = check.get(raw, path, "evidence", "texts", default=[])
+    if kind == "obligation":
+        return _check_obligation(check, raw, path, comp_id, title, tags, evidence)
+    weight = check.get(raw, path, "weight", "positive", default=1)
     levels = check.get(raw, path, "levels", "mapping")
     descriptors: dict[int, str] = {}
     if levels is not None and scale is not None:
@@ -447,6 +452,38 @@ def _check_competency(
         description=check.get(raw, path, "description", "text", default=""),
         tags=tuple(tags),
         evidence=tuple(evidence),
+    )
+
+
+def _check_obligation(
+    check: _Checker,
+    raw: Mapping[str, Any],
+    path: Path_,
+    comp_id: str | None,
+    title: str | None,
+    tags: list[str] | None,
+    evidence: list[str] | None,
+) -> Competency | None:
+    """A duty is met, partly met or not met: it states the duty, and has no levels or weight."""
+    for key, why in (
+        ("levels", "an obligation is met, partly met or not met, not rated on the scale"),
+        ("weight", "an obligation is not averaged into maturity, so it carries no weight"),
+    ):
+        if key in raw:
+            check.error((*path, key), f"remove it: {why}")
+    duty = check.get(raw, path, "duty", "text")
+    if None in (comp_id, title, tags, evidence, duty):
+        return None
+    return Competency(
+        id=comp_id,
+        title=title,
+        kind="obligation",
+        weight=0,
+        levels={},
+        description=check.get(raw, path, "description", "text", default=""),
+        tags=tuple(tags),
+        evidence=tuple(evidence),
+        duty=duty.strip(),
     )
 
 
@@ -499,13 +536,22 @@ def parse_survey(text: str, source: str, framework: Framework | None) -> Survey:
         check.error(("sections",), "section ids must be unique")
 
     if framework is not None and audience == "self":
-        rated = {i.competency for i in earlier.values() if i.type == "level"}
+        rated = {(i.competency, i.type) for i in earlier.values()}
         for competency in framework.competencies:
-            if competency.id not in rated:
+            wanted = "obligation" if competency.is_obligation else "level"
+            if (competency.id, wanted) not in rated:
                 check.error(
                     ("sections",),
-                    f"competency {competency.id!r} has no level item; a self-assessment "
+                    f"competency {competency.id!r} has no {wanted} item; a self-assessment "
                     "rates every competency of its framework",
+                )
+    elif audience == "panel":
+        for item_id, item in earlier.items():
+            if item.type == "obligation":
+                check.error(
+                    ("sections",),
+                    f"item {item_id!r}: only the trust answers whether it meets an obligation; "
+                    "a panel item on it is a likert, yes_no or choice item",
                 )
 
     if check.problems:
@@ -550,25 +596,17 @@ def _check_item(
                 f"unknown competency {competency!r}; expected an id from framework "
                 f"{framework.id!r}",
             )
-    if competency is not None and item_type is not None and item_type not in SCORED_TYPES:
-        check.error(
-            (*path, "competency"),
-            f"a {item_type} item cannot be scored; only {', '.join(sorted(SCORED_TYPES))} items "
-            "map to a competency",
-        )
-    if item_type == "level" and competency is None:
-        check.error((*path, "competency"), "required for a level item; expected a competency id")
     if (
-        item_type == "level"
-        and competency
-        and item_id
-        and item_id != Survey.level_item_id(competency)
+        competency is not None
+        and item_type is not None
+        and item_type not in (*SCORED_TYPES, "obligation")
     ):
         check.error(
-            (*path, "id"),
-            f"a level item for {competency!r} must be called {Survey.level_item_id(competency)!r}: "
-            "the results page and the action plan find the rating by that name",
+            (*path, "competency"),
+            f"a {item_type} item cannot be scored; only {', '.join(sorted(SCORED_TYPES))} "
+            "and obligation items map to a competency",
         )
+    _check_rating_item(check, path, item_id, item_type, competency, framework)
 
     options = _check_options(check, raw, path, item_type, competency, framework)
     show_if = _check_show_if(check, raw, path, earlier)
@@ -592,6 +630,45 @@ def _check_item(
     )
 
 
+def _check_rating_item(
+    check: _Checker,
+    path: Path_,
+    item_id: str | None,
+    item_type: str | None,
+    competency: str | None,
+    framework: Framework | None,
+) -> None:
+    """A level item rates a maturity competency, an obligation item answers a duty; each has
+    its competency and its name (`Survey.rating_item_id`)."""
+    if item_type not in ("level", "obligation"):
+        return
+    if competency is None:
+        check.error(
+            (*path, "competency"), f"required for a {item_type} item; expected a competency id"
+        )
+        return
+    named = (
+        Survey.status_item_id(competency)
+        if item_type == "obligation"
+        else Survey.level_item_id(competency)
+    )
+    if item_id and item_id != named:
+        check.error(
+            (*path, "id"),
+            f"a {item_type} item for {competency!r} must be called {named!r}: "
+            "the results page and the action plan find the rating by that name",
+        )
+    known = {c.id: c for c in framework.competencies} if framework is not None else {}
+    if competency in known and known[competency].is_obligation != (item_type == "obligation"):
+        check.error(
+            (*path, "type"),
+            f"{competency!r} is an obligation: answer it with an obligation item (met, partly "
+            "met or not met)"
+            if known[competency].is_obligation
+            else f"{competency!r} is rated on the scale: answer it with a level item",
+        )
+
+
 def _check_options(
     check: _Checker,
     raw: Mapping[str, Any],
@@ -603,13 +680,12 @@ def _check_options(
     where = (*path, "options")
     if item_type not in OPTION_TYPES:
         if "options" in raw and item_type is not None:
-            hint = (
-                " (a level item's answers are the framework's scale)"
-                if item_type == "level"
-                else ""
-            )
+            hint = {
+                "level": " (a level item's answers are the framework's scale)",
+                "obligation": " (its answers are always met, partly and not_met)",
+            }.get(item_type, "")
             check.error(where, f"a {item_type} item takes no options{hint}")
-        return ()
+        return OBLIGATION_OPTIONS if item_type == "obligation" else ()
     if "options" not in raw and item_type == "yes_no" and competency is None:
         return DEFAULT_YES_NO
     entries = check.items_of(raw, path, "options")

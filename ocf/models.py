@@ -6,13 +6,16 @@ Nothing downstream of `ocf.loading` touches raw YAML dicts.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import ClassVar, Literal
 
-CompetencyKind = Literal["organisational", "individual"]
+CompetencyKind = Literal["organisational", "individual", "obligation"]
+COMPETENCY_KINDS: tuple[str, ...] = ("organisational", "individual", "obligation")
 Audience = Literal["self", "panel"]
-ItemType = Literal["level", "likert", "yes_no", "choice", "multi", "text", "number", "date"]
+ItemType = Literal[
+    "level", "likert", "yes_no", "choice", "multi", "text", "number", "date", "obligation"
+]
 
 SCORED_TYPES: frozenset[str] = frozenset({"level", "likert", "yes_no", "choice"})
 OPTION_TYPES: frozenset[str] = frozenset({"likert", "yes_no", "choice", "multi"})
@@ -25,6 +28,7 @@ ITEM_TYPES: tuple[str, ...] = (
     "text",
     "number",
     "date",
+    "obligation",
 )
 
 
@@ -79,6 +83,12 @@ class Competency:
     description: str = ""
     tags: tuple[str, ...] = ()
     evidence: tuple[str, ...] = ()
+    duty: str = ""  # an obligation's duty, with its source; empty for maturity competencies
+
+    @property
+    def is_obligation(self) -> bool:
+        """A legal or regulatory duty: met, partly met or not met, never averaged into maturity."""
+        return self.kind == "obligation"
 
 
 @dataclass(frozen=True)
@@ -120,12 +130,43 @@ class Framework:
                 return domain
         raise KeyError(competency_id)
 
+    @property
+    def obligations(self) -> tuple[Competency, ...]:
+        return tuple(c for c in self.competencies if c.is_obligation)
+
+    def maturity_view(self) -> Framework:
+        """The framework without its obligations (and without domains left empty): what
+        maturity scores, means and roll-ups are made of."""
+        return self._keeping(lambda c: not c.is_obligation)
+
+    def obligation_view(self) -> Framework:
+        """The framework's obligations only, each in its own domain."""
+        return self._keeping(lambda c: c.is_obligation)
+
+    def _keeping(self, keep) -> Framework:
+        if all(keep(c) for c in self.competencies):
+            return self
+        domains = []
+        for domain in self.domains:
+            kept = tuple(c for c in domain.competencies if keep(c))
+            if kept:
+                domains.append(replace(domain, competencies=kept))
+        return replace(self, domains=tuple(domains))
+
 
 @dataclass(frozen=True)
 class Option:
     value: str
     label: str
     score: float | None = None
+
+
+# An obligation item's answers, in order from best to worst (docs/methods.md, Obligations).
+OBLIGATION_OPTIONS: tuple[Option, ...] = (
+    Option("met", "Met"),
+    Option("partly", "Partly met"),
+    Option("not_met", "Not met"),
+)
 
 
 @dataclass(frozen=True)
@@ -204,6 +245,18 @@ class Survey:
     @staticmethod
     def level_item_id(competency: str) -> str:
         return f"{competency}-level"
+
+    @staticmethod
+    def status_item_id(competency: str) -> str:
+        """An obligation's answer (met, partly, not met) is `<competency>-status`."""
+        return f"{competency}-status"
+
+    @staticmethod
+    def rating_item_id(competency: Competency) -> str:
+        """The item that rates a competency: its level, or an obligation's status."""
+        if competency.is_obligation:
+            return Survey.status_item_id(competency.id)
+        return Survey.level_item_id(competency.id)
 
     @staticmethod
     def plan_item_id(competency: str, part: str) -> str:

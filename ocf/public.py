@@ -56,7 +56,7 @@ def public_summary(store: Store, site: str, round_id: str) -> PublicSummary:
             "Checked by the panel": domains["coverage"].map(lambda v: share(v) or "–"),
         }
     )
-    titles = dict(zip(result.competencies["competency"], result.competencies["title"], strict=True))
+    titles = result.titles
     plan = actions(store, PUBLIC, site, round_id)
     doing = pd.DataFrame(
         {
@@ -72,6 +72,8 @@ def public_summary(store: Store, site: str, round_id: str) -> PublicSummary:
         result.framework.title,
         min_panel,
         areas,
-        responses_table(result.competencies, responses(store, PUBLIC, site, round_id)),
+        responses_table(
+            result.competencies, responses(store, PUBLIC, site, round_id), result.titles
+        ),
         doing,
     )

@@ -44,6 +44,8 @@ from ocf.display import (
     share,
 )
 from ocf.errors import OcfError
+from ocf.obligations import checklist_table
+from ocf.obligations import headline as obligation_headline
 from ocf.public import public_summary
 from ocf.results import SiteResults, round_scores, site_results
 from ocf.scoring import SCORE_COLUMNS, score_table
@@ -103,6 +105,7 @@ def board_report(store: Store, actor: Actor, site: str, round_id: str) -> str:
     sections = [
         _summary(store, result),
         _domains(result),
+        _obligations(result),
         _gaps(result),
         _competencies(result),
         _disparity(store, result),
@@ -129,7 +132,7 @@ def board_report(store: Store, actor: Actor, site: str, round_id: str) -> str:
 def _summary(store: Store, result: SiteResults) -> str:
     overall, scale = result.overall, result.framework.scale
     if overall is None:
-        return "<h2>Summary</h2><p>No scores yet for this round.</p>"
+        return f"<h2>Summary</h2>{_duties_short(result)}<p>No scores yet for this round.</p>"
     panel = panel_figure(overall["panel"], overall["panel_n"], result.framework.min_panel)
     change = "–" if result.overall_change is None else f"{result.overall_change:+.2f}"
     level = "" if pd.isna(overall["final"]) else scale.label(overall["final"])
@@ -149,7 +152,26 @@ def _summary(store: Store, result: SiteResults) -> str:
         result.rated,
     )
     text = f"<p>{_bold(sentence)}</p>" if sentence else ""
-    return f'<h2>Summary</h2><div class="summary">{"".join(lines)}</div>{text}'
+    return (
+        f'<h2>Summary</h2>{_duties_short(result)}<div class="summary">{"".join(lines)}</div>{text}'
+    )
+
+
+def _duties_short(result: SiteResults) -> str:
+    """Any duty not met in full, named first (ocf.obligations)."""
+    sentence = obligation_headline(result.obligations)
+    return f'<p class="notice">{_bold(sentence)}</p>' if sentence else ""
+
+
+def _obligations(result: SiteResults) -> str:
+    if result.obligations.empty:
+        return ""
+    table = checklist_table(result.obligations, result.framework.min_panel)
+    return (
+        "<h2>Legal and regulatory obligations</h2><p>Each duty is answered met, partly met or "
+        "not met, with evidence. They are not averaged into the maturity rating.</p>"
+        + _table(table, "Obligations: the trust's answer, its evidence and the panel's view")
+    )
 
 
 def _bold(sentence: str) -> str:
@@ -273,7 +295,9 @@ def _actions(result: SiteResults) -> str:
 def _loop(store: Store, actor: Actor, result: SiteResults) -> str:
     """You said, we did; the action plan's progress (ocf/accountability.py)."""
     site, round_id = result.site.code, result.round.id
-    said = responses_table(result.competencies, responses(store, actor, site, round_id))
+    said = responses_table(
+        result.competencies, responses(store, actor, site, round_id), result.titles
+    )
     parts = ["<h2>You said, we did</h2>"]
     if said.empty:
         parts.append("<p>No accountability gap in this round, and no response written.</p>")
@@ -288,9 +312,7 @@ def _loop(store: Store, actor: Actor, result: SiteResults) -> str:
         parts.append(
             "<p>" + html.escape("; ".join(f"{k}: {v}" for k, v in counts.items() if v)) + "</p>"
         )
-        titles = dict(
-            zip(result.competencies["competency"], result.competencies["title"], strict=True)
-        )
+        titles = result.titles
         parts.append(_table(plan_table(plan, history(store, plan), titles), "Actions"))
     return "".join(parts)
 

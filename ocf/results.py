@@ -5,14 +5,15 @@ The glue between the store and the pure scoring engine; permission checks includ
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from ocf.access import Actor, require_results, visible_rounds
 from ocf.cache import cached
 from ocf.disclosure import withhold_open_panels
-from ocf.models import Framework, Round, Site, Survey
+from ocf.models import Answer, Framework, Round, Site, Survey
+from ocf.obligations import COLUMNS, LABELS, checklist
 from ocf.scoring import RoundScores, score_round, score_table
 from ocf.store import Store
 from ocf.submissions import SELF_RESPONDENT
@@ -73,6 +74,13 @@ class SiteResults:
     overall_change: float | None
     actions: pd.DataFrame  # competency, title, level, action, owner, due
     panel_pending: bool = False  # the panel's view is withheld until the panel closes
+    # The framework's duties: met, partly met or not met, never in maturity (ocf.obligations).
+    obligations: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=COLUMNS))
+
+    @property
+    def titles(self) -> dict[str, str]:
+        """Every competency's title by id, obligations included."""
+        return {c.id: c.title for c in self.framework.competencies}
 
     @property
     def rated(self) -> int:
@@ -127,6 +135,11 @@ def site_results(store: Store, actor: Actor, site_code: str, round_id: str) -> S
     if pending:  # the final is the self-assessment alone: no like-for-like change
         domains["change"] = float("nan")
         overall_change = None
+    duties = checklist(
+        framework,
+        self_answers(store, site_code, round_id, submitted_only=True),
+        scores.obligations[scores.obligations["site"] == site_code],
+    )
     return SiteResults(
         site=site,
         round=round_,
@@ -140,6 +153,7 @@ def site_results(store: Store, actor: Actor, site_code: str, round_id: str) -> S
         overall_change=overall_change,
         actions=action_plan(store, framework, site_code, round_id),
         panel_pending=pending,
+        obligations=duties,
     )
 
 
@@ -163,22 +177,32 @@ def _previous_round(store: Store, actor: Actor, round_: Round, site: str) -> str
     return earlier[-1] if earlier else None
 
 
-def action_plan(store: Store, framework: Framework, site: str, round_id: str) -> pd.DataFrame:
-    """The self-assessment's planned actions per competency (items `<competency>-action`, …).
-
-    Taken from the submitted self-assessment, or the draft while there is none.
-    """
-    columns = ["competency", "title", "level", *Survey.PLAN_PARTS.values()]
+def self_answers(
+    store: Store, site: str, round_id: str, submitted_only: bool = False
+) -> dict[str, Answer]:
+    """The site's self-assessment answers by item id: the submitted one, else (unless
+    `submitted_only`) the draft; empty when there is neither."""
     own = [
         row
         for survey in store.round_surveys(round_id).values()
         if survey.audience == "self"
         if (row := store.get_submission(site, round_id, survey.id, SELF_RESPONDENT)) is not None
+        if row.status == "submitted" or not submitted_only
     ]
     if not own:
-        return pd.DataFrame(columns=columns)
+        return {}
     chosen = sorted(own, key=lambda row: row.status != "submitted")[0]  # submitted first
-    answers = store.submission_answers(chosen.id)
+    return store.submission_answers(chosen.id)
+
+
+def action_plan(store: Store, framework: Framework, site: str, round_id: str) -> pd.DataFrame:
+    """The self-assessment's planned actions per competency (items `<competency>-action`, …).
+
+    Taken from the submitted self-assessment, or the draft while there is none. "Now" is the
+    level, or an obligation's met / partly met / not met.
+    """
+    columns = ["competency", "title", "level", *Survey.PLAN_PARTS.values()]
+    answers = self_answers(store, site, round_id)
     rows = []
     for competency in framework.competencies:
         plan = {
@@ -186,8 +210,11 @@ def action_plan(store: Store, framework: Framework, site: str, round_id: str) ->
             for part, label in Survey.PLAN_PARTS.items()
         }
         if plan["Action"]:
-            level = _answer_text(answers.get(Survey.level_item_id(competency.id)))
-            label = framework.scale.label(float(level)) if level else ""
+            now = _answer_text(answers.get(Survey.rating_item_id(competency)))
+            if competency.is_obligation:
+                label = LABELS.get(now, "")
+            else:
+                label = framework.scale.label(float(now)) if now else ""
             rows.append(
                 {"competency": competency.id, "title": competency.title, "level": label, **plan}
             )

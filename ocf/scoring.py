@@ -10,7 +10,7 @@ There is no Python loop per answer, per respondent or per site.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,10 @@ from ocf.stats import ordinal_alpha_from_counts, row_medians
 
 SCORE_COLUMNS = [
     "site", "round", "level", "id", "self", "panel", "panel_n", "final", "gap", "flag", "coverage",
+]  # fmt: skip
+OBLIGATION_COLUMNS = [
+    "site", "competency", "panel", "panel_n", "panel_q1", "panel_q3", "panel_lower",
+    "panel_upper", "suppressed",
 ]  # fmt: skip
 NOT_VERIFIED = "not_verified"
 ACCOUNTABILITY_GAP = "accountability_gap"
@@ -46,6 +50,11 @@ class RoundScores:
     overall: pd.DataFrame
     agreement: pd.DataFrame
     min_panel: int
+    # The panel's view of each obligation (site, competency, panel, panel_n, suppressed, …):
+    # shown beside the trust's met / partly / not met, never in maturity (docs/methods.md).
+    obligations: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=OBLIGATION_COLUMNS)
+    )
 
 
 def scoring_answers(
@@ -55,10 +64,13 @@ def scoring_answers(
 
     A level item's answer is the scale value itself; another scored item's answer maps through
     its option's score; options without a score ("don't know") are absent, so never scored.
+    Only items of `framework`'s competencies score: a view without obligations leaves out the
+    panel's items on them.
     """
+    known = {c.id for c in framework.competencies}
     for survey in surveys.values():
         for item in survey.items:
-            if not item.scored:
+            if not item.scored or item.competency not in known:
                 continue
             if item.type == "level":
                 pairs = [(str(v), float(v)) for v in framework.scale.values]
@@ -304,7 +316,22 @@ def item_scores(
 def score_round(
     answers: pd.DataFrame, framework: Framework, surveys: Mapping[str, Survey]
 ) -> RoundScores:
-    """Score every site with answers in a round (answers as `Store.answers_frame` gives them)."""
+    """Score every site with answers in a round (answers as `Store.answers_frame` gives them).
+
+    Maturity (competencies, domains, overall, agreement) is made of the framework without its
+    obligations; the panel's view of each obligation is scored alone, with the same disclosure
+    rule, and kept apart.
+    """
+    scores = _score_maturity(answers, framework.maturity_view(), surveys)
+    if not framework.obligations:
+        return scores
+    beside = _score_maturity(answers, framework.obligation_view(), surveys).competencies
+    return replace(scores, obligations=beside[OBLIGATION_COLUMNS].reset_index(drop=True))
+
+
+def _score_maturity(
+    answers: pd.DataFrame, framework: Framework, surveys: Mapping[str, Survey]
+) -> RoundScores:
     coded = _code(answers, framework, surveys)
     n_sites, n_competencies = len(coded.sites), coded.n_competencies
     values, answered = _respondent_values(coded)

@@ -33,9 +33,12 @@ def test_framework_file_is_complete(path: Path) -> None:
         "Achieving",
         "Excelling",
     ]
-    assert {c.kind for c in framework.competencies} == {"organisational", "individual"}
+    assert {"organisational", "individual"} <= {c.kind for c in framework.competencies}
     for competency in framework.competencies:
-        assert set(competency.levels) == set(framework.scale.values), competency.id
+        if competency.is_obligation:
+            assert competency.duty and not competency.levels, competency.id
+        else:
+            assert set(competency.levels) == set(framework.scale.values), competency.id
         assert competency.evidence, f"{competency.id} has no evidence prompts"
 
 
@@ -86,10 +89,25 @@ def test_self_assessment_has_level_evidence_and_action_per_competency(survey_id:
     framework = LIBRARY.frameworks[survey.framework]
     for competency in framework.competencies:
         items = [i for i in survey.items if i.id.startswith(competency.id + "-")]
-        assert sorted(i.type for i in items) == ["date", "level", "text", "text", "text"], (
+        rating = "obligation" if competency.is_obligation else "level"
+        assert sorted(i.type for i in items) == sorted(["date", rating, "text", "text", "text"]), (
             competency.id
         )
-        assert next(i for i in items if i.type == "level").required
+        assert next(i for i in items if i.type == rating).required
+
+
+def test_pcref_duties_are_obligations_with_their_sources() -> None:
+    """PCREF's legislative and regulatory component is a checklist of duties, each citing its
+    source; they include the Use of Force Act duties and the published local plan."""
+    framework = LIBRARY.frameworks["pcref"]
+    duties = framework.domains[0].competencies
+    assert all(c.is_obligation for c in duties)
+    assert framework.obligations == duties
+    assert all(re.search(r"\(.*(PCREF|Act) \d{4}.*\)", c.duty) for c in duties)
+    ids = {c.id for c in duties}
+    assert {"obligations-use-of-force-lead", "obligations-use-of-force-data"} <= ids
+    assert {"obligations-local-plan", "obligations-ethnicity-recording"} <= ids
+    assert not {c.id for c in framework.maturity_view().competencies} & ids
 
 
 @pytest.mark.parametrize("survey_id", ["ocf-panel", "pcref-panel"])

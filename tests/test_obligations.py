@@ -1,0 +1,183 @@
+"""Obligations (`kind: obligation`): met, partly met or not met, never averaged into maturity."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from ocf.access import Actor
+from ocf.errors import ConfigError
+from ocf.loading import load_library
+from ocf.models import Answer, Response, Site
+from ocf.obligations import checklist_table, headline
+from ocf.reports import board_report
+from ocf.results import round_scores, site_results
+from ocf.rounds import change_status, open_round, resolve_content
+from ocf.store import Store
+from ocf.submissions import SELF_RESPONDENT
+
+from .conftest import FIXTURES
+
+FRAMEWORK = FIXTURES / "framework-obligations.yaml"
+SELF = FIXTURES / "survey-obligations-self.yaml"
+PANEL = FIXTURES / "survey-obligations-panel.yaml"
+ADMIN = Actor(kind="account", name="Admin", role="admin")
+
+
+def survey_with(tmp_path: Path, audience: str, items: str) -> Path:
+    path = tmp_path / f"survey-{audience}.yaml"
+    path.write_text(
+        f"id: broken-{audience}\nversion: 1\nframework: dutiful\naudience: {audience}\n"
+        f"title: Broken\nsections:\n  - id: all\n    title: All\n    items:\n{items}"
+    )
+    return path
+
+
+def problems_of(path: Path) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_library([FRAMEWORK, path])
+    return [p.message for p in caught.value.problems if p.source == str(path)]
+
+
+def test_a_self_assessment_answers_each_duty_with_an_obligation_item(tmp_path: Path) -> None:
+    path = survey_with(
+        tmp_path,
+        "self",
+        "      - {id: duty-lead-level, competency: duty-lead, type: level, text: Lead}\n"
+        "      - {id: lead, competency: duty-data, type: obligation, text: Data}\n"
+        "      - {id: alpha-one-status, competency: alpha-one, type: obligation, text: A}\n"
+        "      - id: beta-one-level\n        competency: beta-one\n        type: level\n"
+        "        text: B\n"
+        "      - id: alpha-duty-status\n        competency: alpha-duty\n        type: obligation\n"
+        "        text: Duty\n        options: [{value: y, label: Yes}, {value: n, label: No}]\n",
+    )
+    problems = problems_of(path)
+    assert (
+        "'duty-lead' is an obligation: answer it with an obligation item (met, partly met or "
+        "not met)" in problems
+    )
+    assert "'alpha-one' is rated on the scale: answer it with a level item" in problems
+    assert any("must be called 'duty-data-status'" in p for p in problems)
+    assert any(
+        "takes no options (its answers are always met, partly and not_met)" in p for p in problems
+    )
+    assert any("'duty-lead' has no obligation item" in p for p in problems)
+    assert any("'alpha-one' has no level item" in p for p in problems)
+
+
+def test_only_the_trust_answers_a_duty_but_a_panel_may_be_asked_about_it(tmp_path: Path) -> None:
+    path = survey_with(
+        tmp_path,
+        "panel",
+        "      - {id: duty-lead-status, competency: duty-lead, type: obligation, text: Lead}\n",
+    )
+    assert any(
+        "only the trust answers whether it meets an obligation" in p for p in problems_of(path)
+    )
+    # A likert item on a duty is allowed: its view is shown beside the trust's answer.
+    assert load_library([FRAMEWORK, SELF, PANEL]).surveys["dutiful-panel"]
+
+
+@pytest.fixture
+def dutiful(store: Store) -> Store:
+    """Two sites on the fixture framework: S1 meets one duty, misses one and half-meets one,
+    with a panel of three; S2 has submitted nothing of its own."""
+    store.add_sites([Site("S1", "Site one"), Site("S2", "Site two")], "t")
+    open_round(store, "r1", resolve_content(str(FRAMEWORK), [str(SELF), str(PANEL)]), "t")
+    own = {
+        "duty-lead-status": "met",
+        "duty-lead-evidence": "Board minutes, March",
+        "duty-data-status": "not_met",
+        "alpha-one-level": "2",
+        "alpha-duty-status": "partly",
+        "beta-one-level": "1",
+    }
+    responses = [
+        Response(
+            "S1",
+            "r1",
+            "dutiful-self",
+            SELF_RESPONDENT,
+            tuple(
+                Answer(k, None, v) if k.endswith("-evidence") else Answer(k, v)
+                for k, v in own.items()
+            ),
+        )
+    ]
+    for n, view in enumerate(["1", "3", "3"]):
+        answers = (Answer("lead-listens", view), Answer("a1", "3"), Answer("b1", "3"))
+        responses.append(Response("S1", "r1", "dutiful-panel", f"P{n}", answers))
+    responses.append(Response("S2", "r1", "dutiful-panel", "P9", (Answer("a1", "1"),)))
+    store.add_submitted(responses, "t")
+    change_status(store, "r1", "close", "t")
+    return store
+
+
+def test_duties_are_left_out_of_every_maturity_mean(dutiful: Store) -> None:
+    scores = round_scores(dutiful, "r1")
+    s1 = scores.competencies[scores.competencies["site"] == "S1"]
+    assert list(s1["competency"]) == ["alpha-one", "beta-one"]
+    assert list(scores.domains.loc[scores.domains["site"] == "S1", "domain"]) == ["alpha", "beta"]
+    overall = scores.overall.set_index("site").loc["S1"]
+    # Domain weights 1 and 2: (2 × 1 + 1 × 2) / 3 for self; a duty's "not met" counts nowhere.
+    assert overall["self"] == pytest.approx(4 / 3)
+    assert overall["panel"] == pytest.approx(2.0)
+    # Agreement is over the maturity items only: the panel item on a duty is not in it.
+    assert scores.agreement.set_index("site").at["S1", "items"] == 2
+
+
+def test_the_panels_view_of_a_duty_is_kept_apart_and_disclosed_like_any_other(
+    dutiful: Store,
+) -> None:
+    beside = round_scores(dutiful, "r1").obligations.set_index(["site", "competency"])
+    assert beside.loc[("S1", "duty-lead"), "panel"] == 2.0  # median of 0, 2, 2
+    assert beside.loc[("S1", "duty-lead"), "panel_n"] == 3
+    assert math.isnan(beside.loc[("S1", "duty-data"), "panel"])  # the panel was not asked
+    assert ("S2", "duty-lead") not in beside.index or beside.loc[
+        ("S2", "duty-lead"), "panel_n"
+    ] == 0
+
+
+def test_the_checklist_names_each_duty_not_met_in_full(dutiful: Store) -> None:
+    result = site_results(dutiful, ADMIN, "S1", "r1")
+    duties = result.obligations.set_index("competency")
+    assert list(duties["label"]) == ["Met", "Not met", "Partly met"]
+    table = checklist_table(result.obligations, result.framework.min_panel)
+    assert list(table["Evidence"]) == [
+        "Board minutes, March",
+        "no evidence given",
+        "no evidence given",
+    ]
+    assert table["The panel's view"].iloc[0] == "2.00 (n = 3)"
+    sentence = headline(result.obligations)
+    assert sentence.startswith("2 of 3 legal and regulatory duties are not met in full.")
+    assert "**Not met:** Data published; **Partly met:** Alpha duty" in sentence
+    assert result.rated == 2  # maturity competencies only
+
+
+def test_a_site_without_its_own_answers_shows_no_duty_as_met(dutiful: Store) -> None:
+    duties = site_results(dutiful, ADMIN, "S2", "r1").obligations
+    assert set(duties["label"]) == {"Not answered yet"}
+    assert headline(duties) is None  # nothing claimed, nothing named: the page says not answered
+
+
+def test_the_board_report_leads_with_the_duties_not_met(dutiful: Store) -> None:
+    report = board_report(dutiful, ADMIN, "S1", "r1")
+    summary = report.index("<h2>Summary</h2>")
+    assert report.index("<strong>Not met:</strong> Data published", summary) < report.index(
+        'class="summary"'
+    )
+    assert "<h2>Legal and regulatory obligations</h2>" in report
+
+
+def test_shipped_pcref_self_assessment_scores_duties_apart(store: Store) -> None:
+    """PCREF version 3: the duties are obligations, the national competencies maturity."""
+    content = resolve_content("pcref")
+    assert content.framework.version == 3
+    assert [d.id for d in content.framework.maturity_view().domains] == [
+        "organisational-competencies",
+        "feedback-mechanism",
+    ]
+    assert len(content.framework.obligations) == 7
