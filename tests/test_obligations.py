@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import shutil
 from pathlib import Path
 
 import pytest
@@ -181,3 +182,78 @@ def test_shipped_pcref_self_assessment_scores_duties_apart(store: Store) -> None
         "feedback-mechanism",
     ]
     assert len(content.framework.obligations) == 7
+
+
+@pytest.fixture
+def pcref_demo(demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The demo with a PCREF round opened: XTA2 submitted its self-assessment, missing two
+    duties; the lead's own trust (XTA1) has not started."""
+    path = tmp_path / "demo.db"
+    shutil.copy(demo_path, path)
+    monkeypatch.setenv("OCF_DB", str(path))
+    store = Store.open(path)
+    content = resolve_content("pcref")
+    open_round(store, "pcref-1", content, "t", period="2024-25")
+    survey = next(s for s, _ in content.surveys if s.audience == "self")
+    answers = []
+    for competency in content.framework.competencies:
+        if competency.is_obligation:
+            status = {"obligations-use-of-force-data": "not_met"}.get(competency.id, "met")
+            status = "partly" if competency.id == "obligations-local-plan" else status
+            answers.append(Answer(survey.status_item_id(competency.id), status))
+        else:
+            answers.append(Answer(survey.level_item_id(competency.id), "2"))
+    store.add_submitted(
+        [Response("XTA2", "pcref-1", survey.id, SELF_RESPONDENT, tuple(answers))], "t"
+    )
+    store.close()
+    return path
+
+
+def test_the_lead_answers_each_duty_met_partly_or_not_on_the_self_assessment(
+    pcref_demo: Path,
+) -> None:
+    at = app_on(pcref_demo, "lead", "self_assessment")
+    assert at.selectbox[0].value.id == "pcref-1"
+    duty = next(r for r in at.radio if r.label == "Executive board lead for PCREF")
+    assert duty.options == ["Met", "Partly met", "Not met"]
+    assert "**The duty:**" in " ".join(m.value for m in at.markdown)
+    duty.set_value("partly")
+    next(b for b in at.button if b.label.startswith("Save Legislative")).click().run()
+    assert not at.exception and not at.error
+    store = Store.open(pcref_demo)
+    saved = store.get_submission("XTA1", "pcref-1", "pcref-self-assessment", SELF_RESPONDENT)
+    assert store.submission_answers(saved.id)["obligations-board-lead-status"].value == "partly"
+
+
+def test_the_results_page_leads_with_duties_not_met_and_lists_the_checklist(
+    pcref_demo: Path,
+) -> None:
+    at = app_on(pcref_demo, "admin", "results")
+    organisation = next(s for s in at.selectbox if s.label == "Organisation")
+    organisation.select_index(
+        next(i for i, o in enumerate(organisation.options) if "(XTA2)" in o)
+    ).run()
+    assert not at.exception
+    assert at.error[0].value.startswith("2 of 7 legal and regulatory duties are not met in full.")
+    assert "**Not met:** Use of force recorded and published by ethnicity" in at.error[0].value
+    checklist = next(t.value for t in at.table if "Answer" in t.value.columns)
+    assert len(checklist) == 7
+    assert checklist.loc["Local PCREF plan, co-developed and published", "Answer"] == "Partly met"
+    areas = next(t.value for t in at.table if "Checked by panel" in t.value.columns)
+    assert "Legislative and regulatory obligations" not in areas.index
+
+
+def app_on(path: Path, role: str, page: str):
+    from streamlit.testing.v1 import AppTest
+
+    from ocf.demo import demo_actor
+
+    from .conftest import PROJECT
+
+    at = AppTest.from_file(str(PROJECT / "streamlit_app.py"), default_timeout=30)
+    at.session_state["actor"] = demo_actor(Store.open(path), role)
+    at.run()
+    at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, at.exception
+    return at
