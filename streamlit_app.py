@@ -69,6 +69,7 @@ frameworks = page("frameworks", "Frameworks", "account_tree")
 panel_survey = page("panel_survey", "Panel survey", "forum")
 self_assessment = page("self_assessment", "Self-assessment", "checklist")
 results = page("results", "Results", "monitoring")
+evidence = page("evidence", "Evidence", "attach_file")
 facilitation = page("facilitation", "Panel facilitation", "groups")
 submissions = page("submissions", "Submissions", "inventory")
 disparity = page("disparity", "Detention disparity", "query_stats")
@@ -89,7 +90,7 @@ public = page("public", "Public summary", "public")
 # again in ocf for every read and write.
 SECTIONS = {
     "": [home, sign_in, public, frameworks],
-    "Assess": [self_assessment, results],
+    "Assess": [self_assessment, results, evidence],
     "Panel": [panel_survey, facilitation],
     "Compare": [compare, systems],
     "Data": [disparity, linking, admin_imports],
@@ -98,9 +99,19 @@ SECTIONS = {
 ACCESS = {
     None: [home, sign_in, public, panel_survey, frameworks],
     "panel": [panel_survey],
-    "lead": [home, self_assessment, results, disparity, public, frameworks],
-    "facilitator": [home, facilitation, public, frameworks],
-    "regulator": [home, compare, systems, results, disparity, linking, public, frameworks],
+    "lead": [home, self_assessment, results, evidence, disparity, public, frameworks],
+    "facilitator": [home, facilitation, evidence, public, frameworks],
+    "regulator": [
+        home,
+        compare,
+        systems,
+        results,
+        evidence,
+        disparity,
+        linking,
+        public,
+        frameworks,
+    ],
     "admin": [p for pages in SECTIONS.values() for p in pages if p not in (sign_in, panel_survey)],
 }
 ROLE_NAMES = {

@@ -42,6 +42,7 @@ from ocf.display import (
     share,
 )
 from ocf.errors import OcfError
+from ocf.evidence import NO_EVIDENCE
 from ocf.obligations import checklist_table
 from ocf.obligations import headline as obligation_headline
 from ocf.reports import board_report
@@ -175,10 +176,15 @@ st.table(
             "Panel": competencies.apply(panel_cell, axis=1, min_panel=min_panel),
             "Final": competencies["final"].map(number),
             "Flag": competencies["flag"].str.replace("_", " "),
+            "Evidence": competencies["evidence"],
         }
     ).set_index("Competency")
 )
 st.caption(SPREAD_NOTE.format(min_panel=min_panel))
+st.caption(
+    f"Evidence: the files and links given for the self-assessment's rating; “{NO_EVIDENCE}” "
+    "marks a rating above the lowest level without any. Open them on the Evidence page."
+)
 
 st.header("The panel")
 if result.members < min_panel:

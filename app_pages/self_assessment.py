@@ -13,8 +13,10 @@ from app_pages.common import (
     show_flash,
     store,
 )
+from app_pages.evidence_parts import evidence_form, evidence_list
 from app_pages.widgets import answers_on_screen, changed, render_item
 from ocf.errors import OcfError
+from ocf.evidence import NO_EVIDENCE, given, listing, needs_evidence
 from ocf.submissions import open_self_assessment, save, submit
 
 actor = require_actor("lead", "admin")
@@ -97,6 +99,33 @@ section = next(s for s in survey.sections if s.id == domain.id)
 st.header(domain.title)
 st.write(domain.description)
 
+evidence = listing(db, actor, site.code, round_.id)
+words = given(evidence)
+
+
+def show_evidence(competency_id: str) -> None:
+    """The competency's files and links, the form to add more, and a note when its saved
+    rating needs evidence it does not have."""
+    competency = framework.competency(competency_id)
+    saved = draft.answers.get(survey.rating_item_id(competency))
+    rating = saved.value if saved else None
+    if competency_id not in words and needs_evidence(framework, competency_id, rating):
+        st.warning(
+            f"This rating has no evidence yet: it will read “{NO_EVIDENCE}” on the results and "
+            "in the board report. Add a file or a link.",
+            icon=":material/attach_file:",
+        )
+    with st.expander(f"Evidence: {words.get(competency_id, 'none yet')}"):
+        evidence_list(
+            db,
+            actor,
+            evidence[evidence["competency"] == competency_id],
+            key=f"{prefix}:{competency_id}",
+            removable=round_.status == "open",
+        )
+        evidence_form(db, actor, site.code, round_.id, competency_id)
+
+
 # A level (or obligation) item opens a competency's block; the items after it (evidence,
 # action) belong to it.
 blocks: list[tuple[str | None, list]] = [(None, [])]
@@ -132,6 +161,8 @@ for competency_id, items in blocks:
                 key=widget_key(item),
                 disabled=draft.submitted,
             )
+        if competency_id is not None:
+            show_evidence(competency_id)
 
 if not draft.submitted:
     if st.button(f"Save {domain.title}", type="primary", icon=":material/save:"):

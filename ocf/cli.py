@@ -36,7 +36,11 @@ from ocf.admin import (
     set_round_status,
 )
 from ocf.disparity import DEFAULT_FOCUS, DEFAULT_MEASURE, DEFAULT_REFERENCE, disparity_table
-from ocf.errors import OcfError
+from ocf.errors import OcfError, StorageError
+from ocf.evidence import MAX_BYTES as MAX_EVIDENCE_BYTES
+from ocf.evidence import add_file as add_evidence_file
+from ocf.evidence import add_link as add_evidence_link
+from ocf.evidence import listing as evidence_listing
 from ocf.importers import read_text
 from ocf.loading import SHIPPED_FRAMEWORKS, SHIPPED_SURVEYS, load_library, load_shipped
 from ocf.memory import keep_freed_memory
@@ -361,6 +365,69 @@ def actions_list(site: str | None, round_id: str | None, fmt: str, db_path: str 
     """List actions as CSV: site,round,competency,action,owner,due,status,carried_from."""
     frame = actions(_store(db_path), _cli_actor(), site.upper() if site else None, round_id)
     click.echo(csv_text(frame[LIST_COLUMNS].fillna("")), nl=False)
+
+
+@main.group("evidence")
+def evidence_group() -> None:
+    """Evidence files and links behind a site's ratings (docs/cli.md)."""
+
+
+@evidence_group.command("add")
+@click.argument("site")
+@click.option("--round", "round_id", required=True, help="An open round.")
+@click.option("--competency", required=True, help="The competency the evidence is for.")
+@click.option("--file", "file", default=None, type=click.Path(dir_okay=False), help="A file.")
+@click.option("--link", default=None, help="A web address (https://…).")
+@click.option("--title", default="", help="What the link is.")
+@db_option
+@reports_errors
+def evidence_add(
+    site: str,
+    round_id: str,
+    competency: str,
+    file: str | None,
+    link: str | None,
+    title: str,
+    db_path: str | None,
+) -> None:
+    """Add a file (checked by its content; at most 10 MB) or a link as evidence."""
+    if (file is None) == (link is None):
+        raise click.UsageError("give either --file or --link")
+    store, actor = _store(db_path), _cli_actor()
+    if file is not None:
+        data = _read_bytes(file)
+        evidence_id = add_evidence_file(
+            store, actor, site.upper(), round_id, competency, Path(file).name, data
+        )
+    else:
+        evidence_id = add_evidence_link(
+            store, actor, site.upper(), round_id, competency, link, title
+        )
+    row = store.get_evidence(evidence_id)
+    detail = f"SHA-256 {row['sha256']}" if row["kind"] == "file" else row["url"]
+    click.echo(f"Added evidence {evidence_id} for {competency}: {row['name']} ({detail})")
+
+
+def _read_bytes(file: str) -> bytes:
+    try:
+        with open(file, "rb") as handle:
+            data = handle.read(MAX_EVIDENCE_BYTES + 1)  # no more than one byte past the limit
+    except OSError as exc:
+        raise StorageError(f"{file}: cannot read the file: {exc.strerror}") from None
+    return data
+
+
+@evidence_group.command("list")
+@click.option("--site", required=True, help="The site.")
+@click.option("--round", "round_id", required=True, help="The round.")
+@click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
+@db_option
+@reports_errors
+def evidence_list_command(site: str, round_id: str, fmt: str, db_path: str | None) -> None:
+    """List evidence as CSV: id,site,round,competency,kind,name,url,media_type,size,sha256,
+    added_by,added_at (never the files' bytes)."""
+    frame = evidence_listing(_store(db_path), _cli_actor(), site.upper(), round_id)
+    click.echo(csv_text(frame.astype(object).fillna("")), nl=False)
 
 
 # --------------------------------------------------------------------------- accounts

@@ -8,6 +8,7 @@ made up; the app says so on every page.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -183,6 +184,7 @@ def seed_demo(store: Store, seed: int = SEED) -> None:
         # A separate generator, so the assessment data above do not depend on this.
         _add_detentions(store, np.random.default_rng(seed + 1))
         _add_loop(store)
+        _add_evidence(store, np.random.default_rng(seed + 2))
 
 
 # The demo lead's answers to its panel and its action plan (made up), so that every role sees
@@ -230,6 +232,80 @@ def _add_loop(store: Store) -> None:
     store.put_actions(rows, ACTOR, "demo")
     for later in [r.id for r in store.list_rounds() if r.id > first]:
         store.carry_actions(later, ACTOR)
+
+
+# Demo evidence: a link (to a made-up address under .example, which never resolves) for most
+# rated competencies, and one small real PDF for the demo lead's trust. About one rating in
+# five above the lowest level is left without evidence, so the marker shows.
+EVIDENCE_LINKS = (
+    "Board paper and minutes",
+    "Quarterly dashboard by ethnic group",
+    "Care plan audit summary",
+    "Training evaluation report",
+    "Partnership agreement",
+)
+
+
+def _add_evidence(store: Store, rng: np.random.Generator) -> None:
+    from ocf.evidence import needs_evidence
+
+    for round_ in store.list_rounds():
+        framework = store.round_framework(round_.id)
+        for trust in TRUSTS:
+            code = trust.site.code
+            own = store.get_submission(code, round_.id, "ocf-self-assessment", "equality-lead")
+            answers = store.submission_answers(own.id) if own else {}
+            for competency in framework.competencies:
+                rating = answers.get(Survey.rating_item_id(competency))
+                value = rating.value if rating else None
+                if not needs_evidence(framework, competency.id, value) or rng.random() < 0.2:
+                    continue
+                title = str(rng.choice(EVIDENCE_LINKS))
+                slug = title.lower().replace(" ", "-")
+                url = f"https://{code.lower()}.nhs.example/evidence/{round_.id}/{competency.id}/{slug}"
+                store.add_evidence(
+                    {"site": code, "round": round_.id, "competency": competency.id,
+                     "kind": "link", "name": title, "url": url},
+                    ACTOR,
+                )  # fmt: skip
+        pdf = demo_pdf(f"{trust_name(DEMO_SITE)}: board paper on race equality, {round_.id}")
+        store.add_evidence(
+            {"site": DEMO_SITE, "round": round_.id, "competency": "awareness-leadership-accountability",
+             "kind": "file", "name": f"board-paper-{round_.id}.pdf", "media_type": "application/pdf",
+             "size": len(pdf), "sha256": hashlib.sha256(pdf).hexdigest(), "content": pdf},
+            ACTOR,
+        )  # fmt: skip
+
+
+def trust_name(code: str) -> str:
+    return next(t.site.name for t in TRUSTS if t.site.code == code)
+
+
+def demo_pdf(line: str) -> bytes:
+    """A one-page PDF with one line of text (a real PDF any reader opens)."""
+    text = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    stream = f"BT /F1 14 Tf 56 760 Td (Demo: synthetic) Tj 0 -24 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    start = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        start,
+    )
+    return bytes(out)
 
 
 REFERENCE_DATA = (

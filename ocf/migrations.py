@@ -330,6 +330,32 @@ def accountability(db: Database) -> None:
     db.execute("CREATE INDEX actions_round ON actions (round, site)")
 
 
+@migrations(name="0011_evidence")
+def evidence(db: Database) -> None:
+    # Evidence for a site's rating of a competency: a file (its bytes kept here, so every backup
+    # holds them, with the SHA-256 anyone can check a copy against) or a link (ocf/evidence.py).
+    db.execute(
+        """CREATE TABLE evidence (
+            id INTEGER PRIMARY KEY,
+            site TEXT NOT NULL REFERENCES sites(code),
+            round TEXT NOT NULL REFERENCES rounds(id),
+            competency TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('file', 'link')),
+            name TEXT NOT NULL,
+            url TEXT,
+            media_type TEXT,
+            size INTEGER,
+            sha256 TEXT,
+            content BLOB,
+            added_by TEXT NOT NULL,
+            added_at TEXT NOT NULL,
+            CHECK ((kind = 'file') = (content IS NOT NULL AND sha256 IS NOT NULL)),
+            CHECK ((kind = 'link') = (url IS NOT NULL))
+        )"""
+    )
+    db.execute("CREATE INDEX evidence_round ON evidence (round, site, competency)")
+
+
 # --------------------------------------------------------------------------- schema checks
 
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from ocf.display import panel_cell
+from ocf.evidence import evidence_words
 from ocf.models import OBLIGATION_OPTIONS, Answer, Framework, Survey
 
 LABELS: dict[str, str] = {option.value: option.label for option in OBLIGATION_OPTIONS}
@@ -21,7 +22,7 @@ NOT_ANSWERED = "Not answered yet"
 # Worst first: the order the headline names them in.
 SHORT_OF_DUTY = ("not_met", "partly")
 COLUMNS = [
-    "competency", "title", "domain_title", "duty", "status", "label", "evidence",
+    "competency", "title", "domain_title", "duty", "status", "label", "evidence", "notes",
     "panel", "panel_n", "panel_lower", "panel_upper", "suppressed",
 ]  # fmt: skip
 
@@ -32,12 +33,17 @@ def evidence_item_id(competency: str) -> str:
 
 
 def checklist(
-    framework: Framework, answers: Mapping[str, Answer], panel: pd.DataFrame
+    framework: Framework,
+    answers: Mapping[str, Answer],
+    panel: pd.DataFrame,
+    evidence: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """One row per obligation: the trust's answer, its evidence, and the panel's view.
 
     `answers` are the site's submitted self-assessment answers by item id (none: nothing
-    answered yet); `panel` is `RoundScores.obligations` for the site.
+    answered yet); `panel` is `RoundScores.obligations` for the site; `evidence` the files and
+    links per competency in words (`ocf.evidence.given`). A duty met or partly met without a
+    file or link reads NO_EVIDENCE; the self-assessment's words about it are its notes.
     """
     by_competency = panel.set_index("competency") if len(panel) else None
     rows = []
@@ -58,7 +64,8 @@ def checklist(
                 "duty": competency.duty,
                 "status": status,
                 "label": LABELS.get(status, NOT_ANSWERED),
-                "evidence": (words.text or "") if words else "",
+                "evidence": evidence_words(framework, competency.id, status, evidence or {}),
+                "notes": (words.text or "") if words else "",
                 "panel": float("nan") if view is None else float(view["panel"]),
                 "panel_n": 0 if view is None else int(view["panel_n"]),
                 "panel_lower": float("nan") if view is None else float(view["panel_lower"]),
@@ -75,7 +82,7 @@ def checklist_table(duties: pd.DataFrame, min_panel: int) -> pd.DataFrame:
         {
             "Obligation": duties["title"],
             "Answer": duties["label"],
-            "Evidence": duties["evidence"].where(duties["evidence"] != "", "no evidence given"),
+            "Evidence": duties["evidence"],
             "The panel's view": [panel_cell(row, min_panel) for _, row in duties.iterrows()],
         }
     )

@@ -44,6 +44,7 @@ from ocf.display import (
     share,
 )
 from ocf.errors import OcfError
+from ocf.evidence import evidence_table
 from ocf.obligations import checklist_table
 from ocf.obligations import headline as obligation_headline
 from ocf.public import public_summary
@@ -108,6 +109,7 @@ def board_report(store: Store, actor: Actor, site: str, round_id: str) -> str:
         _obligations(result),
         _gaps(result),
         _competencies(result),
+        _evidence(result),
         _disparity(store, result),
         _actions(result),
         _loop(store, actor, result),
@@ -230,6 +232,7 @@ def _competencies(result: SiteResults) -> str:
             "Panel (interval, n)": c.apply(panel_cell, axis=1, min_panel=min_panel),
             "Final": c["final"].map(number),
             "Flag": c["flag"].str.replace("_", " "),
+            "Evidence": c["evidence"],
         }
     )
     agreement = (
@@ -281,6 +284,15 @@ def _disparity(store: Store, result: SiteResults) -> str:
         + f"<figure>{chart}</figure>{_table(frame, 'Detentions by ethnic group')}{unknown}"
         + "<p>Counts of 1 to 4 are suppressed.</p>"
     )
+
+
+def _evidence(result: SiteResults) -> str:
+    """Every file (with its SHA-256, to check a copy against) and link given as evidence."""
+    heading = "<h2>Evidence</h2>"
+    if result.evidence.empty:
+        return heading + "<p>No files or links were given as evidence in this round.</p>"
+    table = evidence_table(result.evidence, result.titles)
+    return heading + _table(table, "Evidence given for the self-assessment, by competency")
 
 
 def _actions(result: SiteResults) -> str:

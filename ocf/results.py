@@ -12,6 +12,8 @@ import pandas as pd
 from ocf.access import Actor, require_results, visible_rounds
 from ocf.cache import cached
 from ocf.disclosure import withhold_open_panels
+from ocf.evidence import can_read as can_read_evidence
+from ocf.evidence import evidence_words, given
 from ocf.models import Answer, Framework, Round, Site, Survey
 from ocf.obligations import COLUMNS, LABELS, checklist
 from ocf.scoring import RoundScores, score_round, score_table
@@ -76,6 +78,8 @@ class SiteResults:
     panel_pending: bool = False  # the panel's view is withheld until the panel closes
     # The framework's duties: met, partly met or not met, never in maturity (ocf.obligations).
     obligations: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=COLUMNS))
+    # Files and links (without bytes; empty for the public): ocf.evidence.
+    evidence: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def titles(self) -> dict[str, str]:
@@ -135,10 +139,22 @@ def site_results(store: Store, actor: Actor, site_code: str, round_id: str) -> S
     if pending:  # the final is the self-assessment alone: no like-for-like change
         domains["change"] = float("nan")
         overall_change = None
+    # Evidence (without its bytes) for those who may open it; never the public's.
+    evidence = (
+        store.evidence_frame(round_id, site_code)
+        if can_read_evidence(store, actor, site_code, round_id)
+        else store.evidence_frame(round_id, site_code).iloc[0:0]
+    )
+    words = given(evidence)
+    competencies["evidence"] = [
+        evidence_words(framework, c, rating, words)
+        for c, rating in zip(competencies["competency"], competencies["self"], strict=True)
+    ]
     duties = checklist(
         framework,
         self_answers(store, site_code, round_id, submitted_only=True),
         scores.obligations[scores.obligations["site"] == site_code],
+        words,
     )
     return SiteResults(
         site=site,
@@ -154,6 +170,7 @@ def site_results(store: Store, actor: Actor, site_code: str, round_id: str) -> S
         actions=action_plan(store, framework, site_code, round_id),
         panel_pending=pending,
         obligations=duties,
+        evidence=evidence,
     )
 
 

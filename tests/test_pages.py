@@ -86,19 +86,23 @@ MENUS = {
     "panel": {"": ["Panel survey"]},
     "lead": {
         "": ["Home", "Public summary", "Frameworks"],
-        "Assess": ["Self-assessment", "Results"],
+        "Assess": ["Self-assessment", "Results", "Evidence"],
         "Data": ["Detention disparity"],
     },
-    "facilitator": {"": ["Home", "Public summary", "Frameworks"], "Panel": ["Panel facilitation"]},
+    "facilitator": {
+        "": ["Home", "Public summary", "Frameworks"],
+        "Assess": ["Evidence"],
+        "Panel": ["Panel facilitation"],
+    },
     "regulator": {
         "": ["Home", "Public summary", "Frameworks"],
-        "Assess": ["Results"],
+        "Assess": ["Results", "Evidence"],
         "Compare": ["Compare sites", "Systems"],
         "Data": ["Detention disparity", "Maturity and disparity"],
     },
     "admin": {
         "": ["Home", "Public summary", "Frameworks"],
-        "Assess": ["Self-assessment", "Results"],
+        "Assess": ["Self-assessment", "Results", "Evidence"],
         "Panel": ["Panel facilitation"],
         "Compare": ["Compare sites", "Systems"],
         "Data": ["Detention disparity", "Maturity and disparity", "Data imports"],

@@ -209,7 +209,7 @@ def test_board_report_has_every_section_works_offline_and_matches_ocf_score(
     page.feed(out.read_text())
     assert page.headings[1:] == [
         "Summary", "Maturity by area: self, panel and final", "Accountability gaps", "Every competency",
-        "Detention disparity (2023-24)", "Action plan", "You said, we did", "Actions and progress",
+        "Evidence", "Detention disparity (2023-24)", "Action plan", "You said, we did", "Actions and progress",
         "Methods",
     ]  # fmt: skip
     assert page.external == [] and "<script" not in out.read_text()

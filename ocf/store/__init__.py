@@ -16,6 +16,7 @@ at all.
     panels       invitation codes and panel closures
     sessions     signed-in sessions (hashes of their tokens)
     accountability  the trust's responses to its panel, its actions and their progress
+    evidence     evidence files (their bytes) and links for a site's ratings
     detentions   detention observations
     audit        reading the audit log
 """
@@ -33,6 +34,7 @@ from ocf.store.connection import (
     resolve_path,
 )
 from ocf.store.detentions import DetentionStore
+from ocf.store.evidence import EvidenceStore
 from ocf.store.panels import PanelStore
 from ocf.store.rounds import RoundStore
 from ocf.store.sessions import SessionStore
@@ -50,6 +52,7 @@ class Store(
     PanelStore,
     SessionStore,
     AccountabilityStore,
+    EvidenceStore,
     DetentionStore,
     AuditStore,
 ):

@@ -1,0 +1,95 @@
+"""Evidence on a page: the list with a download per file, and the form that adds a file or link.
+
+Shared by the self-assessment (where the lead adds it) and the Evidence page (where the lead,
+the facilitator, regulators and admins open it). The checks are in `ocf.evidence`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app_pages.common import flash, show_error
+from ocf.access import Actor
+from ocf.errors import OcfError
+from ocf.evidence import (
+    ACCEPTED,
+    MAX_BYTES,
+    WHAT_IS_ACCEPTED,
+    add_file,
+    add_link,
+    open_file,
+    remove,
+    size_words,
+)
+from ocf.store import Store
+from ocf.tables import when
+
+
+def describe(row: pd.Series) -> str:
+    if row["kind"] == "link":
+        return f"Link: {row['name']} ({row['url']})"
+    label = ACCEPTED.get(row["media_type"], (row["media_type"],))[0]
+    return f"{row['name']} ({label}, {size_words(int(row['size']))})"
+
+
+def evidence_list(
+    db: Store, actor: Actor, rows: pd.DataFrame, key: str, removable: bool = False
+) -> None:
+    """Each piece of evidence on its own line: a file to download (its SHA-256 shown, checked
+    on the way out), a link to follow; with a Remove button where the reader may remove it."""
+    for _, row in rows.iterrows():
+        left, right = st.columns([4, 1])
+        if row["kind"] == "link":
+            left.markdown(f"[{row['name']}]({row['url']}) · link")
+        else:
+            left.markdown(f"**{row['name']}** · {describe(row).split('(', 1)[1][:-1]}")
+            left.caption(
+                f"SHA-256 {row['sha256']} · added {when(row['added_at'])} by {row['added_by']}"
+            )
+            try:
+                file = open_file(db, actor, int(row["id"]))
+            except OcfError as error:
+                left.error(str(error))
+            else:
+                right.download_button(
+                    "Download",
+                    file.content,
+                    file_name=file.name,
+                    mime=file.media_type,
+                    key=f"{key}:get:{row['id']}",
+                    icon=":material/download:",
+                )
+        if removable and right.button("Remove", key=f"{key}:remove:{row['id']}"):
+            try:
+                remove(db, actor, int(row["id"]))
+            except OcfError as error:
+                show_error(error)
+            else:
+                flash(f"Removed {row['name']}.")
+                st.rerun()
+
+
+def evidence_form(db: Store, actor: Actor, site: str, round_id: str, competency: str) -> None:
+    """Add a file or a link for one competency; a refused file is named with the reason."""
+    with st.form(f"evidence:{site}:{round_id}:{competency}", clear_on_submit=True):
+        upload = st.file_uploader(
+            f"A file ({WHAT_IS_ACCEPTED}; at most {size_words(MAX_BYTES)})",
+            key=f"evidence-file:{competency}",
+        )
+        url = st.text_input("Or a web address", placeholder="https://", key=f"url:{competency}")
+        title = st.text_input("What the link is (optional)", key=f"title:{competency}")
+        if st.form_submit_button("Add the evidence", icon=":material/attach_file:"):
+            try:
+                if upload is None and not url.strip():
+                    st.warning("Choose a file or type a web address first.")
+                    return
+                if upload is not None:
+                    add_file(db, actor, site, round_id, competency, upload.name, upload.getvalue())
+                if url.strip():
+                    add_link(db, actor, site, round_id, competency, url, title)
+            except OcfError as error:
+                show_error(error)
+            else:
+                flash("Added the evidence.")
+                st.rerun()
