@@ -71,6 +71,7 @@ self_assessment = page("self_assessment", "Self-assessment", "checklist")
 results = page("results", "Results", "monitoring")
 evidence = page("evidence", "Evidence", "attach_file")
 facilitation = page("facilitation", "Panel facilitation", "groups")
+comments = page("comments", "Panel comments", "rate_review")
 submissions = page("submissions", "Submissions", "inventory")
 disparity = page("disparity", "Detention disparity", "query_stats")
 linking = page("linking", "Maturity and disparity", "scatter_plot")
@@ -91,7 +92,7 @@ public = page("public", "Public summary", "public")
 SECTIONS = {
     "": [home, sign_in, public, frameworks],
     "Assess": [self_assessment, results, evidence],
-    "Panel": [panel_survey, facilitation],
+    "Panel": [panel_survey, facilitation, comments],
     "Compare": [compare, systems],
     "Data": [disparity, linking, admin_imports],
     "Administer": [admin_sites, admin_rounds, admin_accounts, submissions, admin_content, audit],
@@ -100,7 +101,7 @@ ACCESS = {
     None: [home, sign_in, public, panel_survey, frameworks],
     "panel": [panel_survey],
     "lead": [home, self_assessment, results, evidence, disparity, public, frameworks],
-    "facilitator": [home, facilitation, evidence, public, frameworks],
+    "facilitator": [home, facilitation, comments, evidence, public, frameworks],
     "regulator": [
         home,
         compare,

@@ -29,6 +29,7 @@ from ocf.accountability import (
     save_response,
 )
 from ocf.charts import maturity_chart
+from ocf.comments import for_staff
 from ocf.display import (
     SPREAD_NOTE,
     agreement_words,
@@ -39,6 +40,7 @@ from ocf.display import (
     number,
     panel_cell,
     panel_figure,
+    plain,
     share,
 )
 from ocf.errors import OcfError
@@ -201,6 +203,24 @@ else:
         f"({agreement})."
     )
     st.caption("Krippendorff's alpha, ordinal: 1 is full agreement, 0 no more than chance.")
+
+st.header("In the panel's own words")
+words = for_staff(db, actor, site.code, round_.id)
+if words.withheld_because:
+    st.write(words.withheld_because)
+elif words.comments.empty:
+    st.write("No comment has been approved for staff to read yet.")
+else:
+    st.caption(
+        "Comments the facilitator approved, with identifying details removed, by theme. They "
+        "are not attributed, exported or copied into the board report."
+    )
+    for theme, group in words.comments.groupby("Theme", sort=True):
+        st.subheader(theme, anchor=False)
+        for text in group["In their words"]:
+            st.markdown(f"> {plain(text)}")
+if words.waiting and not words.withheld_because:
+    st.caption(f"{words.waiting} comment(s) wait for the facilitator's review.")
 
 
 def report_html() -> str:

@@ -185,6 +185,7 @@ def seed_demo(store: Store, seed: int = SEED) -> None:
         _add_detentions(store, np.random.default_rng(seed + 1))
         _add_loop(store)
         _add_evidence(store, np.random.default_rng(seed + 2))
+        _add_comment_reviews(store)
 
 
 # The demo lead's answers to its panel and its action plan (made up), so that every role sees
@@ -275,6 +276,29 @@ def _add_evidence(store: Store, rng: np.random.Generator) -> None:
              "size": len(pdf), "sha256": hashlib.sha256(pdf).hexdigest(), "content": pdf},
             ACTOR,
         )  # fmt: skip
+
+
+# The facilitator's themes for the demo comments (COMMENTS); the one about the police is left
+# for the demo facilitator to review.
+COMMENT_THEMES = {
+    COMMENTS[0]: "Listening to families",
+    COMMENTS[1]: "Staff who understand our culture",
+    COMMENTS[2]: "Information in our language",
+    COMMENTS[4]: "Reporting back",
+}
+
+
+def _add_comment_reviews(store: Store) -> None:
+    from ocf.comments import for_review, review
+
+    facilitator = demo_actor(store, "facilitator")
+    for round_ in store.list_rounds():
+        for comment in for_review(store, facilitator, DEMO_SITE, round_.id):
+            if comment.text in COMMENT_THEMES:
+                review(
+                    store, facilitator, DEMO_SITE, round_.id, comment.key, comment.text,
+                    COMMENT_THEMES[comment.text], False, "approved",
+                )  # fmt: skip
 
 
 def trust_name(code: str) -> str:

@@ -7,6 +7,7 @@ own minimum panel size.
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 
@@ -142,3 +143,12 @@ def agreement_words(alpha: float | None) -> str:
     if alpha >= 0.667:
         return "moderate"
     return "low: members see the organisation differently"
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: str) -> str:
+    """Someone's words for a Markdown element, shown as typed: no link, image, heading or HTML
+    can come from a panel member's or a lead's text."""
+    return _MARKDOWN.sub(r"\\\1", text)

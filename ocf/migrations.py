@@ -356,6 +356,28 @@ def evidence(db: Database) -> None:
     db.execute("CREATE INDEX evidence_round ON evidence (round, site, competency)")
 
 
+@migrations(name="0012_comment_reviews")
+def comment_reviews(db: Database) -> None:
+    # The facilitator's review of each free-text panel answer (ocf/comments.py): the redacted
+    # text staff may read once approved, a theme and a safeguarding mark. `original_sha256` is
+    # the hash of the text reviewed: if a reopened submission changes it, the review no longer
+    # applies and the answer waits for review again.
+    db.execute(
+        """CREATE TABLE comment_reviews (
+            submission_id INTEGER NOT NULL REFERENCES submissions(id) ON DELETE CASCADE,
+            item_id TEXT NOT NULL,
+            original_sha256 TEXT NOT NULL,
+            redacted TEXT NOT NULL,
+            theme TEXT NOT NULL DEFAULT '',
+            safeguarding INTEGER NOT NULL DEFAULT 0 CHECK (safeguarding IN (0, 1)),
+            decision TEXT NOT NULL CHECK (decision IN ('approved', 'withheld')),
+            reviewed_by TEXT NOT NULL,
+            reviewed_at TEXT NOT NULL,
+            PRIMARY KEY (submission_id, item_id)
+        )"""
+    )
+
+
 # --------------------------------------------------------------------------- schema checks
 
 

@@ -92,7 +92,7 @@ MENUS = {
     "facilitator": {
         "": ["Home", "Public summary", "Frameworks"],
         "Assess": ["Evidence"],
-        "Panel": ["Panel facilitation"],
+        "Panel": ["Panel facilitation", "Panel comments"],
     },
     "regulator": {
         "": ["Home", "Public summary", "Frameworks"],
@@ -103,7 +103,7 @@ MENUS = {
     "admin": {
         "": ["Home", "Public summary", "Frameworks"],
         "Assess": ["Self-assessment", "Results", "Evidence"],
-        "Panel": ["Panel facilitation"],
+        "Panel": ["Panel facilitation", "Panel comments"],
         "Compare": ["Compare sites", "Systems"],
         "Data": ["Detention disparity", "Maturity and disparity", "Data imports"],
         "Administer": [

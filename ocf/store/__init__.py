@@ -17,6 +17,7 @@ at all.
     sessions     signed-in sessions (hashes of their tokens)
     accountability  the trust's responses to its panel, its actions and their progress
     evidence     evidence files (their bytes) and links for a site's ratings
+    comments     free-text panel answers and the facilitator's reviews of them
     detentions   detention observations
     audit        reading the audit log
 """
@@ -26,6 +27,7 @@ from __future__ import annotations
 from ocf.store.accountability import AccountabilityStore
 from ocf.store.accounts import AccountStore
 from ocf.store.audit import AuditStore
+from ocf.store.comments import CommentStore
 from ocf.store.connection import (
     AUDIT_COLUMNS,
     BUSY_TIMEOUT_MS,
@@ -53,6 +55,7 @@ class Store(
     SessionStore,
     AccountabilityStore,
     EvidenceStore,
+    CommentStore,
     DetentionStore,
     AuditStore,
 ):
