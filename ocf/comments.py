@@ -25,7 +25,7 @@ from ocf.store import Store
 DECISIONS = {"approved": "Approve for staff to read", "withheld": "Withhold from staff"}
 LONGEST_TEXT = 4000
 LONGEST_THEME = 80
-SAFEGUARDING_KEY = "safeguarding:{site}"
+SAFEGUARDING_KEY = "safeguarding:{site}"  # a meta key per site
 NO_PROCEDURE = (
     "This trust has not recorded its safeguarding procedure here (an administrator adds it on "
     "the Panel comments page). Follow your organisation's safeguarding policy. If someone may be "

@@ -288,10 +288,20 @@ COMMENT_THEMES = {
 }
 
 
+DEMO_SAFEGUARDING = (
+    "Demo procedure (made up). The same day, tell the trust's safeguarding team on the number "
+    "in your facilitator pack, saying which panel and which comment number; do not copy the "
+    "words into an email. If someone may be in immediate danger, call 999."
+)
+
+
 def _add_comment_reviews(store: Store) -> None:
     from ocf.comments import for_review, review
 
     facilitator = demo_actor(store, "facilitator")
+    store.set_safeguarding_procedure(
+        f"safeguarding:{DEMO_SITE}", DEMO_SAFEGUARDING, ACTOR, DEMO_SITE
+    )
     for round_ in store.list_rounds():
         for comment in for_review(store, facilitator, DEMO_SITE, round_.id):
             if comment.text in COMMENT_THEMES:

@@ -187,7 +187,7 @@ def page_as(path: Path, role: str, page: str):
 def test_the_facilitator_reviews_a_comment_and_the_lead_reads_it(demo_copy: Path) -> None:
     at = page_as(demo_copy, "facilitator", "comments")
     next(s for s in at.selectbox if s.label == "Round").select_index(0).run()  # 2024-25
-    assert any("Follow your organisation's safeguarding policy" in i.value for i in at.info)
+    assert any("Demo procedure (made up)" in i.value for i in at.info)
     waiting = next(m for m in at.metric if m.label == "Waiting for review")
     assert waiting.value == "1"
     area = next(t for t in at.text_area if t.label.startswith("Words staff may read"))
