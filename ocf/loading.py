@@ -11,7 +11,7 @@ import functools
 import itertools
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from ocf.models import (
     OBLIGATION_OPTIONS,
     OPTION_TYPES,
     SCORED_TYPES,
+    SITE_KINDS,
     Competency,
     Domain,
     Framework,
@@ -329,6 +330,17 @@ def parse_framework(text: str, source: str, snapshot: bool = False) -> Framework
             check.error(
                 ("tags", tag), f"expected the tag's title as text, found {_describe(label)}"
             )
+    sources = check.get(data, (), "sources", "mapping", default={}) or {}
+    for source, citation in sources.items():
+        if not (isinstance(citation, str) and citation.strip()):
+            check.error(("sources", source), "expected the source's citation as text")
+    provenance = check.get(data, (), "provenance", "text", default="") or ""
+    assessed_at = check.get(data, (), "assessed_at", "texts", default=["trust"]) or ["trust"]
+    for kind in assessed_at:
+        if kind not in SITE_KINDS:
+            check.error(
+                ("assessed_at",), f"unknown site kind {kind!r}; expected {', '.join(SITE_KINDS)}"
+            )
 
     domains: list[Domain] = []
     domain_ids: dict[str, Path_] = {}
@@ -337,7 +349,9 @@ def parse_framework(text: str, source: str, snapshot: bool = False) -> Framework
         path: Path_ = ("domains", d)
         domain_id = check.identifier(raw, path, domain_ids)
         competencies = [
-            _check_competency(check, raw_c, (*path, "competencies", c), competency_ids, scale)
+            _check_competency(
+                check, raw_c, (*path, "competencies", c), competency_ids, scale, set(sources)
+            )
             for c, raw_c in check.items_of(raw, path, "competencies")
         ]
         domains.append(
@@ -364,6 +378,9 @@ def parse_framework(text: str, source: str, snapshot: bool = False) -> Framework
         gap_flag=gap_flag,
         domains=tuple(domains),
         tags=dict(tags),
+        sources={k: " ".join(v.split()) for k, v in sources.items()},
+        provenance=provenance.strip(),
+        assessed_at=tuple(assessed_at),
     )
 
 
@@ -410,6 +427,7 @@ def _check_competency(
     path: Path_,
     seen: dict[str, Path_],
     scale: Scale | None,
+    sources: set[str],
 ) -> Competency | None:
     comp_id = check.identifier(raw, path, seen)
     title = check.get(raw, path, "title", "text")
@@ -420,9 +438,12 @@ def _check_competency(
             f"unknown kind {kind!r}; expected organisational, individual or obligation",
         )
     tags = check.get(raw, path, "tags", "texts", default=[])
-    evidence = check.get(raw, path, "evidence", "texts", default=[])
+    values = scale.values if scale is not None else ()
+    evidence, shows = _check_evidence(check, raw, path, values if kind != "obligation" else ())
+    common = _check_common(check, raw, path, sources)
     if kind == "obligation":
-        return _check_obligation(check, raw, path, comp_id, title, tags, evidence)
+        made = _check_obligation(check, raw, path, comp_id, title, tags, evidence)
+        return None if made is None or common is None else replace(made, **common)
     weight = check.get(raw, path, "weight", "positive", default=1)
     levels = check.get(raw, path, "levels", "mapping")
     descriptors: dict[int, str] = {}
@@ -441,7 +462,8 @@ def _check_competency(
                 check.error((*path, "levels", key), "expected a descriptor for this level as text")
             elif key in wanted:
                 descriptors[key] = text.strip()
-    if None in (comp_id, title, kind, weight, tags, evidence) or levels is None:
+    checks = _check_checks(check, raw, path, values)
+    if None in (comp_id, title, kind, weight, tags, evidence, common) or levels is None:
         return None
     return Competency(
         id=comp_id,
@@ -452,7 +474,94 @@ def _check_competency(
         description=check.get(raw, path, "description", "text", default=""),
         tags=tuple(tags),
         evidence=tuple(evidence),
+        checks=checks,
+        evidence_shows=shows,
+        **common,
     )
+
+
+def _check_evidence(
+    check: _Checker, raw: Mapping[str, Any], path: Path_, values: tuple[int, ...]
+) -> tuple[list[str] | None, dict[str, tuple[int, ...]]]:
+    """Evidence prompts: text, or `{prompt, shows: [levels]}` linking it to those levels' checks."""
+    prompts: list[str] = []
+    shows: dict[str, tuple[int, ...]] = {}
+    entries = raw.get("evidence", [])
+    if not isinstance(entries, list):
+        check.error((*path, "evidence"), f"expected a list, found {_describe(entries)}")
+        return None, {}
+    for e, entry in enumerate(entries):
+        where = (*path, "evidence", e)
+        if isinstance(entry, str) and entry.strip():
+            prompts.append(entry.strip())
+            continue
+        if not isinstance(entry, dict):
+            check.error(where, "expected a prompt, or {prompt: …, shows: [levels]}")
+            continue
+        prompt = check.get(entry, where, "prompt", "text")
+        levels = entry.get("shows", [])
+        wrong = [v for v in levels if v not in values] if isinstance(levels, list) else [levels]
+        if wrong or not levels:
+            check.error(
+                (*where, "shows"),
+                f"expected levels of the scale ({', '.join(map(str, values))}), found "
+                f"{', '.join(map(str, wrong)) or 'none'}",
+            )
+        if prompt is not None:
+            prompts.append(prompt.strip())
+            shows[prompt.strip()] = tuple(levels) if isinstance(levels, list) else ()
+    return prompts, shows
+
+
+def _check_checks(
+    check: _Checker, raw: Mapping[str, Any], path: Path_, values: tuple[int, ...]
+) -> dict[int, str]:
+    """`checks`: what an inspector would see at each level; keys are levels of the scale."""
+    raw_checks = check.get(raw, path, "checks", "mapping", default={}) or {}
+    checks: dict[int, str] = {}
+    for level, text in raw_checks.items():
+        if level not in values:
+            check.error(
+                (*path, "checks", level),
+                f"not a level of the scale; expected {', '.join(map(str, values))}",
+            )
+        elif not (isinstance(text, str) and text.strip()):
+            check.error((*path, "checks", level), "expected what would be seen, as text")
+        else:
+            checks[level] = " ".join(text.split())
+    return checks
+
+
+def _check_common(
+    check: _Checker, raw: Mapping[str, Any], path: Path_, sources: set[str]
+) -> dict[str, Any] | None:
+    """Keys every competency may have: `sources` (ids of the framework's sources) and
+    `panel: not_applicable` with its `panel_reason`."""
+    cited = check.get(raw, path, "sources", "texts", default=[])
+    for source in cited or []:
+        if source not in sources:
+            check.error(
+                (*path, "sources"),
+                f"unknown source {source!r}; expected one of the framework's sources: "
+                f"{', '.join(sorted(sources)) or 'none declared'}",
+            )
+    panel = check.get(raw, path, "panel", "text", default="asked")
+    reason = check.get(raw, path, "panel_reason", "text", default="") or ""
+    if panel not in ("asked", "not_applicable"):
+        check.error((*path, "panel"), f"unknown value {panel!r}; expected not_applicable")
+        return None
+    if panel == "not_applicable" and not reason.strip():
+        check.error(
+            (*path, "panel_reason"),
+            "required with panel: not_applicable; say why a panel cannot judge it",
+        )
+    if cited is None:
+        return None
+    return {
+        "sources": tuple(cited),
+        "panel": panel,
+        "panel_reason": " ".join(reason.split()),
+    }
 
 
 def _check_obligation(
@@ -546,7 +655,14 @@ def parse_survey(text: str, source: str, framework: Framework | None) -> Survey:
                     "rates every competency of its framework",
                 )
     elif audience == "panel":
+        known = {c.id: c for c in framework.competencies} if framework is not None else {}
         for item_id, item in earlier.items():
+            if item.competency in known and not known[item.competency].panel_can_judge:
+                check.error(
+                    ("sections",),
+                    f"item {item_id!r}: the framework says a panel cannot judge "
+                    f"{item.competency!r} (panel: not_applicable); remove the item or that key",
+                )
             if item.type == "obligation":
                 check.error(
                     ("sections",),

@@ -84,6 +84,17 @@ class Competency:
     tags: tuple[str, ...] = ()
     evidence: tuple[str, ...] = ()
     duty: str = ""  # an obligation's duty, with its source; empty for maturity competencies
+    # What an inspector would see at each level (level value → a concrete, checkable marker).
+    checks: dict[int, str] = field(default_factory=dict)
+    # Each evidence prompt → the levels whose checks it shows (empty: not linked).
+    evidence_shows: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    sources: tuple[str, ...] = ()  # ids of the framework's `sources`
+    panel: Literal["asked", "not_applicable"] = "asked"
+    panel_reason: str = ""  # why a panel cannot judge it (panel: not_applicable)
+
+    @property
+    def panel_can_judge(self) -> bool:
+        return self.panel != "not_applicable"
 
     @property
     def is_obligation(self) -> bool:
@@ -113,6 +124,9 @@ class Framework:
     min_panel: int = 3  # ocf.disclosure.MIN_PANEL_FLOOR is the least a loader accepts
     gap_flag: float = 1
     tags: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)  # source id → its citation
+    provenance: str = ""  # whose wording this is, and its status
+    assessed_at: tuple[str, ...] = ("trust",)  # the kinds of site a round of it assesses
 
     @property
     def competencies(self) -> tuple[Competency, ...]:

@@ -88,8 +88,9 @@ class SiteResults:
 
     @property
     def rated(self) -> int:
-        """Competencies with a final rating."""
-        return int(self.competencies["final"].notna().sum())
+        """Competencies with a final rating that a panel can judge (coverage is not NaN)."""
+        c = self.competencies
+        return int((c["final"].notna() & c["coverage"].notna()).sum())
 
     @property
     def checked(self) -> int:

@@ -348,7 +348,10 @@ def _score_maturity(
     level = {"self": grid(self_rows.median), "panel": grid(panel.median)}
     level["final"] = _moderate(level["self"], level["panel"], framework)
     level["gap"] = level["self"] - level["panel"]
-    level["coverage"] = np.where(np.isnan(level["panel"]), 0.0, 1.0)
+    # Coverage: did the panel give a view? Not asked of a competency a panel cannot judge
+    # (`panel: not_applicable`): NaN there, so it counts in no coverage share and no flag.
+    judges = np.array([c.panel_can_judge for c in framework.competencies], dtype=bool)
+    level["coverage"] = np.where(judges, np.where(np.isnan(level["panel"]), 0.0, 1.0), np.nan)
 
     domain_ids = [d.id for d in framework.domains]
     domain_of = np.array([i for i, d in enumerate(framework.domains) for _ in d.competencies])
@@ -487,7 +490,9 @@ def _roll_up(
     for name in _ROLLED:
         rolled[name] = weighted_mean(level[name], ~np.isnan(level[name]))
     # Coverage describes the final rating: the share of its weight the panel checked.
-    rolled["coverage"] = weighted_mean(level["coverage"], ~np.isnan(level["final"]))
+    rolled["coverage"] = weighted_mean(
+        level["coverage"], ~np.isnan(level["final"]) & ~np.isnan(level["coverage"])
+    )
     none = np.iinfo(np.int64).max
     behind = np.where(np.isnan(level["panel"]), none, panel_n)
     smallest = np.stack(
