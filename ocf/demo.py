@@ -21,7 +21,7 @@ from ocf.detention_import import import_detentions, read_template
 from ocf.errors import ConflictError, PermissionDenied
 from ocf.importers import Table
 from ocf.models import Answer, Framework, Response, Site, Survey
-from ocf.rounds import change_status, open_round, resolve_content
+from ocf.rounds import RoundContent, change_status, open_round, resolve_content
 from ocf.store import Store
 
 ACTOR = "demo"
@@ -132,10 +132,14 @@ def create_demo(path: str | Path, force: bool = False, seed: int = SEED) -> Stor
     return store
 
 
-def seed_demo(store: Store, seed: int = SEED) -> None:
-    """Fill an empty store with the demo sites, rounds and submissions, in one transaction."""
+def seed_demo(store: Store, seed: int = SEED, content: RoundContent | None = None) -> None:
+    """Fill an empty store with the demo sites, rounds and submissions, in one transaction.
+
+    `content`: the framework and surveys its rounds use (default: the shipped OCF); tests seed
+    an earlier version to show its rounds still score as they did.
+    """
     rng = np.random.default_rng(seed)
-    content = resolve_content(FRAMEWORK)
+    content = content or resolve_content(FRAMEWORK)
     framework = content.framework
     surveys = {survey.audience: survey for survey, _ in content.surveys}
     with store.write():
@@ -278,14 +282,21 @@ def _add_evidence(store: Store, rng: np.random.Generator) -> None:
         )  # fmt: skip
 
 
-# The facilitator's themes for the demo comments (COMMENTS); the one about the police is left
-# for the demo facilitator to review.
-COMMENT_THEMES = {
-    COMMENTS[0]: "Listening to families",
-    COMMENTS[1]: "Staff who understand our culture",
-    COMMENTS[2]: "Information in our language",
-    COMMENTS[4]: "Reporting back",
-}
+# The facilitator's themes for the demo comments (COMMENTS). In each round the last comment is
+# left for the demo facilitator to review.
+COMMENT_THEMES = dict(
+    zip(
+        COMMENTS,
+        [
+            "Listening to families",
+            "Staff who understand our culture",
+            "Information in our language",
+            "Police and crisis care",
+            "Reporting back",
+        ],
+        strict=True,
+    )
+)
 
 
 DEMO_SAFEGUARDING = (
@@ -303,7 +314,7 @@ def _add_comment_reviews(store: Store) -> None:
         f"safeguarding:{DEMO_SITE}", DEMO_SAFEGUARDING, ACTOR, DEMO_SITE
     )
     for round_ in store.list_rounds():
-        for comment in for_review(store, facilitator, DEMO_SITE, round_.id):
+        for comment in for_review(store, facilitator, DEMO_SITE, round_.id)[:-1]:
             if comment.text in COMMENT_THEMES:
                 review(
                     store, facilitator, DEMO_SITE, round_.id, comment.key, comment.text,

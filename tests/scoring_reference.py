@@ -30,6 +30,8 @@ def reference_scores(
     3); quartiles and interval only where the 95% interval leaves out the lowest and highest
     member.
     """
+    framework = framework.maturity_view()  # obligations are never maturity (methods.md)
+    known = {c.id for c in framework.competencies}
     per_respondent: dict = defaultdict(list)  # (site, audience, submission, competency) → scores
     ratings: dict = defaultdict(lambda: defaultdict(list))  # site → item → panel item scores
     members: dict = defaultdict(set)  # site → panel members with a scored answer
@@ -44,7 +46,7 @@ def reference_scores(
     for row in rows:
         item = items[(row["survey"], row["item_id"])]
         value = row["value"]
-        if not item.scored or value is None or value != value:  # None or NaN: no answer
+        if not item.scored or item.competency not in known or value is None or value != value:
             continue
         if item.type == "level":
             score = float(value)
@@ -94,7 +96,10 @@ def reference_scores(
                     "panel_n": len(panels),
                     "final": final,
                     "gap": gap,
-                    "coverage": 0.0 if panel_value is None else 1.0,
+                    # Not asked of a competency a panel cannot judge (panel: not_applicable).
+                    "coverage": None
+                    if not c.panel_can_judge
+                    else (0.0 if panel_value is None else 1.0),
                 }
                 entry["flag"] = _flag(entry, gap_flag)
                 if figures:
@@ -190,11 +195,11 @@ def plain_ordinal_alpha(units: dict) -> float | None:
 
 def _flag(entry: dict, gap_flag: float) -> str:
     rated = entry["final"] is not None
-    if rated and entry["coverage"] == 0:
+    if rated and entry["coverage"] is not None and entry["coverage"] == 0:
         return "not_verified"
     if entry["gap"] is not None and entry["gap"] >= gap_flag - 1e-9:
         return "accountability_gap"
-    if rated and 0 < entry["coverage"] < 1 - 1e-9:
+    if rated and entry["coverage"] is not None and 0 < entry["coverage"] < 1 - 1e-9:
         return "partly_verified"
     return ""
 
@@ -205,7 +210,9 @@ def _roll(rows: list[tuple[float, dict]], gap_flag: float) -> dict:
         present = [(w, e[key]) for w, e in rows if e[key] is not None]
         total = sum(w for w, _ in present)
         entry[key] = sum(w * v for w, v in present) / total if present else None
-    rated = [(w, e["coverage"]) for w, e in rows if e["final"] is not None]
+    rated = [
+        (w, e["coverage"]) for w, e in rows if e["final"] is not None and e["coverage"] is not None
+    ]
     total = sum(w for w, _ in rated)
     entry["coverage"] = sum(w * c for w, c in rated) / total if rated else None
     with_panel = [e["panel_n"] for _, e in rows if e["panel"] is not None]

@@ -16,7 +16,7 @@ from ocf.comments import (
     safeguarding_procedure,
     set_safeguarding_procedure,
 )
-from ocf.demo import demo_actor
+from ocf.demo import DEMO_SITE, demo_actor
 from ocf.errors import DataError, PermissionDenied
 from ocf.models import Answer, Response, Site
 from ocf.reports import board_report, export_round
@@ -192,7 +192,7 @@ def test_the_facilitator_reviews_a_comment_and_the_lead_reads_it(demo_copy: Path
     assert waiting.value == "1"
     area = next(t for t in at.text_area if t.label.startswith("Words staff may read"))
     area.input("Stop calling the police first, said one member.")
-    next(t for t in at.text_input if t.label == "Theme").input("Police and crisis care")
+    next(t for t in at.text_input if t.label == "Theme").input("Police first")
     next(r for r in at.radio if r.label == "Decision").set_value("approved")
     next(b for b in at.button if b.label.startswith("Save the review of comment")).click().run()
     assert not at.exception and not at.error
@@ -200,12 +200,19 @@ def test_the_facilitator_reviews_a_comment_and_the_lead_reads_it(demo_copy: Path
 
     lead = page_as(demo_copy, "lead", "results")
     next(s for s in lead.selectbox if s.label == "Round").select_index(0).run()
-    assert "Police and crisis care" in [h.value for h in lead.subheader]
+    assert "Police first" in [h.value for h in lead.subheader]
     quotes = [m.value for m in lead.markdown if m.value.startswith(">")]
     assert any("Stop calling the police first" in q for q in quotes)
 
 
 def test_a_regulator_reads_approved_words_but_never_reviews(demo_copy: Path) -> None:
+    store = Store.open(demo_copy)
+    approved = {
+        c.theme
+        for c in for_review(store, demo_actor(store, "admin"), DEMO_SITE, "2024-25")
+        if c.decision == "approved"
+    }
     at = page_as(demo_copy, "regulator", "results")
     assert "In the panel's own words" in [h.value for h in at.header]
-    assert "Listening to families" in [h.value for h in at.subheader]
+    assert approved and approved <= {h.value for h in at.subheader}
+    assert "Panel comments" not in [p.label for p in at.get("page_link")]

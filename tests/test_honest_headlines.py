@@ -58,16 +58,17 @@ def test_a_rating_the_panel_barely_saw_is_not_called_moderated(reproduced: Store
     lead = sign_in(reproduced, add_account(reproduced, SYSTEM, "Lead 2", "lead", SITE))
     result = site_results(reproduced, lead, SITE, ROUND)
     overall = result.overall
-    assert (result.checked, result.rated) == (3, 19)
+    # 23 competencies, of which a panel can judge 22 (one is panel: not_applicable).
+    assert (result.checked, result.rated) == (3, 22)
     assert 0 < overall["coverage"] < 1
     assert final_label(overall["coverage"]) == "Final (partly moderated)"
     assert coverage_words(overall["coverage"], result.checked, result.rated) == (
-        "checked by the panel: 3 of 19 competencies"
+        "checked by the panel: 3 of 22 competencies"
     )
     assert overall["flag"] == "accountability_gap"  # self 3 against a panel at 0
     report = board_report(reproduced, lead, SITE, ROUND)
     assert "Final (moderated)" not in report
-    assert "checked by the panel: 3 of 19 competencies" in report
+    assert "checked by the panel: 3 of 22 competencies" in report
     checked = result.competencies[result.competencies["coverage"] == 1]
     assert (checked["final"] == 0.5).all()  # panel 0 + tolerance 0.5
 

@@ -305,7 +305,7 @@ def test_a_regulator_sees_only_published_rounds_and_results_pages(db_path: Path)
     assert not at.exception
     assert at.selectbox[0].options == ["2024-25 (published)"]
     assert [m.label for m in at.metric][:3] == [
-        "Final (partly moderated)",  # the panel survey asks about 17 of 19 competencies
+        "Final (moderated)",  # the panel survey asks about every competency a panel can judge
         "Self-assessment",
         "Service user and carer panel",
     ]

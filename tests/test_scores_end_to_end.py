@@ -42,6 +42,31 @@ def test_demo_scores_match_the_golden_file(
 
 
 @pytest.mark.parametrize("round_id", ["2024-25", "2025-26"])
+def test_rounds_on_framework_version_2_still_score_as_before(round_id: str) -> None:
+    """The demo seeded with version 2 of the OCF and its surveys (as shipped before version 3)
+    scores exactly as it did: the golden files from then are kept as demo-scores-v2-*.csv."""
+    from ocf.demo import seed_demo
+    from ocf.results import scores_table
+    from ocf.rounds import resolve_content
+
+    from .conftest import FIXTURES
+
+    old = FIXTURES / "ocf-v2"
+    content = resolve_content(
+        str(old / "ocf-race-equality.yaml"),
+        [str(old / "ocf-self-assessment.yaml"), str(old / "ocf-panel.yaml")],
+    )
+    assert content.framework.version == 2
+    store = Store.open(":memory:")
+    seed_demo(store, content=content)
+    buffer = io.StringIO()
+    scores_table(store, round_id).to_csv(buffer, index=False)
+    buffer.seek(0)
+    expected = read_scores(GOLDEN / f"demo-scores-v2-{round_id}.csv")
+    pd.testing.assert_frame_equal(read_scores(buffer), expected, check_exact=False, rtol=1e-12)
+
+
+@pytest.mark.parametrize("round_id", ["2024-25", "2025-26"])
 def test_demo_scores_match_the_plain_reference(demo_path: Path, round_id: str) -> None:
     store = Store.open(demo_path)
     golden = read_scores(GOLDEN / f"demo-scores-{round_id}.csv")

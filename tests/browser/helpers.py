@@ -88,10 +88,18 @@ def sign_out(page) -> None:
 
 def check_accessibility(page, name: str, log: dict, strict: bool = False) -> list[dict]:
     """Run axe (WCAG 2.2 A/AA); strict pages allow no serious or critical violation, others
-    none beyond the recorded list."""
+    none beyond the recorded list. It waits for the page to settle first: while Streamlit reruns,
+    stale elements are drawn faded, and their contrast would fail."""
+    settle(page)
     result = _axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG}})
     violations = [
-        {"id": v["id"], "impact": v["impact"], "nodes": len(v["nodes"]), "help": v["help"]}
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "nodes": len(v["nodes"]),
+            "help": v["help"],
+            "where": [n.get("html", "")[:160] for n in v["nodes"][:3]],
+        }
         for v in result.response["violations"]
     ]
     log[name] = violations
