@@ -16,6 +16,8 @@ framework_id = st.selectbox(
 framework = library.frameworks[framework_id]
 st.caption(f"`{framework.id}` · version {framework.version}")
 st.write(framework.description)
+if framework.provenance:
+    st.info(framework.provenance, icon=":material/draft:")
 if framework.focus_populations:
     st.markdown("**Focus populations:** " + "; ".join(framework.focus_populations))
 
@@ -35,6 +37,14 @@ if rule.rule == "panel_cap":
         "people are never shown."
     )
 
+
+def evidence_line(competency, prompt: str) -> str:
+    """An evidence prompt with the levels whose checks it shows."""
+    levels = competency.evidence_shows.get(prompt, ())
+    labels = [framework.scale.label(v) for v in levels]
+    return prompt + (f" (shows: {', '.join(labels)})" if labels else "")
+
+
 st.header("Domains and competencies")
 for domain in framework.domains:
     st.subheader(domain.title)
@@ -52,9 +62,19 @@ for domain in framework.domains:
                 for column, level in zip(columns, framework.scale.levels, strict=True):
                     column.markdown(f"**{level.value} · {level.label}**")
                     column.write(competency.levels[level.value])
+                    if level.value in competency.checks:
+                        column.caption(f"What would be seen: {competency.checks[level.value]}")
             if competency.evidence:
                 st.markdown("**Evidence to look for**")
-                st.markdown("\n".join(f"- {prompt}" for prompt in competency.evidence))
+                st.markdown(
+                    "\n".join(f"- {evidence_line(competency, p)}" for p in competency.evidence)
+                )
+            if not competency.panel_can_judge:
+                st.caption(f"Not asked of the panel: {competency.panel_reason}")
+            if competency.sources:
+                st.caption(
+                    "Sources: " + "; ".join(framework.sources[s] for s in competency.sources)
+                )
             if competency.tags:
                 st.caption(
                     "Reports against: "

@@ -151,6 +151,8 @@ for competency_id, items in blocks:
                 for column, level in zip(st.columns(len(levels)), levels, strict=True):
                     column.markdown(f"**{level.value} · {level.label}**")
                     column.write(competency.levels[level.value])
+                    if level.value in competency.checks:
+                        column.caption(f"What would be seen: {competency.checks[level.value]}")
             if competency.evidence:
                 st.caption("Evidence to look for: " + "; ".join(competency.evidence))
         for item in items:

@@ -154,3 +154,80 @@ def test_shipped_files_are_the_documented_ones() -> None:
     readme = (PROJECT / "README.md").read_text()
     for path in [*FRAMEWORK_FILES, *SURVEY_FILES]:
         assert path.name in readme, f"{path.name} is not described in README.md"
+
+
+# --------------------------------------------------------------------------- checkable content
+
+# A check names something an inspector can see: a number, a frequency, or a document or data
+# item by name. Words that leave the judgement open ("most", "timely", "falling", "regularly")
+# need a number beside them.
+CONCRETE = re.compile(
+    r"\d|\b(no|every|each|all)\b|\b(report|minutes|plan|policy|audit|record|log|contract|"
+    r"agreement|list|template|directory|catalogue|terms of reference|website|data set|survey|"
+    r"papers?|profile|course|notes|assessment|category|return)s?\b",
+    re.IGNORECASE,
+)
+VAGUE = re.compile(r"\b(most|timely|falling|regularly|some|few|good|nearly)\b", re.IGNORECASE)
+
+
+def maturity(framework_id: str):
+    return [c for c in LIBRARY.frameworks[framework_id].competencies if not c.is_obligation]
+
+
+@pytest.mark.parametrize("framework_id", ["ocf-race-equality", "pcref"])
+def test_every_level_has_a_concrete_check_linked_to_evidence(framework_id: str) -> None:
+    framework = LIBRARY.frameworks[framework_id]
+    for competency in maturity(framework_id):
+        assert set(competency.checks) == set(framework.scale.values), competency.id
+        for level, check in competency.checks.items():
+            assert CONCRETE.search(check), f"{competency.id} {level}: {check}"
+            vague = VAGUE.search(check)
+            assert not vague or re.search(r"\d", check), f"{competency.id} {level}: {check}"
+        shown = {level for levels in competency.evidence_shows.values() for level in levels}
+        above_lowest = set(framework.scale.values) - {framework.scale.minimum}
+        assert above_lowest <= shown, f"{competency.id}: no evidence for {above_lowest - shown}"
+        assert set(competency.evidence_shows) == set(competency.evidence), competency.id
+
+
+@pytest.mark.parametrize("framework_id", ["ocf-race-equality", "pcref"])
+def test_every_competency_has_a_panel_item_or_says_why_not(framework_id: str) -> None:
+    panel = next(s for s in LIBRARY.surveys_for(framework_id) if s.audience == "panel")
+    asked = {i.competency for i in panel.items if i.scored}
+    for competency in LIBRARY.frameworks[framework_id].competencies:
+        if competency.panel_can_judge:
+            assert competency.id in asked, f"{competency.id}: no panel item and no reason"
+        else:
+            assert len(competency.panel_reason.split()) >= 8, competency.id
+            assert competency.id not in asked
+
+
+@pytest.mark.parametrize("framework_id", ["ocf-race-equality", "pcref"])
+def test_every_competency_states_its_sources_and_the_text_its_status(framework_id: str) -> None:
+    framework = LIBRARY.frameworks[framework_id]
+    assert "draft" in framework.provenance.lower() and "co-production" in framework.provenance
+    assert "not an endorsed national text" in framework.provenance
+    for competency in framework.competencies:
+        assert competency.sources, competency.id
+        assert set(competency.sources) <= set(framework.sources), competency.id
+
+
+def test_the_pcref_crosswalk_covers_every_ocf_competency_and_every_pcref_area() -> None:
+    framework = LIBRARY.frameworks["ocf-race-equality"]
+    tags = {c.id: {t for t in c.tags if t.startswith("pcref-")} for c in framework.competencies}
+    assert all(tags.values()), [c for c, t in tags.items() if not t]
+    assert set().union(*tags.values()) == {t for t in framework.tags if t.startswith("pcref-")}
+    # Coercive practice serves more than co-learning: data, leadership, staff, feedback.
+    assert len(tags["behaviour-coercive-practice"]) >= 4
+
+
+def test_ocf_version_3_covers_carers_racism_equality_impact_ctos_and_age() -> None:
+    framework = LIBRARY.frameworks["ocf-race-equality"]
+    ids = {c.id for c in framework.competencies}
+    assert {
+        "behaviour-carers-families",
+        "staff-culture-racism",
+        "awareness-equality-impact",
+        "service-age-pathways",
+    } <= ids
+    coercive = framework.competency("behaviour-coercive-practice")
+    assert all("community treatment order" in coercive.levels[v] for v in (0, 1, 2))
