@@ -212,14 +212,24 @@ def choose_round_and_site(
     The round picker opens on `default` (a position in `rounds`), else the latest round.
     """
     left, right = st.columns(2)
-    index = len(rounds) - 1 if default is None else default
+    chosen = rounds[len(rounds) - 1 if default is None else default]
+    if actor.site:  # only the rounds that assess this person's kind of site (trust, ICB, …)
+        own = db.get_site(actor.site)
+        rounds = [r for r in rounds if db.assesses(own.code, r.id) is None] or rounds
+    index = rounds.index(chosen) if chosen in rounds else len(rounds) - 1
     round_ = left.selectbox("Round", rounds, index=index, format_func=describe)
     if actor.site:
         site = db.get_site(actor.site)
         right.text_input("Organisation", site.name, disabled=True)
     else:
-        trusts = [s for s in db.list_sites() if s.kind == "trust"]
-        site = right.selectbox("Organisation", trusts, format_func=lambda s: f"{s.name} ({s.code})")
+        kinds = db.round_framework(round_.id).assessed_at
+        assessed = [s for s in db.list_sites() if s.kind in kinds]
+        if not assessed:
+            right.info("No site of the kind this round assesses.")
+            st.stop()
+        site = right.selectbox(
+            "Organisation", assessed, format_func=lambda s: f"{s.name} ({s.code})"
+        )
     return round_, site
 
 

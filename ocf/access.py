@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from ocf.errors import DataError, PermissionDenied, Problem
+from ocf.errors import ConflictError, DataError, PermissionDenied, Problem
 from ocf.models import Account, Invitation
 from ocf.store import Store
 
@@ -133,6 +133,8 @@ def issue_invitations(
         )
     if store.panel_closed(site, round_id):
         raise PermissionDenied(f"the panel for {site} in round {round_id} is closed")
+    if (why := store.assesses(site, round_id)) is not None:
+        raise ConflictError(why)
     panel_surveys = [s.id for s in store.round_surveys(round_id).values() if s.audience == "panel"]
     if survey is None:
         if len(panel_surveys) != 1:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ocf import ethnicity
-from ocf.access import Actor, check_active, require_role
+from ocf.access import Actor, check_active, require_role, visible_rounds
 from ocf.cache import cached
 from ocf.disclosure import disclose
 from ocf.disparity import (
@@ -197,6 +197,12 @@ def system_view(
     """
     require_oversight(store, actor, round_id)
     round_ = store.get_round(round_id)
+    own_round = system_round_for(store, actor, round_id)
+    own = (
+        round_scores(store, own_round).overall.set_index("site")
+        if own_round
+        else pd.DataFrame(columns=["final", "coverage"])
+    )
     overall = round_scores(store, round_id).overall[["site", "final", "panel_n"]]
     sites = {s.code: s for s in store.list_sites(include_retired=True)}
     overall["system"] = overall["site"].map(lambda c: sites[c].parent)
@@ -235,8 +241,38 @@ def system_view(
             "weighting": "population-weighted" if weighted else "equal weights (populations not known)",
             "rate_ratio": ratio.value if ratio else np.nan, "ratio_lower": ratio.lower if ratio else np.nan,
             "ratio_upper": ratio.upper if ratio else np.nan, "ratio_source": source,
+            "own_final": float(own.at[system, "final"]) if system in own.index else np.nan,
+            "own_coverage": float(own.at[system, "coverage"]) if system in own.index else np.nan,
+            "own_round": own_round or "",
         })  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def system_round_for(store: Store, actor: Actor, round_id: str) -> str | None:
+    """The latest round this actor may see that assesses systems (ICBs or places, not trusts)
+    for the same data period as `round_id`: the systems' own assessment beside their trusts."""
+    period = store.require_round(round_id).period
+    candidates = [
+        r.id
+        for r in visible_rounds(store, actor)
+        if r.period == period and "trust" not in store.round_framework(r.id).assessed_at
+    ]
+    return candidates[-1] if candidates else None
+
+
+def system_competencies(store: Store, actor: Actor, round_id: str) -> pd.DataFrame:
+    """Each system's own rating of each system competency (the round `system_round_for` finds):
+    system, competency, title, self, panel, panel_n, final, flag. Panel figures under the
+    disclosure rule, as everywhere."""
+    require_oversight(store, actor, round_id)
+    own_round = system_round_for(store, actor, round_id)
+    columns = ["system", "competency", "title", "self", "panel", "panel_n", "final", "flag"]
+    if own_round is None:
+        return pd.DataFrame(columns=columns)
+    titles = {c.id: c.title for c in store.round_framework(own_round).competencies}
+    scores = round_scores(store, own_round).competencies.rename(columns={"site": "system"})
+    scores["title"] = scores["competency"].map(titles)
+    return scores[columns].reset_index(drop=True)
 
 
 def _system_ratio(system: str, members: list[str], table: pd.DataFrame):

@@ -1,4 +1,5 @@
-"""A seeded, synthetic demo database: fictional trusts under fictional ICBs, two rounds.
+"""A seeded, synthetic demo database: fictional trusts under fictional ICBs, two OCF rounds and
+a round of the ICBs' own system competencies.
 
 Each fictional trust has a latent maturity per competency; its equality lead rates it with the
 trust's own bias (some over-rate themselves by a level or more) and each panel member answers
@@ -185,11 +186,44 @@ def seed_demo(store: Store, seed: int = SEED, content: RoundContent | None = Non
             if status == "published":
                 change_status(store, round_id, "close", ACTOR)
                 change_status(store, round_id, "publish", ACTOR)
+            if number == 0 and content.framework.id == FRAMEWORK:
+                # Opened between the two OCF rounds, so it is never the latest round.
+                _add_system_round(store, np.random.default_rng(seed + 3), round_id, period)
         # A separate generator, so the assessment data above do not depend on this.
         _add_detentions(store, np.random.default_rng(seed + 1))
         _add_loop(store)
         _add_evidence(store, np.random.default_rng(seed + 2))
         _add_comment_reviews(store)
+
+
+SYSTEM_FRAMEWORK = "ocf-system"
+# (ICB, its latent maturity, the lead's bias, panel members: 0 when the system has no panel)
+SYSTEMS = (("XQA", 1.4, 0.6, 7), ("XQB", 0.9, 1.1, 6), ("XQC", 1.8, 0.2, 0))
+
+
+def _add_system_round(store: Store, rng: np.random.Generator, after: str, period: str) -> None:
+    """A closed round of the system competencies for the three ICBs, for the same data period
+    as the first OCF round: the Systems page shows it beside their trusts."""
+    content = resolve_content(SYSTEM_FRAMEWORK)
+    framework = content.framework
+    surveys = {survey.audience: survey for survey, _ in content.surveys}
+    round_id = f"{after}-system"
+    open_round(store, round_id, content, ACTOR, period=period)
+    responses = []
+    for code, maturity, bias, members in SYSTEMS:
+        truth = _latent(rng, framework, maturity)
+        system = DemoTrust(Site(code, code, "icb"), maturity, bias, 0.0)
+        responses.append(_self_response(rng, round_id, system, surveys["self"], framework, truth))
+        responses += [
+            _panel_response(
+                rng, round_id, code, f"P{m:02d}", surveys["panel"], framework, truth
+            )
+            for m in range(1, members + 1)
+        ]  # fmt: skip
+    store.add_submitted(responses, ACTOR)
+    # Closed, not yet published: the demo administrator sees it on Systems and can publish it
+    # for regulators on Rounds.
+    change_status(store, round_id, "close", ACTOR)
 
 
 # The demo lead's answers to its panel and its action plan (made up), so that every role sees
@@ -256,6 +290,8 @@ def _add_evidence(store: Store, rng: np.random.Generator) -> None:
 
     for round_ in store.list_rounds():
         framework = store.round_framework(round_.id)
+        if framework.id != FRAMEWORK:
+            continue
         for trust in TRUSTS:
             code = trust.site.code
             own = store.get_submission(code, round_.id, "ocf-self-assessment", "equality-lead")
@@ -314,6 +350,8 @@ def _add_comment_reviews(store: Store) -> None:
         f"safeguarding:{DEMO_SITE}", DEMO_SAFEGUARDING, ACTOR, DEMO_SITE
     )
     for round_ in store.list_rounds():
+        if store.assesses(DEMO_SITE, round_.id) is not None:
+            continue
         for comment in for_review(store, facilitator, DEMO_SITE, round_.id)[:-1]:
             if comment.text in COMMENT_THEMES:
                 review(
@@ -458,7 +496,8 @@ def _self_response(
     framework: Framework,
     truth: dict[str, float],
 ) -> Response:
-    due = date(2025 + ROUNDS.index(next(r for r in ROUNDS if r[0] == round_id)), 9, 30)
+    year = next((i for i, r in enumerate(ROUNDS) if round_id.startswith(r[0])), 0)
+    due = date(2025 + year, 9, 30)
     raw: dict[str, str] = {}
     for competency in framework.competencies:
         rated = truth[competency.id] + trust.bias + rng.normal(0, 0.3)

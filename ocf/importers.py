@@ -241,6 +241,7 @@ def validate_responses(table: Table, store: Store) -> list[Response]:
         problems.append(Problem(table.source, message, row=row, field=field))
 
     closures = functools.cache(store.panel_closures)
+    assesses = functools.cache(store.assesses)
 
     for number, row in table.rows:
         site, round_id, survey_id = row["site"].upper(), row["round"], row["survey"]
@@ -249,6 +250,9 @@ def validate_responses(table: Table, store: Store) -> list[Response]:
             problem(number, "site", f"unknown site {row['site']!r}")
             continue
         round_ = rounds.get(round_id)
+        if round_ is not None and (why := assesses(site, round_id)) is not None:
+            problem(number, "site", why)
+            continue
         if round_ is None:
             problem(number, "round", f"unknown round {round_id!r}")
             continue

@@ -76,6 +76,9 @@ def open_self_assessment(store: Store, actor: Actor, site: str, round_id: str) -
     """The site's self-assessment for a round (one per site, shared by its leads)."""
     check_active(store, actor)
     require_site_role(actor, ("lead", "admin"), site)
+    store.require_round(round_id)
+    if (why := store.assesses(site, round_id)) is not None:
+        raise ConflictError(why)
     return _draft(store, site, round_id, _survey_for(store, round_id, "self"), SELF_RESPONDENT)
 
 

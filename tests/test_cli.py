@@ -48,7 +48,7 @@ def write(tmp_path: Path, name: str, text: str) -> str:
 def test_validate_passes_on_shipped_files(runner: CliRunner) -> None:
     code, out, _ = run(runner, "validate")
     assert code == 0
-    assert out.strip() == "OK: 2 framework(s), 4 survey(s) valid"
+    assert out.strip() == "OK: 3 framework(s), 6 survey(s) valid"
 
 
 def test_validate_reports_one_line_per_problem_and_exits_1(runner: CliRunner) -> None:
@@ -144,7 +144,7 @@ def test_round_add_refuses_an_unknown_framework(runner: CliRunner, db: str) -> N
     code, _, err = run(runner, "round", "add", "p2", "--framework", "nope", "--db", db)
     assert code == 1
     assert err.startswith(
-        "nope: unknown framework; expected a path to a YAML file or one of: ocf-race-equality, pcref"
+        "nope: unknown framework; expected a path to a YAML file or one of: ocf-race-equality, ocf-system, pcref"
     )
 
 
@@ -261,7 +261,7 @@ def test_missing_file_is_a_clear_error(runner: CliRunner, db: str) -> None:
 def test_demo_refuses_to_overwrite_without_force(runner: CliRunner, tmp_path: Path) -> None:
     path = str(tmp_path / "demo.db")
     code, out, _ = run(runner, "demo", "--db", path)
-    assert code == 0 and "11 sites, 2 rounds (synthetic data)" in out
+    assert code == 0 and "11 sites, 3 rounds (synthetic data)" in out
     code, _, err = run(runner, "demo", "--db", path)
     assert code == 1 and "already exists; use --force" in err
     assert run(runner, "demo", "--force", "--db", path)[0] == 0

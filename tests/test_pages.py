@@ -28,9 +28,9 @@ def test_home_page_shows_rounds_and_the_demo_notice(app: AppTest) -> None:
     assert not app.exception
     assert app.title[0].value == "Organisational Competency Framework assessment"
     assert "synthetic" in app.info[0].value
-    assert [m.value for m in app.metric] == ["11", "2", "2"]
+    assert [m.value for m in app.metric] == ["11", "3", "3"]  # sites, rounds, frameworks
     rounds = app.dataframe[0].value
-    assert list(rounds["Round"]) == ["2024-25", "2025-26"]
+    assert list(rounds["Round"]) == ["2024-25", "2024-25-system", "2025-26"]
 
 
 def test_frameworks_page_shows_levels_evidence_and_crosswalk(app: AppTest) -> None:

@@ -33,7 +33,11 @@ def test_framework_file_is_complete(path: Path) -> None:
         "Achieving",
         "Excelling",
     ]
-    assert {"organisational", "individual"} <= {c.kind for c in framework.competencies}
+    assert {c.kind for c in framework.competencies} <= {
+        "organisational",
+        "individual",
+        "obligation",
+    }
     for competency in framework.competencies:
         if competency.is_obligation:
             assert competency.duty and not competency.levels, competency.id

@@ -174,8 +174,10 @@ class AccountabilityStore(StoreBase):
         return added, updated
 
     def carry_actions(self, new_round: str, actor: str) -> int:
-        """Copy every unfinished action of each site's latest earlier round into `new_round`,
-        linked to the one it continues (its notes stay with the chain). Returns how many."""
+        """Copy every unfinished action of each site's latest earlier round of the same
+        framework into `new_round`, linked to the one it continues (its notes stay with the
+        chain). Returns how many. A round of another framework (PCREF after the OCF, a system
+        round after a trust round) takes none: its competencies are not theirs."""
         with self.write():
             rows = self.db.execute(
                 """SELECT a.id, a.site, a.round, a.competency, a.action, a.owner, a.due, a.status
@@ -183,9 +185,11 @@ class AccountabilityStore(StoreBase):
                    WHERE a.status NOT IN ('done', 'dropped') AND a.round != ?
                    AND a.round = (SELECT b.round FROM actions b JOIN rounds r ON r.id = b.round
                                   WHERE b.site = a.site AND b.round != ?
+                                  AND r.framework_id = (SELECT framework_id FROM rounds
+                                                        WHERE id = ?)
                                   ORDER BY r.created_at DESC, r.id DESC LIMIT 1)
                    AND NOT EXISTS (SELECT 1 FROM actions c WHERE c.previous_id = a.id)""",
-                [new_round, new_round],
+                [new_round, new_round, new_round],
             ).fetchall()
             stamp = now()
             for old_id, site, old_round, competency, action, owner, due, status in rows:

@@ -103,6 +103,19 @@ class RoundStore(StoreBase):
             )
         return self._frameworks[round_id]
 
+    def assesses(self, site: str, round_id: str) -> str | None:
+        """Why the round does not assess this site (its framework is for other kinds of site,
+        `assessed_at`), or None when it does."""
+        row = self.db.execute("SELECT kind FROM sites WHERE code = ?", [site]).fetchone()
+        kinds = self.round_framework(round_id).assessed_at
+        if row is None or row[0] in kinds:
+            return None
+        article = "an" if row[0] == "icb" else "a"
+        return (
+            f"round {round_id} assesses {' or '.join(k.upper() if k == 'icb' else k for k in kinds)} "
+            f"sites; {site} is {article} {row[0].upper() if row[0] == 'icb' else row[0]}"
+        )
+
     def round_surveys(self, round_id: str) -> dict[str, Survey]:
         """The round's surveys by id, from their snapshots."""
         if round_id not in self._surveys:

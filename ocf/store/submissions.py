@@ -158,6 +158,8 @@ class SubmissionStore(StoreBase):
                 f"round {round_id} is {row[0]}: answers can no longer be added or changed; "
                 "nothing was saved"
             )
+        if (why := self.assesses(site, round_id)) is not None:
+            raise ConflictError(f"{why}; nothing was saved")
         if self._audience(round_id, survey) == "panel" and self.panel_closed(site, round_id):
             raise ConflictError(
                 f"the panel for {site} in round {round_id} is closed: its answers are frozen; "
