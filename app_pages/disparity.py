@@ -12,6 +12,7 @@ from ocf.disparity import (
     detention_rows,
     disparity_table,
     funnel,
+    groups_held,
     rated_measures,
     rates_by_group,
     trend,
@@ -30,7 +31,6 @@ if choices.empty:
     st.stop()
 
 
-groups = list(ethnicity.HIGHER_GROUPS)
 a, b, c, d = st.columns(4)
 measures = rated_measures(choices)
 if not measures:
@@ -44,12 +44,19 @@ period = b.selectbox(
     index=periods.index(default_period(choices, measure)),
     help="Opens on the latest period with figures for England and every ICB to compare with.",
 )
-focus = c.selectbox("Focus group", groups, index=groups.index(ethnicity.BLACK))
+rows = detention_rows(db, period, measure)
+# Any group the data hold, higher or detailed (African, Caribbean, …), each kept separate.
+groups = groups_held(rows)
+focus = c.selectbox(
+    "Focus group",
+    groups,
+    index=groups.index(ethnicity.BLACK),
+    help="Each higher group, followed by the detailed categories the data hold within it.",
+)
 reference = d.selectbox("Reference group", groups, index=groups.index(ethnicity.WHITE))
 
 if unrated := unrated_measures(choices):
     st.caption(f"Not offered: {'; '.join(unrated_names(unrated))}. {UNRATED_REASON}.")
-rows = detention_rows(db, period, measure)
 table = disparity_table(rows, focus, reference)
 names = rows.drop_duplicates("geography").set_index("geography")["geography_name"].to_dict()
 places = sorted(names, key=lambda g: (g != (actor.site or ""), g != "ENG", names[g]))
@@ -57,25 +64,45 @@ place = st.selectbox("Area", places, format_func=lambda g: f"{names[g]} ({g})")
 row = table.set_index("geography").loc[place]
 
 st.header(f"{names[place]}, {period}")
+# Standardised where the source publishes it (NHS England: England only), crude alongside.
+standard = disparity_table(rows, focus, reference, "standardised").set_index("geography")
+std = standard.loc[place] if place in standard.index else None
+if std is not None and pd.notna(std["rate_ratio"]):
+    a, b = st.columns(2)
+    a.metric(f"Standardised rate ratio, {focus} to {reference}", number(std["rate_ratio"]))
+    a.caption(
+        f"Age- and sex-standardised. 95% interval {number(std['ratio_lower'])} to "
+        f"{number(std['ratio_upper'])}; {number(std['focus_rate'], 1)} vs "
+        f"{number(std['reference_rate'], 1)} per 100,000."
+    )
+    b.metric(f"Crude rate ratio, {focus} to {reference}", number(row["rate_ratio"]))
+    b.caption("Crude: not adjusted for the groups' different ages.")
+else:
+    st.caption(
+        "No age- and sex-standardised figures for this area and these groups in the data "
+        "(NHS England publishes them for England only): the figures below are crude, not "
+        "adjusted for the groups' different ages."
+    )
 left, middle, right = st.columns(3)
 ratio_text = number(row["rate_ratio"]) if pd.notna(row["rate_ratio"]) else "not available"
-left.metric(f"Rate ratio, {focus} to {reference}", ratio_text)
+left.metric(f"Crude rate ratio, {focus} to {reference}", ratio_text)
 if pd.notna(row["ratio_lower"]):
     left.caption(f"95% interval {number(row['ratio_lower'])} to {number(row['ratio_upper'])}")
 middle.metric(
-    f"{focus}, per 100,000",
+    f"{focus}, crude, per 100,000",
     number(row["focus_rate"], 1) if pd.notna(row["focus_rate"]) else "suppressed or missing",
 )
 right.metric(
-    f"{reference}, per 100,000",
+    f"{reference}, crude, per 100,000",
     number(row["reference_rate"], 1)
     if pd.notna(row["reference_rate"])
     else "suppressed or missing",
 )
 if pd.notna(row["rate_ratio"]):
     st.write(
-        f"In {names[place]} in {period}, the rate for {focus} people ({measure_name(measure)}) "
-        f"was {number(row['rate_ratio'])} times the rate for {reference} people."
+        f"In {names[place]} in {period}, the crude rate for {focus} people "
+        f"({measure_name(measure)}) was {number(row['rate_ratio'])} times the rate for "
+        f"{reference} people."
     )
 
 st.subheader("Rates by ethnic group")

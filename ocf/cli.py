@@ -552,19 +552,33 @@ def import_detentions_command(file: str, fmt: str, db_path: str | None) -> None:
     "--reference", default=DEFAULT_REFERENCE, show_default=True, help="Reference ethnic group."
 )
 @click.option(
+    "--method",
+    type=click.Choice(["crude", "standardised"]),
+    default="crude",
+    show_default=True,
+    help="standardised: the source's age- and sex-standardised rates and their ratio.",
+)
+@click.option(
     "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
 )
 @db_option
 @reports_errors
 def disparity(
-    period: str | None, measure: str, focus: str, reference: str, fmt: str, db_path: str | None
+    period: str | None,
+    measure: str,
+    focus: str,
+    reference: str,
+    method: str,
+    fmt: str,
+    db_path: str | None,
 ) -> None:
     """Rates per 100,000 with 95% intervals and rate ratios by geography."""
     groups = {g: ethnicity.normalise(g) for g in (focus, reference)}
-    unknown = [g for g, found in groups.items() if found is None or found[0] != found[1]]
+    unknown = [g for g, found in groups.items() if found is None or found[1] == ethnicity.UNKNOWN]
     if unknown:
         raise OcfError(
-            f"unknown group {unknown[0]!r}; expected one of: {', '.join(ethnicity.HIGHER_GROUPS)}"
+            f"unknown group {unknown[0]!r}; expected a higher group ("
+            f"{', '.join(ethnicity.HIGHER_GROUPS)}) or a detailed category such as 'African'"
         )
     rows = _store(db_path).detentions_frame(period, measure)
     if rows.empty:
@@ -573,7 +587,13 @@ def disparity(
             + (f" in {period}" if period else "")
             + "; see `ocf import detentions`"
         )
-    table = disparity_table(rows, groups[focus][0], groups[reference][0])
+    table = disparity_table(rows, groups[focus][0], groups[reference][0], method)
+    if method == "standardised" and (missing := table["rate_ratio"].isna().sum()):
+        click.echo(
+            f"note: {missing} of {len(table)} geographies have no standardised figure for these "
+            "groups; their cells are empty (the crude figure is never used instead)",
+            err=True,
+        )
     click.echo(
         csv_text(table) if fmt == "csv" else table.to_json(orient="records", indent=2),
         nl=fmt == "json",

@@ -173,6 +173,14 @@ def read_nhs_annual(table: Table) -> tuple[list[dict], ImportReport]:
             continue
         count = _number(row["total_count"], table.source, number, "Total_Count", problems)
         rate = _number(row["cruderate"], table.source, number, "CrudeRate", problems)
+        std_rate = _number(row.get("stdrate", ""), table.source, number, "StdRate", problems)
+        half = _number(
+            row.get("confidence_interval", ""),
+            table.source,
+            number,
+            "Confidence_interval",
+            problems,
+        )
         period = row["year"].replace("/", "-")
         if not re.fullmatch(r"\d{4}-\d{2}", period):
             problems.append(
@@ -193,6 +201,7 @@ def read_nhs_annual(table: Table) -> tuple[list[dict], ImportReport]:
             "ethnic_group": group[0], "age_band": "", "sex": "", "count": None if count is None else round(count),
             "suppressed": int(count is None), "population": population,
             "population_derived": int(population is not None), "source": Path(table.source).name,
+            "std_rate": std_rate, "std_half_width": half if std_rate is not None else None,
         }  # fmt: skip
         key = tuple(record[k] for k in ("period", "geography", "measure", "ethnic_group"))
         if key in records or key in conflicts:
@@ -251,12 +260,20 @@ def read_template(table: Table, store: Store) -> tuple[list[dict], ImportReport]
             if row["population"].strip() in SUPPRESSED or population == 0:
                 problem("population", "required and greater than 0")
             continue
+        if count is not None and count > population:
+            problem(
+                "count",
+                f"{count:,.0f} is more than the population ({population:,.0f}); a count of "
+                "people cannot exceed the people it is counted among",
+            )
+            continue
         record = {
             "period": row["period"], "geography": site.code, "geography_name": site.name,
             "geography_kind": site.kind, "measure": measure_id(row["measure"]),
             "ethnic_group": group[0], "age_band": row.get("age_band", ""), "sex": row.get("sex", ""),
             "count": None if count is None else int(count), "suppressed": int(count is None),
             "population": population, "population_derived": 0, "source": Path(table.source).name,
+            "std_rate": None, "std_half_width": None,
         }  # fmt: skip
         key = tuple(
             record[k] for k in ("period", "geography", "measure", "ethnic_group", "age_band", "sex")

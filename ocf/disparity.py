@@ -1,6 +1,7 @@
 """Detention data → rates by ethnic group, rate ratios, funnels, and the link to maturity.
 
-Rules (docs/methods.md): groups are the NHS higher ethnic groups, each shown separately; a
+Rules (docs/methods.md): groups are the NHS higher ethnic groups, each shown separately, and
+any detailed category the data hold (a focus or reference group may be either); a higher
 group's figure is its own row where the source gives one, else the sum of its detailed
 categories (never both); unknown ethnicity is excluded from rates and reported as a share;
 counts of 1–4 are suppressed in every output below national level.
@@ -29,6 +30,7 @@ DEFAULT_FOCUS = ethnicity.BLACK
 DEFAULT_REFERENCE = ethnicity.WHITE
 DEFAULT_MEASURE = "all-detentions"
 NATIONAL_KINDS = ("national",)
+METHODS = ("crude", "standardised")
 SMALL_COUNTS = range(1, 5)  # 1–4: suppressed below national level
 DISPARITY_COLUMNS = [
     "geography", "period", "measure",
@@ -99,8 +101,11 @@ def group_totals(rows: pd.DataFrame) -> pd.DataFrame:
                 "population",
                 "suppressed",
                 "population_derived",
+                "std_rate",
+                "std_half_width",
             ]
         )
+    rows = _with_standardised(rows)
     frame = rows.assign(group=rows["ethnic_group"].map(ethnicity.higher_group))
     frame["is_group_row"] = frame["ethnic_group"] == frame["group"]
     keys = ["geography", "period", "measure", "group"]
@@ -116,13 +121,67 @@ def group_totals(rows: pd.DataFrame) -> pd.DataFrame:
         parts=("ethnic_group", "size"),
         suppressed=("suppressed", "max"),
         population_derived=("population_derived", "max"),
+        std_rate=("std_rate", "first"),
+        std_half_width=("std_half_width", "first"),
     )
+    # A standardised rate is the source's own, for a group's own row: one summed from detailed
+    # categories has none (standardised rates do not add up).
+    grouped.loc[grouped["parts"] > 1, ["std_rate", "std_half_width"]] = np.nan
     # A total with a missing part is missing, not a smaller number.
     grouped.loc[grouped["counted"] < grouped["parts"], "count"] = np.nan
     grouped.loc[grouped["populated"] < grouped["parts"], "population"] = np.nan
     grouped["suppressed"] = grouped["suppressed"].astype(bool) | grouped["count"].isna()
     grouped = grouped.drop(columns=["counted", "populated", "parts"])
     return grouped
+
+
+def group_figures(rows: pd.DataFrame) -> pd.DataFrame:
+    """`group_totals` (the higher groups) plus every detailed category the data hold as its own
+    group (African, Caribbean, Any Other Black background, …), so any of them can be a focus
+    or reference group. Never summed across: a detailed category is part of its higher group."""
+    totals = group_totals(rows)
+    if rows.empty:
+        return totals
+    higher = rows["ethnic_group"].map(ethnicity.higher_group)
+    detailed = rows[(rows["ethnic_group"] != higher) & (higher != ethnicity.UNKNOWN)]
+    if detailed.empty:
+        return totals
+    parts = (
+        _with_standardised(detailed)
+        .assign(group=detailed["ethnic_group"])
+        .groupby(["geography", "period", "measure", "group"], as_index=False)
+        .agg(
+            geography_name=("geography_name", "first"),
+            geography_kind=("geography_kind", "first"),
+            count=("count", "first"),
+            population=("population", "first"),
+            suppressed=("suppressed", "max"),
+            population_derived=("population_derived", "max"),
+            std_rate=("std_rate", "first"),
+            std_half_width=("std_half_width", "first"),
+        )
+    )
+    parts["suppressed"] = parts["suppressed"].astype(bool) | parts["count"].isna()
+    return pd.concat([totals, parts[totals.columns]], ignore_index=True)
+
+
+def _with_standardised(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows with the standardised columns (NaN where a source gave none)."""
+    missing = {c: np.nan for c in ("std_rate", "std_half_width") if c not in rows.columns}
+    return rows.assign(**missing) if missing else rows
+
+
+def groups_held(rows: pd.DataFrame) -> list[str]:
+    """Every group the data can rate: the higher groups first, then each detailed category
+    under its higher group, in the NHS order."""
+    present = set(rows["ethnic_group"]) if len(rows) else set()
+    order = []
+    for higher in ethnicity.HIGHER_GROUPS:
+        order.append(higher)
+        order += [
+            name for name, group in ethnicity.CODES.values() if group == higher and name in present
+        ]
+    return order
 
 
 def _interval_row(
@@ -141,14 +200,23 @@ def _interval_row(
 
 
 def disparity_table(
-    rows: pd.DataFrame, focus: str = DEFAULT_FOCUS, reference: str = DEFAULT_REFERENCE
+    rows: pd.DataFrame,
+    focus: str = DEFAULT_FOCUS,
+    reference: str = DEFAULT_REFERENCE,
+    method: str = "crude",
 ) -> pd.DataFrame:
     """The `ocf disparity` table: one row per geography, period and measure (DESIGN §8).
 
-    Computed column-wise over every geography at once (a national table has thousands of rows).
+    `method` "crude" (the default, as ever) or "standardised": the same columns then hold the
+    source's age- and sex-standardised rates with their 95% intervals, and their ratio with an
+    interval on the log scale (`standardised_ratio`); empty where a geography has no
+    standardised figure (never the crude one instead). Computed column-wise over every
+    geography at once (a national table has thousands of rows).
     """
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; expected {' or '.join(METHODS)}")
     keys = ["geography", "period", "measure"]
-    totals = group_totals(rows)
+    totals = group_figures(rows)
     if totals.empty:
         return pd.DataFrame(columns=DISPARITY_COLUMNS)
     small = ~totals["geography_kind"].isin(NATIONAL_KINDS) & totals["count"].isin(
@@ -185,6 +253,8 @@ def disparity_table(
     table["rate_ratio"] = np.where(usable, ratio, np.nan)
     table["ratio_lower"] = np.where(usable, lower, np.nan)
     table["ratio_upper"] = np.where(usable, upper, np.nan)
+    if method == "standardised":
+        table = _standardised(table, totals, keys, focus, reference)
     table = table.astype(
         {
             c: float
@@ -193,6 +263,52 @@ def disparity_table(
         }
     )
     return table[DISPARITY_COLUMNS]
+
+
+def _standardised(
+    table: pd.DataFrame, totals: pd.DataFrame, keys: list[str], focus: str, reference: str
+) -> pd.DataFrame:
+    """The rate and ratio columns replaced by the source's standardised figures."""
+    for role, group in (("focus", focus), ("reference", reference)):
+        part = totals.loc[totals["group"] == group, [*keys, "std_rate", "std_half_width"]]
+        merged = table[keys].merge(part, on=keys, how="left")
+        rate, half = merged["std_rate"].to_numpy(float), merged["std_half_width"].to_numpy(float)
+        table[f"{role}_rate"] = rate
+        table[f"{role}_lower"] = rate - half
+        table[f"{role}_upper"] = rate + half
+    ratio, lower, upper = standardised_ratio(
+        table["focus_rate"].to_numpy(float),
+        (table["focus_upper"] - table["focus_rate"]).to_numpy(float),
+        table["reference_rate"].to_numpy(float),
+        (table["reference_upper"] - table["reference_rate"]).to_numpy(float),
+    )
+    table["rate_ratio"], table["ratio_lower"], table["ratio_upper"] = ratio, lower, upper
+    return table
+
+
+def standardised_ratio(rate_a, half_a, rate_b, half_b, confidence: float = 0.95):
+    """The ratio of two directly standardised rates with its interval on the log scale.
+
+    Each rate's standard error on the log scale is taken from its published 95% interval,
+    half-width ÷ (1.96 × rate) (the delta method), and the two groups are independent, so
+    var(ln ratio) = se_a² + se_b² (docs/methods.md, Standardised rates). NaN where either rate
+    or interval is missing or not positive.
+    """
+    rate_a, rate_b = np.asarray(rate_a, float), np.asarray(rate_b, float)
+    half_a, half_b = np.asarray(half_a, float), np.asarray(half_b, float)
+    z95 = 1.959963984540054
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ok = (rate_a > 0) & (rate_b > 0) & (half_a >= 0) & (half_b >= 0)
+        se = np.sqrt((half_a / (z95 * rate_a)) ** 2 + (half_b / (z95 * rate_b)) ** 2)
+        z = _z_of(confidence)
+        ratio = np.where(ok, rate_a / rate_b, np.nan)
+        return ratio, ratio * np.exp(-z * se), ratio * np.exp(z * se)
+
+
+def _z_of(confidence: float) -> float:
+    from scipy.stats import norm
+
+    return float(norm.ppf(0.5 + confidence / 2))
 
 
 def _figures(by_group: pd.DataFrame, group: str, kind: str) -> tuple[float | None, float | None]:

@@ -378,6 +378,14 @@ def comment_reviews(db: Database) -> None:
     )
 
 
+@migrations(name="0013_standardised_rates")
+def standardised_rates(db: Database) -> None:
+    # Age- and sex-standardised rates as a source publishes them (NHS England's StdRate and the
+    # half-width of its 95% interval), kept beside the counts (docs/methods.md, Standardised).
+    db.execute("ALTER TABLE detentions ADD COLUMN std_rate REAL")
+    db.execute("ALTER TABLE detentions ADD COLUMN std_half_width REAL")
+
+
 # --------------------------------------------------------------------------- schema checks
 
 

@@ -22,7 +22,7 @@ APP = str(PROJECT / "streamlit_app.py")
 
 def test_the_disparity_headline_and_its_sentence_give_the_same_figure(app_as) -> None:
     at = app_as("regulator", "disparity")
-    headline = at.metric[0].value  # "3.44"
+    headline = next(m.value for m in at.metric if m.label.startswith("Crude rate ratio"))
     sentence = next(m.value for m in at.markdown if "times the rate" in m.value)
     assert f"was {headline} times the rate" in sentence
 

@@ -19,7 +19,14 @@ def test_disparity_page_shows_england_with_every_group(app_as) -> None:
     at.selectbox[1].select("2023-24").run()
     assert not at.exception
     assert at.selectbox[4].value == "ENG"
-    assert at.metric[0].value == "3.44"
+    # England: NHS England's standardised ratio first (242.3 / 68.4), the crude one beside it.
+    labels = {m.label: m.value for m in at.metric}
+    assert labels["Standardised rate ratio, Black or Black British to White"] == "3.54"
+    assert labels["Crude rate ratio, Black or Black British to White"] == "3.44"
+    assert any(
+        c.value.startswith("Age- and sex-standardised. 95% interval 3.44 to 3.65")
+        for c in at.caption
+    )
     assert "95% interval 3.34 to 3.54" in [c.value for c in at.caption]
     groups = at.table[0].value
     assert list(groups.index) == [
@@ -38,7 +45,25 @@ def test_a_lead_sees_their_own_trust_first_and_can_change_groups(app_as) -> None
     assert at.selectbox[4].value == "XTA1"
     at.selectbox[3].select("Asian or Asian British").run()
     assert not at.exception
-    assert at.metric[0].label == "Rate ratio, Black or Black British to Asian or Asian British"
+    assert (
+        at.metric[0].label == "Crude rate ratio, Black or Black British to Asian or Asian British"
+    )
+    # A trust has no standardised figure: the page says so rather than pass off the crude one.
+    assert any("No age- and sex-standardised figures" in c.value for c in at.caption)
+
+
+def test_any_detailed_group_can_be_the_focus(app_as) -> None:
+    at = app_as("admin", "disparity")
+    at.selectbox[1].select("2023-24").run()
+    focus = at.selectbox[2]
+    options = [o.strip() for o in focus.options]
+    assert {"African", "Caribbean", "Any Other Black background"} <= set(options)
+    focus.select_index(options.index("Any Other Black background")).run()
+    assert not at.exception
+    labels = {m.label: m.value for m in at.metric}
+    # NHS England 2023-24: 551.0 vs 69.5 per 100,000 crude (7.93); standardised 740.6 vs 68.4.
+    assert labels["Crude rate ratio, Any Other Black background to White"] == "7.93"
+    assert labels["Standardised rate ratio, Any Other Black background to White"] == "10.83"
 
 
 def test_overdispersion_widens_the_funnel_without_error(app_as) -> None:

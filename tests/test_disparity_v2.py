@@ -1,0 +1,126 @@
+"""Disparity figures v2 (issue 16): standardised rates and ratios, any focus group, bad data."""
+
+from __future__ import annotations
+
+import io
+import math
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ocf.cli import main
+from ocf.disparity import disparity_table, standardised_ratio
+from ocf.store import Store
+
+from .conftest import PROJECT, dump
+
+SHARED = PROJECT.parent / "shared" / "data" / "mha_annual_statistics_2023_24.csv"
+
+
+def test_the_standardised_ratio_and_its_interval_by_hand() -> None:
+    """242.3 ± 6.9 vs 68.4 ± 0.7 (NHS England 2023-24, Black vs White): ratio 3.542; the log
+    standard errors are 6.9/(1.96 × 242.3) and 0.7/(1.96 × 68.4), combined in quadrature."""
+    ratio, lower, upper = standardised_ratio([242.3], [6.9], [68.4], [0.7])
+    se = math.sqrt((6.9 / (1.959964 * 242.3)) ** 2 + (0.7 / (1.959964 * 68.4)) ** 2)
+    assert ratio[0] == pytest.approx(242.3 / 68.4)
+    assert lower[0] == pytest.approx(242.3 / 68.4 * math.exp(-1.959964 * se), rel=1e-6)
+    assert upper[0] == pytest.approx(242.3 / 68.4 * math.exp(1.959964 * se), rel=1e-6)
+    assert math.isnan(standardised_ratio([242.3], [6.9], [math.nan], [0.7])[0][0])
+
+
+@pytest.fixture
+def national(demo_store: Store) -> Store:
+    return demo_store  # the demo holds NHS England's 2023-24 reference file
+
+
+def test_nhs_englands_standardised_rates_come_through_the_import(national: Store) -> None:
+    rows = national.detentions_frame("2023-24", "all-detentions")
+    table = disparity_table(rows, "Black or Black British", "White", "standardised")
+    england = table.set_index("geography").loc["ENG"]
+    assert (england["focus_rate"], england["reference_rate"]) == (242.3, 68.4)
+    assert england["focus_lower"] == pytest.approx(242.3 - 6.9)
+    assert round(england["rate_ratio"], 2) == 3.54  # the issue's published figure
+    mixed = disparity_table(rows, "Mixed", "White", "standardised").set_index("geography")
+    assert round(mixed.loc["ENG", "rate_ratio"], 2) == 2.59
+    crude = disparity_table(rows, "Mixed", "White").set_index("geography")
+    assert round(crude.loc["ENG", "rate_ratio"], 2) == 1.67
+    # ICBs publish no standardised rate by ethnicity: empty, never the crude figure instead.
+    assert table.set_index("geography").drop("ENG")["rate_ratio"].isna().all()
+
+
+def test_a_detailed_group_is_its_own_focus_never_merged(national: Store) -> None:
+    rows = national.detentions_frame("2023-24", "all-detentions")
+    table = disparity_table(rows, "Any Other Black background", "White").set_index("geography")
+    assert round(table.loc["ENG", "rate_ratio"], 1) == 7.9  # hidden before: only 5 groups
+    assert table.loc["ENG", "focus_count"] == 1619
+
+
+def test_ocf_disparity_method_keeps_its_columns_and_says_what_is_missing(
+    demo_path: Path, runner
+) -> None:
+    base = ["disparity", "--period", "2023-24", "--db", str(demo_path)]
+    crude = runner.invoke(main, base)
+    standardised = runner.invoke(main, [*base, "--method", "standardised"])
+    assert crude.exit_code == standardised.exit_code == 0
+    a = pd.read_csv(io.StringIO(crude.stdout))
+    b = pd.read_csv(io.StringIO(standardised.stdout))
+    assert list(a.columns) == list(b.columns)  # the contract: same columns
+    assert b.set_index("geography").loc["ENG", "focus_rate"] == 242.3
+    assert "have no standardised figure" in standardised.stderr
+    detailed = runner.invoke(main, [*base, "--focus", "Caribbean"])
+    assert detailed.exit_code == 0
+    assert pd.read_csv(io.StringIO(detailed.stdout))["focus_group"].iloc[0] == "Caribbean"
+    unknown = runner.invoke(main, [*base, "--focus", "Not Stated"])
+    assert unknown.exit_code != 0 and "unknown group 'Not Stated'" in unknown.output
+
+
+def test_a_template_count_above_its_population_is_refused(tmp_path: Path, runner) -> None:
+    db = tmp_path / "real.db"
+    assert (
+        runner.invoke(main, ["site", "add", "RX1", "--name", "A trust", "--db", str(db)]).exit_code
+        == 0
+    )
+    csv = tmp_path / "detentions.csv"
+    csv.write_text(
+        "site,period,measure,ethnic_group,count,population\n"
+        "RX1,2024-25,All detentions,Black or Black British,120,100\n"
+        "RX1,2024-25,All detentions,White,inf,9000\n"
+        "RX1,2024-25,All detentions,Mixed,twelve,900\n"
+    )
+    before = dump(Store.open(db))
+    result = runner.invoke(main, ["import", "detentions", str(csv), "--db", str(db)])
+    assert result.exit_code != 0
+    assert f"{csv}:ROW 2: count: 120 is more than the population (100)" in result.output
+    assert f"{csv}:ROW 3: count: 'inf' is not a usable number" in result.output
+    assert f"{csv}:ROW 4: count: 'twelve' is not a number" in result.output
+    assert dump(Store.open(db)) == before
+
+
+def test_a_latin1_file_is_refused_with_an_encoding_message(tmp_path: Path, runner) -> None:
+    db = tmp_path / "real.db"
+    csv = tmp_path / "detentions.csv"
+    csv.write_bytes(
+        "site,period,measure,ethnic_group,count,population\nRX1,2024-25,Détentions,White,5,9000\n".encode(
+            "latin-1"
+        )
+    )
+    result = runner.invoke(main, ["import", "detentions", str(csv), "--db", str(db)])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "UTF-8" in result.output
+
+
+@pytest.mark.skipif(not SHARED.is_file(), reason="the shared 2023-24 file is not here")
+def test_the_whole_published_file_imports_with_its_standardised_rates(
+    tmp_path: Path, runner
+) -> None:
+    db = tmp_path / "real.db"
+    shutil.copy(SHARED, tmp_path / "mha.csv")
+    result = runner.invoke(
+        main, ["import", "detentions", str(tmp_path / "mha.csv"), "--db", str(db)]
+    )
+    assert result.exit_code == 0, result.output
+    rows = Store.open(db).detentions_frame("2023-24", "uses-of-ctos")
+    table = disparity_table(rows, "Black or Black British", "White").set_index("geography")
+    assert 6 < table.loc["ENG", "rate_ratio"] < 8  # about 6.8× (issue 16)
