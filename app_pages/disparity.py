@@ -7,12 +7,15 @@ from app_pages.common import require_actor, show_chart, store
 from ocf import ethnicity
 from ocf.charts import funnel_chart, rates_chart
 from ocf.disparity import (
+    LEVEL_NAMES,
     default_period,
     detention_choices,
     detention_rows,
     disparity_table,
     funnel,
     groups_held,
+    levels_held,
+    one_level,
     rated_measures,
     rates_by_group,
     trend,
@@ -159,8 +162,21 @@ st.table(
 )
 
 st.subheader("Compared with other areas")
+levels = levels_held(rows)
+if not levels:
+    st.write("No areas below England to compare in these data.")
+    st.stop()
+kind = rows.drop_duplicates("geography").set_index("geography")["geography_kind"].get(place)
+level = st.radio(
+    "Areas compared",
+    levels,
+    index=levels.index(kind) if kind in levels else 0,
+    format_func=lambda k: LEVEL_NAMES.get(k, k),
+    horizontal=True,
+    help="One level at a time: an ICB and the sub-ICBs inside it would count the same people twice.",
+)
 overdispersed = st.checkbox("Allow for variation between areas beyond chance (overdispersion)")
-others = table[~table["geography"].isin(["ENG"])]
+others = one_level(table, rows, level)
 points, limits, target = funnel(others, overdispersion=overdispersed)
 marker = (
     f"the red diamond is {names[place]}"
@@ -178,14 +194,14 @@ show_chart(
 st.caption(
     f"Each blue dot is an area; {marker}. Up the chart, a higher "
     "ratio; to the right, a more precise one (more people detained, so less room for chance). "
-    f"The middle line is the pooled ratio of the areas shown ({number(target)}). Areas "
-    "outside the dashed lines differ from it more than chance would explain 95% of the time; "
-    "outside the solid lines, 99.8%."
+    f"The middle line is the Mantel–Haenszel ratio of the {LEVEL_NAMES.get(level, level)} shown "
+    f"({number(target)}): the groups compared within each area, so that where each group lives "
+    "does not move it. Areas outside the dashed lines differ from it more than chance would "
+    "explain 95% of the time; outside the solid lines, 99.8%."
 )
-outside = points[points["signal"].str.endswith("99.8%")]
-if len(outside):
-    listed = ", ".join(
-        f"{names.get(g, g)} ({g}, {sig})"
-        for g, sig in zip(outside["geography"], outside["signal"], strict=True)
-    )
-    st.write(f"Outside the 99.8% limits: {listed}.")
+for limit in ("99.8%", "95%"):
+    for side in ("above", "below"):
+        outside = points[points["signal"] == f"{side} {limit}"]
+        if len(outside):
+            listed = ", ".join(f"{names.get(g, g)} ({g})" for g in outside["geography"])
+            st.write(f"Outside the {limit} limits, {side}: {listed}.")

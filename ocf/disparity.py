@@ -18,6 +18,7 @@ from ocf import ethnicity
 from ocf.cache import cached
 from ocf.stats import (
     dersimonian_laird_tau2,
+    mantel_haenszel_rate_ratio,
     poisson_limits,
     proportion_ci,
     rate_ci,
@@ -362,6 +363,22 @@ def rates_by_group(rows: pd.DataFrame, geography: str) -> tuple[pd.DataFrame, di
     }
 
 
+LEVEL_NAMES = {"icb": "ICBs", "sub-icb": "sub-ICBs", "trust": "trusts", "place": "places"}
+
+
+def one_level(table: pd.DataFrame, rows: pd.DataFrame, level: str) -> pd.DataFrame:
+    """The disparity table's areas of one kind (ICBs, sub-ICBs, trusts, …): a funnel never mixes
+    levels, since an ICB and the sub-ICBs inside it would count the same people twice."""
+    kinds = rows.drop_duplicates("geography").set_index("geography")["geography_kind"]
+    return table[table["geography"].map(kinds) == level]
+
+
+def levels_held(rows: pd.DataFrame) -> list[str]:
+    """The kinds of area below national level the rows hold, ICBs first."""
+    present = set(rows["geography_kind"]) - set(NATIONAL_KINDS) if len(rows) else set()
+    return [k for k in LEVEL_NAMES if k in present] + sorted(present - set(LEVEL_NAMES))
+
+
 def funnel(
     table: pd.DataFrame,
     target: float | None = None,
@@ -371,19 +388,23 @@ def funnel(
     """Rate ratios against their precision with control limits around `target`.
 
     Precision is 1/(1/a + 1/b), the inverse variance of ln(ratio). The target defaults to the
-    ratio of the pooled counts and populations of the geographies shown. Returns the points
-    (with `signal`: within, or above/below the widest limit it crosses), the limits on a grid of
-    precisions, and the target.
+    Mantel–Haenszel ratio of the geographies shown: the groups compared within each area, not
+    the ratio of pooled counts, which is confounded where the focus group lives mostly in
+    high-rate areas (docs/methods.md, Funnel plots). Show one level of geography at a time
+    (`one_level`). Returns the points (with `signal`: within, or above/below the widest limit it
+    crosses), the limits on a grid of precisions, and the target.
     """
     points = table.dropna(subset=["rate_ratio", "focus_count", "reference_count"])
     points = points[(points["focus_count"] > 0) & (points["reference_count"] > 0)].copy()
     points["precision"] = 1 / (1 / points["focus_count"] + 1 / points["reference_count"])
     if target is None and len(points):
-        target = float(
-            (points["focus_count"].sum() / points["focus_population"].sum())
-            / (points["reference_count"].sum() / points["reference_population"].sum())
+        target = mantel_haenszel_rate_ratio(
+            points["focus_count"],
+            points["focus_population"],
+            points["reference_count"],
+            points["reference_population"],
         )
-    target = target or 1.0
+    target = target if target and np.isfinite(target) else 1.0
     tau2 = 0.0
     if overdispersion and len(points) >= 3:
         tau2 = dersimonian_laird_tau2(

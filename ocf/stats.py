@@ -392,6 +392,28 @@ def ratio_funnel(
     return target * np.exp(-half), target * np.exp(half)
 
 
+def mantel_haenszel_rate_ratio(
+    focus_counts: Sequence[float],
+    focus_populations: Sequence[float],
+    reference_counts: Sequence[float],
+    reference_populations: Sequence[float],
+) -> float:
+    """The Mantel–Haenszel pooled rate ratio over strata (areas), for person counts a, b over
+    populations n₁, n₀ with t = n₁ + n₀: Σ(a·n₀/t) / Σ(b·n₁/t) (Rothman, Greenland and Lash,
+    Modern Epidemiology, 3rd ed., ch. 15).
+
+    It compares the groups *within* each area, so unlike the ratio of pooled counts it is not
+    confounded by where each group lives (docs/methods.md, Funnel plots). NaN without strata.
+    """
+    a, n1 = np.asarray(focus_counts, float), np.asarray(focus_populations, float)
+    b, n0 = np.asarray(reference_counts, float), np.asarray(reference_populations, float)
+    keep = np.isfinite(a) & np.isfinite(b) & (n1 > 0) & (n0 > 0)
+    a, n1, b, n0 = a[keep], n1[keep], b[keep], n0[keep]
+    t = n1 + n0
+    denominator = float((b * n1 / t).sum())
+    return float((a * n0 / t).sum() / denominator) if denominator > 0 else float("nan")
+
+
 def dersimonian_laird_tau2(
     estimates: Sequence[float],
     standard_errors: Sequence[float],
