@@ -33,6 +33,7 @@ DEFAULT_MEASURE = "all-detentions"
 NATIONAL_KINDS = ("national",)
 METHODS = ("crude", "standardised")
 SMALL_COUNTS = range(1, 5)  # 1–4: suppressed below national level
+ROUND_TO = 5  # every other count below national level is rounded to the nearest 5
 DISPARITY_COLUMNS = [
     "geography", "period", "measure",
     "focus_group", "focus_count", "focus_population", "focus_rate", "focus_lower", "focus_upper",
@@ -133,7 +134,24 @@ def group_totals(rows: pd.DataFrame) -> pd.DataFrame:
     grouped.loc[grouped["populated"] < grouped["parts"], "population"] = np.nan
     grouped["suppressed"] = grouped["suppressed"].astype(bool) | grouped["count"].isna()
     grouped = grouped.drop(columns=["counted", "populated", "parts"])
-    return grouped
+    return disclose_counts(grouped)
+
+
+def disclose_counts(totals: pd.DataFrame) -> pd.DataFrame:
+    """The publication's rule on every count below national level (docs/methods.md,
+    Disclosure of counts): a count of 1 to 4 is suppressed, every other count is rounded to the
+    nearest 5. Applied to the totals, before any rate is worked out, so no rate, ratio or
+    share can give back an exact count. England's counts are shown exactly, as published."""
+    totals = totals.copy()
+    below = ~totals["geography_kind"].isin(NATIONAL_KINDS)
+    small = below & totals["count"].isin(list(SMALL_COUNTS))
+    totals.loc[small, "suppressed"] = True
+    totals.loc[below & totals["suppressed"].astype(bool), "count"] = np.nan
+    rounded = below & totals["count"].notna()
+    totals.loc[rounded, "count"] = (
+        np.floor(totals.loc[rounded, "count"].astype(float) / ROUND_TO + 0.5) * ROUND_TO
+    )
+    return totals
 
 
 def group_figures(rows: pd.DataFrame) -> pd.DataFrame:
@@ -163,6 +181,15 @@ def group_figures(rows: pd.DataFrame) -> pd.DataFrame:
         )
     )
     parts["suppressed"] = parts["suppressed"].astype(bool) | parts["count"].isna()
+    parts = disclose_counts(parts)
+    # Secondary suppression: with its higher group's total shown, one suppressed category could
+    # be worked out from the others, so a suppressed category hides its siblings too.
+    parts["higher"] = parts["group"].map(ethnicity.higher_group)
+    siblings = ["geography", "period", "measure", "higher"]
+    hidden = parts.groupby(siblings)["suppressed"].transform("any")
+    below = ~parts["geography_kind"].isin(NATIONAL_KINDS)
+    parts.loc[hidden & below, "suppressed"] = True
+    parts.loc[hidden & below, "count"] = np.nan
     return pd.concat([totals, parts[totals.columns]], ignore_index=True)
 
 
@@ -220,10 +247,7 @@ def disparity_table(
     totals = group_figures(rows)
     if totals.empty:
         return pd.DataFrame(columns=DISPARITY_COLUMNS)
-    small = ~totals["geography_kind"].isin(NATIONAL_KINDS) & totals["count"].isin(
-        list(SMALL_COUNTS)
-    )
-    totals.loc[totals["suppressed"] | small, "count"] = np.nan
+    totals.loc[totals["suppressed"].astype(bool), "count"] = np.nan
     table = totals[keys].drop_duplicates().sort_values(keys).reset_index(drop=True)
     for role, group in (("focus", focus), ("reference", reference)):
         part = totals.loc[totals["group"] == group, [*keys, "count", "population"]]
@@ -317,9 +341,7 @@ def _figures(by_group: pd.DataFrame, group: str, kind: str) -> tuple[float | Non
     if group not in by_group.index:
         return None, None
     row = by_group.loc[group]
-    count = None if row["suppressed"] else float(row["count"])
-    if count is not None and kind not in NATIONAL_KINDS and int(count) in SMALL_COUNTS:
-        count = None
+    count = None if row["suppressed"] or pd.isna(row["count"]) else float(row["count"])
     population = None if pd.isna(row["population"]) else float(row["population"])
     return count, population
 
@@ -353,7 +375,10 @@ def rates_by_group(rows: pd.DataFrame, geography: str) -> tuple[pd.DataFrame, di
         else None
     )
     share = None
-    if unknown is not None and not pd.isna(known) and known + unknown > 0:
+    # Secondary suppression: the share gives the known total, and the known total less the
+    # groups shown gives back a suppressed one; with any group suppressed, no share.
+    hidden = bool(totals.loc[totals["group"] != ethnicity.UNKNOWN, "suppressed"].any())
+    if unknown is not None and not pd.isna(known) and known + unknown > 0 and not hidden:
         share = proportion_ci(unknown, known + unknown)
     derived = bool(totals["population_derived"].any()) if len(totals) else False
     return pd.DataFrame(records), {

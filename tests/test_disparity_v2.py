@@ -140,3 +140,62 @@ def test_the_mantel_haenszel_ratio_by_hand() -> None:
     a, n1, b, n0 = [90, 1], [9_000, 1_000], [10, 9], [1_000, 9_000]
     assert mantel_haenszel_rate_ratio(a, n1, b, n0) == pytest.approx(1.0)
     assert (sum(a) / sum(n1)) / (sum(b) / sum(n0)) == pytest.approx(91 / 19)
+
+
+# --------------------------------------------------------------------------- disclosure
+
+
+def crafted(tmp_path: Path, runner) -> Path:
+    """A trust whose Black group has 3 detentions; every other group and the unknowns shown."""
+    db = tmp_path / "real.db"
+    assert (
+        runner.invoke(main, ["site", "add", "RX1", "--name", "A trust", "--db", str(db)]).exit_code
+        == 0
+    )
+    csv = tmp_path / "detentions.csv"
+    csv.write_text(
+        "site,period,measure,ethnic_group,count,population\n"
+        "RX1,2024-25,All detentions,Black or Black British,3,4000\n"
+        "RX1,2024-25,All detentions,White,203,90000\n"
+        "RX1,2024-25,All detentions,Mixed,22,3000\n"
+        "RX1,2024-25,All detentions,Asian or Asian British,31,8000\n"
+        "RX1,2024-25,All detentions,Other Ethnic Groups,11,2000\n"
+        "RX1,2024-25,All detentions,Unknown,12,2000\n"
+    )
+    result = runner.invoke(main, ["import", "detentions", str(csv), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    return db
+
+
+def test_a_suppressed_count_cannot_be_recovered_from_the_unknowns(tmp_path: Path, runner) -> None:
+    """The attack (issue 16): Black 3 was suppressed, but the unknown count (12) and its share
+    gave the known total (270), and 270 − 203 − 22 − 31 − 11 = 3."""
+    from ocf.disparity import rates_by_group
+
+    rows = Store.open(crafted(tmp_path, runner)).detentions_frame("2024-25", "all-detentions")
+    rates, meta = rates_by_group(rows, "RX1")
+    shown = rates.set_index("group")["count"]
+    assert pd.isna(shown["Black or Black British"])
+    share = meta["unknown_share"]
+    if share is not None and meta["unknown_count"] is not None:
+        known = meta["unknown_count"] / share.value - meta["unknown_count"]
+        recovered = known - shown.drop("Black or Black British").sum()
+        assert round(recovered) != 3, "the suppressed count is recoverable"
+
+
+def test_counts_below_national_level_are_rounded_to_5_and_small_ones_suppressed(
+    tmp_path: Path, runner
+) -> None:
+    from ocf.disparity import rates_by_group
+
+    db = crafted(tmp_path, runner)
+    rows = Store.open(db).detentions_frame("2024-25", "all-detentions")
+    rates, meta = rates_by_group(rows, "RX1")
+    shown = rates.set_index("group")["count"]
+    assert shown["White"] == 205 and shown["Mixed"] == 20 and shown["Other Ethnic Groups"] == 10
+    # Rates come from the rounded counts: the exact count cannot be had from rate × population.
+    assert rates.set_index("group").loc["White", "rate"] == pytest.approx(205 / 90_000 * 100_000)
+    assert meta["unknown_share"] is None  # a group is suppressed: the share would undo it
+    exported = runner.invoke(main, ["disparity", "--period", "2024-25", "--db", str(db)])
+    table = pd.read_csv(io.StringIO(exported.stdout))
+    assert pd.isna(table["focus_count"].iloc[0]) and table["reference_count"].iloc[0] == 205
