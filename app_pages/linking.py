@@ -42,6 +42,13 @@ except OcfError as error:
     show_error(error)
     st.stop()
 framework = db.round_framework(round_.id)
+names = {s.code: s.name for s in db.list_sites(include_retired=True)}
+
+
+def names_of(codes: list[str]) -> list[str]:
+    return [names.get(code, code) for code in codes]
+
+
 options = {"final": "Overall", **{f"domain:{dom.id}": dom.title for dom in framework.domains}}
 column = st.selectbox("Maturity", list(options), format_func=options.get)
 
@@ -53,7 +60,24 @@ if correlation.value is None:
 else:
     st.metric("Spearman correlation", number(correlation.value))
     st.caption(f"Spearman correlation {correlation_words(correlation)}.")
-names = {s.code: s.name for s in db.list_sites(include_retired=True)}
+    if (spread := result.ratio_uncertainty(column)) is not None:
+        st.caption(
+            "Each site's ratio is itself uncertain: drawn again and again within its own "
+            f"interval, the correlation ranged from {number(spread[0])} to {number(spread[1])} "
+            "(the middle 95% of 2,000 draws)."
+        )
+if result.unlinked:
+    st.caption(
+        f"Left out: {', '.join(names_of(result.unlinked))} — no rate ratio of their own for "
+        f"{round_.period} (no population defined for them, or a count too small to show). "
+        "A trust is never given its ICB's ratio."
+    )
+if db.is_demo:
+    st.info(
+        "Demo: the trusts' detention figures were generated from their maturity, so any "
+        "association here is built into the synthetic data, not found.",
+        icon=":material/science:",
+    )
 sites = result.sites.assign(
     name=result.sites["site"].map(lambda code: names.get(code, code)),
     key=range(1, len(result.sites) + 1),
@@ -90,8 +114,20 @@ else:
     st.write(
         f"Change in overall maturity against change in the log rate ratio, Spearman: {summary}."
     )
+    rtm = result.regression_to_the_mean()
+    st.caption(
+        "Regression to the mean: ratios that were high by chance tend to fall next time, and "
+        "low ones to rise, with no change in practice. "
+        + (
+            f"Here the earlier log ratio and its change correlate at {number(rtm.value)}; "
+            "a fall in a high ratio is not by itself evidence of progress."
+            if rtm.value is not None
+            else "Too few sites to measure it here; read any fall in a high ratio with care."
+        )
+    )
     st.table(
         result.changes.assign(site=result.changes["site"].map(lambda c: names.get(c, c)))
+        .drop(columns="log_ratio_before")
         .rename(
             columns={
                 "site": "Site",

@@ -39,6 +39,26 @@ class Link:
         paired = self.sites.dropna(subset=[column, "rate_ratio"])
         return spearman(paired[column], paired["rate_ratio"])
 
+    def ratio_uncertainty(self, column: str = "final") -> tuple[float, float] | None:
+        """How far Spearman's ρ moves when each site's ratio is taken as uncertain
+        (`rho_with_ratio_uncertainty`): the 2.5th and 97.5th percentiles, or None."""
+        return rho_with_ratio_uncertainty(self.sites, column)
+
+    @property
+    def unlinked(self) -> list[str]:
+        """Sites with a maturity rating but no rate ratio of their own for the period (no
+        population defined for them, or a suppressed count): left out, never matched to a
+        parent area's ratio."""
+        rows = self.sites
+        return rows.loc[rows["final"].notna() & rows["rate_ratio"].isna(), "site"].tolist()
+
+    def regression_to_the_mean(self) -> Correlation:
+        """Spearman's ρ between each site's earlier log ratio and its change: negative by chance
+        alone (regression to the mean), so a fall in high ratios is not by itself progress."""
+        if self.changes.empty:
+            return Correlation(None, None, None, 0)
+        return spearman(self.changes["log_ratio_before"], self.changes["log_ratio_change"])
+
 
 def link(
     store: Store,
@@ -70,6 +90,36 @@ def link(
     return Link(round_id, round_.period, joined, correlation, changes, change_correlation)
 
 
+SIMULATIONS = 2000
+SEED = 16  # fixed: the same data always give the same range
+
+
+def rho_with_ratio_uncertainty(
+    sites: pd.DataFrame, column: str = "final", simulations: int = SIMULATIONS
+) -> tuple[float, float] | None:
+    """Spearman's ρ with each site's rate ratio drawn from its own sampling distribution
+    (normal on the log scale, its standard error from its 95% interval), `simulations` times:
+    the central 95% of those ρ. It shows how much of the pattern the ratios' own uncertainty
+    could make or unmake; it is added to, not a replacement for, ρ's own interval
+    (docs/methods.md, Linking). None with fewer than 4 sites."""
+    paired = sites.dropna(subset=[column, "rate_ratio", "ratio_lower", "ratio_upper"])
+    paired = paired[(paired["rate_ratio"] > 0) & (paired["ratio_lower"] > 0)]
+    if len(paired) < 4:
+        return None
+    centre = np.log(paired["rate_ratio"].to_numpy(float))
+    se = (np.log(paired["ratio_upper"]) - np.log(paired["ratio_lower"])).to_numpy(float) / (
+        2 * 1.959963984540054
+    )
+    draws = np.random.default_rng(SEED).normal(centre, se, size=(simulations, len(paired)))
+    maturity = pd.Series(paired[column].to_numpy(float)).rank().to_numpy()
+    ranks = np.argsort(np.argsort(draws, axis=1), axis=1).astype(float)
+    m = maturity - maturity.mean()
+    r = ranks - ranks.mean(axis=1, keepdims=True)
+    rho = (r @ m) / np.sqrt((r**2).sum(axis=1) * (m**2).sum())
+    low, high = np.quantile(rho, [0.025, 0.975])
+    return float(low), float(high)
+
+
 def _joined(store: Store, round_id: str, measure: str, focus: str, reference: str) -> pd.DataFrame:
     round_ = store.get_round(round_id)
     scores = round_scores(store, round_id)
@@ -96,7 +146,9 @@ def _changes(
         if r.framework_id == round_.framework_id and r.id != round_.id
     ]
     earlier = [r for r in earlier if r.period and round_.period and r.period < round_.period]
-    columns = ["site", "from_round", "to_round", "maturity_change", "log_ratio_change"]
+    columns = [
+        "site", "from_round", "to_round", "maturity_change", "log_ratio_change", "log_ratio_before",
+    ]  # fmt: skip
     if not earlier:
         return pd.DataFrame(columns=columns)
     before = _joined(store, earlier[-1].id, measure, focus, reference)
@@ -111,6 +163,7 @@ def _changes(
             "to_round": round_.id,
             "maturity_change": both["final"] - both["final_before"],
             "log_ratio_change": np.log(both["rate_ratio"]) - np.log(both["rate_ratio_before"]),
+            "log_ratio_before": np.log(both["rate_ratio_before"]),
         },
         columns=columns,
     ).reset_index(drop=True)

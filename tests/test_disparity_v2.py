@@ -199,3 +199,46 @@ def test_counts_below_national_level_are_rounded_to_5_and_small_ones_suppressed(
     exported = runner.invoke(main, ["disparity", "--period", "2024-25", "--db", str(db)])
     table = pd.read_csv(io.StringIO(exported.stdout))
     assert pd.isna(table["focus_count"].iloc[0]) and table["reference_count"].iloc[0] == 205
+
+
+# --------------------------------------------------------------------------- linking
+
+
+def test_the_correlation_carries_the_ratios_own_uncertainty() -> None:
+    from ocf.linking import rho_with_ratio_uncertainty
+
+    maturity = [0.5, 1.0, 1.5, 2.0, 2.5, 3.0]
+    ratios = [4.0, 3.5, 3.0, 2.5, 2.0, 1.5]
+
+    def sites(width: float) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "final": maturity,
+                "rate_ratio": ratios,
+                "ratio_lower": [r / width for r in ratios],
+                "ratio_upper": [r * width for r in ratios],
+            }
+        )
+
+    sure = rho_with_ratio_uncertainty(sites(1.01))
+    unsure = rho_with_ratio_uncertainty(sites(3.0))
+    assert sure == (pytest.approx(-1.0), pytest.approx(-1.0))
+    assert unsure[0] < -0.9 < unsure[1] and unsure[1] > 0  # wide intervals: the sign is unsure
+    assert rho_with_ratio_uncertainty(sites(1.5).head(3)) is None
+
+
+def test_the_linking_page_says_what_was_left_out_and_that_the_demo_is_built_in(app_as) -> None:
+    at = app_as("regulator", "linking")
+    assert not at.exception
+    assert any("built into the synthetic data" in i.value for i in at.info)
+    assert any("correlation ranged from" in c.value for c in at.caption)
+
+
+def test_changes_acknowledge_regression_to_the_mean(demo_store: Store) -> None:
+    from ocf.linking import link
+
+    result = link(demo_store, "2025-26")
+    if result.changes.empty:
+        pytest.skip("no earlier round with data in the demo")
+    rtm = result.regression_to_the_mean()
+    assert rtm.n == len(result.changes)
