@@ -136,7 +136,10 @@ if share is not None:
         f"Ethnicity was not known for {share.value:.1%} of these (95% interval {share.lower:.1%} to "
         f"{share.upper:.1%}); they are left out of the rates above."
     )
-notes = ["Counts of 1 to 4 are suppressed below national level."]
+notes = [
+    "Below national level counts are rounded to the nearest 5 and counts of 1 to 4 suppressed, "
+    "as NHS England publishes them; rates are worked out from the rounded counts."
+]
 if meta["population_derived"]:
     notes.append(
         "Populations here are derived from the published counts and crude rates; both are rounded, "

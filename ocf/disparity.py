@@ -4,7 +4,8 @@ Rules (docs/methods.md): groups are the NHS higher ethnic groups, each shown sep
 any detailed category the data hold (a focus or reference group may be either); a higher
 group's figure is its own row where the source gives one, else the sum of its detailed
 categories (never both); unknown ethnicity is excluded from rates and reported as a share;
-counts of 1–4 are suppressed in every output below national level.
+below national level every count is rounded to the nearest 5 and counts of 1–4 suppressed, with
+secondary suppression, before any rate is worked out (`disclose_counts`).
 """
 
 from __future__ import annotations

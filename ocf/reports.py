@@ -282,7 +282,9 @@ def _disparity(store: Store, result: SiteResults) -> str:
         heading
         + f"<p>Rate ratio, {DEFAULT_FOCUS} to {DEFAULT_REFERENCE}: <strong>{ratio_text}</strong>.</p>"
         + f"<figure>{chart}</figure>{_table(frame, 'Detentions by ethnic group')}{unknown}"
-        + "<p>Counts of 1 to 4 are suppressed.</p>"
+        + "<p>Crude rates: no age- and sex-standardised figures are published below England. "
+        "Counts are rounded to the nearest 5 and counts of 1 to 4 suppressed, as NHS England "
+        "publishes them.</p>"
     )
 
 
