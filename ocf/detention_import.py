@@ -201,7 +201,9 @@ def read_nhs_annual(table: Table) -> tuple[list[dict], ImportReport]:
             "ethnic_group": group[0], "age_band": "", "sex": "", "count": None if count is None else round(count),
             "suppressed": int(count is None), "population": population,
             "population_derived": int(population is not None), "source": Path(table.source).name,
-            "std_rate": std_rate, "std_half_width": half if std_rate is not None else None,
+            "std_rate": std_rate,
+            "std_lower": std_rate - half if std_rate is not None and half is not None else None,
+            "std_upper": std_rate + half if std_rate is not None and half is not None else None,
         }  # fmt: skip
         key = tuple(record[k] for k in ("period", "geography", "measure", "ethnic_group"))
         if key in records or key in conflicts:
@@ -273,7 +275,7 @@ def read_template(table: Table, store: Store) -> tuple[list[dict], ImportReport]
             "ethnic_group": group[0], "age_band": row.get("age_band", ""), "sex": row.get("sex", ""),
             "count": None if count is None else int(count), "suppressed": int(count is None),
             "population": population, "population_derived": 0, "source": Path(table.source).name,
-            "std_rate": None, "std_half_width": None,
+            "std_rate": None, "std_lower": None, "std_upper": None,
         }  # fmt: skip
         key = tuple(
             record[k] for k in ("period", "geography", "measure", "ethnic_group", "age_band", "sex")

@@ -33,6 +33,7 @@ DEFAULT_REFERENCE = ethnicity.WHITE
 DEFAULT_MEASURE = "all-detentions"
 NATIONAL_KINDS = ("national",)
 METHODS = ("crude", "standardised")
+STANDARDISED = ("std_rate", "std_lower", "std_upper")
 SMALL_COUNTS = range(1, 5)  # 1–4: suppressed below national level
 ROUND_TO = 5  # every other count below national level is rounded to the nearest 5
 DISPARITY_COLUMNS = [
@@ -105,7 +106,8 @@ def group_totals(rows: pd.DataFrame) -> pd.DataFrame:
                 "suppressed",
                 "population_derived",
                 "std_rate",
-                "std_half_width",
+                "std_lower",
+                "std_upper",
             ]
         )
     rows = _with_standardised(rows)
@@ -125,11 +127,12 @@ def group_totals(rows: pd.DataFrame) -> pd.DataFrame:
         suppressed=("suppressed", "max"),
         population_derived=("population_derived", "max"),
         std_rate=("std_rate", "first"),
-        std_half_width=("std_half_width", "first"),
+        std_lower=("std_lower", "first"),
+        std_upper=("std_upper", "first"),
     )
     # A standardised rate is the source's own, for a group's own row: one summed from detailed
     # categories has none (standardised rates do not add up).
-    grouped.loc[grouped["parts"] > 1, ["std_rate", "std_half_width"]] = np.nan
+    grouped.loc[grouped["parts"] > 1, ["std_rate", "std_lower", "std_upper"]] = np.nan
     # A total with a missing part is missing, not a smaller number.
     grouped.loc[grouped["counted"] < grouped["parts"], "count"] = np.nan
     grouped.loc[grouped["populated"] < grouped["parts"], "population"] = np.nan
@@ -178,7 +181,8 @@ def group_figures(rows: pd.DataFrame) -> pd.DataFrame:
             suppressed=("suppressed", "max"),
             population_derived=("population_derived", "max"),
             std_rate=("std_rate", "first"),
-            std_half_width=("std_half_width", "first"),
+            std_lower=("std_lower", "first"),
+            std_upper=("std_upper", "first"),
         )
     )
     parts["suppressed"] = parts["suppressed"].astype(bool) | parts["count"].isna()
@@ -196,7 +200,7 @@ def group_figures(rows: pd.DataFrame) -> pd.DataFrame:
 
 def _with_standardised(rows: pd.DataFrame) -> pd.DataFrame:
     """Rows with the standardised columns (NaN where a source gave none)."""
-    missing = {c: np.nan for c in ("std_rate", "std_half_width") if c not in rows.columns}
+    missing = {c: np.nan for c in STANDARDISED if c not in rows.columns}
     return rows.assign(**missing) if missing else rows
 
 
@@ -294,38 +298,40 @@ def disparity_table(
 def _standardised(
     table: pd.DataFrame, totals: pd.DataFrame, keys: list[str], focus: str, reference: str
 ) -> pd.DataFrame:
-    """The rate and ratio columns replaced by the source's standardised figures."""
+    """The rate and ratio columns replaced by the standardised figures the data hold."""
     for role, group in (("focus", focus), ("reference", reference)):
-        part = totals.loc[totals["group"] == group, [*keys, "std_rate", "std_half_width"]]
+        part = totals.loc[totals["group"] == group, [*keys, *STANDARDISED]]
         merged = table[keys].merge(part, on=keys, how="left")
-        rate, half = merged["std_rate"].to_numpy(float), merged["std_half_width"].to_numpy(float)
-        table[f"{role}_rate"] = rate
-        table[f"{role}_lower"] = rate - half
-        table[f"{role}_upper"] = rate + half
+        table[f"{role}_rate"] = merged["std_rate"].to_numpy(float)
+        table[f"{role}_lower"] = merged["std_lower"].to_numpy(float)
+        table[f"{role}_upper"] = merged["std_upper"].to_numpy(float)
     ratio, lower, upper = standardised_ratio(
-        table["focus_rate"].to_numpy(float),
-        (table["focus_upper"] - table["focus_rate"]).to_numpy(float),
-        table["reference_rate"].to_numpy(float),
-        (table["reference_upper"] - table["reference_rate"]).to_numpy(float),
+        *(table[f"focus_{c}"] for c in ("rate", "lower", "upper")),
+        *(table[f"reference_{c}"] for c in ("rate", "lower", "upper")),
     )
     table["rate_ratio"], table["ratio_lower"], table["ratio_upper"] = ratio, lower, upper
     return table
 
 
-def standardised_ratio(rate_a, half_a, rate_b, half_b, confidence: float = 0.95):
+def standardised_ratio(
+    rate_a, lower_a, upper_a, rate_b, lower_b, upper_b, confidence: float = 0.95
+):
     """The ratio of two directly standardised rates with its interval on the log scale.
 
-    Each rate's standard error on the log scale is taken from its published 95% interval,
-    half-width ÷ (1.96 × rate) (the delta method), and the two groups are independent, so
+    Each rate's standard error on the log scale comes from its own 95% interval,
+    (ln upper − ln lower) / (2 × 1.96), and the two groups are independent, so
     var(ln ratio) = se_a² + se_b² (docs/methods.md, Standardised rates). NaN where either rate
     or interval is missing or not positive.
     """
-    rate_a, rate_b = np.asarray(rate_a, float), np.asarray(rate_b, float)
-    half_a, half_b = np.asarray(half_a, float), np.asarray(half_b, float)
+    values = [np.asarray(v, float) for v in (rate_a, lower_a, upper_a, rate_b, lower_b, upper_b)]
+    rate_a, lower_a, upper_a, rate_b, lower_b, upper_b = values
     z95 = 1.959963984540054
     with np.errstate(divide="ignore", invalid="ignore"):
-        ok = (rate_a > 0) & (rate_b > 0) & (half_a >= 0) & (half_b >= 0)
-        se = np.sqrt((half_a / (z95 * rate_a)) ** 2 + (half_b / (z95 * rate_b)) ** 2)
+        ok = (rate_a > 0) & (rate_b > 0) & (lower_a > 0) & (lower_b > 0)
+        se = np.sqrt(
+            ((np.log(upper_a) - np.log(lower_a)) / (2 * z95)) ** 2
+            + ((np.log(upper_b) - np.log(lower_b)) / (2 * z95)) ** 2
+        )
         z = _z_of(confidence)
         ratio = np.where(ok, rate_a / rate_b, np.nan)
         return ratio, ratio * np.exp(-z * se), ratio * np.exp(z * se)

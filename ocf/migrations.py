@@ -386,6 +386,19 @@ def standardised_rates(db: Database) -> None:
     db.execute("ALTER TABLE detentions ADD COLUMN std_half_width REAL")
 
 
+@migrations(name="0014_standardised_intervals")
+def standardised_intervals(db: Database) -> None:
+    # The interval's two ends instead of a half-width: a Dobson interval (template imports
+    # with age bands) is not symmetric. Published half-widths become rate ± half-width.
+    db.execute("ALTER TABLE detentions ADD COLUMN std_lower REAL")
+    db.execute("ALTER TABLE detentions ADD COLUMN std_upper REAL")
+    db.execute(
+        "UPDATE detentions SET std_lower = std_rate - std_half_width,"
+        " std_upper = std_rate + std_half_width WHERE std_half_width IS NOT NULL"
+    )
+    db.execute("ALTER TABLE detentions DROP COLUMN std_half_width")
+
+
 # --------------------------------------------------------------------------- schema checks
 
 

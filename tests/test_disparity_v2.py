@@ -20,14 +20,19 @@ SHARED = PROJECT.parent / "shared" / "data" / "mha_annual_statistics_2023_24.csv
 
 
 def test_the_standardised_ratio_and_its_interval_by_hand() -> None:
-    """242.3 ± 6.9 vs 68.4 ± 0.7 (NHS England 2023-24, Black vs White): ratio 3.542; the log
-    standard errors are 6.9/(1.96 × 242.3) and 0.7/(1.96 × 68.4), combined in quadrature."""
-    ratio, lower, upper = standardised_ratio([242.3], [6.9], [68.4], [0.7])
-    se = math.sqrt((6.9 / (1.959964 * 242.3)) ** 2 + (0.7 / (1.959964 * 68.4)) ** 2)
+    """242.3 (235.4 to 249.2) vs 68.4 (67.7 to 69.1) (NHS England 2023-24, Black vs White):
+    ratio 3.542; each log standard error is (ln upper − ln lower)/(2 × 1.96), combined in
+    quadrature."""
+    ratio, lower, upper = standardised_ratio([242.3], [235.4], [249.2], [68.4], [67.7], [69.1])
+    z = 1.959964
+    se = math.hypot(
+        (math.log(249.2) - math.log(235.4)) / (2 * z), (math.log(69.1) - math.log(67.7)) / (2 * z)
+    )
     assert ratio[0] == pytest.approx(242.3 / 68.4)
-    assert lower[0] == pytest.approx(242.3 / 68.4 * math.exp(-1.959964 * se), rel=1e-6)
-    assert upper[0] == pytest.approx(242.3 / 68.4 * math.exp(1.959964 * se), rel=1e-6)
-    assert math.isnan(standardised_ratio([242.3], [6.9], [math.nan], [0.7])[0][0])
+    assert lower[0] == pytest.approx(242.3 / 68.4 * math.exp(-z * se), rel=1e-6)
+    assert upper[0] == pytest.approx(242.3 / 68.4 * math.exp(z * se), rel=1e-6)
+    assert (round(lower[0], 2), round(upper[0], 2)) == (3.44, 3.65)
+    assert math.isnan(standardised_ratio([242.3], [235.4], [249.2], [math.nan], [1], [2])[0][0])
 
 
 @pytest.fixture

@@ -51,7 +51,7 @@ class DetentionStore(StoreBase):
     ) -> pd.DataFrame:
         query = """SELECT period, geography, geography_name, geography_kind, measure, ethnic_group,
                           age_band, sex, count, suppressed, population, population_derived, source,
-                          std_rate, std_half_width
+                          std_rate, std_lower, std_upper
                    FROM detentions WHERE (? IS NULL OR period = ?) AND (? IS NULL OR measure = ?)"""
         return pd.read_sql_query(query, self.db.conn, params=[period, period, measure, measure])
 
