@@ -68,13 +68,16 @@ row = table.set_index("geography").loc[place]
 
 st.header(f"{names[place]}, {period}")
 # Standardised where the source publishes it (NHS England: England only), crude alongside.
-standard = disparity_table(rows, focus, reference, "standardised").set_index("geography")
+standard = disparity_table(
+    rows[rows["geography"] == place], focus, reference, "standardised"
+).set_index("geography")
 std = standard.loc[place] if place in standard.index else None
 if std is not None and pd.notna(std["rate_ratio"]):
     a, b = st.columns(2)
     a.metric(f"Standardised rate ratio, {focus} to {reference}", number(std["rate_ratio"]))
     a.caption(
-        f"Age- and sex-standardised. 95% interval {number(std['ratio_lower'])} to "
+        f"Standardised (by age and sex in NHS England's figures; by age, to the European "
+        f"Standard Population, from a file's age bands). 95% interval {number(std['ratio_lower'])} to "
         f"{number(std['ratio_upper'])}; {number(std['focus_rate'], 1)} vs "
         f"{number(std['reference_rate'], 1)} per 100,000."
     )
@@ -82,9 +85,9 @@ if std is not None and pd.notna(std["rate_ratio"]):
     b.caption("Crude: not adjusted for the groups' different ages.")
 else:
     st.caption(
-        "No age- and sex-standardised figures for this area and these groups in the data "
-        "(NHS England publishes them for England only): the figures below are crude, not "
-        "adjusted for the groups' different ages."
+        "No standardised figures for this area and these groups in the data (NHS England "
+        "publishes them for England only; a template file gives them when it has age bands): "
+        "the figures below are crude, not adjusted for the groups' different ages."
     )
 left, middle, right = st.columns(3)
 ratio_text = number(row["rate_ratio"]) if pd.notna(row["rate_ratio"]) else "not available"

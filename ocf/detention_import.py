@@ -9,6 +9,7 @@ key is (period, geography, measure, ethnic group, age band, sex).
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
@@ -275,7 +276,7 @@ def read_template(table: Table, store: Store) -> tuple[list[dict], ImportReport]
             "ethnic_group": group[0], "age_band": row.get("age_band", ""), "sex": row.get("sex", ""),
             "count": None if count is None else int(count), "suppressed": int(count is None),
             "population": population, "population_derived": 0, "source": Path(table.source).name,
-            "std_rate": None, "std_lower": None, "std_upper": None,
+            "std_rate": None, "std_lower": None, "std_upper": None, "_row": number,
         }  # fmt: skip
         key = tuple(
             record[k] for k in ("period", "geography", "measure", "ethnic_group", "age_band", "sex")
@@ -290,7 +291,91 @@ def read_template(table: Table, store: Store) -> tuple[list[dict], ImportReport]
         records.append(record)
     if problems:
         raise DataError(problems)
+    standardise(records, table.source)
+    if any(r["std_rate"] is not None for r in records):
+        report.notes.append(
+            "age-standardised rates worked out from the age bands (European Standard "
+            "Population 2013, Dobson intervals)"
+        )
     return records, report
+
+
+# European Standard Population 2013, by five-year band (the last is 90 and over): the standard
+# PHE and OHID use for directly standardised rates. Split evenly across each band's years so
+# that a file's own bands (18-34, 65+) can be weighted.
+ESP_2013 = (5000, 5500, 5500, 5500, 6000, 6000, 6500, 7000, 7000, 7000, 7000, 6500, 6000,
+            5500, 5000, 4000, 2500, 1500, 1000)  # fmt: skip
+_OLDEST = 99  # "90+" covers 90 to 99 in the per-year split
+AGE_BAND = re.compile(r"\s*(\d{1,3})\s*(?:[-–]\s*(\d{1,3})|(\+)|\s+and\s+over)\s*")
+
+
+def age_span(band: str) -> tuple[int, int] | None:
+    """A band's first and last year of age ('18-34' → (18, 34), '65+' → (65, 99)); None if
+    the text is not a band."""
+    match = AGE_BAND.fullmatch(band)
+    if not match:
+        return None
+    low = int(match[1])
+    high = int(match[2]) if match[2] else _OLDEST
+    return (low, high) if low <= high <= _OLDEST else None
+
+
+def esp_weight(low: int, high: int) -> float:
+    """The European Standard Population 2013 for ages low..high (whole years)."""
+    per_year = [w / (10 if i == len(ESP_2013) - 1 else 5) for i, w in enumerate(ESP_2013)]
+    return float(sum(per_year[min(age // 5, len(ESP_2013) - 1)] for age in range(low, high + 1)))
+
+
+def standardise(records: list[dict], source: str) -> None:
+    """Each group's directly standardised rate (Dobson's interval) from its age bands, set on
+    every band row of the group; a group without bands, with fewer than 10 events or with a
+    suppressed band has none (docs/methods.md, Standardised rates). Overlapping bands and text
+    that is not a band are refused with their row."""
+    from ocf.stats import dsr
+
+    groups: dict[tuple, list[dict]] = {}
+    for record in records:
+        if record["age_band"]:
+            key = tuple(record[k] for k in ("period", "geography", "measure", "ethnic_group"))
+            groups.setdefault(key, []).append(record)
+    problems = []
+    for rows in groups.values():
+        spans = []
+        for record in rows:
+            span = age_span(record["age_band"])
+            if span is None:
+                problems.append(
+                    Problem(source, f"{record['age_band']!r} is not an age band; expected "
+                            "e.g. 0-17, 18-34 or 65+", row=record["_row"], field="age_band")
+                )  # fmt: skip
+            spans.append(span)
+        if None in spans:
+            continue
+        by_band: dict[tuple[int, int], list[float]] = {}
+        for record, span in zip(rows, spans, strict=True):
+            sums = by_band.setdefault(span, [0.0, 0.0, 0])
+            sums[0] += record["count"] if record["count"] is not None else float("nan")
+            sums[1] += record["population"]
+        ordered = sorted(by_band)
+        overlap = [b for a, b in itertools.pairwise(ordered) if b[0] <= a[1]]
+        if overlap:
+            problems.append(
+                Problem(source, f"age bands overlap at {overlap[0][0]}; each age in one band",
+                        row=rows[0]["_row"], field="age_band")
+            )  # fmt: skip
+            continue
+        counts = [by_band[b][0] for b in ordered]
+        if any(math.isnan(c) for c in counts):
+            continue  # a suppressed band: no standardised rate
+        rate = dsr(counts, [by_band[b][1] for b in ordered], [esp_weight(*b) for b in ordered])
+        if rate.value is None:
+            continue
+        for record in rows:
+            record.update(std_rate=rate.value, std_lower=rate.lower, std_upper=rate.upper)
+    if problems:
+        raise DataError(problems)
+    for record in records:
+        record.pop("_row", None)
 
 
 def read_detentions(

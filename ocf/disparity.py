@@ -124,6 +124,7 @@ def group_totals(rows: pd.DataFrame) -> pd.DataFrame:
         population=("population", "sum"),
         populated=("population", "count"),
         parts=("ethnic_group", "size"),
+        categories=("ethnic_group", "nunique"),
         suppressed=("suppressed", "max"),
         population_derived=("population_derived", "max"),
         std_rate=("std_rate", "first"),
@@ -132,12 +133,12 @@ def group_totals(rows: pd.DataFrame) -> pd.DataFrame:
     )
     # A standardised rate is the source's own, for a group's own row: one summed from detailed
     # categories has none (standardised rates do not add up).
-    grouped.loc[grouped["parts"] > 1, ["std_rate", "std_lower", "std_upper"]] = np.nan
+    grouped.loc[grouped["categories"] > 1, ["std_rate", "std_lower", "std_upper"]] = np.nan
     # A total with a missing part is missing, not a smaller number.
     grouped.loc[grouped["counted"] < grouped["parts"], "count"] = np.nan
     grouped.loc[grouped["populated"] < grouped["parts"], "population"] = np.nan
     grouped["suppressed"] = grouped["suppressed"].astype(bool) | grouped["count"].isna()
-    grouped = grouped.drop(columns=["counted", "populated", "parts"])
+    grouped = grouped.drop(columns=["counted", "populated", "parts", "categories"])
     return disclose_counts(grouped)
 
 

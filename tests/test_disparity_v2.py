@@ -247,3 +247,60 @@ def test_changes_acknowledge_regression_to_the_mean(demo_store: Store) -> None:
         pytest.skip("no earlier round with data in the demo")
     rtm = result.regression_to_the_mean()
     assert rtm.n == len(result.changes)
+
+
+def test_a_template_with_age_bands_gives_a_dobson_dsr(tmp_path: Path, runner) -> None:
+    """Two bands, 0-39 and 40+ (ESP 2013 weights 47,000 and 53,000 of 100,000): focus 40 of
+    10,000 and 10 of 5,000; DSR = (0.47 × 40/10000 + 0.53 × 10/5000) × 100,000 = 294.0,
+    with Dobson's interval from ocf.stats.dsr."""
+    from ocf.detention_import import esp_weight
+    from ocf.stats import dsr
+
+    assert (esp_weight(0, 39), esp_weight(40, 99)) == (47_000, 53_000)
+    db = tmp_path / "real.db"
+    assert (
+        runner.invoke(main, ["site", "add", "RX1", "--name", "A trust", "--db", str(db)]).exit_code
+        == 0
+    )
+    csv = tmp_path / "banded.csv"
+    csv.write_text(
+        "site,period,measure,ethnic_group,age_band,count,population\n"
+        "RX1,2024-25,All detentions,Black or Black British,0-39,40,10000\n"
+        "RX1,2024-25,All detentions,Black or Black British,40+,10,5000\n"
+        "RX1,2024-25,All detentions,White,0-39,60,60000\n"
+        "RX1,2024-25,All detentions,White,40+,90,90000\n"
+    )
+    result = runner.invoke(main, ["import", "detentions", str(csv), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "age-standardised rates worked out from the age bands" in result.output
+    rows = Store.open(db).detentions_frame("2024-25", "all-detentions")
+    table = disparity_table(rows, method="standardised").iloc[0]
+    expected = dsr([40, 10], [10_000, 5_000], [47_000, 53_000])
+    assert table["focus_rate"] == pytest.approx(294.0)
+    assert (table["focus_lower"], table["focus_upper"]) == (
+        pytest.approx(expected.lower),
+        pytest.approx(expected.upper),
+    )
+    crude = disparity_table(rows).iloc[0]
+    assert crude["focus_count"] == 50 and crude["focus_population"] == 15_000
+
+
+def test_bands_that_overlap_or_are_not_bands_are_refused(tmp_path: Path, runner) -> None:
+    db = tmp_path / "real.db"
+    assert (
+        runner.invoke(main, ["site", "add", "RX1", "--name", "A trust", "--db", str(db)]).exit_code
+        == 0
+    )
+    csv = tmp_path / "banded.csv"
+    csv.write_text(
+        "site,period,measure,ethnic_group,age_band,count,population\n"
+        "RX1,2024-25,All detentions,White,0-39,60,60000\n"
+        "RX1,2024-25,All detentions,White,30+,90,90000\n"
+        "RX1,2024-25,All detentions,Mixed,young,9,900\n"
+    )
+    before = dump(Store.open(db))
+    result = runner.invoke(main, ["import", "detentions", str(csv), "--db", str(db)])
+    assert result.exit_code != 0
+    assert "age_band: age bands overlap at 30" in result.output
+    assert f"{csv}:ROW 4: age_band: 'young' is not an age band" in result.output
+    assert dump(Store.open(db)) == before
