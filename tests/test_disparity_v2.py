@@ -304,3 +304,35 @@ def test_bands_that_overlap_or_are_not_bands_are_refused(tmp_path: Path, runner)
     assert "age_band: age bands overlap at 30" in result.output
     assert f"{csv}:ROW 4: age_band: 'young' is not an age band" in result.output
     assert dump(Store.open(db)) == before
+
+
+def test_a_template_measure_the_platform_has_never_seen_is_offered_with_the_same_methods(
+    tmp_path: Path, runner
+) -> None:
+    """Restrictive interventions by ethnicity, which trusts record: no code change needed."""
+    from ocf.disparity import rated_measures
+    from ocf.measures import measure_name
+
+    db = tmp_path / "real.db"
+    for code in ("RX1", "RX2"):
+        assert (
+            runner.invoke(main, ["site", "add", code, "--name", code, "--db", str(db)]).exit_code
+            == 0
+        )
+    csv = tmp_path / "restraint.csv"
+    csv.write_text(
+        "site,period,measure,ethnic_group,count,population\n"
+        "RX1,2024-25,Restrictive interventions,Black or Black British,60,4000\n"
+        "RX1,2024-25,Restrictive interventions,White,120,90000\n"
+        "RX2,2024-25,Restrictive interventions,Black or Black British,25,2000\n"
+        "RX2,2024-25,Restrictive interventions,White,80,50000\n"
+    )
+    assert runner.invoke(main, ["import", "detentions", str(csv), "--db", str(db)]).exit_code == 0
+    store = Store.open(db)
+    assert rated_measures(store.detention_choices()) == ["restrictive-interventions"]
+    assert measure_name("restrictive-interventions") == "Restrictive interventions"
+    out = runner.invoke(
+        main, ["disparity", "--measure", "restrictive-interventions", "--db", str(db)]
+    )
+    table = pd.read_csv(io.StringIO(out.stdout)).set_index("geography")
+    assert table.loc["RX1", "rate_ratio"] == pytest.approx((60 / 4000) / (120 / 90000))
