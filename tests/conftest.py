@@ -40,19 +40,32 @@ def demo_store() -> Store:
 def app_as(demo_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A page of the app under AppTest on the shared demo database, as a demo `role`: a test
     calls `app_as(role, page)` (page: a file name in app_pages/, without .py)."""
+    monkeypatch.setenv("OCF_DB", str(demo_path))
+    return lambda role, page: page_at(demo_path, role, page)
+
+
+@pytest.fixture
+def demo_copy(demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the demo database a test may change, which the app under AppTest opens."""
+    import shutil
+
+    path = tmp_path / "demo.db"
+    shutil.copy(demo_path, path)
+    monkeypatch.setenv("OCF_DB", str(path))
+    return path
+
+
+def page_at(path: Path, role: str, page: str):
+    """A page of the app under AppTest on the database at `path` (OCF_DB must point there, as
+    `demo_copy` does), as that database's demo `role`."""
     from streamlit.testing.v1 import AppTest
 
-    monkeypatch.setenv("OCF_DB", str(demo_path))
-
-    def make(role: str, page: str) -> AppTest:
-        at = AppTest.from_file(str(PROJECT / "streamlit_app.py"), default_timeout=30)
-        at.session_state["actor"] = demo_actor(Store.open(demo_path), role)
-        at.run()
-        at.switch_page(f"app_pages/{page}.py").run()
-        assert not at.exception, at.exception
-        return at
-
-    return make
+    at = AppTest.from_file(str(PROJECT / "streamlit_app.py"), default_timeout=30)
+    at.session_state["actor"] = demo_actor(Store.open(path), role)
+    at.run()
+    at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, at.exception
+    return at
 
 
 @pytest.fixture

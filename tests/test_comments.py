@@ -3,7 +3,6 @@ shown to staff only when approved and only from a closed panel above the disclos
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,7 @@ from ocf.reports import board_report, export_round
 from ocf.rounds import change_status, open_round, resolve_content
 from ocf.store import Store
 
-from .conftest import dump
+from .conftest import dump, page_at
 
 NAMED = "Nurse Jo Bloggs on Ward 7 held me down on 3 March."
 REDACTED = "A nurse held me down."
@@ -163,29 +162,8 @@ def test_the_trusts_safeguarding_procedure_is_shown_and_only_an_admin_sets_it(fi
 # --------------------------------------------------------------------------- pages
 
 
-@pytest.fixture
-def demo_copy(demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "demo.db"
-    shutil.copy(demo_path, path)
-    monkeypatch.setenv("OCF_DB", str(path))
-    return path
-
-
-def page_as(path: Path, role: str, page: str):
-    from streamlit.testing.v1 import AppTest
-
-    from .conftest import PROJECT
-
-    at = AppTest.from_file(str(PROJECT / "streamlit_app.py"), default_timeout=30)
-    at.session_state["actor"] = demo_actor(Store.open(path), role)
-    at.run()
-    at.switch_page(f"app_pages/{page}.py").run()
-    assert not at.exception, at.exception
-    return at
-
-
 def test_the_facilitator_reviews_a_comment_and_the_lead_reads_it(demo_copy: Path) -> None:
-    at = page_as(demo_copy, "facilitator", "comments")
+    at = page_at(demo_copy, "facilitator", "comments")
     next(s for s in at.selectbox if s.label == "Round").select_index(0).run()  # 2024-25
     assert any("Demo procedure (made up)" in i.value for i in at.info)
     waiting = next(m for m in at.metric if m.label == "Waiting for review")
@@ -198,7 +176,7 @@ def test_the_facilitator_reviews_a_comment_and_the_lead_reads_it(demo_copy: Path
     assert not at.exception and not at.error
     assert next(m for m in at.metric if m.label == "Waiting for review").value == "0"
 
-    lead = page_as(demo_copy, "lead", "results")
+    lead = page_at(demo_copy, "lead", "results")
     next(s for s in lead.selectbox if s.label == "Round").select_index(0).run()
     assert "Police first" in [h.value for h in lead.subheader]
     quotes = [m.value for m in lead.markdown if m.value.startswith(">")]
@@ -212,7 +190,7 @@ def test_a_regulator_reads_approved_words_but_never_reviews(demo_copy: Path) -> 
         for c in for_review(store, demo_actor(store, "admin"), DEMO_SITE, "2024-25")
         if c.decision == "approved"
     }
-    at = page_as(demo_copy, "regulator", "results")
+    at = page_at(demo_copy, "regulator", "results")
     assert "In the panel's own words" in [h.value for h in at.header]
     assert approved and approved <= {h.value for h in at.subheader}
     assert "Panel comments" not in [p.label for p in at.get("page_link")]

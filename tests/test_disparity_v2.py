@@ -19,6 +19,15 @@ from .conftest import PROJECT, dump
 SHARED = PROJECT.parent / "shared" / "data" / "mha_annual_statistics_2023_24.csv"
 
 
+def real_db(tmp_path: Path, runner, *codes: str) -> Path:
+    """A new database (not the demo, which takes no imports) with these trusts."""
+    db = tmp_path / "real.db"
+    for code in codes:
+        added = runner.invoke(main, ["site", "add", code, "--name", code, "--db", str(db)])
+        assert added.exit_code == 0, added.output
+    return db
+
+
 def test_the_standardised_ratio_and_its_interval_by_hand() -> None:
     """242.3 (235.4 to 249.2) vs 68.4 (67.7 to 69.1) (NHS England 2023-24, Black vs White):
     ratio 3.542; each log standard error is (ln upper − ln lower)/(2 × 1.96), combined in
@@ -82,11 +91,7 @@ def test_ocf_disparity_method_keeps_its_columns_and_says_what_is_missing(
 
 
 def test_a_template_count_above_its_population_is_refused(tmp_path: Path, runner) -> None:
-    db = tmp_path / "real.db"
-    assert (
-        runner.invoke(main, ["site", "add", "RX1", "--name", "A trust", "--db", str(db)]).exit_code
-        == 0
-    )
+    db = real_db(tmp_path, runner, "RX1")
     csv = tmp_path / "detentions.csv"
     csv.write_text(
         "site,period,measure,ethnic_group,count,population\n"
@@ -152,11 +157,7 @@ def test_the_mantel_haenszel_ratio_by_hand() -> None:
 
 def crafted(tmp_path: Path, runner) -> Path:
     """A trust whose Black group has 3 detentions; every other group and the unknowns shown."""
-    db = tmp_path / "real.db"
-    assert (
-        runner.invoke(main, ["site", "add", "RX1", "--name", "A trust", "--db", str(db)]).exit_code
-        == 0
-    )
+    db = real_db(tmp_path, runner, "RX1")
     csv = tmp_path / "detentions.csv"
     csv.write_text(
         "site,period,measure,ethnic_group,count,population\n"
@@ -257,11 +258,7 @@ def test_a_template_with_age_bands_gives_a_dobson_dsr(tmp_path: Path, runner) ->
     from ocf.stats import dsr
 
     assert (esp_weight(0, 39), esp_weight(40, 99)) == (47_000, 53_000)
-    db = tmp_path / "real.db"
-    assert (
-        runner.invoke(main, ["site", "add", "RX1", "--name", "A trust", "--db", str(db)]).exit_code
-        == 0
-    )
+    db = real_db(tmp_path, runner, "RX1")
     csv = tmp_path / "banded.csv"
     csv.write_text(
         "site,period,measure,ethnic_group,age_band,count,population\n"
@@ -286,11 +283,7 @@ def test_a_template_with_age_bands_gives_a_dobson_dsr(tmp_path: Path, runner) ->
 
 
 def test_bands_that_overlap_or_are_not_bands_are_refused(tmp_path: Path, runner) -> None:
-    db = tmp_path / "real.db"
-    assert (
-        runner.invoke(main, ["site", "add", "RX1", "--name", "A trust", "--db", str(db)]).exit_code
-        == 0
-    )
+    db = real_db(tmp_path, runner, "RX1")
     csv = tmp_path / "banded.csv"
     csv.write_text(
         "site,period,measure,ethnic_group,age_band,count,population\n"
@@ -313,12 +306,7 @@ def test_a_template_measure_the_platform_has_never_seen_is_offered_with_the_same
     from ocf.disparity import rated_measures
     from ocf.measures import measure_name
 
-    db = tmp_path / "real.db"
-    for code in ("RX1", "RX2"):
-        assert (
-            runner.invoke(main, ["site", "add", code, "--name", code, "--db", str(db)]).exit_code
-            == 0
-        )
+    db = real_db(tmp_path, runner, "RX1", "RX2")
     csv = tmp_path / "restraint.csv"
     csv.write_text(
         "site,period,measure,ethnic_group,count,population\n"

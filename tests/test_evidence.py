@@ -30,7 +30,7 @@ from ocf.results import site_results
 from ocf.rounds import change_status
 from ocf.store import Store
 
-from .conftest import dump
+from .conftest import dump, page_at
 
 OPEN = "2025-26"
 PUBLISHED = "2024-25"
@@ -239,30 +239,10 @@ def test_the_public_never_sees_evidence(demo_store: Store) -> None:
 # --------------------------------------------------------------------------- pages
 
 
-@pytest.fixture
-def app_on(demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    from streamlit.testing.v1 import AppTest
-
-    from .conftest import PROJECT
-
-    path = tmp_path / "demo.db"
-    shutil.copy(demo_path, path)
-    monkeypatch.setenv("OCF_DB", str(path))
-
-    def make(role: str, page: str) -> AppTest:
-        at = AppTest.from_file(str(PROJECT / "streamlit_app.py"), default_timeout=30)
-        at.session_state["actor"] = demo_actor(Store.open(path), role)
-        at.run()
-        at.switch_page(f"app_pages/{page}.py").run()
-        assert not at.exception, at.exception
-        return at
-
-    make.path = path
-    return make
-
-
-def test_the_lead_adds_a_link_on_the_self_assessment_and_sees_the_mark_go(app_on) -> None:
-    at = app_on("lead", "self_assessment")
+def test_the_lead_adds_a_link_on_the_self_assessment_and_sees_the_mark_go(
+    demo_copy: Path,
+) -> None:
+    at = page_at(demo_copy, "lead", "self_assessment")
     blocks = [e for e in at.expander if e.label.startswith("Evidence:")]
     assert blocks  # one per competency of the section shown
     marks = [w for w in at.warning if "no evidence yet" in w.value]
@@ -274,7 +254,7 @@ def test_the_lead_adds_a_link_on_the_self_assessment_and_sees_the_mark_go(app_on
     blocks[0].text_input[1].input("Our plan")
     blocks[0].button[-1].click().run()
     assert not at.exception and not at.error
-    rows = Store.open(app_on.path).evidence_frame(OPEN, DEMO_SITE)
+    rows = Store.open(demo_copy).evidence_frame(OPEN, DEMO_SITE)
     assert ("Our plan", "https://xta1.nhs.example/plan", competency) in set(
         zip(rows["name"], rows["url"], rows["competency"], strict=True)
     )
@@ -282,8 +262,8 @@ def test_the_lead_adds_a_link_on_the_self_assessment_and_sees_the_mark_go(app_on
     assert "link" in label
 
 
-def test_a_regulator_downloads_evidence_on_the_evidence_page(app_on) -> None:
-    at = app_on("regulator", "evidence")
+def test_a_regulator_downloads_evidence_on_the_evidence_page(demo_copy: Path) -> None:
+    at = page_at(demo_copy, "regulator", "evidence")
     assert at.title[0].value == "Evidence"
     downloads = [b for b in at.get("download_button")]
     assert downloads  # the demo lead's board paper

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import shutil
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from ocf.rounds import change_status, open_round, resolve_content
 from ocf.store import Store
 from ocf.submissions import SELF_RESPONDENT
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, page_at
 
 FRAMEWORK = FIXTURES / "framework-obligations.yaml"
 SELF = FIXTURES / "survey-obligations-self.yaml"
@@ -183,12 +182,10 @@ def test_shipped_pcref_self_assessment_scores_duties_apart(store: Store) -> None
 
 
 @pytest.fixture
-def pcref_demo(demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def pcref_demo(demo_copy: Path) -> Path:
     """The demo with a PCREF round opened: XTA2 submitted its self-assessment, missing two
     duties; the lead's own trust (XTA1) has not started."""
-    path = tmp_path / "demo.db"
-    shutil.copy(demo_path, path)
-    monkeypatch.setenv("OCF_DB", str(path))
+    path = demo_copy
     store = Store.open(path)
     content = resolve_content("pcref")
     open_round(store, "pcref-1", content, "t", period="2024-25")
@@ -211,7 +208,7 @@ def pcref_demo(demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 def test_the_lead_answers_each_duty_met_partly_or_not_on_the_self_assessment(
     pcref_demo: Path,
 ) -> None:
-    at = app_on(pcref_demo, "lead", "self_assessment")
+    at = page_at(pcref_demo, "lead", "self_assessment")
     assert at.selectbox[0].value.id == "pcref-1"
     duty = next(r for r in at.radio if r.label == "Executive board lead for PCREF")
     assert duty.options == ["Met", "Partly met", "Not met"]
@@ -227,7 +224,7 @@ def test_the_lead_answers_each_duty_met_partly_or_not_on_the_self_assessment(
 def test_the_results_page_leads_with_duties_not_met_and_lists_the_checklist(
     pcref_demo: Path,
 ) -> None:
-    at = app_on(pcref_demo, "admin", "results")
+    at = page_at(pcref_demo, "admin", "results")
     organisation = next(s for s in at.selectbox if s.label == "Organisation")
     organisation.select_index(
         next(i for i, o in enumerate(organisation.options) if "(XTA2)" in o)
@@ -240,18 +237,3 @@ def test_the_results_page_leads_with_duties_not_met_and_lists_the_checklist(
     assert checklist.loc["Local PCREF plan, co-developed and published", "Answer"] == "Partly met"
     areas = next(t.value for t in at.table if "Checked by panel" in t.value.columns)
     assert "Legislative and regulatory obligations" not in areas.index
-
-
-def app_on(path: Path, role: str, page: str):
-    from streamlit.testing.v1 import AppTest
-
-    from ocf.demo import demo_actor
-
-    from .conftest import PROJECT
-
-    at = AppTest.from_file(str(PROJECT / "streamlit_app.py"), default_timeout=30)
-    at.session_state["actor"] = demo_actor(Store.open(path), role)
-    at.run()
-    at.switch_page(f"app_pages/{page}.py").run()
-    assert not at.exception, at.exception
-    return at

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from ocf.rounds import change_status, open_round, resolve_content
 from ocf.store import Store
 from ocf.submissions import open_self_assessment
 
-from .conftest import dump
+from .conftest import dump, page_at
 
 SYSTEM_ROUND = "2024-25-system"
 
@@ -91,21 +90,8 @@ def test_actions_never_carry_into_a_round_of_another_framework(demo_store: Store
     assert demo_store.actions_frame(round_id="p1").empty
 
 
-def test_the_systems_page_shows_the_systems_own_competencies(
-    demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from streamlit.testing.v1 import AppTest
-
-    from .conftest import PROJECT
-
-    path = tmp_path / "demo.db"
-    shutil.copy(demo_path, path)
-    monkeypatch.setenv("OCF_DB", str(path))
-    at = AppTest.from_file(str(PROJECT / "streamlit_app.py"), default_timeout=30)
-    at.session_state["actor"] = demo_actor(Store.open(path), "admin")
-    at.run()
-    at.switch_page("app_pages/system.py").run()
-    assert not at.exception
+def test_the_systems_page_shows_the_systems_own_competencies(demo_copy: Path) -> None:
+    at = page_at(demo_copy, "admin", "system")
     round_box = at.selectbox[0]
     assert all("system" not in option for option in round_box.options)
     round_box.select_index(0).run()  # 2024-25, the period the system round covers
