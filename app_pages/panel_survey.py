@@ -5,11 +5,12 @@ from dataclasses import replace
 import streamlit as st
 
 from app_pages.common import client_id, current_actor, show_error, sign_in_as, sign_out, store
-from app_pages.widgets import render_item
+from app_pages.widgets import answers_on_screen, render_item
 from ocf.access import sign_in
 from ocf.accountability import for_the_panel
-from ocf.answers import visible_items
-from ocf.errors import OcfError
+from ocf.answers import missing_required, visible_items
+from ocf.errors import DataError, OcfError
+from ocf.languages import ENGLISH, in_language, interface
 from ocf.submissions import open_panel_survey, save, submit
 
 # Larger question text: many panel members read on phones, some with low vision.
@@ -78,22 +79,69 @@ try:
 except OcfError as error:
     show_error(error)
     st.stop()
-survey = draft.survey
 framework = db.round_framework(draft.round)
-
-if draft.submitted:
-    st.title("Thank you")
-    st.success("Your answers have been sent.")
-    st.write(survey.thanks)
-    if st.button("Finish"):
-        sign_out()
-        st.rerun()
-    st.stop()
 
 # The version this person opened: a save from another tab or device in between is refused.
 version_key = "panel-version"
 st.session_state.setdefault(version_key, draft.version)
 held = replace(draft, version=st.session_state[version_key])
+
+
+def widget_key(item) -> str:
+    return f"panel-{item.id}"
+
+
+def keep_answers_on_screen() -> None:
+    """Switching language saves what is on screen first, so no answer is lost."""
+    section = draft.survey.sections[st.session_state.get("panel-section", 0)]
+    typed = answers_on_screen(list(section.items), widget_key)
+    if typed and not draft.submitted:
+        try:  # a callback runs on the next run's thread: it opens its own store
+            saved = save(store(), actor, held, typed)
+        except OcfError:
+            return  # the answers stay on screen; the next save reports what is wrong
+        st.session_state[version_key] = saved.version
+
+
+# Languages: English and each translation the survey carries, chosen at any time.
+languages = {ENGLISH: "English", **{c: t.name for c, t in draft.survey.translations.items()}}
+chosen = (
+    st.selectbox(
+        "Language · "
+        + " · ".join(
+            interface(draft.survey.translations.get(c), "language")
+            for c in languages
+            if c != ENGLISH
+        ),
+        list(languages),
+        format_func=lambda code: languages.get(code, code),
+        key="panel-language",
+        on_change=keep_answers_on_screen,
+    )
+    if len(languages) > 1
+    else ENGLISH
+)
+translation = draft.survey.translations.get(chosen)
+survey = in_language(draft.survey, translation)
+if translation is not None and translation.direction == "rtl":
+    # Right-to-left scripts read right to left: the whole page, questions and answers.
+    st.html("<style>.stMain .block-container {direction: rtl; text-align: right;}</style>")
+if translation is not None and translation.review == "draft":
+    st.caption(interface(translation, "draft"))
+
+
+def words(key: str, **values: object) -> str:
+    return interface(translation, key, **values)
+
+
+if draft.submitted:
+    st.title(words("thanks_title"))
+    st.success(words("sent"))
+    st.write(survey.thanks)
+    if st.button(words("finish")):
+        sign_out()
+        st.rerun()
+    st.stop()
 
 sections = survey.sections
 if "panel-section" not in st.session_state:
@@ -106,7 +154,8 @@ section = sections[index]
 st.title(survey.title)
 if index == 0:
     st.write(survey.intro)
-st.progress(index / len(sections), text=f"Part {index + 1} of {len(sections)}")
+    st.write(words("skip"))
+st.progress(index / len(sections), text=words("part", n=index + 1, total=len(sections)))
 st.header(section.title)
 if section.intro:
     st.write(section.intro)
@@ -121,17 +170,19 @@ for item in section.items:
     if item.id not in shown:
         raw[item.id] = (None, None)
         continue
-    value, text = render_item(item, framework.scale, current.get(item.id), key=f"panel-{item.id}")
+    value, text = render_item(
+        item, framework.scale, current.get(item.id), key=widget_key(item), optional_mark=False
+    )
     raw[item.id] = (value, text)
     values[item.id] = value
     shown = {i.id for i in visible_items(survey, values)}
 
 last = index == len(sections) - 1
 back, forward = st.columns(2)
-if index > 0 and back.button("Back", icon=":material/arrow_back:"):
+if index > 0 and back.button(words("back"), icon=":material/arrow_back:"):
     st.session_state["panel-section"] = index - 1
     st.rerun()
-label = "Send my answers" if last else "Save and continue"
+label = words("send") if last else words("continue")
 if forward.button(
     label, type="primary", icon=":material/send:" if last else ":material/arrow_forward:"
 ):
@@ -142,10 +193,16 @@ if forward.button(
             submit(db, actor, saved)
         else:
             st.session_state["panel-section"] = index + 1
+    except DataError as error:
+        # What is still unanswered, in the member's language (the core's message is English).
+        missing = missing_required(survey, open_panel_survey(db, actor).answers) if last else []
+        if translation is None or not missing:
+            show_error(error)
+        else:
+            for item in missing:
+                st.error(words("required", question=item.text))
     except OcfError as error:
         show_error(error)
     else:
         st.rerun()
-st.caption(
-    "Your answers are saved each time you continue. You can come back later with the same code."
-)
+st.caption(words("saved"))

@@ -14,9 +14,16 @@ from ocf.models import Answer, Item, Scale
 
 
 def render_item(
-    item: Item, scale: Scale, current: Answer | None, key: str, disabled: bool = False
+    item: Item,
+    scale: Scale,
+    current: Answer | None,
+    key: str,
+    disabled: bool = False,
+    optional_mark: bool = True,
 ) -> tuple[str | None, str | None]:
-    label = item.text + ("" if item.required else " (optional)")
+    """`optional_mark`: add "(optional)" to a question that may be skipped (the panel survey
+    says once, instead, that any question may be skipped)."""
+    label = item.text + ("" if item.required or not optional_mark else " (optional)")
     helptext = item.help or None
     value = current.value if current else None
     if item.type == "level":

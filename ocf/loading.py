@@ -19,6 +19,7 @@ import yaml
 
 from ocf.disclosure import MIN_PANEL_FLOOR
 from ocf.errors import ConfigError, Problem
+from ocf.languages import REVIEW_STATES, Translation, flatten, gaps
 from ocf.models import (
     COMPETENCY_KINDS,
     ITEM_TYPES,
@@ -670,18 +671,54 @@ def parse_survey(text: str, source: str, framework: Framework | None) -> Survey:
                     "a panel item on it is a likert, yes_no or choice item",
                 )
 
-    if check.problems:
-        raise ConfigError(sorted(check.problems, key=lambda p: p.line or 0))
-    return Survey(
+    survey = Survey(
         id=survey_id,
         version=version,
         framework=fw_id,
         audience=audience,
-        title=check.get(data, (), "title", "text"),
-        intro=check.get(data, (), "intro", "text", default=""),
-        thanks=check.get(data, (), "thanks", "text", default=""),
+        title=check.get(data, (), "title", "text") or "",
+        intro=check.get(data, (), "intro", "text", default="") or "",
+        thanks=check.get(data, (), "thanks", "text", default="") or "",
         sections=tuple(sections),
     )
+    translations = _check_translations(check, data, survey)
+    if check.problems:
+        raise ConfigError(sorted(check.problems, key=lambda p: p.line or 0))
+    return replace(survey, translations=translations)
+
+
+_TRANSLATION_META = ("name", "review", "direction")
+
+
+def _check_translations(
+    check: _Checker, data: Mapping[str, Any], survey: Survey
+) -> dict[str, Translation]:
+    """Each language must give every text a member sees, and nothing the survey lacks."""
+    raw = check.get(data, (), "translations", "mapping", default={}) or {}
+    found: dict[str, Translation] = {}
+    for code, block in raw.items():
+        where: Path_ = ("translations", code)
+        if not isinstance(block, dict):
+            check.error(where, "expected a mapping of the survey's texts in that language")
+            continue
+        name = check.get(block, where, "name", "text")
+        review = check.get(block, where, "review", "text", default="draft")
+        direction = check.get(block, where, "direction", "text", default="ltr")
+        if review not in REVIEW_STATES:
+            check.error((*where, "review"), f"expected {' or '.join(REVIEW_STATES)}")
+        if direction not in ("ltr", "rtl"):
+            check.error((*where, "direction"), "expected ltr or rtl")
+        texts = flatten({k: v for k, v in block.items() if k not in _TRANSLATION_META})
+        missing, extra = gaps(survey, texts)
+        for key in missing:
+            check.error(where, f"missing {key}")
+        for key in extra:
+            check.error(where, f"{key} is not in the survey")
+        if name and not missing and not extra:
+            found[code] = Translation(
+                code, name.strip(), review, direction, {k: str(v).strip() for k, v in texts.items()}
+            )
+    return found
 
 
 def _check_item(

@@ -238,6 +238,8 @@ class Survey:
     sections: tuple[Section, ...]
     intro: str = ""
     thanks: str = ""
+    # Language code → ocf.languages.Translation (every text a member sees, in that language).
+    translations: Mapping[str, object] = field(default_factory=dict)
 
     @property
     def items(self) -> tuple[Item, ...]:
