@@ -9,6 +9,7 @@ from app_pages.widgets import answers_on_screen, render_item
 from ocf.access import sign_in
 from ocf.accountability import for_the_panel
 from ocf.answers import missing_required, visible_items
+from ocf.disclosure import effective_min_panel
 from ocf.errors import DataError, OcfError
 from ocf.languages import ENGLISH, in_language, interface
 from ocf.submissions import open_panel_survey, save, submit
@@ -125,7 +126,10 @@ translation = draft.survey.translations.get(chosen)
 survey = in_language(draft.survey, translation)
 if translation is not None and translation.direction == "rtl":
     # Right-to-left scripts read right to left: the whole page, questions and answers.
-    st.html("<style>.stMain .block-container {direction: rtl; text-align: right;}</style>")
+    st.html(
+        "<style>.stMain .block-container {direction: rtl; text-align: right;}"
+        " .stMain .block-container :is(h1, h2, h3, p) {text-align: right;}</style>"
+    )
 if translation is not None and translation.review == "draft":
     st.caption(interface(translation, "draft"))
 
@@ -152,9 +156,16 @@ index = st.session_state["panel-section"]
 section = sections[index]
 
 st.title(survey.title)
+least = effective_min_panel(framework.min_panel)
 if index == 0:
+    st.write(words("about", trust=db.require_site(actor.site).name))
     st.write(survey.intro)
+    st.subheader(words("promise_title"), anchor=False)
+    st.write(words("promise", least=least))
     st.write(words("skip"))
+else:
+    with st.expander(words("privacy_link")):
+        st.write(words("promise", least=least))
 st.progress(index / len(sections), text=words("part", n=index + 1, total=len(sections)))
 st.header(section.title)
 if section.intro:

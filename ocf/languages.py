@@ -29,6 +29,20 @@ INTERFACE: dict[str, str] = {
     "thanks_title": "Thank you",
     "sent": "Your answers have been sent.",
     "finish": "Finish",
+    "about": "These questions are about {trust}.",
+    "promise_title": "What happens to your answers",
+    "promise": (
+        "Nobody at the trust sees your own answers. Staff see the panel's answers only added "
+        "together, only after the panel has closed, and only when at least {least} people have "
+        "answered. The panel facilitator sees how many people have answered, never what anyone "
+        "chose. If you write something in your own words, the facilitator reads it, removes "
+        "anything that could identify you, and only then may staff read it, never knowing who "
+        "wrote it. We do not ask your name. Until you press Send, you can change any answer. "
+        "Once sent, your answers are counted with everyone else's and cannot be picked out, so "
+        "they cannot be taken back one by one. The trust keeps the answers as its records "
+        "policy says: ask the facilitator how long."
+    ),
+    "privacy_link": "Your privacy: what happens to your answers",
 }  # fmt: skip
 REVIEW_STATES = ("draft", "reviewed")
 

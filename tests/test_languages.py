@@ -83,3 +83,16 @@ def test_a_member_switches_language_mid_survey_without_losing_answers(demo_copy:
     from ocf.submissions import open_panel_survey
 
     assert open_panel_survey(store, member).answers["respondent-role"].value == "carer"
+
+
+def test_the_first_part_names_the_trust_and_explains_the_promise(demo_copy: Path) -> None:
+    at = page_at(demo_copy, "panel", "panel_survey")
+    text = " ".join(m.value for m in at.markdown)
+    assert "These questions are about Northvale Mental Health NHS Foundation Trust." in text
+    assert "What happens to your answers" in [h.value for h in at.subheader]
+    assert "only when at least 5 people have answered" in text
+    assert "facilitator sees how many people have answered, never what anyone chose" in text
+    at.radio[0].set_value("carer").run()
+    next(b for b in at.button if b.label == "Save and continue").click().run()
+    # Every later part links to the same promise.
+    assert [e.label for e in at.expander] == ["Your privacy: what happens to your answers"]
