@@ -3,6 +3,7 @@
 from dataclasses import replace
 
 import streamlit as st
+import streamlit.components.v1 as components
 
 from app_pages.common import client_id, current_actor, show_error, sign_in_as, sign_out, store
 from app_pages.widgets import answers_on_screen, render_item
@@ -155,7 +156,10 @@ if "panel-section" not in st.session_state:
 index = st.session_state["panel-section"]
 section = sections[index]
 
-st.title(survey.title)
+if index == 0:
+    st.title(survey.title)
+else:  # after the first part the survey's title steps back and the part leads
+    st.caption(survey.title)
 least = effective_min_panel(framework.min_panel)
 if index == 0:
     st.write(words("about", trust=db.require_site(actor.site).name))
@@ -167,7 +171,26 @@ else:
     with st.expander(words("privacy_link")):
         st.write(words("promise", least=least))
 st.progress(index / len(sections), text=words("part", n=index + 1, total=len(sections)))
-st.header(section.title)
+st.header(section.title, anchor=False)
+if st.session_state.pop("panel-moved", False):
+    # A new part: back to the top, and focus on its heading, so that a screen reader reads it
+    # and a phone shows it (Streamlit keeps the scroll position and focus of the last part).
+    components.html(
+        f"""<script>/* part {index} */
+        const doc = window.parent.document;
+        let tries = 0;
+        const go = () => {{
+          const heading = doc.querySelector('.stMain h2');
+          if (!heading) {{ if (tries++ < 50) requestAnimationFrame(go); return; }}
+          heading.setAttribute('tabindex', '-1');
+          heading.focus({{preventScroll: true}});
+          (doc.querySelector('.stMain') || doc.documentElement).scrollTo(0, 0);
+          window.parent.scrollTo(0, 0);
+        }};
+        go();
+        </script>""",
+        height=0,
+    )
 if section.intro:
     st.write(section.intro)
 
@@ -192,6 +215,7 @@ last = index == len(sections) - 1
 back, forward = st.columns(2)
 if index > 0 and back.button(words("back"), icon=":material/arrow_back:"):
     st.session_state["panel-section"] = index - 1
+    st.session_state["panel-moved"] = True
     st.rerun()
 label = words("send") if last else words("continue")
 if forward.button(
@@ -204,6 +228,7 @@ if forward.button(
             submit(db, actor, saved)
         else:
             st.session_state["panel-section"] = index + 1
+            st.session_state["panel-moved"] = True
     except DataError as error:
         # What is still unanswered, in the member's language (the core's message is English).
         missing = missing_required(survey, open_panel_survey(db, actor).answers) if last else []
