@@ -36,7 +36,7 @@ def test_a_translation_that_misses_or_adds_a_text_is_refused_with_its_line(tmp_p
     assert any("translations.ur: missing interface.continue" in line for line in lines)
 
 
-@pytest.mark.parametrize("code", ["pl", "ar"])
+@pytest.mark.parametrize("code", ["pl", "ar", "pt"])
 def test_every_shipped_translation_is_complete_and_replaces_every_text(code: str) -> None:
     survey = LIBRARY.surveys["ocf-panel"]
     translation = survey.translations[code]
@@ -60,7 +60,7 @@ def test_every_shipped_translation_is_complete_and_replaces_every_text(code: str
 def test_a_member_switches_language_mid_survey_without_losing_answers(demo_copy: Path) -> None:
     at = page_at(demo_copy, "panel", "panel_survey")
     language = next(s for s in at.selectbox if s.label.startswith("Language"))
-    assert language.options == ["English", "Polski", "العربية"]
+    assert language.options == ["English", "Polski", "العربية", "Português"]
     assert not any("(optional)" in r.label for r in at.radio)
     role = at.radio[0]
     role.set_value("carer").run()
