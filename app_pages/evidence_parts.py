@@ -6,11 +6,14 @@ the facilitator, regulators and admins open it). The checks are in `ocf.evidence
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import flash, show_error
+from app_pages.common import flash, show_error, store
 from ocf.access import Actor
+from ocf.display import plain
 from ocf.errors import OcfError
 from ocf.evidence import (
     ACCEPTED,
@@ -41,25 +44,24 @@ def evidence_list(
     for _, row in rows.iterrows():
         left, right = st.columns([4, 1])
         if row["kind"] == "link":
-            left.markdown(f"[{row['name']}]({row['url']}) · link")
+            # Someone's words and address, shown as typed: no markdown of theirs is run.
+            address = row["url"].replace("(", "%28").replace(")", "%29")
+            left.markdown(f"[{plain(row['name'])}]({address}) · link")
         else:
-            left.markdown(f"**{row['name']}** · {describe(row).split('(', 1)[1][:-1]}")
+            left.markdown(f"**{plain(row['name'])}** · {describe(row).split('(', 1)[1][:-1]}")
             left.caption(
                 f"SHA-256 {row['sha256']} · added {when(row['added_at'])} by {row['added_by']}"
             )
-            try:
-                file = open_file(db, actor, int(row["id"]))
-            except OcfError as error:
-                left.error(str(error))
-            else:
-                right.download_button(
-                    "Download",
-                    file.content,
-                    file_name=file.name,
-                    mime=file.media_type,
-                    key=f"{key}:get:{row['id']}",
-                    icon=":material/download:",
-                )
+            # The bytes are read (and checked against the SHA-256) only when the button is
+            # pressed, never on each rerun: a page may list many files of up to 10 MB.
+            right.download_button(
+                "Download",
+                partial(_file_bytes, actor, int(row["id"])),
+                file_name=row["name"],
+                mime=row["media_type"],
+                key=f"{key}:get:{row['id']}",
+                icon=":material/download:",
+            )
         if removable and right.button("Remove", key=f"{key}:remove:{row['id']}"):
             try:
                 remove(db, actor, int(row["id"]))
@@ -68,6 +70,11 @@ def evidence_list(
             else:
                 flash(f"Removed {row['name']}.")
                 st.rerun()
+
+
+def _file_bytes(actor: Actor, evidence_id: int) -> bytes:
+    """A file's bytes for a download, checked; runs on the click, with its own store."""
+    return open_file(store(), actor, evidence_id).content
 
 
 def evidence_form(db: Store, actor: Actor, site: str, round_id: str, competency: str) -> None:
