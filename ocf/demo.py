@@ -24,6 +24,7 @@ from ocf.importers import Table
 from ocf.models import Answer, Framework, Response, Site, Survey
 from ocf.rounds import RoundContent, change_status, open_round, resolve_content
 from ocf.store import Store
+from ocf.submissions import SELF_RESPONDENT
 
 ACTOR = "demo"
 SEED = 2026
@@ -294,7 +295,7 @@ def _add_evidence(store: Store, rng: np.random.Generator) -> None:
             continue
         for trust in TRUSTS:
             code = trust.site.code
-            own = store.get_submission(code, round_.id, "ocf-self-assessment", "equality-lead")
+            own = store.get_submission(code, round_.id, "ocf-self-assessment", SELF_RESPONDENT)
             answers = store.submission_answers(own.id) if own else {}
             for competency in framework.competencies:
                 rating = answers.get(Survey.rating_item_id(competency))
@@ -514,7 +515,7 @@ def _self_response(
             raw[survey.plan_item_id(competency.id, "action-due")] = (
                 due + timedelta(days=int(rng.integers(0, 180)))
             ).isoformat()
-    return _response(round_id, trust.site.code, "equality-lead", survey, framework, raw)
+    return _response(round_id, trust.site.code, SELF_RESPONDENT, survey, framework, raw)
 
 
 def _panel_response(

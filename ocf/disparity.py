@@ -25,6 +25,7 @@ from ocf.stats import (
     rate_ci,
     rate_ratios,
     ratio_funnel,
+    standardised_ratio,
 )
 from ocf.store import Store
 
@@ -312,36 +313,6 @@ def _standardised(
     )
     table["rate_ratio"], table["ratio_lower"], table["ratio_upper"] = ratio, lower, upper
     return table
-
-
-def standardised_ratio(
-    rate_a, lower_a, upper_a, rate_b, lower_b, upper_b, confidence: float = 0.95
-):
-    """The ratio of two directly standardised rates with its interval on the log scale.
-
-    Each rate's standard error on the log scale comes from its own 95% interval,
-    (ln upper − ln lower) / (2 × 1.96), and the two groups are independent, so
-    var(ln ratio) = se_a² + se_b² (docs/methods.md, Standardised rates). NaN where either rate
-    or interval is missing or not positive.
-    """
-    values = [np.asarray(v, float) for v in (rate_a, lower_a, upper_a, rate_b, lower_b, upper_b)]
-    rate_a, lower_a, upper_a, rate_b, lower_b, upper_b = values
-    z95 = 1.959963984540054
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ok = (rate_a > 0) & (rate_b > 0) & (lower_a > 0) & (lower_b > 0)
-        se = np.sqrt(
-            ((np.log(upper_a) - np.log(lower_a)) / (2 * z95)) ** 2
-            + ((np.log(upper_b) - np.log(lower_b)) / (2 * z95)) ** 2
-        )
-        z = _z_of(confidence)
-        ratio = np.where(ok, rate_a / rate_b, np.nan)
-        return ratio, ratio * np.exp(-z * se), ratio * np.exp(z * se)
-
-
-def _z_of(confidence: float) -> float:
-    from scipy.stats import norm
-
-    return float(norm.ppf(0.5 + confidence / 2))
 
 
 def _figures(by_group: pd.DataFrame, group: str, kind: str) -> tuple[float | None, float | None]:

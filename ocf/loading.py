@@ -763,10 +763,6 @@ def _check_item(
 
     options = _check_options(check, raw, path, item_type, competency, framework)
     show_if = _check_show_if(check, raw, path, earlier)
-    translations = check.get(raw, path, "translations", "mapping", default={})
-    for lang, fields in (translations or {}).items():
-        if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
-            check.error((*path, "translations", lang), "expected a mapping of field to text")
 
     if None in (item_id, item_type, text, required, options):
         return None
@@ -779,7 +775,6 @@ def _check_item(
         options=options,
         help=(help_text or "").strip(),
         show_if=show_if,
-        translations=dict(translations or {}),
     )
 
 

@@ -207,7 +207,6 @@ class Item:
     options: tuple[Option, ...] = ()
     help: str = ""
     show_if: ShowIf | None = None
-    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def scored(self) -> bool:

@@ -141,11 +141,9 @@ def site_results(store: Store, actor: Actor, site_code: str, round_id: str) -> S
         domains["change"] = float("nan")
         overall_change = None
     # Evidence (without its bytes) for those who may open it; never the public's.
-    evidence = (
-        store.evidence_frame(round_id, site_code)
-        if can_read_evidence(store, actor, site_code, round_id)
-        else store.evidence_frame(round_id, site_code).iloc[0:0]
-    )
+    evidence = store.evidence_frame(round_id, site_code)
+    if not can_read_evidence(store, actor, site_code, round_id):
+        evidence = evidence.iloc[0:0]
     words = given(evidence)
     competencies["evidence"] = [
         evidence_words(framework, c, rating, words)
