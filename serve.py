@@ -55,7 +55,8 @@ def sign_out(request: Request) -> RedirectResponse:
         target = "/auth/logout"
     else:
         ended = request.query_params.get("ended", "")
-        ended = ended if ended in ("idle", "closed") else ""
+        # idle, closed, or withdrawn-<language> (a panel member took their answers back)
+        ended = ended if sessions.ENDED.fullmatch(ended) else ""
         target = sessions.page_address(request.query_params.get("next"), ended=ended)
     return _cookie(request, RedirectResponse(target, status_code=303), None)
 

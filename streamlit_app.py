@@ -85,6 +85,7 @@ admin_accounts = page("admin_accounts", "Accounts", "badge")
 admin_imports = page("admin_imports", "Data imports", "upload_file")
 sign_in = page("sign_in", "Sign in", "login")
 public = page("public", "Public summary", "public")
+privacy = page("privacy", "Panel privacy notice", "lock")
 
 # The menu, grouped by task; each role sees the pages it may use. A page not given to
 # st.navigation cannot be opened: this is how each role gets its menu. Permissions are checked
@@ -92,16 +93,16 @@ public = page("public", "Public summary", "public")
 SECTIONS = {
     "": [home, sign_in, public, frameworks],
     "Assess": [self_assessment, results, evidence],
-    "Panel": [panel_survey, facilitation, comments],
+    "Panel": [panel_survey, facilitation, comments, privacy],
     "Compare": [compare, systems],
     "Data": [disparity, linking, admin_imports],
     "Administer": [admin_sites, admin_rounds, admin_accounts, submissions, admin_content, audit],
 }
 ACCESS = {
-    None: [home, sign_in, public, panel_survey, frameworks],
-    "panel": [panel_survey],
+    None: [home, sign_in, public, panel_survey, privacy, frameworks],
+    "panel": [panel_survey, privacy],
     "lead": [home, self_assessment, results, evidence, disparity, public, frameworks],
-    "facilitator": [home, facilitation, comments, evidence, public, frameworks],
+    "facilitator": [home, facilitation, comments, privacy, evidence, public, frameworks],
     "regulator": [
         home,
         compare,
@@ -160,8 +161,8 @@ menu = {
     for section, pages in SECTIONS.items()
 }
 menu = {section: pages for section, pages in menu.items() if pages}
-if first not in SECTIONS[""]:  # a panel member's menu is their survey alone
-    menu = {"": [front]}
+if first not in SECTIONS[""]:  # a panel member's menu is their survey and its privacy notice
+    menu = {"": [front, privacy]}
 menu[next(iter(menu))] += [*elsewhere, by_name]  # hidden: never shown in the menu
 # Streamlit's own grouped menu puts each section's header and items in a <div> inside its <ul>,
 # which fails WCAG 1.3.1 (axe: list, listitem); so it routes, hidden, and the menu is drawn

@@ -1,4 +1,7 @@
-"""Panel facilitation: codes, completion counts (never answers), paper responses, closing."""
+"""Panel facilitation: codes, completion counts (never answers), what the panel is told, paper
+forms and responses, closing."""
+
+from dataclasses import replace
 
 import streamlit as st
 
@@ -14,7 +17,11 @@ from app_pages.common import (
 )
 from app_pages.widgets import render_item
 from ocf.access import issue_invitations
+from ocf.disclosure import effective_min_panel
 from ocf.errors import OcfError
+from ocf.languages import ENGLISH, interface
+from ocf.panel_info import set_site_text, site_text
+from ocf.paper import paper_form, question_numbers
 from ocf.submissions import (
     add_paper_response,
     close_panel,
@@ -104,15 +111,70 @@ if not table.empty:
             else:
                 st.rerun()
 
-st.header("Key in a paper response")
 survey = next(s for s in db.round_surveys(round_.id).values() if s.audience == "panel")
-scale = db.round_framework(round_.id).scale
+framework = db.round_framework(round_.id)
+
+st.header("What your panel is told")
+st.write(
+    "After the questions on force and restraint, the survey says where to get support; the "
+    "privacy notice says how long the answers are kept. Each has a national wording in every "
+    "language. Write your own to replace it (in English; leave it empty to use the national one)."
+)
+for which, label, default in (
+    ("support", "Where to get support", "support"),
+    ("kept", "How long the answers are kept (your records policy)", "kept"),
+):
+    own = site_text(db, site.code, which)
+    with st.expander(f"{label}: {'your own words' if own else 'the national wording'}"):
+        if not own:
+            st.caption(interface(None, default))
+        with st.form(f"panel-text-{which}"):
+            text = st.text_area(label, value=own or "", max_chars=4000)
+            if st.form_submit_button("Save"):
+                try:
+                    set_site_text(db, actor, site.code, which, text)
+                except OcfError as error:
+                    show_error(error)
+                else:
+                    flash(f"Saved: {label.lower()}.")
+                    st.rerun()
+
+st.header("Paper forms")
+st.write(
+    "For members who prefer paper: large print (18 point), in any language the survey has, or "
+    "Easy Read with a picture beside each question. Open the file in a browser and print it. "
+    "Questions are numbered as on the paper-entry form below."
+)
+names = {ENGLISH: "English", **{c: t.name for c, t in survey.translations.items()}}
+language = st.selectbox(
+    "Language of the paper form", list(names), format_func=lambda c: names.get(c, c)
+)
+st.download_button(
+    "Download the paper form",
+    # Built when pressed, not on every rerun (Easy Read carries its pictures: about 160 kB).
+    lambda: paper_form(
+        survey,
+        survey.translations.get(language),
+        site.name,
+        effective_min_panel(framework.min_panel),
+        support=site_text(store(), site.code, "support"),
+        kept=site_text(store(), site.code, "kept"),
+    ),
+    file_name=f"panel-form-{site.code}-{round_.id}-{language}.html",
+    mime="text/html",
+    icon=":material/print:",
+)
+
+st.header("Key in a paper response")
+scale = framework.scale
+numbers = question_numbers(survey)
 with st.expander("Enter the answers from a paper form (marked as assisted)"):
     raw = {}
     for section in survey.sections:
         st.subheader(section.title)
         for item in section.items:
-            raw[item.id] = render_item(item, scale, None, key=f"paper:{item.id}")
+            numbered = replace(item, text=f"{numbers[item.id]}. {item.text}")
+            raw[item.id] = render_item(numbered, scale, None, key=f"paper:{item.id}")
     if st.button("Save the paper response", type="primary"):
         try:
             number = add_paper_response(db, actor, site.code, round_.id, raw)

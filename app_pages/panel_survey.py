@@ -5,15 +5,27 @@ from dataclasses import replace
 import streamlit as st
 import streamlit.components.v1 as components
 
-from app_pages.common import client_id, current_actor, show_error, sign_in_as, sign_out, store
+from app_pages.common import (
+    client_id,
+    current_actor,
+    shipped,
+    show_error,
+    sign_in_as,
+    sign_out,
+    store,
+)
+from app_pages.panel_language import choose_language, easy_read_lines, symbol
 from app_pages.widgets import answers_on_screen, render_item
 from ocf.access import sign_in
 from ocf.accountability import for_the_panel
 from ocf.answers import missing_required, visible_items
 from ocf.disclosure import effective_min_panel
 from ocf.errors import DataError, OcfError
-from ocf.languages import ENGLISH, in_language, interface
-from ocf.submissions import open_panel_survey, save, submit
+from ocf.languages import as_answered, in_language, interface
+from ocf.panel_info import site_text
+from ocf.submissions import open_panel_survey, save, submit, withdraw
+
+PRIVACY = "app_pages/privacy.py"
 
 # Larger question text: many panel members read on phones, some with low vision.
 st.html(
@@ -24,6 +36,12 @@ db = store()
 actor = current_actor()
 
 if actor is None or actor.kind != "panel":
+    ended = st.query_params.get("ended", "")
+    if ended.startswith("withdrawn"):  # said in the language the member was using
+        code = ended.removeprefix("withdrawn").lstrip("-")
+        panel_survey = shipped().surveys.get("ocf-panel")
+        said = panel_survey.translations.get(code) if panel_survey else None
+        st.success(interface(said, "withdrawn"), icon=":material/check_circle:")
     st.title("Have your say")
     st.write(
         "This survey is for the service user and carer panel. It asks what you think about how "
@@ -35,6 +53,7 @@ if actor is None or actor.kind != "panel":
             "Your invitation code", help="It is on the slip you were given, like K7QX-M2PD-4HTN."
         )
         pressed = st.form_submit_button("Start", type="primary")
+    st.page_link(PRIVACY, label=interface(None, "privacy_link"), icon=":material/lock:")
     if pressed:
         try:
             found = sign_in(db, code, client_id())
@@ -105,47 +124,53 @@ def keep_answers_on_screen() -> None:
         st.session_state[version_key] = saved.version
 
 
-# Languages: English and each translation the survey carries, chosen at any time.
-languages = {ENGLISH: "English", **{c: t.name for c, t in draft.survey.translations.items()}}
-chosen = (
-    st.selectbox(
-        "Language · "
-        + " · ".join(
-            interface(draft.survey.translations.get(c), "language")
-            for c in languages
-            if c != ENGLISH
-        ),
-        list(languages),
-        format_func=lambda code: languages.get(code, code),
-        key="panel-language",
-        on_change=keep_answers_on_screen,
-    )
-    if len(languages) > 1
-    else ENGLISH
-)
-translation = draft.survey.translations.get(chosen)
-survey = in_language(draft.survey, translation)
-if translation is not None and translation.direction == "rtl":
-    # Right-to-left scripts read right to left: the whole page, questions and answers.
-    st.html(
-        "<style>.stMain .block-container {direction: rtl; text-align: right;}"
-        " .stMain .block-container :is(h1, h2, h3, p) {text-align: right;}</style>"
-    )
-if translation is not None and translation.review == "draft":
-    st.caption(interface(translation, "draft"))
+# Languages and Easy Read: English and each translation the survey carries, chosen at any time.
+translation = choose_language(draft.survey, "panel-language", keep=keep_answers_on_screen)
+easy_read = translation is not None and translation.easy_read
+# A carer reads each question as a carer ("me or the person I care for").
+given = {k: a.value for k, a in draft.answers.items()}
+survey = as_answered(in_language(draft.survey, translation), given)
+carers = draft.survey.carers
+carer = carers is not None and given.get(carers.item) in carers.values
 
 
 def words(key: str, **values: object) -> str:
     return interface(translation, key, **values)
 
 
+def say(text: str) -> None:
+    """A paragraph; in Easy Read, one sentence to a line."""
+    st.markdown(easy_read_lines(text) if easy_read else text)
+
+
+def offer_withdrawal() -> None:
+    """Take my answers back: deleted, the code stops working, and the member is signed out."""
+    with st.expander(words("withdraw_title")):
+        say(words("withdraw"))
+        sure = st.checkbox(words("withdraw_sure"), key="panel-withdraw-sure")
+        if st.button(words("withdraw_button"), disabled=not sure, key="panel-withdraw"):
+            try:
+                withdraw(db, actor)
+            except OcfError as error:
+                show_error(error)
+            else:
+                sign_out("withdrawn" + (f"-{translation.code}" if translation else ""))
+                st.rerun()
+
+
+def privacy_link() -> None:
+    st.page_link(PRIVACY, label=words("privacy_link"), icon=":material/lock:")
+
+
 if draft.submitted:
     st.title(words("thanks_title"))
     st.success(words("sent"))
-    st.write(survey.thanks)
+    say(survey.thanks)
     if st.button(words("finish")):
         sign_out()
         st.rerun()
+    privacy_link()
+    offer_withdrawal()
     st.stop()
 
 sections = survey.sections
@@ -162,14 +187,12 @@ else:  # after the first part the survey's title steps back and the part leads
     st.caption(survey.title)
 least = effective_min_panel(framework.min_panel)
 if index == 0:
-    st.write(words("about", trust=db.require_site(actor.site).name))
-    st.write(survey.intro)
+    say(words("about", trust=db.require_site(actor.site).name))
+    say(survey.intro)
     st.subheader(words("promise_title"), anchor=False)
-    st.write(words("promise", least=least))
-    st.write(words("skip"))
-else:
-    with st.expander(words("privacy_link")):
-        st.write(words("promise", least=least))
+    say(words("promise", least=least))
+    say(words("skip"))
+privacy_link()
 st.progress(index / len(sections), text=words("part", n=index + 1, total=len(sections)))
 st.header(section.title, anchor=False)
 if st.session_state.pop("panel-moved", False):
@@ -192,7 +215,9 @@ if st.session_state.pop("panel-moved", False):
         height=0,
     )
 if section.intro:
-    st.write(section.intro)
+    say(section.intro)
+if carer and index > 0:
+    st.caption(words("carer_note"))
 
 # Widgets rerun the page on every change, so a question that depends on an earlier answer
 # appears as soon as that answer is given.
@@ -204,12 +229,28 @@ for item in section.items:
     if item.id not in shown:
         raw[item.id] = (None, None)
         continue
-    value, text = render_item(
-        item, framework.scale, current.get(item.id), key=widget_key(item), optional_mark=False
-    )
+    if easy_read:
+        # Easy Read: the symbol on the left of its question, the help as words, not a tooltip.
+        picture, question = st.columns([1, 5], vertical_alignment="top")
+        picture.html(symbol(translation.symbols[item.id]))
+        with question:
+            value, text = render_item(
+                replace(item, help=""), framework.scale, current.get(item.id),
+                key=widget_key(item), optional_mark=False,
+            )  # fmt: skip
+            if item.help:
+                st.markdown(item.help)
+    else:
+        value, text = render_item(
+            item, framework.scale, current.get(item.id), key=widget_key(item), optional_mark=False
+        )
     raw[item.id] = (value, text)
     values[item.id] = value
     shown = {i.id for i in visible_items(survey, values)}
+if section.support:
+    # These questions may bring up something hard: where to get support, said by the site.
+    st.subheader(words("support_title"), anchor=False)
+    st.info(site_text(db, actor.site, "support") or words("support"), icon=":material/support:")
 
 last = index == len(sections) - 1
 back, forward = st.columns(2)
@@ -242,3 +283,4 @@ if forward.button(
     else:
         st.rerun()
 st.caption(words("saved"))
+offer_withdrawal()

@@ -47,6 +47,7 @@ from ocf.errors import OcfError
 from ocf.evidence import NO_EVIDENCE
 from ocf.obligations import checklist_table
 from ocf.obligations import headline as obligation_headline
+from ocf.panel_makeup import who_answered
 from ocf.reports import board_report
 from ocf.results import latest_with_results, site_results
 
@@ -203,6 +204,10 @@ else:
         f"({agreement})."
     )
     st.caption("Krippendorff's alpha, ordinal: 1 is full agreement, 0 no more than chance.")
+    who = who_answered(db, site.code, round_.id)
+    if not who.empty:
+        st.write("Who answered (groups smaller than the panel minimum are folded together):")
+        st.table(who.set_index("Answered as"))
 
 st.header("In the panel's own words")
 words = for_staff(db, actor, site.code, round_.id)

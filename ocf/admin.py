@@ -244,6 +244,7 @@ def content_library(store: Store) -> Library:
                 row["yaml"],
                 f"published {row['id']} v{row['version']}",
                 frameworks.get(_framework_of(row["yaml"])),
+                snapshot=True,
             )
         texts[key] = row["yaml"]
     return Library(frameworks, surveys, texts)

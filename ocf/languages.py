@@ -8,8 +8,10 @@ whatever the language, so scoring never changes (docs/yaml.md, Languages).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Literal
 
 from ocf.models import Item, Option, Section, Survey
@@ -32,19 +34,67 @@ INTERFACE: dict[str, str] = {
     "about": "These questions are about {trust}.",
     "promise_title": "What happens to your answers",
     "promise": (
-        "Nobody at the trust sees your own answers. Staff see the panel's answers only added "
-        "together, only after the panel has closed, and only when at least {least} people have "
-        "answered. The panel facilitator sees how many people have answered, never what anyone "
-        "chose. If you write something in your own words, the facilitator reads it, removes "
-        "anything that could identify you, and only then may staff read it, never knowing who "
-        "wrote it. We do not ask your name. Until you press Send, you can change any answer. "
-        "Once sent, your answers are counted with everyone else's and cannot be picked out, so "
-        "they cannot be taken back one by one. The trust keeps the answers as its records "
-        "policy says: ask the facilitator how long."
+        "Nobody at the trust sees your own answers. Staff see only the panel's answers added "
+        "together, and only when at least {least} people have answered. We do not ask your name. "
+        "Until the panel closes, you can take your answers back."
     ),
     "privacy_link": "Your privacy: what happens to your answers",
+    "privacy_title": "Your privacy",
+    "privacy_intro": "This page explains what happens to your answers to the panel survey.",
+    "who_sees_title": "Who sees what",
+    "who_sees": (
+        "Nobody at the trust sees your own answers. Staff see the panel's answers only added "
+        "together, only after the panel has closed, and only when at least {least} people have "
+        "answered. With fewer people, they see nothing, so that no one's answers can be worked "
+        "out. Regulators see the same added-together figures."
+    ),
+    "facilitator": (
+        "The panel facilitator gives out the codes and sees how many people have answered. "
+        "They never see what anyone chose. Your code is not stored with your name."
+    ),
+    "words_title": "Your own words",
+    "words": (
+        "If you write something in your own words, the facilitator reads it and removes anything "
+        "that could identify you. Only then may staff read it, and they never know who wrote it. "
+        "Your words are never put in a report or a download. If your words show that someone may "
+        "be at risk of harm, the facilitator follows the trust's safeguarding procedure."
+    ),
+    "kept_title": "How long your answers are kept",
+    "kept": (
+        "The trust keeps the panel's answers as its records policy says. "
+        "Ask the panel facilitator how long that is."
+    ),
+    "withdraw_title": "Taking your answers back",
+    "withdraw": (
+        "Until the panel closes, you can take your answers back at any time, even after you "
+        "have sent them: sign in with your code and choose \"Take my answers back\". They are "
+        "deleted and not counted. After the panel closes, your answers are counted with "
+        "everyone else's and cannot be picked out, so they cannot be taken back."
+    ),
+    "withdraw_button": "Take my answers back",
+    "withdraw_sure": "Yes, delete all my answers. I understand this cannot be undone.",
+    "withdrawn": "Your answers have been deleted. They will not be counted. Thank you.",
+    "support_title": "Where to get support",
+    "support": (
+        "If these questions brought up something hard, you can talk to someone. For urgent help "
+        "with your mental health, call NHS 111 and choose the mental health option, at any time. "
+        "To talk to Samaritans, call 116 123 for free, at any time. In an emergency, call 999."
+    ),
+    "carer_note": "You said you are a carer: the questions ask about you or the person you care for.",
+    # The paper form's own words.
+    "tick": "Tick one box for each question you answer. You can leave out any question.",
+    "as_carer": "If you answer as a carer:",
+    "only_if": "Only answer this if you answered \"{answer}\" to question {n}.",
+    "paper_return": (
+        "Do not write your name on this form. When you have finished, put it in the envelope "
+        "and give it to the panel facilitator."
+    ),
 }  # fmt: skip
 REVIEW_STATES = ("draft", "reviewed")
+# A translation is a language, or Easy Read: short sentences and a symbol beside each question.
+STYLES = ("standard", "easy-read")
+# The symbols Easy Read shows, shipped with the project (OpenMoji, CC BY-SA 4.0: LICENCE.md there).
+SYMBOLS = Path(__file__).resolve().parent.parent / "assets" / "symbols"
 
 
 @dataclass(frozen=True)
@@ -54,6 +104,13 @@ class Translation:
     review: Literal["draft", "reviewed"]
     direction: Literal["ltr", "rtl"]
     texts: Mapping[str, str]
+    style: Literal["standard", "easy-read"] = "standard"
+    lang: str = ""  # the HTML language tag, when it is not the code ("en" for Easy Read)
+    symbols: Mapping[str, str] = field(default_factory=dict)  # item id → assets/symbols name
+
+    @property
+    def easy_read(self) -> bool:
+        return self.style == "easy-read"
 
 
 def translatable(survey: Survey) -> dict[str, str]:
@@ -68,6 +125,8 @@ def translatable(survey: Survey) -> dict[str, str]:
             keys[f"sections.{section.id}.intro"] = section.intro
         for item in section.items:
             keys[f"items.{item.id}.text"] = item.text
+            if item.carer_text:
+                keys[f"items.{item.id}.carer_text"] = item.carer_text
             if item.help:
                 keys[f"items.{item.id}.help"] = item.help
             for option in item.options:
@@ -113,6 +172,7 @@ def in_language(survey: Survey, translation: Translation | None) -> Survey:
         return replace(
             i,
             text=t.get(f"items.{i.id}.text", i.text),
+            carer_text=t.get(f"items.{i.id}.carer_text", i.carer_text),
             help=t.get(f"items.{i.id}.help", i.help),
             options=tuple(option(o) for o in i.options),
         )
@@ -132,6 +192,27 @@ def in_language(survey: Survey, translation: Translation | None) -> Survey:
         thanks=t.get("thanks", survey.thanks),
         sections=tuple(section(s) for s in survey.sections),
     )
+
+
+def as_answered(survey: Survey, answers: Mapping[str, str | None]) -> Survey:
+    """The survey as this member reads it: a carer (Survey.carers) reads each question's
+    carer_text ("me or the person I care for"); anyone else reads it as it is."""
+    carers = survey.carers
+    if carers is None or answers.get(carers.item) not in carers.values:
+        return survey
+
+    def item(i: Item) -> Item:
+        return replace(i, text=i.carer_text) if i.carer_text else i
+
+    return replace(
+        survey,
+        sections=tuple(replace(s, items=tuple(item(i) for i in s.items)) for s in survey.sections),
+    )
+
+
+def sentences(text: str) -> list[str]:
+    """A text's sentences (Easy Read puts each on its own line)."""
+    return [s for s in re.split(r"(?<=[.?!])\s+", text.strip()) if s]
 
 
 def interface(translation: Translation | None, key: str, **values: object) -> str:

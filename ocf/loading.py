@@ -19,7 +19,7 @@ import yaml
 
 from ocf.disclosure import MIN_PANEL_FLOOR
 from ocf.errors import ConfigError, Problem
-from ocf.languages import REVIEW_STATES, Translation, flatten, gaps
+from ocf.languages import REVIEW_STATES, STYLES, SYMBOLS, Translation, flatten, gaps
 from ocf.models import (
     COMPETENCY_KINDS,
     ITEM_TYPES,
@@ -27,6 +27,7 @@ from ocf.models import (
     OPTION_TYPES,
     SCORED_TYPES,
     SITE_KINDS,
+    Carers,
     Competency,
     Domain,
     Framework,
@@ -600,11 +601,14 @@ def _check_obligation(
 # --------------------------------------------------------------------------- surveys
 
 
-def parse_survey(text: str, source: str, framework: Framework | None) -> Survey:
+def parse_survey(
+    text: str, source: str, framework: Framework | None, snapshot: bool = False
+) -> Survey:
     """Validate survey YAML text against its framework; ConfigError lists every problem.
 
     `framework` None means the survey names a framework that was not found: that is reported
-    and competency references cannot be checked.
+    and competency references cannot be checked. `snapshot`: a round's stored copy, written
+    before the page gained words of its own that its translations lack (those show in English).
     """
     doc = _parse(text, source)
     check = _Checker(source, doc.lines)
@@ -640,6 +644,7 @@ def parse_survey(text: str, source: str, framework: Framework | None) -> Survey:
                 title=check.get(raw, path, "title", "text") or "",
                 intro=check.get(raw, path, "intro", "text", default="") or "",
                 items=tuple(items),
+                support=check.get(raw, path, "support", "bool", default=False) or False,
             )
         )
     if len({s.id for s in sections}) != len(sections):
@@ -680,20 +685,50 @@ def parse_survey(text: str, source: str, framework: Framework | None) -> Survey:
         intro=check.get(data, (), "intro", "text", default="") or "",
         thanks=check.get(data, (), "thanks", "text", default="") or "",
         sections=tuple(sections),
+        carers=_check_carers(check, data, earlier),
     )
-    translations = _check_translations(check, data, survey)
+    translations = _check_translations(check, data, survey, snapshot)
     if check.problems:
         raise ConfigError(sorted(check.problems, key=lambda p: p.line or 0))
     return replace(survey, translations=translations)
 
 
-_TRANSLATION_META = ("name", "review", "direction")
+def _check_carers(
+    check: _Checker, data: Mapping[str, Any], items: Mapping[str, Item]
+) -> Carers | None:
+    """`carers: {item: respondent-role, values: [carer, both]}`: the choice item whose answer
+    says the member answers as a carer."""
+    raw = check.get(data, (), "carers", "mapping", default=None)
+    if raw is None:
+        return None
+    where: Path_ = ("carers",)
+    item_id = check.get(raw, where, "item", "text")
+    values = check.get(raw, where, "values", "list")
+    if item_id is None or values is None:
+        return None
+    item = items.get(item_id)
+    if item is None or item.type != "choice":
+        check.error((*where, "item"), f"{item_id!r} is not a choice item of this survey")
+        return None
+    allowed = {o.value for o in item.options}
+    if not values or any(str(v) not in allowed for v in values):
+        check.error(
+            (*where, "values"), f"expected some of {item_id}'s values: {', '.join(sorted(allowed))}"
+        )
+        return None
+    if not any(i.carer_text for i in items.values()):
+        check.error(where, "no item has a carer_text, so nothing changes for a carer")
+    return Carers(item_id, tuple(str(v) for v in values))
+
+
+_TRANSLATION_META = ("name", "review", "direction", "style", "lang", "symbols")
 
 
 def _check_translations(
-    check: _Checker, data: Mapping[str, Any], survey: Survey
+    check: _Checker, data: Mapping[str, Any], survey: Survey, snapshot: bool = False
 ) -> dict[str, Translation]:
-    """Each language must give every text a member sees, and nothing the survey lacks."""
+    """Each language must give every text a member sees, and nothing the survey lacks (in a
+    round's snapshot, the page's own words added since may be missing: they show in English)."""
     raw = check.get(data, (), "translations", "mapping", default={}) or {}
     found: dict[str, Translation] = {}
     for code, block in raw.items():
@@ -708,17 +743,53 @@ def _check_translations(
             check.error((*where, "review"), f"expected {' or '.join(REVIEW_STATES)}")
         if direction not in ("ltr", "rtl"):
             check.error((*where, "direction"), "expected ltr or rtl")
+        style = check.get(block, where, "style", "text", default="standard")
+        if style not in STYLES:
+            check.error((*where, "style"), f"expected {' or '.join(STYLES)}")
+        symbols = _check_symbols(check, block, where, survey, needed=style == "easy-read")
         texts = flatten({k: v for k, v in block.items() if k not in _TRANSLATION_META})
         missing, extra = gaps(survey, texts)
+        if snapshot:
+            missing = [k for k in missing if not k.startswith("interface.")]
         for key in missing:
             check.error(where, f"missing {key}")
         for key in extra:
             check.error(where, f"{key} is not in the survey")
-        if name and not missing and not extra:
+        if name and not missing and not extra and symbols is not None:
             found[code] = Translation(
-                code, name.strip(), review, direction, {k: str(v).strip() for k, v in texts.items()}
+                code,
+                name.strip(),
+                review,
+                direction,
+                {k: " ".join(str(v).split()) for k, v in texts.items()},
+                style=style,
+                lang=str(block.get("lang") or code),
+                symbols=symbols,
             )
     return found
+
+
+def _check_symbols(
+    check: _Checker, block: Mapping[str, Any], where: Path_, survey: Survey, needed: bool
+) -> dict[str, str] | None:
+    """Easy Read shows a symbol beside every question: `symbols: {item-id: symbol-name}`,
+    each a file in assets/symbols (the set shipped with the project, under an open licence)."""
+    raw = check.get(block, where, "symbols", "mapping", default={}) or {}
+    path = (*where, "symbols")
+    ok = True
+    items = {i.id for i in survey.items}
+    for item_id, name in raw.items():
+        if item_id not in items:
+            check.error(path, f"{item_id} is not in the survey")
+            ok = False
+        elif not (SYMBOLS / f"{name}.svg").is_file():
+            check.error(path, f"{item_id}: no symbol {name!r} in assets/symbols")
+            ok = False
+    if needed:
+        for item_id in sorted(items - set(raw)):
+            check.error(path, f"missing a symbol for {item_id} (Easy Read has one per question)")
+            ok = False
+    return {str(k): str(v) for k, v in raw.items()} if ok else None
 
 
 def _check_item(
@@ -739,6 +810,7 @@ def _check_item(
     text = check.get(raw, path, "text", "text")
     required = check.get(raw, path, "required", "bool", default=False)
     help_text = check.get(raw, path, "help", "text", default="")
+    carer_text = check.get(raw, path, "carer_text", "text", default="")
     competency = check.get(raw, path, "competency", "text", default=None)
 
     if competency is not None and framework is not None:
@@ -775,6 +847,7 @@ def _check_item(
         options=options,
         help=(help_text or "").strip(),
         show_if=show_if,
+        carer_text=" ".join((carer_text or "").split()),
     )
 
 

@@ -207,6 +207,8 @@ class Item:
     options: tuple[Option, ...] = ()
     help: str = ""
     show_if: ShowIf | None = None
+    # The question as a carer reads it ("me or the person I care for"): see Survey.carers.
+    carer_text: str = ""
 
     @property
     def scored(self) -> bool:
@@ -225,6 +227,17 @@ class Section:
     title: str
     items: tuple[Item, ...]
     intro: str = ""
+    # After this part's questions, show where to get support (its questions may be hard).
+    support: bool = False
+
+
+@dataclass(frozen=True)
+class Carers:
+    """Who is answering: when `item`'s answer is one of `values` the member answers as a
+    carer, and each question with a `carer_text` is asked that way."""
+
+    item: str
+    values: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -239,6 +252,7 @@ class Survey:
     thanks: str = ""
     # Language code → ocf.languages.Translation (every text a member sees, in that language).
     translations: Mapping[str, object] = field(default_factory=dict)
+    carers: Carers | None = None
 
     @property
     def items(self) -> tuple[Item, ...]:

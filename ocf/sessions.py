@@ -31,6 +31,8 @@ COOKIE = "ocf_session"
 SESSION_PATH = "/_ocf/session"
 SIGN_OUT_PATH = "/_ocf/sign-out"
 _PAGE = re.compile(r"[a-z_]{0,40}")
+# Why a session ended, said on the page that follows (no other text can pass through).
+ENDED = re.compile(r"idle|closed|withdrawn(-[a-z]{2,8})?")
 
 
 def page_address(page: str | None, **params: str) -> str:

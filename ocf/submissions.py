@@ -168,6 +168,14 @@ def submit(store: Store, actor: Actor, draft: Draft) -> Draft:
     return _draft(store, draft.site, draft.round, draft.survey, draft.respondent)
 
 
+def withdraw(store: Store, actor: Actor) -> None:
+    """A panel member takes their answers back, sent or not, while their panel is open: the
+    answers are deleted and the code stops working (docs/methods.md, Taking answers back)."""
+    draft = open_panel_survey(store, actor)
+    _check_can_write(store, actor, draft)  # own code, open round, open panel; sent or not
+    store.withdraw_panel_answers(actor.invitation_id, draft.submission_id)
+
+
 def reopen(store: Store, actor: Actor, submission_id: int, reason: str) -> None:
     """An admin reopens a submitted self-assessment, with a reason kept in the audit log."""
     check_active(store, actor)

@@ -83,8 +83,11 @@ def test_an_empty_database_gets_a_helpful_home_page(
 
 
 MENUS = {
-    None: {"": ["Home", "Sign in", "Public summary", "Frameworks"], "Panel": ["Panel survey"]},
-    "panel": {"": ["Panel survey"]},
+    None: {
+        "": ["Home", "Sign in", "Public summary", "Frameworks"],
+        "Panel": ["Panel survey", "Panel privacy notice"],
+    },
+    "panel": {"": ["Panel survey", "Panel privacy notice"]},
     "lead": {
         "": ["Home", "Public summary", "Frameworks"],
         "Assess": ["Self-assessment", "Results", "Evidence"],
@@ -93,7 +96,7 @@ MENUS = {
     "facilitator": {
         "": ["Home", "Public summary", "Frameworks"],
         "Assess": ["Evidence"],
-        "Panel": ["Panel facilitation", "Panel comments"],
+        "Panel": ["Panel facilitation", "Panel comments", "Panel privacy notice"],
     },
     "regulator": {
         "": ["Home", "Public summary", "Frameworks"],
@@ -104,7 +107,7 @@ MENUS = {
     "admin": {
         "": ["Home", "Public summary", "Frameworks"],
         "Assess": ["Self-assessment", "Results", "Evidence"],
-        "Panel": ["Panel facilitation", "Panel comments"],
+        "Panel": ["Panel facilitation", "Panel comments", "Panel privacy notice"],
         "Compare": ["Compare sites", "Systems"],
         "Data": ["Detention disparity", "Maturity and disparity", "Data imports"],
         "Administer": [

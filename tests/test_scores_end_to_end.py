@@ -67,6 +67,33 @@ def test_rounds_on_framework_version_2_still_score_as_before(round_id: str) -> N
 
 
 @pytest.mark.parametrize("round_id", ["2024-25", "2025-26"])
+def test_rounds_on_panel_survey_version_2_still_score_as_before(round_id: str) -> None:
+    """Version 3 of the panel survey split questions in two (issue 18); a round opened with
+    version 2 keeps it and scores exactly as before (demo-scores-panel-v2-*.csv)."""
+    from ocf.demo import seed_demo
+    from ocf.results import scores_table
+    from ocf.rounds import resolve_content
+
+    from .conftest import FIXTURES, PROJECT
+
+    content = resolve_content(
+        str(PROJECT / "frameworks" / "ocf-race-equality.yaml"),
+        [
+            str(PROJECT / "surveys" / "ocf-self-assessment.yaml"),
+            str(FIXTURES / "ocf-panel-v2.yaml"),
+        ],
+    )
+    assert {s.id: s.version for s, _ in content.surveys}["ocf-panel"] == 2
+    store = Store.open(":memory:")
+    seed_demo(store, content=content)
+    buffer = io.StringIO()
+    scores_table(store, round_id).to_csv(buffer, index=False)
+    buffer.seek(0)
+    expected = read_scores(GOLDEN / f"demo-scores-panel-v2-{round_id}.csv")
+    pd.testing.assert_frame_equal(read_scores(buffer), expected, check_exact=False, rtol=1e-12)
+
+
+@pytest.mark.parametrize("round_id", ["2024-25", "2025-26"])
 def test_demo_scores_match_the_plain_reference(demo_path: Path, round_id: str) -> None:
     store = Store.open(demo_path)
     golden = read_scores(GOLDEN / f"demo-scores-{round_id}.csv")

@@ -181,6 +181,20 @@ def test_the_server_signs_out_and_clears_the_cookie(db: Path) -> None:
         assert sessions.resume(store, token) is None
 
 
+@pytest.mark.parametrize(
+    ("ended", "said"),
+    [
+        ("withdrawn-pl", "?ended=withdrawn-pl"),  # a member took their answers back
+        ("withdrawn", "?ended=withdrawn"),
+        ("withdrawn-<b>", ""),  # nothing else passes through
+        ("idle&next=x", ""),
+    ],
+)
+def test_only_known_reasons_pass_through_sign_out(db: Path, ended: str, said: str) -> None:
+    reply = visit(sessions.SIGN_OUT_PATH, next="panel_survey", ended=ended)
+    assert reply.headers["location"] == f"/panel_survey{said}"
+
+
 def test_the_server_hands_over_to_single_sign_on_to_sign_out_there_too(db: Path) -> None:
     reply = visit(sessions.SIGN_OUT_PATH, then="sso", next="https://evil.example")
     assert reply.headers["location"] == "/auth/logout"

@@ -126,7 +126,9 @@ class RoundStore(StoreBase):
                 [round_id],
             ).fetchall()
             self._surveys[round_id] = {
-                survey_id: parse_survey(text, f"round {round_id} survey {survey_id}", framework)
+                survey_id: parse_survey(
+                    text, f"round {round_id} survey {survey_id}", framework, snapshot=True
+                )
                 for survey_id, text in rows
             }
         return self._surveys[round_id]

@@ -24,6 +24,16 @@ class SiteStore(StoreBase):
                 added += 1
         return added
 
+    def set_site_text(self, key: str, text: str | None, actor: str, site: str, what: str) -> None:
+        """A site's own wording (a meta key; None goes back to the default), audited."""
+        with self.write():
+            before = self.get_meta(key)
+            if text is None:
+                self.db.execute("DELETE FROM meta WHERE key = ?", [key])
+            else:
+                self.db["meta"].upsert({"key": key, "value": text}, pk="key")
+            self._audit(actor, "edit", what, site, before, text)
+
     def get_site(self, code: str) -> Site | None:
         rows = list(self.db["sites"].rows_where("code = ?", [code]))
         return _record(Site, rows[0]) if rows else None

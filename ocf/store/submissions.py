@@ -417,6 +417,24 @@ class SubmissionStore(StoreBase):
                 {"status": "draft", "reason": reason},
             )
 
+    def withdraw_panel_answers(self, invitation_id: int, submission_id: int | None) -> None:
+        """A panel member takes their answers back: deleted, and their code revoked, in one
+        write. Not written to the audit log: a timed entry per member would say when someone
+        answered (the facilitator's counts show the change, as they show a submit)."""
+        with self.write():
+            if submission_id is not None:
+                current = self.get_submission_by_id(submission_id)
+                if current is not None:
+                    self._require_accepting(current.site, current.round, current.survey)
+                self.db.execute(
+                    "UPDATE invitations SET submission_id = NULL WHERE id = ?", [invitation_id]
+                )
+                # answers, answers_by_term and comment reviews go with it (ON DELETE CASCADE)
+                self.db.execute("DELETE FROM submissions WHERE id = ?", [submission_id])
+            self.db.execute(
+                "UPDATE invitations SET revoked_at = ? WHERE id = ?", [now(), invitation_id]
+            )
+
     def list_submissions(self, round_id: str, survey: str | None = None) -> pd.DataFrame:
         """Submissions of a round (no answers): id, site, survey, respondent, status, version, dates."""
         query = """SELECT id, site, survey, respondent, status, version, assisted, updated_at, submitted_at
