@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import streamlit as st
+import streamlit.components.v1 as components
 
 from app_pages.common import (
     SIGNED_OUT,
@@ -196,6 +197,24 @@ st.html(
     "<style>[data-testid='stCaptionContainer'], [data-testid='stCaptionContainer'] *,"
     " .stMarkdown code {color: #4c6272 !important; opacity: 1 !important;}</style>"
 )
+# On a phone the menu covers the page: close it once a page is chosen (Streamlit leaves it
+# open). One listener per browser tab, kept on the app's window across reruns; drawn in the
+# menu, where its empty frame takes no room from the page.
+with st.sidebar:
+    components.html(
+        """<script>
+        const app = window.parent;
+        if (!app.__ocfMenuCloses) {
+          app.__ocfMenuCloses = true;
+          app.document.addEventListener('click', (event) => {
+            if (!event.target.closest('[data-testid=stSidebar] a')) return;
+            if (!app.matchMedia('(max-width: 767px)').matches) return;
+            app.document.querySelector('[data-testid=stSidebarCollapseButton] button')?.click();
+          }, true);
+        }
+        </script>""",
+        height=0,
+    )
 show_demo_notice()
 show_notice()
 navigation.run()

@@ -52,6 +52,11 @@ def choose_language(survey: Survey, key: str, keep=None) -> Translation | None:
 
 def _read_in(translation: Translation | None) -> None:
     rtl = translation is not None and translation.direction == "rtl"
+    # A link's words wrap on a phone rather than being cut off ("Your privacy: what hap…").
+    st.html(
+        "<style>.stMain [data-testid^=stPageLink] * {white-space: normal !important;"
+        " overflow: visible !important; text-overflow: clip !important;}</style>"
+    )
     if rtl:  # the whole page reads right to left: questions, answers and buttons
         st.html(
             "<style>.stMain .block-container {direction: rtl; text-align: right;}"

@@ -453,3 +453,27 @@ def test_a_rounds_snapshot_from_before_new_page_words_still_opens(demo_copy: Pat
     polish = survey.translations["pl"]
     assert interface(polish, "withdraw_button") == "Take my answers back"
     assert interface(polish, "back") == "Wstecz"
+
+
+def test_staff_see_who_answered_only_once_the_panel_has_closed(demo_copy: Path) -> None:
+    from ocf.access import issue_invitations
+    from ocf.demo import DEMO_SITE, SYSTEM
+    from ocf.submissions import close_panel
+
+    store = Store.open(demo_copy)
+    round_id = [r.id for r in store.list_rounds() if r.status == "open"][-1]
+    codes = issue_invitations(store, SYSTEM, DEMO_SITE, round_id, 12)
+    for n, code in enumerate(codes):
+        member = sign_in(store, code)
+        role = "service-user" if n < 7 else "carer"
+        raw = {**_required_answers(), "respondent-role": (role, None)}
+        submit(store, member, save(store, member, open_panel_survey(store, member), raw))
+    at = page_at(demo_copy, "lead", "results")
+    assert not at.exception
+    assert not [t for t in at.table if "Answered as" in t.value.index.names]  # still open
+    close_panel(store, SYSTEM, DEMO_SITE, round_id)
+    at.run()
+    tables = [t.value for t in at.table if t.value.index.name == "Answered as"]
+    assert len(tables) == 1
+    assert (tables[0]["Members"] >= 5).all()
+    assert "I use or have used the services" in tables[0].index

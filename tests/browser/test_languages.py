@@ -1,7 +1,7 @@
-"""The panel survey in another language, in a real browser, at phone width, keyboard only:
-a member starts in Polish, switches to Arabic (right to left) mid-survey without losing an
-answer, and sends; axe finds nothing serious in either language; the answers are the same
-values an English member's would be."""
+"""The panel survey in a real browser, at phone width, keyboard only, in English, in Easy Read,
+and in Polish switching to Arabic (right to left) mid-survey: nothing is lost on the switch, axe
+finds nothing serious in any of them, and the answers stored are the same, so they score the
+same. On a phone the menu closes once a page is chosen."""
 
 from __future__ import annotations
 
@@ -37,12 +37,14 @@ def choose_language(page, name: str) -> None:
     no_exception(page)
 
 
-def test_a_member_takes_the_survey_in_polish_then_arabic(browser, server, axe_log) -> None:
+def take_the_survey(browser, server, axe_log, languages: list[str | None]) -> dict[str, str]:
+    """A new member signs in with a code and answers every required question "Agree" (the
+    fourth option, in any language), part by part in `languages` (None: English), by keyboard
+    at phone width. Returns the answers stored: item → value."""
     url, db = server
     store = Store.open(db)
     code = issue_invitations(store, SYSTEM, "XTA1", ROUND, 1)[0]
     survey = store.round_surveys(ROUND)["ocf-panel"]
-    earlier = set(store.list_submissions(ROUND)["id"])  # other journeys share this server
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     context.set_default_timeout(60_000)
     page = context.new_page()
@@ -50,28 +52,34 @@ def test_a_member_takes_the_survey_in_polish_then_arabic(browser, server, axe_lo
     tab_to(page, "el.getAttribute('aria-label') === 'Your invitation code'")
     page.keyboard.type(code)
     loads_a_page(page, lambda: page.keyboard.press("Enter"))
-
+    name = " then ".join(dict.fromkeys(code or "en" for code in languages))
     for number, section in enumerate(survey.sections):
-        language = "pl" if number < 2 else "ar"
+        language = languages[number]
+        translation = survey.translations.get(language) if language else None
         if number > 0:  # a new part: its heading has the focus (before anything else is chosen)
             page.wait_for_function(
                 "(() => { const h = document.querySelector('.stMain h2');"
                 " return h !== null && document.activeElement === h; })()"
             )
-        if number in (0, 2):
-            choose_language(page, survey.translations[language].name)
-        shown = in_language(survey, survey.translations[language]).sections[number]
+        if language != (languages[number - 1] if number else None):
+            choose_language(page, translation.name if translation else "English")
+        shown = in_language(survey, translation).sections[number]
         expect(page.get_by_role("heading", name=shown.title)).to_be_visible()
-        if language == "ar":
-            direction = page.evaluate(
-                "getComputedStyle(document.querySelector('.stMain .block-container')).direction"
-            )
-            assert direction == "rtl"
-        if number in (1, 2):
+        lang = (translation.lang or translation.code) if translation else "en"
+        page.wait_for_function(f"document.documentElement.lang === {lang!r}")  # for screen readers
+        direction = page.evaluate(
+            "getComputedStyle(document.querySelector('.stMain .block-container')).direction"
+        )
+        assert direction == ("rtl" if translation and translation.direction == "rtl" else "ltr")
+        if translation is not None and translation.easy_read and section.items:
+            pictures = page.locator(".stMain img[src^='data:image/svg+xml']")
+            expect(pictures.first).to_be_visible()
+            assert pictures.count() >= 1
+        if number in (1, 4):  # a part with many questions, and the one with support after it
             check_accessibility(
-                page, f"panel survey ({language}): part {number + 1}", axe_log, strict=True
+                page, f"panel survey ({name}): part {number + 1}", axe_log, strict=True
             )
-            screenshot(page, f"panel-{language}-part-{number + 1}")
+            screenshot(page, f"panel-{name.replace(' ', '-')}-part-{number + 1}")
         for item, local in zip(section.items, shown.items, strict=True):
             if not item.required:
                 continue
@@ -80,19 +88,55 @@ def test_a_member_takes_the_survey_in_polish_then_arabic(browser, server, axe_lo
             for _ in range(3):
                 page.keyboard.press("ArrowDown")  # the fourth option, "Agree", in any language
             settle(page)
-        words = survey.translations[language].texts
         last = number == len(survey.sections) - 1
-        tab_to(page, focused_button(words["interface.send" if last else "interface.continue"]))
+        button = (translation.texts if translation else {}).get(
+            "interface.send" if last else "interface.continue"
+        ) or ("Send my answers" if last else "Save and continue")
+        tab_to(page, focused_button(button))
         page.keyboard.press("Enter")
         settle(page)
         no_exception(page)
-    expect(
-        page.get_by_role("heading", name=survey.translations["ar"].texts["interface.thanks_title"])
-    ).to_be_visible()
+    thanks = translation.texts["interface.thanks_title"] if translation else "Thank you"
+    expect(page.get_by_role("heading", name=thanks)).to_be_visible()
+    check_accessibility(page, f"panel survey ({name}): sent", axe_log, strict=True)
+    context.close()
     rows = store.list_submissions(ROUND)
-    submitted = rows[rows["respondent"].str.startswith("panel-") & ~rows["id"].isin(earlier)]
-    assert list(submitted["status"]) == ["submitted"]
-    answers = store.submission_answers(int(submitted["id"].iloc[0]))
-    # The same stored values as in English: "4" (Agree) for every required question.
-    assert {a.value for item, a in answers.items() if survey.item(item).required} == {"4"}
+    mine = rows[rows["respondent"].str.startswith("panel-")].sort_values("id").iloc[-1]
+    assert mine["status"] == "submitted"
+    return {k: a.value for k, a in store.submission_answers(int(mine["id"])).items()}
+
+
+def test_the_same_answers_in_english_easy_read_and_polish_then_arabic(
+    browser, server, axe_log
+) -> None:
+    parts = len(Store.open(server[1]).round_surveys(ROUND)["ocf-panel"].sections)
+    english = take_the_survey(browser, server, axe_log, [None] * parts)
+    easy = take_the_survey(browser, server, axe_log, ["easy"] * parts)
+    switched = take_the_survey(browser, server, axe_log, ["pl"] * 2 + ["ar"] * (parts - 2))
+    assert english == easy == switched  # stored alike, so scored alike
+    assert set(english.values()) == {"4"}  # "Agree" to every required question
+
+
+def test_on_a_phone_the_menu_closes_once_a_page_is_chosen(browser, server) -> None:
+    url, db = server
+    code = issue_invitations(Store.open(db), SYSTEM, "XTA1", ROUND, 1)[0]
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    open_app(page, url, "panel_survey")
+    page.get_by_role("textbox", name="Your invitation code").fill(code)
+    loads_a_page(page, page.get_by_role("button", name="Start").click)
+    sidebar = page.locator("[data-testid=stSidebar]")
+    expect(sidebar).to_have_attribute("data-collapsed", "true")
+    page.locator("[data-testid=stExpandSidebarButton]").click()
+    expect(sidebar).to_have_attribute("data-collapsed", "false")
+    sidebar.get_by_role("link", name="Panel privacy notice").click()
+    settle(page)
+    expect(page.get_by_role("heading", name="Your privacy", exact=True)).to_be_visible()
+    expect(sidebar).to_have_attribute("data-collapsed", "true")
+    # Back to the survey from the notice, where the member left it.
+    page.get_by_role("link", name="Back").click()
+    settle(page)
+    no_exception(page)
+    expect(page.get_by_role("heading", name="About you")).to_be_visible()
     context.close()
