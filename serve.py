@@ -43,7 +43,9 @@ def start_session(request: Request) -> RedirectResponse:
     """Exchange a sign-in's ticket for the session cookie, then open the page asked for."""
     with closing(Store.open()) as db:
         token = sessions.exchange(db, request.query_params.get("ticket", ""))
-    target = sessions.page_address(request.query_params.get("next"))
+    lang = request.query_params.get("lang", "")
+    lang = lang if sessions.LANGUAGE.fullmatch(lang) else ""
+    target = sessions.page_address(request.query_params.get("next"), lang=lang)
     return _cookie(request, RedirectResponse(target, status_code=303), token)
 
 
@@ -55,9 +57,12 @@ def sign_out(request: Request) -> RedirectResponse:
         target = "/auth/logout"
     else:
         ended = request.query_params.get("ended", "")
-        # idle, closed, or withdrawn-<language> (a panel member took their answers back)
+        # idle, closed, or withdrawn (a panel member took their answers back: said in their
+        # language)
         ended = ended if sessions.ENDED.fullmatch(ended) else ""
-        target = sessions.page_address(request.query_params.get("next"), ended=ended)
+        lang = request.query_params.get("lang", "")
+        lang = lang if sessions.LANGUAGE.fullmatch(lang) else ""
+        target = sessions.page_address(request.query_params.get("next"), ended=ended, lang=lang)
     return _cookie(request, RedirectResponse(target, status_code=303), None)
 
 

@@ -113,18 +113,23 @@ def resume_session(actor: Actor, token: str) -> None:
     st.session_state["_token"] = token
 
 
-def sign_in_as(actor: Actor, next_page: str = "", single_sign_on: bool = False) -> None:
+def sign_in_as(
+    actor: Actor, next_page: str = "", single_sign_on: bool = False, language: str = ""
+) -> None:
     """Sign in for this page, and start a session that survives reloads: the browser fetches
-    its cookie and comes back to `next_page` (ocf/sessions.py)."""
+    its cookie and comes back to `next_page` (ocf/sessions.py), in `language` if one was
+    chosen before signing in (a panel member's)."""
     st.session_state.clear()
     st.session_state["actor"] = actor
     ticket = sessions.start(store(), actor, single_sign_on=single_sign_on)
-    go_to(f"{sessions.SESSION_PATH}?ticket={ticket}&next={next_page}")
+    lang = f"&lang={language}" if language else ""
+    go_to(f"{sessions.SESSION_PATH}?ticket={ticket}&next={next_page}{lang}")
 
 
-def sign_out(reason: str = "") -> None:
+def sign_out(reason: str = "", language: str = "") -> None:
     """End the session on the server and in the browser, and single sign-on's too when that is
-    how they came. `reason` (a key of SIGNED_OUT) is said on the page that follows."""
+    how they came. `reason` (a key of SIGNED_OUT, or "withdrawn") is said on the page that
+    follows, in `language` where that page speaks it (the panel's)."""
     token = st.session_state.get("_token") or session_token()
     back = current_page()
     # A closed account stays signed in to its organisation, with no access here.
@@ -132,7 +137,8 @@ def sign_out(reason: str = "") -> None:
     sessions.end(store(), token)
     st.session_state.clear()
     then = "&then=sso" if with_provider else ""
-    go_to(f"{sessions.SIGN_OUT_PATH}?next={back}&ended={reason}{then}")
+    lang = f"&lang={language}" if language else ""
+    go_to(f"{sessions.SIGN_OUT_PATH}?next={back}&ended={reason}{then}{lang}")
 
 
 SIGNED_OUT = {

@@ -33,7 +33,8 @@ def choose_language(survey: Survey, key: str, keep=None) -> Translation | None:
             keep()
         st.session_state[CHOSEN] = st.session_state[key]
 
-    held = st.session_state.get(CHOSEN, ENGLISH)
+    # Kept in the session; after signing in (a new page load), from the address (?lang=pl).
+    held = st.session_state.get(CHOSEN) or st.query_params.get("lang", ENGLISH)
     chosen = st.selectbox(
         " · ".join(words),
         list(names),

@@ -36,24 +36,21 @@ db = store()
 actor = current_actor()
 
 if actor is None or actor.kind != "panel":
-    ended = st.query_params.get("ended", "")
-    if ended.startswith("withdrawn"):  # said in the language the member was using
-        code = ended.removeprefix("withdrawn").lstrip("-")
-        panel_survey = shipped().surveys.get("ocf-panel")
-        said = panel_survey.translations.get(code) if panel_survey else None
-        st.success(interface(said, "withdrawn"), icon=":material/check_circle:")
-    st.title("Have your say")
-    st.write(
-        "This survey is for the service user and carer panel. It asks what you think about how "
-        "a mental health trust treats people from your community. The trust will not know who "
-        "you are."
-    )
+    # Before the code is known, the languages are those of the shipped panel survey.
+    welcome = shipped().surveys["ocf-panel"]
+    said = choose_language(welcome, "code-language")
+
+    def words(key: str, **values: object) -> str:
+        return interface(said, key, **values)
+
+    if st.query_params.get("ended") == "withdrawn":
+        st.success(words("withdrawn"), icon=":material/check_circle:")
+    st.title(words("have_your_say"))
+    st.write(words("welcome"))
     with st.form("invitation"):
-        code = st.text_input(
-            "Your invitation code", help="It is on the slip you were given, like K7QX-M2PD-4HTN."
-        )
-        pressed = st.form_submit_button("Start", type="primary")
-    st.page_link(PRIVACY, label=interface(None, "privacy_link"), icon=":material/lock:")
+        code = st.text_input(words("code_label"), help=words("code_help"))
+        pressed = st.form_submit_button(words("start"), type="primary")
+    st.page_link(PRIVACY, label=words("privacy_link"), icon=":material/lock:")
     if pressed:
         try:
             found = sign_in(db, code, client_id())
@@ -62,35 +59,32 @@ if actor is None or actor.kind != "panel":
             found = None
         else:
             if found is None or found.kind != "panel":
-                st.error(
-                    "We could not find that code. Please check it, or ask the panel facilitator."
-                )
+                st.error(words("code_unknown"))
                 found = None
-        if found is not None:
-            sign_in_as(found, next_page="panel_survey")
+        if found is not None:  # the survey opens in the language chosen here
+            sign_in_as(found, next_page="panel_survey", language=said.code if said else "")
             st.rerun()
     st.stop()
 
 if (round_ := db.get_round(actor.round)) is not None and round_.status == "published":
     # A member who answered comes back with their code to read what the trust said.
+    panel = next(s for s in db.round_surveys(actor.round).values() if s.audience == "panel")
+    said = choose_language(panel, "said-language")
     site_name = db.require_site(actor.site).name
-    st.title("What the trust said")
+    st.title(interface(said, "said_title"))
     try:
         answers, doing = for_the_panel(db, actor)
     except OcfError as error:
         show_error(error)
         st.stop()
-    st.write(
-        f"Thank you for taking part. This is how {site_name} answered its panel, and what it is "
-        "doing. It does not show anyone's answers."
-    )
+    st.write(interface(said, "said_intro", trust=site_name))
     if answers.empty:
-        st.write("The trust has not written a response yet.")
+        st.write(interface(said, "no_response"))
     else:
         st.table(answers.set_index("About"))
-    st.header("What the trust is doing")
+    st.header(interface(said, "doing_title"))
     if doing.empty:
-        st.write("No actions are listed yet.")
+        st.write(interface(said, "no_actions"))
     else:
         st.table(doing.set_index("About"))
     st.stop()
@@ -154,7 +148,7 @@ def offer_withdrawal() -> None:
             except OcfError as error:
                 show_error(error)
             else:
-                sign_out("withdrawn" + (f"-{translation.code}" if translation else ""))
+                sign_out("withdrawn", language=translation.code if translation else "")
                 st.rerun()
 
 

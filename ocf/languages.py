@@ -81,6 +81,25 @@ INTERFACE: dict[str, str] = {
         "To talk to Samaritans, call 116 123 for free, at any time. In an emergency, call 999."
     ),
     "carer_note": "You said you are a carer: the questions ask about you or the person you care for.",
+    # The invitation-code screen, and what the trust said (a published round).
+    "have_your_say": "Have your say",
+    "welcome": (
+        "This survey is for the service user and carer panel. It asks what you think about how "
+        "a mental health trust treats people from your community. The trust will not know who "
+        "you are."
+    ),
+    "code_label": "Your invitation code",
+    "code_help": "It is on the slip you were given, like K7QX-M2PD-4HTN.",
+    "start": "Start",
+    "code_unknown": "We could not find that code. Please check it, or ask the panel facilitator.",
+    "said_title": "What the trust said",
+    "said_intro": (
+        "Thank you for taking part. This is how {trust} answered its panel, and what it is "
+        "doing. It does not show anyone's answers."
+    ),
+    "no_response": "The trust has not written a response yet.",
+    "doing_title": "What the trust is doing",
+    "no_actions": "No actions are listed yet.",
     # The paper form's own words.
     "tick": "Tick one box for each question you answer. You can leave out any question.",
     "as_carer": "If you answer as a carer:",

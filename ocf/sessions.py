@@ -32,7 +32,8 @@ SESSION_PATH = "/_ocf/session"
 SIGN_OUT_PATH = "/_ocf/sign-out"
 _PAGE = re.compile(r"[a-z_]{0,40}")
 # Why a session ended, said on the page that follows (no other text can pass through).
-ENDED = re.compile(r"idle|closed|withdrawn(-[a-z]{2,8})?")
+ENDED = re.compile(r"idle|closed|withdrawn")
+LANGUAGE = re.compile(r"[a-z]{2,8}")  # a panel member's language, carried through sign-in
 
 
 def page_address(page: str | None, **params: str) -> str:

@@ -330,7 +330,8 @@ def test_the_withdrawn_notice_is_in_the_members_language() -> None:
     from .conftest import PROJECT
 
     at = AppTest.from_file(str(PROJECT / "streamlit_app.py"), default_timeout=30)
-    at.query_params["ended"] = "withdrawn-pl"
+    at.query_params["ended"] = "withdrawn"
+    at.query_params["lang"] = "pl"
     at.run()
     at.switch_page("app_pages/panel_survey.py").run()
     assert not at.exception
@@ -477,3 +478,20 @@ def test_staff_see_who_answered_only_once_the_panel_has_closed(demo_copy: Path) 
     assert len(tables) == 1
     assert (tables[0]["Members"] >= 5).all()
     assert "I use or have used the services" in tables[0].index
+
+
+def test_the_code_screen_speaks_the_members_language_before_they_sign_in(
+    demo_copy: Path,
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from .conftest import PROJECT
+
+    at = AppTest.from_file(str(PROJECT / "streamlit_app.py"), default_timeout=30).run()
+    at.switch_page("app_pages/panel_survey.py").run()
+    assert at.title[0].value == "Have your say"
+    next(s for s in at.selectbox if s.label.startswith("Language")).select_index(5).run()
+    assert at.title[0].value == "Ra'yigaaga dhiib"  # Somali
+    at.text_input[0].input("NOPE-NOPE-NOPE")
+    at.button[0].click().run()  # the form's Start button
+    assert at.error[0].value == "Koodhkaas ma helin. Fadlan hubi, ama weydii isku-duwaha guddiga."

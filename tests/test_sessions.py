@@ -182,17 +182,25 @@ def test_the_server_signs_out_and_clears_the_cookie(db: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("ended", "said"),
+    ("params", "said"),
     [
-        ("withdrawn-pl", "?ended=withdrawn-pl"),  # a member took their answers back
-        ("withdrawn", "?ended=withdrawn"),
-        ("withdrawn-<b>", ""),  # nothing else passes through
-        ("idle&next=x", ""),
+        ({"ended": "withdrawn", "lang": "pl"}, "?ended=withdrawn&lang=pl"),  # answers taken back
+        ({"ended": "withdrawn"}, "?ended=withdrawn"),
+        ({"ended": "withdrawn", "lang": "<b>"}, "?ended=withdrawn"),  # nothing else passes
+        ({"ended": "idle&next=x"}, ""),
     ],
 )
-def test_only_known_reasons_pass_through_sign_out(db: Path, ended: str, said: str) -> None:
-    reply = visit(sessions.SIGN_OUT_PATH, next="panel_survey", ended=ended)
+def test_only_known_reasons_pass_through_sign_out(db: Path, params: dict, said: str) -> None:
+    reply = visit(sessions.SIGN_OUT_PATH, next="panel_survey", **params)
     assert reply.headers["location"] == f"/panel_survey{said}"
+
+
+def test_a_members_language_passes_through_sign_in(db: Path) -> None:
+    with closing(Store.open(db)) as store:
+        code = issue_invitations(store, SYSTEM, "XTA1", "2025-26", 1)[0]
+        ticket = sessions.start(store, sign_in(store, code))
+    reply = visit(sessions.SESSION_PATH, ticket=ticket, next="panel_survey", lang="ar")
+    assert reply.headers["location"] == "/panel_survey?lang=ar"
 
 
 def test_the_server_hands_over_to_single_sign_on_to_sign_out_there_too(db: Path) -> None:
