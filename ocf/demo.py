@@ -166,6 +166,9 @@ def seed_demo(store: Store, seed: int = SEED, content: RoundContent | None = Non
                 if (round_id, trust.site.code) == SMALL_PANEL[:2]:
                     members = SMALL_PANEL[2]
                 for member in range(1, members + 1):
+                    # The demo facilitator always has comments to review: the demo site's
+                    # first two members write one, if chance has not made them write already.
+                    writes = trust.site.code == DEMO_SITE and member <= 2
                     responses.append(
                         _panel_response(
                             rng,
@@ -175,6 +178,7 @@ def seed_demo(store: Store, seed: int = SEED, content: RoundContent | None = Non
                             surveys["panel"],
                             framework,
                             truth,
+                            comment=COMMENTS[member - 1] if writes else None,
                         )
                     )
             store.add_submitted(responses, ACTOR)
@@ -526,7 +530,10 @@ def _panel_response(
     survey: Survey,
     framework: Framework,
     truth: dict[str, float],
+    comment: str | None = None,
 ) -> Response:
+    """`comment`: written when chance gives no comment (drawn without the generator, so every
+    other answer of the demo stays as it was)."""
     leniency = rng.normal(0, 0.4)
     raw: dict[str, str] = {}
     for item in survey.items:
@@ -545,6 +552,8 @@ def _panel_response(
             raw[item.id] = str(rng.choice([o.value for o in item.options]))
         elif item.type == "text" and rng.random() < 0.3:
             raw[item.id] = str(rng.choice(COMMENTS))
+        elif item.type == "text" and comment is not None:
+            raw[item.id] = comment
     return _response(round_id, site, respondent, survey, framework, raw)
 
 
