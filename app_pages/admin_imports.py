@@ -30,7 +30,8 @@ if upload is not None:
     # and is never used as a path.
     name = PurePath(upload.name).name
     try:
-        preview = preview_detentions(db, actor, decoded(upload), name)
+        with st.spinner(f"Reading and checking {name}…"):
+            preview = preview_detentions(db, actor, decoded(upload), name)
     except OcfError as error:
         show_error(error)
         preview = None
@@ -48,7 +49,8 @@ if upload is not None:
         for note in preview.report.notes:
             st.caption(note)
         if st.button("Confirm the import", type="primary", key="confirm-detentions"):
-            added, replaced = confirm_detentions(db, actor, preview)
+            with st.spinner(f"Saving {preview.adding + preview.replacing:,} rows…"):
+                added, replaced = confirm_detentions(db, actor, preview)
             flash(f"Imported {name}: {added} added, {replaced} replaced.")
             st.rerun()
 
@@ -58,26 +60,39 @@ st.caption(
 )
 responses_file = st.file_uploader("Responses CSV", type=["csv"], key="responses")
 if responses_file is not None:
-    try:
-        responses = preview_responses(db, actor, decoded(responses_file), responses_file.name)
-    except OcfError as error:
-        show_error(error)
-    else:
-        summary = pd.DataFrame(
-            [
-                {
-                    "Site": r.site,
-                    "Round": r.round,
-                    "Survey": r.survey,
-                    "Respondent": r.respondent,
-                    "Answers": len(r.answers),
-                }
-                for r in responses
-            ]
-        )
-        st.write(f"**{len(responses)}** response(s) will be added:")
-        st.dataframe(summary, hide_index=True)
-        if st.button("Confirm the import", type="primary", key="confirm-responses"):
-            count = confirm_responses(db, actor, responses)
+    # Read as it comes, in bounded memory, with a progress bar; checked once per file (a
+    # rerun, such as pressing Confirm, reuses the check rather than reading the file again).
+    checked = st.session_state.get("responses-preview")
+    if checked is None or checked[0] != responses_file.file_id:
+        bar = st.progress(0.0, text=f"Reading {responses_file.name}")
+        try:
+            batch = preview_responses(
+                db,
+                actor,
+                responses_file,
+                PurePath(responses_file.name).name,
+                lambda words, done: bar.progress(min(done, 1.0), text=words),
+            )
+        except OcfError as error:
+            bar.empty()
+            show_error(error)
+            st.stop()
+        bar.empty()
+        checked = (responses_file.file_id, batch)
+        st.session_state["responses-preview"] = checked
+    batch = checked[1]
+    st.write(f"**{len(batch):,}** response(s), **{batch.answers:,}** answers, will be added:")
+    st.dataframe(batch.summary(), hide_index=True)
+    if st.button("Confirm the import", type="primary", key="confirm-responses"):
+        bar = st.progress(0.0, text="Saving")
+        try:
+            count = confirm_responses(
+                db, actor, batch, progress=lambda words, done: bar.progress(done, text=words)
+            )
+        except OcfError as error:
+            bar.empty()
+            show_error(error)
+        else:
+            st.session_state.pop("responses-preview", None)
             flash(f"Imported {count} response(s) from {responses_file.name}.")
             st.rerun()

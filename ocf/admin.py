@@ -5,8 +5,10 @@ explicit call that writes (previews never write).
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 import pandas as pd
 
@@ -24,19 +26,17 @@ from ocf.audit_chain import ChainCheck
 from ocf.detention_import import ImportReport, read_detentions
 from ocf.errors import ConflictError, DataError, Problem
 from ocf.importers import (
-    RESPONSE_COLUMNS,
-    RESPONSE_REQUIRED,
     SITE_COLUMNS,
     SITE_REQUIRED,
     arguments_table,
     parent_cycle,
     read_table,
     site_problems,
-    validate_responses,
     validate_sites,
 )
 from ocf.loading import Library, load_shipped, parse_framework, parse_survey, plain_data
 from ocf.models import Framework, Response, Site, Survey
+from ocf.response_import import Progress, ResponseBatch, read_responses, stream_rows
 from ocf.rounds import RoundContent, change_status, open_round, resolve_content
 from ocf.store import AUDIT_COLUMNS, Store
 
@@ -422,21 +422,45 @@ def confirm_detentions(store: Store, actor: Actor, preview: DetentionPreview) ->
 
 
 def preview_responses(
-    store: Store, actor: Actor, text: str, source: str = "upload"
-) -> list[Response]:
-    """Paper responses from a CSV, validated whole (DataError lists every bad row). Writes nothing."""
+    store: Store,
+    actor: Actor,
+    text: str | bytes | BinaryIO,
+    source: str = "upload",
+    progress: Progress | None = None,
+) -> ResponseBatch:
+    """Responses from a CSV (its text, bytes or a binary stream, read as it comes), validated
+    whole (DataError lists every bad row). Writes nothing."""
     require_admin(store, actor)
-    return validate_responses(
-        read_table(source, RESPONSE_COLUMNS, RESPONSE_REQUIRED, text=text), store
-    )
+    if isinstance(text, str):
+        text = text.encode("utf-8")
+    stream = io.BytesIO(text) if isinstance(text, bytes) else text
+    start = stream.tell()
+    size = stream.seek(0, io.SEEK_END) - start
+    stream.seek(start)
+    rows = stream_rows(stream, source, max(size, 1), progress)
+    return read_responses(rows, source, store, progress)
 
 
 def confirm_responses(
-    store: Store, actor: Actor, responses: list[Response], assisted: bool = True
+    store: Store,
+    actor: Actor,
+    responses: ResponseBatch | list[Response],
+    assisted: bool = True,
+    progress: Progress | None = None,
 ) -> int:
     """Store previewed responses; paper returns keyed in by staff are marked `assisted`."""
     require_admin(store, actor)
     refuse_real_data_in_demo(store, actor)
+    if isinstance(responses, ResponseBatch):
+        total = max(len(responses), 1)
+        return store.add_submitted(
+            responses.responses(assisted=assisted),
+            actor.label,
+            keys=responses.keys,
+            progress=None
+            if progress is None
+            else lambda n: progress(f"Saved {n:,} of {total:,} responses", n / total),
+        )
     return store.add_submitted(
         [
             Response(r.site, r.round, r.survey, r.respondent, r.answers, assisted=assisted)

@@ -41,7 +41,7 @@ from ocf.evidence import MAX_BYTES as MAX_EVIDENCE_BYTES
 from ocf.evidence import add_file as add_evidence_file
 from ocf.evidence import add_link as add_evidence_link
 from ocf.evidence import listing as evidence_listing
-from ocf.importers import read_text
+from ocf.importers import open_binary, read_text
 from ocf.loading import SHIPPED_FRAMEWORKS, SHIPPED_SURVEYS, load_library, load_shipped
 from ocf.memory import keep_freed_memory
 from ocf.reports import export_round, write_board_report
@@ -113,6 +113,28 @@ def _store_to_add(db_path: str | None, real_data: bool = True) -> Store:
     if real_data:
         refuse_real_data_in_demo(store, _cli_actor(), location)
     return store
+
+
+_progress_shown = [False]
+
+
+def _progress_line() -> Callable[[str, float], None] | None:
+    """A progress line on stderr for long work, only when stderr is a terminal (a script or a
+    log gets nothing but the result)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(words: str, done: float) -> None:
+        _progress_shown[0] = True
+        click.echo(f"\r{words} ({done:.0%})\x1b[K", err=True, nl=False)
+
+    return show
+
+
+def _end_progress_line() -> None:
+    if _progress_shown[0]:
+        click.echo("", err=True)
+        _progress_shown[0] = False
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -331,10 +353,13 @@ def import_group() -> None:
 @reports_errors
 def import_responses_command(file: str, db_path: str | None) -> None:
     """Long-format answers: site,round,survey,respondent,item,value[,text]."""
-    text = read_text(file)
     store = _store_to_add(db_path)
-    responses = preview_responses(store, _cli_actor(), text, file)
-    count = confirm_responses(store, _cli_actor(), responses, assisted=False)
+    with open_binary(file) as stream:
+        responses = preview_responses(store, _cli_actor(), stream, file, _progress_line())
+    count = confirm_responses(
+        store, _cli_actor(), responses, assisted=False, progress=_progress_line()
+    )
+    _end_progress_line()
     click.echo(f"Imported {count} submission(s) from {Path(file).name}")
 
 

@@ -8,17 +8,16 @@ is row 1). The caller writes the records in one transaction, so an import is all
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import re
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
-from ocf.answers import hidden_but_answered, missing_required, parse_answer
 from ocf.errors import DataError, Problem
-from ocf.models import SITE_KINDS, Answer, Response, Site
+from ocf.models import SITE_KINDS, Response, Site
 from ocf.store import Store
 
 SITE_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,11}$")
@@ -58,25 +57,14 @@ def read_text(path: str | Path) -> str:
         raise DataError([Problem(source, f"cannot read the file: {exc.strerror}")]) from None
 
 
-def read_table(
-    path: str | Path,
-    columns: Sequence[str],
-    required: Sequence[str],
-    text: str | None = None,
-) -> Table:
-    """Read a CSV file with a header; check its columns; strip every cell."""
-    source = str(path)
-    if text is None:
-        text = read_text(path)
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        raise DataError(
-            [Problem(source, "the file is empty; expected a header row", row=1)]
-        ) from None
-    except csv.Error as exc:
-        raise DataError([Problem(source, f"cannot read the CSV: {exc}", row=1)]) from None
+def check_header(
+    source: str, cells: list[str] | None, columns: Sequence[str], required: Sequence[str]
+) -> list[str]:
+    """The header row's column names (lower case); DataError for a missing, unknown or
+    repeated column, or no header at all."""
+    if cells is None:
+        raise DataError([Problem(source, "the file is empty; expected a header row", row=1)])
+    header = [h.strip().lower() for h in cells]
     problems = []
     missing = [c for c in required if c not in header]
     unknown = [h for h in header if h not in columns]
@@ -100,6 +88,42 @@ def read_table(
         problems.append(Problem(source, "a column name appears twice", row=1))
     if problems:
         raise DataError(problems)
+    return header
+
+
+@contextmanager
+def open_binary(path: str | Path) -> Iterator[BinaryIO]:
+    """A file opened to be read as it comes (a big import is never read whole), with the same
+    clear DataError as `read_text` for a missing, unreadable or folder path."""
+    source = str(path)
+    try:
+        stream = Path(path).open("rb")  # noqa: SIM115 (closed below, once its errors are named)
+    except FileNotFoundError:
+        raise DataError([Problem(source, "no such file")]) from None
+    except IsADirectoryError:
+        raise DataError([Problem(source, "is a folder; expected a CSV file")]) from None
+    except OSError as exc:
+        raise DataError([Problem(source, f"cannot read the file: {exc.strerror}")]) from None
+    with stream:
+        yield stream
+
+
+def read_table(
+    path: str | Path,
+    columns: Sequence[str],
+    required: Sequence[str],
+    text: str | None = None,
+) -> Table:
+    """Read a CSV file with a header; check its columns; strip every cell."""
+    source = str(path)
+    if text is None:
+        text = read_text(path)
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        header = check_header(source, next(reader, None), columns, required)
+    except csv.Error as exc:
+        raise DataError([Problem(source, f"cannot read the CSV: {exc}", row=1)]) from None
+    problems: list[Problem] = []
     rows: list[Row] = []
     try:
         for number, cells in enumerate(reader, start=2):
@@ -230,110 +254,11 @@ def validate_responses(table: Table, store: Store) -> list[Response]:
     round (open) and survey exist, a panel's rows are for a panel still open (a closed panel
     is frozen), each item belongs to the survey, each value fits its item,
     no item is answered twice, the respondent is new, required items are answered and hidden
-    items are not.
+    items are not (ocf.response_import, which reads big files in bounded memory).
     """
-    problems: list[Problem] = []
-    sites = {s.code for s in store.list_sites()}
-    rounds = {r.id: r for r in store.list_rounds()}
-    grouped: dict[tuple[str, str, str, str], dict[str, tuple[int, Answer]]] = defaultdict(dict)
+    from ocf.response_import import read_responses
 
-    def problem(row: int | None, field: str, message: str) -> None:
-        problems.append(Problem(table.source, message, row=row, field=field))
-
-    closures = functools.cache(store.panel_closures)
-    assesses = functools.cache(store.assesses)
-
-    for number, row in table.rows:
-        site, round_id, survey_id = row["site"].upper(), row["round"], row["survey"]
-        respondent, item_id = row["respondent"], row["item"]
-        if site not in sites:
-            problem(number, "site", f"unknown site {row['site']!r}")
-            continue
-        round_ = rounds.get(round_id)
-        if round_ is not None and (why := assesses(site, round_id)) is not None:
-            problem(number, "site", why)
-            continue
-        if round_ is None:
-            problem(number, "round", f"unknown round {round_id!r}")
-            continue
-        if round_.status != "open":
-            problem(
-                number,
-                "round",
-                f"round {round_id} is {round_.status}; responses can only be added while it is open",
-            )
-            continue
-        surveys = store.round_surveys(round_id)
-        survey = surveys.get(survey_id)
-        if survey is None:
-            problem(
-                number,
-                "survey",
-                f"survey {survey_id!r} is not part of round {round_id}; expected {', '.join(surveys)}",
-            )
-            continue
-        if survey.audience == "panel" and site in closures(round_id):
-            problem(
-                number,
-                "site",
-                f"the panel for {site} in round {round_id} is closed: its answers are frozen, "
-                "so nothing can be added to it (docs/security.md)",
-            )
-            continue
-        if not respondent:
-            problem(
-                number,
-                "respondent",
-                "required; expected a label for the respondent (not their name)",
-            )
-            continue
-        try:
-            item = survey.item(item_id)
-        except KeyError:
-            problem(number, "item", f"unknown item {item_id!r} in survey {survey_id}")
-            continue
-        try:
-            answer = parse_answer(
-                item, row["value"], row.get("text"), store.round_framework(round_id).scale
-            )
-        except ValueError as exc:
-            problem(number, "value", f"item {item_id}: {exc}")
-            continue
-        answers = grouped[(site, round_id, survey_id, respondent)]
-        if item_id in answers:
-            problem(
-                number,
-                "item",
-                f"{respondent} answers {item_id} twice (first at row {answers[item_id][0]})",
-            )
-            continue
-        answers[item_id] = (number, answer)
-
-    responses = []
-    for (site, round_id, survey_id, respondent), answered in grouped.items():
-        first_row = min(number for number, _ in answered.values())
-        if respondent in store.respondents(site, round_id, survey_id):
-            problem(
-                first_row,
-                "respondent",
-                f"{respondent} already has a submission for {site}, round {round_id}, survey {survey_id}; nothing is imported twice",
-            )
-            continue
-        survey = store.round_surveys(round_id)[survey_id]
-        answers = {item_id: answer for item_id, (_, answer) in answered.items()}
-        for item in missing_required(survey, answers):
-            problem(first_row, "item", f"{respondent} does not answer required item {item.id}")
-        for item in hidden_but_answered(survey, answers):
-            condition = item.show_if
-            problem(
-                answered[item.id][0],
-                "item",
-                f"{respondent} answers {item.id}, which is only asked when {condition.item} {condition.operator} {', '.join(condition.values)}",
-            )
-        responses.append(Response(site, round_id, survey_id, respondent, tuple(answers.values())))
-    if problems:
-        raise DataError(sorted(problems, key=lambda p: p.row or 0))
-    return responses
+    return list(read_responses(table.rows, table.source, store).responses())
 
 
 def arguments_table(source: str, row: Mapping[str, str | None]) -> Table:

@@ -227,7 +227,7 @@ def test_paper_responses_upload_is_previewed_then_imported(real_db: Path) -> Non
         for item, value in [("understood-culture", 4), ("help-early", 2), ("easy-feedback", 9)]
     )
     at.file_uploader[1].upload("paper.csv", rows.encode(), "text/csv").run()
-    assert any("**1** response(s) will be added" in m.value for m in at.markdown)
+    assert any("**1** response(s), **3** answers, will be added" in m.value for m in at.markdown)
     button(at, "Confirm the import").click().run()
     rows = Store.open(db).list_submissions("2025-26").query("respondent == 'paper-A'")
     assert list(rows["assisted"]) == [1]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -32,6 +32,20 @@ _ANSWER_ROW = pa.struct(
 )
 
 _TERMS_PER_QUERY = 500  # bound parameters per look-up, well under SQLite's limit
+
+
+_RESPONSES_PER_CHUNK = 2_000  # a big import is written in chunks: bounded memory, one transaction
+
+
+def _chunks(items: Iterable[Response], size: int) -> Iterator[list[Response]]:
+    chunk: list[Response] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _texts(answers: Iterable[Answer]) -> Iterator[str]:
@@ -78,63 +92,83 @@ class SubmissionStore(StoreBase):
         ).fetchall()
         return {row[0] for row in rows}
 
-    def add_submitted(self, responses: Iterable[Response], actor: str) -> int:
-        """Store complete responses as submitted submissions, all in one transaction."""
-        responses = list(responses)
+    def add_submitted(
+        self,
+        responses: Iterable[Response],
+        actor: str,
+        keys: Iterable[tuple[str, str, str, str]] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Store complete responses as submitted submissions, all in one transaction.
+
+        `keys` (site, round, survey, respondent of each response, in order) lets `responses` be
+        a generator, written chunk by chunk so that a big import never holds every answer as
+        objects at once; without it the responses are listed first. `progress(n)` is told how
+        many responses have been written, after each chunk.
+        """
+        if keys is None:
+            responses = list(responses)
+            keys = [(r.site, r.round, r.survey, r.respondent) for r in responses]
+        by_group: dict[tuple[str, str, str], set[str]] = {}
+        for site, round_id, survey, respondent in keys:
+            by_group.setdefault((site, round_id, survey), set()).add(respondent)
         count = 0
         panels: Counter[tuple[str, str, str]] = Counter()
         with self.write():
-            for site, round_id, survey in {(r.site, r.round, r.survey) for r in responses}:
+            for (site, round_id, survey), respondents in by_group.items():
                 self._require_accepting(site, round_id, survey)
-                taken = self.respondents(site, round_id, survey) & {
-                    r.respondent
-                    for r in responses
-                    if (r.site, r.round, r.survey) == (site, round_id, survey)
-                }
+                taken = self.respondents(site, round_id, survey) & respondents
                 if taken:  # imported meanwhile by someone else (checked again under the lock)
                     raise ConflictError(
                         f"{', '.join(sorted(taken)[:5])} already has a submission for {site}, "
                         f"round {round_id}, survey {survey}; nothing was imported"
                     )
-            term = self._term_ids(_texts(a for r in responses for a in r.answers))
-            for response in responses:
-                stamp = now()
-                submission_id = (
-                    self.db["submissions"]
-                    .insert(
+            audiences = {
+                (round_id, survey): self._audience(round_id, survey)
+                for _, round_id, survey in by_group
+            }
+            for chunk in _chunks(responses, _RESPONSES_PER_CHUNK):
+                term = self._term_ids(_texts(a for r in chunk for a in r.answers))
+                for response in chunk:
+                    stamp = now()
+                    submission_id = (
+                        self.db["submissions"]
+                        .insert(
+                            {
+                                "site": response.site,
+                                "round": response.round,
+                                "survey": response.survey,
+                                "respondent": response.respondent,
+                                "status": "submitted",
+                                "version": 1,
+                                "assisted": int(response.assisted),
+                                "created_at": stamp,
+                                "updated_at": stamp,
+                                "submitted_at": stamp,
+                            }
+                        )
+                        .last_pk
+                    )
+                    self._put_answers(submission_id, response.answers, term)
+                    count += 1
+                    if audiences[(response.round, response.survey)] == "panel":
+                        panels[(response.site, response.round, response.survey)] += 1
+                        continue
+                    self._audit(
+                        actor,
+                        "submit",
+                        "submission",
+                        str(submission_id),
+                        None,
                         {
                             "site": response.site,
                             "round": response.round,
                             "survey": response.survey,
-                            "respondent": response.respondent,
-                            "status": "submitted",
-                            "version": 1,
-                            "assisted": int(response.assisted),
-                            "created_at": stamp,
-                            "updated_at": stamp,
-                            "submitted_at": stamp,
-                        }
+                            "answers": len(response.answers),
+                        },
                     )
-                    .last_pk
-                )
-                self._put_answers(submission_id, response.answers, term)
-                count += 1
-                if self._audience(response.round, response.survey) == "panel":
-                    panels[(response.site, response.round, response.survey)] += 1
-                    continue
-                self._audit(
-                    actor,
-                    "submit",
-                    "submission",
-                    str(submission_id),
-                    None,
-                    {
-                        "site": response.site,
-                        "round": response.round,
-                        "survey": response.survey,
-                        "answers": len(response.answers),
-                    },
-                )
+                if progress is not None:
+                    progress(count)
             # Panel responses are logged as one count per panel: a row per member would time
             # and number each member's answers.
             for (site, round_id, survey), added in panels.items():
