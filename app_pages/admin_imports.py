@@ -5,7 +5,7 @@ from pathlib import PurePath
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import decoded, flash, require_actor, show_error, show_flash, store
+from app_pages.common import flash, require_actor, show_error, show_flash, store
 from ocf.admin import confirm_detentions, confirm_responses, preview_detentions, preview_responses
 from ocf.errors import OcfError
 
@@ -30,8 +30,20 @@ if upload is not None:
     # and is never used as a path.
     name = PurePath(upload.name).name
     try:
-        with st.spinner(f"Reading and checking {name}…"):
-            preview = preview_detentions(db, actor, decoded(upload), name)
+        # Read as it comes, with a progress bar, and checked once per file (not on each rerun).
+        checked = st.session_state.get("detentions-preview")
+        if checked is None or checked[0] != upload.file_id:
+            bar = st.progress(0.0, text=f"Reading {name}")
+            try:
+                found = preview_detentions(
+                    db, actor, upload, name,
+                    progress=lambda words, done: bar.progress(min(done, 1.0), text=words),
+                )  # fmt: skip
+            finally:
+                bar.empty()
+            checked = (upload.file_id, found)
+            st.session_state["detentions-preview"] = checked
+        preview = checked[1]
     except OcfError as error:
         show_error(error)
         preview = None
@@ -51,6 +63,7 @@ if upload is not None:
         if st.button("Confirm the import", type="primary", key="confirm-detentions"):
             with st.spinner(f"Saving {preview.adding + preview.replacing:,} rows…"):
                 added, replaced = confirm_detentions(db, actor, preview)
+            st.session_state.pop("detentions-preview", None)
             flash(f"Imported {name}: {added} added, {replaced} replaced.")
             st.rerun()
 

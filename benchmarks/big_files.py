@@ -54,3 +54,38 @@ def responses_file(path: Path, megabytes: float, seed: int = 5) -> int:
                 writer.writerow([site, ROUND, panel.id, label, item.id, value, ""])
                 rows += 1
     return rows
+
+
+GROUPS = ("White", "Black or Black British", "Asian or Asian British", "Mixed", "Other Ethnic Groups")
+MEASURES = ("All detentions", "Section 2", "Section 3", "Section 136", "CTOs")
+BANDS = [f"{5 * b}-{5 * b + 4}" for b in range(18)] + ["90+"]
+
+
+def detentions_file(path: Path, megabytes: float, seed: int = 6) -> int:
+    """Template rows by site, year, measure, group, age band and sex until the file reaches its
+    size (a new year each time the sites run out). Returns the number of data rows."""
+    rng = np.random.default_rng(seed)
+    limit = int(megabytes * 1_000_000)
+    rows = 0
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["site", "period", "measure", "ethnic_group", "age_band", "sex",
+                         "count", "population"])  # fmt: skip
+        year = 1900
+        while handle.tell() < limit:
+            year += 1
+            period = f"{year}-{(year + 1) % 100:02d}"
+            for site in SITES:
+                for measure in MEASURES:
+                    for group in GROUPS:
+                        for band in BANDS:
+                            for sex in ("Female", "Male"):
+                                population = int(rng.integers(200, 5000))
+                                count = int(rng.poisson(population * 4e-3))
+                                writer.writerow(
+                                    [site, period, measure, group, band, sex, count, population]
+                                )
+                                rows += 1
+                if handle.tell() >= limit:
+                    return rows
+    return rows

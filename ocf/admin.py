@@ -6,7 +6,7 @@ explicit call that writes (previews never write).
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -398,21 +398,34 @@ def audit_check(store: Store, actor: Actor) -> ChainCheck:
 @dataclass(frozen=True)
 class DetentionPreview:
     source: str  # the file's name, for messages and the audit log (never opened)
-    records: list[dict]
+    records: Iterable[dict]  # a list, or TemplateRecords: columns, read row by row
     report: ImportReport
     adding: int
     replacing: int
 
 
 def preview_detentions(
-    store: Store, actor: Actor, text: str, source: str = "upload", fmt: str = "auto"
+    store: Store,
+    actor: Actor,
+    text: str | bytes | BinaryIO,
+    source: str = "upload",
+    fmt: str = "auto",
+    progress: Progress | None = None,
 ) -> DetentionPreview:
-    """What importing a detention file's text would add, replace and skip. Writes nothing."""
+    """What importing a detention file (its text, bytes or a binary stream, read as it comes)
+    would add, replace and skip. Writes nothing."""
     require_admin(store, actor)
-    records, report = read_detentions(source, store, fmt, text=text)
-    existing = store.existing_detention_keys({r["period"] for r in records})
-    replacing = sum(tuple(r[k] for k in store.DETENTION_KEY) in existing for r in records)
-    return DetentionPreview(source, records, report, len(records) - replacing, replacing)
+    if isinstance(text, str):
+        text = text.encode("utf-8")
+    stream = io.BytesIO(text) if isinstance(text, bytes) else text
+    records, report = read_detentions(source, store, fmt, stream=stream, progress=progress)
+    periods = records.periods() if hasattr(records, "periods") else {r["period"] for r in records}
+    existing = store.existing_detention_keys(periods)
+    total, replacing = 0, 0
+    for record in records:
+        total += 1
+        replacing += tuple(record[k] for k in store.DETENTION_KEY) in existing
+    return DetentionPreview(source, records, report, total - replacing, replacing)
 
 
 def confirm_detentions(store: Store, actor: Actor, preview: DetentionPreview) -> tuple[int, int]:

@@ -562,10 +562,11 @@ def panel_status_command(round_id: str, db_path: str | None) -> None:
 @reports_errors
 def import_detentions_command(file: str, fmt: str, db_path: str | None) -> None:
     """Detention data by ethnic group: NHS England's MHA annual statistics CSV or the template."""
-    text = read_text(file)
     store = _store_to_add(db_path)
-    preview = preview_detentions(store, _cli_actor(), text, file, fmt)
+    with open_binary(file) as stream:
+        preview = preview_detentions(store, _cli_actor(), stream, file, fmt, _progress_line())
     preview.report.added, preview.report.replaced = confirm_detentions(store, _cli_actor(), preview)
+    _end_progress_line()
     click.echo("\n".join(preview.report.lines()))
 
 

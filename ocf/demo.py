@@ -450,7 +450,7 @@ def _add_detentions(store: Store, rng: np.random.Generator) -> None:
     ])  # fmt: skip
     records, _ = read_template(table, store)
     store.upsert_detentions(
-        [{**r, "source": "synthetic demo"} for r in records], ACTOR, "synthetic demo"
+        ({**r, "source": "synthetic demo"} for r in records), ACTOR, "synthetic demo"
     )
 
 

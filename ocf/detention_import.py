@@ -10,18 +10,22 @@ key is (period, geography, measure, ethnic group, age band, sex).
 from __future__ import annotations
 
 import functools
+import io
 import math
 import re
+from array import array
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
-import pandas as pd
 
 from ocf import ethnicity
 from ocf.errors import DataError, Problem
-from ocf.importers import Table, read_table, read_text
+from ocf.importers import Row, Table, open_binary
+from ocf.response_import import Progress, stream_rows
 from ocf.stats import DSR_MINIMUM_EVENTS, poisson_limits
 from ocf.store import Store
 
@@ -56,6 +60,7 @@ TEMPLATE_REQUIRED = ("site", "period", "measure", "ethnic_group", "count", "popu
 SUPPRESSED = ("", "*")
 NATIONAL = "ENG"
 LEVELS = {"ICB": "icb", "Sub ICB": "sub-icb", "All submissions": "national"}
+MOST_PROBLEMS = 1_000  # a file with more is not read to the end: the first thousand say enough
 
 
 @dataclass
@@ -232,23 +237,113 @@ def read_nhs_annual(table: Table) -> tuple[list[dict], ImportReport]:
     return list(records.values()), report
 
 
-def read_template(table: Table, store: Store) -> tuple[list[dict], ImportReport]:
-    """The platform's template: site, period, measure, ethnic_group[, age_band, sex], count, population."""
-    report = ImportReport(table.source)
+class _Interned:
+    """Strings as small integer codes: a big file's repeated texts are kept once."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, int] = {}
+        self.texts: list[str] = []
+
+    def __call__(self, text: str) -> int:
+        code = self.codes.get(text)
+        if code is None:
+            code = self.codes[text] = len(self.texts)
+            self.texts.append(text)
+        return code
+
+
+_TEMPLATE_KEY = ("period", "geography", "measure", "ethnic_group", "age_band", "sex")
+_COLUMNS = (
+    "period", "geography", "geography_name", "geography_kind", "measure", "ethnic_group",
+    "age_band", "sex", "count", "suppressed", "population", "population_derived", "source",
+    "std_rate", "std_lower", "std_upper",
+)  # fmt: skip
+
+
+@dataclass
+class TemplateRecords:
+    """A template file's rows, checked, kept as columns of codes and numbers (about 50 bytes a
+    row, against about 1.5 kB as a dict) until they are written. Iterating gives each row as
+    the record `Store.upsert_detentions` takes, one at a time."""
+
+    source: str
+    sites: dict[str, object]
+    texts: _Interned = field(default_factory=_Interned)
+    codes: dict[str, array] = field(default_factory=lambda: {k: array("i") for k in _TEMPLATE_KEY})
+    count: array = field(default_factory=lambda: array("d"))  # NaN: suppressed
+    population: array = field(default_factory=lambda: array("d"))
+    row: array = field(default_factory=lambda: array("q"))
+    standardised: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.row)
+
+    def __iter__(self):
+        texts = self.texts.texts
+        name = Path(self.source).name
+        std = self.standardised
+        for i in range(len(self.row)):
+            period, geography, measure, group, band, sex = (
+                texts[self.codes[k][i]] for k in _TEMPLATE_KEY
+            )
+            site = self.sites[geography]
+            count = self.count[i]
+            suppressed = math.isnan(count)
+            yield {
+                "period": period, "geography": geography, "geography_name": site.name,
+                "geography_kind": site.kind, "measure": measure, "ethnic_group": group,
+                "age_band": band, "sex": sex, "count": None if suppressed else int(count),
+                "suppressed": int(suppressed), "population": self.population[i],
+                "population_derived": 0, "source": name,
+                **_standardised(std, i),
+            }  # fmt: skip
+
+    def rated(self) -> bool:
+        """Whether any group got a standardised rate."""
+        rates = self.standardised.get("std_rate")
+        return rates is not None and not np.isnan(rates).all()
+
+    def periods(self) -> set[str]:
+        return {self.texts.texts[c] for c in set(self.codes["period"])}
+
+
+def _standardised(figures: dict[str, np.ndarray], i: int) -> dict[str, float | None]:
+    """Row i's group's standardised rate and interval, or None for each."""
+    group = int(figures["group"][i]) if figures else -1
+    if group < 0 or np.isnan(figures["std_rate"][group]):
+        return {"std_rate": None, "std_lower": None, "std_upper": None}
+    return {k: float(figures[k][group]) for k in ("std_rate", "std_lower", "std_upper")}
+
+
+def read_template(
+    table: Table | Iterable[Row], store: Store, source: str | None = None
+) -> tuple[TemplateRecords, ImportReport]:
+    """The platform's template: site, period, measure, ethnic_group[, age_band, sex], count,
+    population. `table` may be a stream of rows (`source` then names the file): each row is
+    checked as it comes and kept as codes, so memory grows by about the file's size at most."""
+    if isinstance(table, Table):
+        source, rows = table.source, table.rows
+    else:
+        rows = table
+    report = ImportReport(source)
     problems: list[Problem] = []
     sites = {s.code: s for s in store.list_sites(include_retired=True)}
-    seen: dict[tuple, int] = {}
-    records = []
-    for number, row in table.rows:
+    records = TemplateRecords(source, sites)
+    code = records.texts
+    normalise = functools.lru_cache(maxsize=4096)(ethnicity.normalise)
+    measure_of = functools.lru_cache(maxsize=1024)(measure_id)
+    for number, row in rows:
+        if len(problems) >= MOST_PROBLEMS:
+            break
 
         def problem(column: str, message: str, number: int | None = number) -> None:
-            problems.append(Problem(table.source, message, row=number, field=column))
+            problems.append(Problem(source, message, row=number, field=column))
 
         site = sites.get(row["site"].upper())
         if site is None:
             problem("site", f"unknown site {row['site']!r}; add it first (ocf site add)")
             continue
-        group = ethnicity.normalise(row["ethnic_group"])
+        group = normalise(row["ethnic_group"])
         if group is None:
             problem(
                 "ethnic_group",
@@ -258,11 +353,11 @@ def read_template(table: Table, store: Store) -> tuple[list[dict], ImportReport]
         if not row["period"] or not row["measure"]:
             problem("period" if not row["period"] else "measure", "required")
             continue
-        count = _number(row["count"], table.source, number, "count", problems)
+        count = _number(row["count"], source, number, "count", problems)
         if count is not None and count != int(count):
             problem("count", f"{row['count']} is not a whole number")
             continue
-        population = _number(row["population"], table.source, number, "population", problems)
+        population = _number(row["population"], source, number, "population", problems)
         if population is None or population <= 0:
             if row["population"].strip() in SUPPRESSED or population == 0:
                 problem("population", "required and greater than 0")
@@ -274,34 +369,85 @@ def read_template(table: Table, store: Store) -> tuple[list[dict], ImportReport]
                 "people cannot exceed the people it is counted among",
             )
             continue
-        record = {
-            "period": row["period"], "geography": site.code, "geography_name": site.name,
-            "geography_kind": site.kind, "measure": measure_id(row["measure"]),
-            "ethnic_group": group[0], "age_band": row.get("age_band", ""), "sex": row.get("sex", ""),
-            "count": None if count is None else int(count), "suppressed": int(count is None),
-            "population": population, "population_derived": 0, "source": Path(table.source).name,
-            "std_rate": None, "std_lower": None, "std_upper": None, "_row": number,
-        }  # fmt: skip
-        key = tuple(
-            record[k] for k in ("period", "geography", "measure", "ethnic_group", "age_band", "sex")
-        )
-        if key in seen:
-            problem(
-                "site",
-                f"the same site, period, measure, group, age band and sex as row {seen[key]}",
-            )
-            continue
-        seen[key] = number
-        records.append(record)
+        values = (row["period"], site.code, measure_of(row["measure"]), group[0],
+                  row.get("age_band", ""), row.get("sex", ""))  # fmt: skip
+        for key, text in zip(_TEMPLATE_KEY, values, strict=True):
+            records.codes[key].append(code(text))
+        records.count.append(math.nan if count is None else count)
+        records.population.append(population)
+        records.row.append(number)
+    if len(problems) < MOST_PROBLEMS:
+        problems += _repeated_keys(records)
     if problems:
-        raise DataError(problems)
-    standardise(records, table.source)
-    if any(r["std_rate"] is not None for r in records):
+        raise DataError(sorted(problems, key=lambda p: p.row or 0)[:MOST_PROBLEMS])
+    _standardise_columns(records)
+    if records.rated():
         report.notes.append(
             "age-standardised rates worked out from the age bands (European Standard "
             "Population 2013, Dobson intervals)"
         )
     return records, report
+
+
+def _repeated_keys(records: TemplateRecords) -> list[Problem]:
+    """Rows with the same site, period, measure, group, age band and sex as an earlier row."""
+    if not len(records):
+        return []
+    keys = [np.asarray(records.codes[k]) for k in _TEMPLATE_KEY]
+    rows = np.asarray(records.row)
+    order = np.lexsort((rows, *reversed(keys)))
+    same = np.ones(len(order) - 1, dtype=bool)
+    for column in keys:
+        ordered = column[order]
+        same &= ordered[1:] == ordered[:-1]
+    problems = []
+    for later in np.flatnonzero(same) + 1:
+        first = later - 1
+        while first > 0 and same[first - 1]:
+            first -= 1
+        problems.append(
+            Problem(
+                records.source,
+                f"the same site, period, measure, group, age band and sex as row "
+                f"{rows[order[first]]}",
+                row=int(rows[order[later]]),
+                field="site",
+            )
+        )
+    return problems
+
+
+def _standardise_columns(records: TemplateRecords) -> None:
+    """Each group's standardised rate from its age bands (`standardise`), on every band row."""
+    bands = np.asarray(records.codes["age_band"])
+    none = records.texts.codes.get("")
+    banded = np.flatnonzero(bands != none) if none is not None else np.arange(len(bands))
+    if not len(banded):
+        return
+    # A group (period, geography, measure, ethnic group) as one number, from its four codes.
+    size = len(records.texts.texts) + 1
+    group = np.zeros(len(banded), dtype=np.int64)
+    for key in _KEY:
+        group = group * size + np.asarray(records.codes[key])[banded]
+    _, group = np.unique(group, return_inverse=True)
+    everyone = len(banded) == len(records)  # no copies of the columns when every row is banded
+    figures = _band_rates(
+        group,
+        bands if everyone else bands[banded],
+        records.texts.texts,
+        *(
+            np.asarray(column) if everyone else np.asarray(column)[banded]
+            for column in (records.count, records.population, records.row)
+        ),
+        records.source,
+    )
+    # Kept per group, with each row's group (-1: none): a few bytes a row, not 24.
+    of_row = np.full(len(records), -1, dtype=np.int32)
+    of_row[banded] = group
+    records.standardised = {
+        "group": of_row,
+        **dict(zip(("std_rate", "std_lower", "std_upper"), figures, strict=True)),
+    }
 
 
 # European Standard Population 2013, by five-year band (the last is 90 and over): the standard
@@ -352,107 +498,133 @@ _KEY = ["period", "geography", "measure", "ethnic_group"]
 
 
 def _standardise(banded: list[dict], source: str) -> None:
-    frame = pd.DataFrame(
-        {
-            **{k: [r[k] for r in banded] for k in _KEY},
-            "band": [r["age_band"] for r in banded],
-            "count": [np.nan if r["count"] is None else r["count"] for r in banded],
-            "population": [r["population"] for r in banded],
-            "row": [r["_row"] for r in banded],
-        }
-    )
-    spans = {band: age_span(band) for band in frame["band"].unique()}
-    bad = frame[frame["band"].map(lambda b: spans[b] is None)]
-    problems = [
-        Problem(source, f"{band!r} is not an age band; expected e.g. 0-17, 18-34 or 65+",
-                row=row, field="age_band")
-        for band, row in zip(bad["band"], bad["row"], strict=True)
-    ]  # fmt: skip
-    frame = frame.drop(bad.index)
-    frame["low"] = frame["band"].map(lambda b: spans[b][0])
-    frame["high"] = frame["band"].map(lambda b: spans[b][1])
-    # Rows of one band (several sexes, say) add up; then bands must not overlap.
-    frame["missing"] = frame["count"].isna()  # a suppressed band: no standardised rate
-    bands = frame.groupby([*_KEY, "low", "high"], as_index=False, sort=True).agg(
-        count=("count", "sum"),
-        missing=("missing", "sum"),
-        population=("population", "sum"),
-        row=("row", "min"),
-    )
-    same = (bands[_KEY] == bands[_KEY].shift()).all(axis=1)
-    overlaps = bands[same & (bands["low"] <= bands["high"].shift())]
-    problems += [
-        Problem(source, f"age bands overlap at {low}; each age in one band", row=row,
-                field="age_band")
-        for low, row in zip(overlaps["low"], overlaps["row"], strict=True)
-    ]  # fmt: skip
-    if problems:
-        raise DataError(problems)
-    weights = {
-        span: esp_weight(*span) for span in set(zip(bands["low"], bands["high"], strict=True))
-    }
-    w = np.array([weights[s] for s in zip(bands["low"], bands["high"], strict=True)])
-    x, n = bands["count"].to_numpy(float), bands["population"].to_numpy(float)
-    bands = bands.assign(w=w, x=x, rate_part=w * x / n, var_part=x * (w / n) ** 2)
-    sums = bands.groupby(_KEY, sort=False).agg(
-        total=("x", "sum"),
-        missing=("missing", "sum"),
-        w=("w", "sum"),
-        rate_part=("rate_part", "sum"),
-        var_part=("var_part", "sum"),
-    )
-    sums = sums[(sums["missing"] == 0) & (sums["total"] >= DSR_MINIMUM_EVENTS)]
-    if sums.empty:
-        return
-    total = sums["total"].to_numpy(float)
-    value = sums["rate_part"].to_numpy(float) / sums["w"].to_numpy(float)
-    scale = np.sqrt(sums["var_part"].to_numpy(float) / sums["w"].to_numpy(float) ** 2 / total)
-    low, high = poisson_limits(total)
-    result = dict(
-        zip(
-            sums.index,
-            zip(value * 1e5, (value + scale * (low - total)) * 1e5,
-                (value + scale * (high - total)) * 1e5, strict=True),
-            strict=True,
-        )
-    )  # fmt: skip
-    for record in banded:
-        figures = result.get(tuple(record[k] for k in _KEY))
-        if figures is not None:
+    groups: dict[tuple, int] = {}
+    bands = _Interned()
+    group = np.array([groups.setdefault(tuple(r[k] for k in _KEY), len(groups)) for r in banded])
+    band = np.array([bands(r["age_band"]) for r in banded])
+    count = np.array([np.nan if r["count"] is None else r["count"] for r in banded], float)
+    population = np.array([r["population"] for r in banded], float)
+    row = np.array([r["_row"] for r in banded])
+    rate, lower, upper = _band_rates(group, band, bands.texts, count, population, row, source)
+    for g, record in zip(group, banded, strict=True):
+        if not np.isnan(rate[g]):
             record.update(
-                std_rate=float(figures[0]), std_lower=float(figures[1]), std_upper=float(figures[2])
+                std_rate=float(rate[g]), std_lower=float(lower[g]), std_upper=float(upper[g])
             )
 
 
+def _band_rates(
+    group: np.ndarray,
+    band: np.ndarray,
+    band_texts: list[str],
+    count: np.ndarray,
+    population: np.ndarray,
+    row: np.ndarray,
+    source: str,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each group's standardised rate and interval (NaN where it has none; indexed by the group
+    ids given), from rows given as arrays: group id (0, 1, 2, …), band code (texts in
+    `band_texts`), count (NaN: suppressed), population, file row. Worked with sorting and `bincount` (no per-row Python, and a few
+    numbers per row of memory). Bands that are not bands, or overlap, are refused by row."""
+    spans = [age_span(text) for text in band_texts]
+    bad = np.array([span is None for span in spans], dtype=bool)[band]
+    problems = [
+        Problem(source, f"{band_texts[b]!r} is not an age band; expected e.g. 0-17, 18-34 or 65+",
+                row=int(r), field="age_band")
+        for b, r in zip(band[bad], row[bad], strict=True)
+    ]  # fmt: skip
+    # Spans numbered in order of (low, high), so that sorting by span sorts bands by age.
+    distinct = sorted({span for span in spans if span is not None})
+    span_id = np.array([distinct.index(span) if span else -1 for span in spans])
+    lows = np.array([low for low, _ in distinct] or [0])
+    highs = np.array([high for _, high in distinct] or [0])
+    if bad.any():  # (refused below; the rest are still checked for overlaps)
+        group, band, count, population, row = (
+            a[~bad] for a in (group, band, count, population, row)
+        )
+    # Rows of one band (several sexes, say) add up.
+    key = group.astype(np.int64) * len(distinct)
+    key += span_id[band]
+    unique, inverse = np.unique(key, return_inverse=True)
+    del key
+    missing = np.bincount(inverse, weights=np.isnan(count), minlength=len(unique))
+    x = np.bincount(inverse, weights=np.nan_to_num(count), minlength=len(unique))
+    n = np.bincount(inverse, weights=population, minlength=len(unique))
+    first = np.full(len(unique), np.iinfo(np.int64).max)
+    np.minimum.at(first, inverse, row)
+    del inverse
+    by_group, by_span = unique // max(len(distinct), 1), unique % max(len(distinct), 1)
+    # Then bands must not overlap: sorted by group and age, each starts after the last ends.
+    low, high = lows[by_span], highs[by_span]
+    overlap = np.flatnonzero((by_group[1:] == by_group[:-1]) & (low[1:] <= high[:-1])) + 1
+    problems += [
+        Problem(source, f"age bands overlap at {low[i]}; each age in one band",
+                row=int(first[i]), field="age_band")
+        for i in overlap
+    ]  # fmt: skip
+    if problems:
+        raise DataError(sorted(problems, key=lambda p: p.row or 0)[:MOST_PROBLEMS])
+    weights = np.array([esp_weight(*span) for span in distinct] or [0.0])
+    w = weights[by_span]
+    groups = int(group.max()) + 1 if len(group) else 0
+    total = np.bincount(by_group, weights=x, minlength=groups)
+    absent = np.bincount(by_group, weights=missing, minlength=groups)
+    w_sum = np.bincount(by_group, weights=w, minlength=groups)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate_part = np.bincount(by_group, weights=w * x / n, minlength=groups)
+        var_part = np.bincount(by_group, weights=x * (w / n) ** 2, minlength=groups)
+        rated = (absent == 0) & (total >= DSR_MINIMUM_EVENTS) & (w_sum > 0)
+        value = np.where(rated, rate_part / w_sum, np.nan)
+        scale = np.sqrt(var_part / w_sum**2 / total)
+    lower, upper = np.full(groups, np.nan), np.full(groups, np.nan)
+    if rated.any():
+        t = total[rated]
+        limit_low, limit_high = poisson_limits(t)
+        lower[rated] = (value[rated] + scale[rated] * (limit_low - t)) * 1e5
+        upper[rated] = (value[rated] + scale[rated] * (limit_high - t)) * 1e5
+    return value * 1e5, lower, upper
+
+
 def read_detentions(
-    path: str | Path, store: Store, fmt: str = "auto", text: str | None = None
-) -> tuple[list[dict], ImportReport]:
+    path: str | Path,
+    store: Store,
+    fmt: str = "auto",
+    text: str | None = None,
+    stream: BinaryIO | None = None,
+    progress: Progress | None = None,
+) -> tuple[Iterable[dict] | TemplateRecords, ImportReport]:
     """Validate a whole file without writing: the records it holds and what it skips.
 
     With `text`, that is the file's content and `path` only names it in messages (an upload's
-    name is never opened as a path).
+    name is never opened as a path); with `stream` (binary), the file is read as it comes.
     """
     source = str(path)
-    if text is None:
-        if not Path(path).is_file():
-            raise DataError([Problem(source, "no such file")])
-        text = read_text(path)
-    fmt = detect_format(text) if fmt == "auto" else fmt
-    if fmt == "nhs-mha-annual":
-        return read_nhs_annual(read_table(source, NHS_COLUMNS, NHS_REQUIRED, text=text))
-    if fmt == "template":
-        return read_template(
-            read_table(source, TEMPLATE_COLUMNS, TEMPLATE_REQUIRED, text=text), store
+    if stream is None and text is None:
+        with open_binary(path) as opened:
+            return read_detentions(path, store, fmt, stream=opened, progress=progress)
+    if stream is None:
+        stream = io.BytesIO(text.encode("utf-8"))
+    buffered = io.BufferedReader(stream, 1 << 20) if not hasattr(stream, "peek") else stream
+    head = buffered.peek(1 << 16)[: 1 << 16].decode("utf-8", errors="replace")
+    fmt = detect_format(head) if fmt == "auto" else fmt
+    if fmt not in ("nhs-mha-annual", "template"):
+        raise DataError(
+            [Problem(source, f"unknown format {fmt!r}; expected auto, nhs-mha-annual or template")]
         )
-    raise DataError(
-        [Problem(source, f"unknown format {fmt!r}; expected auto, nhs-mha-annual or template")]
-    )
+    start = buffered.tell()
+    size = max(buffered.seek(0, io.SEEK_END) - start, 1)
+    buffered.seek(start)
+    if fmt == "nhs-mha-annual":
+        rows = stream_rows(buffered, source, size, progress, NHS_COLUMNS, NHS_REQUIRED)
+        return read_nhs_annual(Table(source, rows))
+    rows = stream_rows(buffered, source, size, progress, TEMPLATE_COLUMNS, TEMPLATE_REQUIRED)
+    return read_template(rows, store, source)
 
 
 def import_detentions(
-    path: str | Path, store: Store, actor: str, fmt: str = "auto"
+    path: str | Path, store: Store, actor: str, fmt: str = "auto", progress: Progress | None = None
 ) -> ImportReport:
     """Validate a whole file, then write it in one transaction (replacing rows with the same key)."""
-    records, report = read_detentions(path, store, fmt)
+    records, report = read_detentions(path, store, fmt, progress=progress)
     report.added, report.replaced = store.upsert_detentions(records, actor, Path(path).name)
     return report

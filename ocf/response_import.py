@@ -15,7 +15,7 @@ import csv
 import functools
 import io
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -50,16 +50,21 @@ class _Counting(io.RawIOBase):
 
 
 def stream_rows(
-    stream: BinaryIO, source: str, size: int, progress: Progress | None = None
+    stream: BinaryIO,
+    source: str,
+    size: int,
+    progress: Progress | None = None,
+    columns: Sequence[str] = RESPONSE_COLUMNS,
+    required: Sequence[str] = RESPONSE_REQUIRED,
 ) -> Iterator[Row]:
-    """The rows of a UTF-8 CSV with the responses' header, read as they come (never the whole
+    """The rows of a UTF-8 CSV with a header of `columns`, read as they come (never the whole
     text at once); cells stripped, blank lines skipped."""
     counting = _Counting(stream)
     text = io.TextIOWrapper(io.BufferedReader(counting, 1 << 20), encoding="utf-8-sig", newline="")
     reader = csv.reader(text)
     number, rows = 1, 0
     try:
-        header = check_header(source, next(reader, None), RESPONSE_COLUMNS, RESPONSE_REQUIRED)
+        header = check_header(source, next(reader, None), columns, required)
         problems: list[Problem] = []
         for number, cells in enumerate(reader, start=2):
             if not any(c.strip() for c in cells):

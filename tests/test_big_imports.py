@@ -117,3 +117,48 @@ def test_the_command_line_shows_progress_only_on_a_terminal(big, tmp_path: Path,
     result = runner.invoke(main, ["import", "responses", str(csv), "--db", str(copy)])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Imported ") and "%" not in result.output
+
+
+def test_a_detention_template_grows_memory_by_less_than_twice_the_file(tmp_path: Path) -> None:
+    """Checked as it is read and kept as columns; the standardised rates are worked out by
+    sorting and summing, and kept once per group."""
+    from benchmarks.big_files import detentions_file
+    from ocf.admin import confirm_detentions, preview_detentions
+
+    prepare(tmp_path / "d.db")
+    store = Store.open(tmp_path / "d.db")
+    detentions_file(tmp_path / "d.csv", 3)
+    whole = (tmp_path / "d.csv").read_bytes()
+    third = whole[: whole.index(b"\n", len(whole) // 3) + 1]
+
+    def peak(data: bytes):
+        tracemalloc.start()
+        preview = preview_detentions(store, SYSTEM, io.BytesIO(data), "d.csv")
+        _, most = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return most, preview
+
+    peak(third)
+    small, _ = peak(third)
+    large, preview = peak(whole)
+    assert large - small < 2 * (len(whole) - len(third))
+    added, replaced = confirm_detentions(store, SYSTEM, preview)
+    assert (added, replaced) == (preview.adding, 0) == (whole.count(b"\n") - 1, 0)
+    frame = store.detentions_frame()
+    assert frame["std_rate"].notna().all()  # every group has 38 bands and enough events
+
+
+def test_a_bad_detention_row_deep_in_a_big_file_is_named_and_nothing_written(
+    tmp_path: Path,
+) -> None:
+    from benchmarks.big_files import detentions_file
+    from ocf.admin import preview_detentions
+
+    prepare(tmp_path / "d.db")
+    store = Store.open(tmp_path / "d.db")
+    rows = detentions_file(tmp_path / "d.csv", 1)
+    data = (tmp_path / "d.csv").read_bytes() + b"XB000,1901-02,All detentions,White,0-4,Female,9,5\n"
+    with pytest.raises(DataError) as caught:
+        preview_detentions(store, SYSTEM, io.BytesIO(data), "d.csv")
+    messages = [str(p) for p in caught.value.problems]
+    assert messages[0].startswith(f"d.csv:ROW {rows + 2}: count: 9 is more than the population")

@@ -9,6 +9,8 @@ import pandas as pd
 
 from ocf.store.connection import StoreBase
 
+_ROWS_PER_CHUNK = 50_000  # a big file is written in chunks, in one transaction
+
 
 class DetentionStore(StoreBase):
     """Detention observations, upserted by their key."""
@@ -16,26 +18,35 @@ class DetentionStore(StoreBase):
     DETENTION_KEY = ("period", "geography", "measure", "ethnic_group", "age_band", "sex")
 
     def upsert_detentions(
-        self, records: list[dict[str, Any]], actor: str, source: str
+        self, records: Iterable[dict[str, Any]], actor: str, source: str
     ) -> tuple[int, int]:
-        """Insert detention rows, replacing any with the same key; returns (added, replaced)."""
-        if not records:
+        """Insert detention rows, replacing any with the same key; returns (added, replaced).
+        `records` may be a generator: it is written in chunks, in one transaction."""
+        iterator = iter(records)
+        first = next(iterator, None)
+        if first is None:
             return 0, 0
-        columns = list(records[0])
+        columns = list(first)
         key = ", ".join(self.DETENTION_KEY)
         updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in self.DETENTION_KEY)
         sql = (
             f"INSERT INTO detentions ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
             f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
         )
+        rows = 0
         with self.write():
             before = self.db.execute("SELECT COUNT(*) FROM detentions").fetchone()[0]
-            self.db.conn.executemany(sql, [[r[c] for c in columns] for r in records])
+            chunk = [[first[c] for c in columns]]
+            for record in iterator:
+                chunk.append([record[c] for c in columns])
+                if len(chunk) == _ROWS_PER_CHUNK:
+                    self.db.conn.executemany(sql, chunk)
+                    rows, chunk = rows + len(chunk), []
+            self.db.conn.executemany(sql, chunk)
+            rows += len(chunk)
             added = self.db.execute("SELECT COUNT(*) FROM detentions").fetchone()[0] - before
-            self._audit(
-                actor, "import", "detentions", source, None, {"rows": len(records), "added": added}
-            )
-        return added, len(records) - added
+            self._audit(actor, "import", "detentions", source, None, {"rows": rows, "added": added})
+        return added, rows - added
 
     def existing_detention_keys(self, periods: Iterable[str]) -> set[tuple]:
         """The keys already stored for these periods (to preview what an import would replace)."""
