@@ -30,8 +30,10 @@ round_ = st.selectbox(
     format_func=lambda r: f"{r.id} ({r.status}, {r.framework_id})",
 )
 try:
-    sites = compare_sites(db, actor, round_.id)
-    grid = domain_grid(db, actor, round_.id)
+    # The first look at a national round scores every site (seconds); later ones are cached.
+    with st.spinner(f"Working out every site's scores for round {round_.id}…"):
+        sites = compare_sites(db, actor, round_.id)
+        grid = domain_grid(db, actor, round_.id)
 except OcfError as error:
     show_error(error)
     st.stop()

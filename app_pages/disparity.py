@@ -47,7 +47,8 @@ period = b.selectbox(
     index=periods.index(default_period(choices, measure)),
     help="Opens on the latest period with figures for England and every ICB to compare with.",
 )
-rows = detention_rows(db, period, measure)
+with st.spinner(f"Reading the {period} detention figures…"):  # the first time: seconds
+    rows = detention_rows(db, period, measure)
 # Any group the data hold, higher or detailed (African, Caribbean, …), each kept separate.
 groups = groups_held(rows)
 focus = c.selectbox(

@@ -28,7 +28,8 @@ round_ = st.selectbox(
     format_func=lambda r: f"{r.id} ({r.status}, data {r.period or 'none'})",
 )
 try:
-    systems = system_view(db, actor, round_.id)
+    with st.spinner(f"Rolling up each system's trusts for round {round_.id}…"):
+        systems = system_view(db, actor, round_.id)
 except OcfError as error:
     show_error(error)
     st.stop()

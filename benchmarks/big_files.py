@@ -56,7 +56,13 @@ def responses_file(path: Path, megabytes: float, seed: int = 5) -> int:
     return rows
 
 
-GROUPS = ("White", "Black or Black British", "Asian or Asian British", "Mixed", "Other Ethnic Groups")
+GROUPS = (
+    "White",
+    "Black or Black British",
+    "Asian or Asian British",
+    "Mixed",
+    "Other Ethnic Groups",
+)
 MEASURES = ("All detentions", "Section 2", "Section 3", "Section 136", "CTOs")
 BANDS = [f"{5 * b}-{5 * b + 4}" for b in range(18)] + ["90+"]
 

@@ -211,6 +211,48 @@ def bench_imports(folder: Path, path: Path, scale: Scale) -> dict:
     }
 
 
+def bench_big_imports(folder: Path, sizes: tuple[float, ...]) -> list[dict]:
+    """Responses and detention-template files of each size (MB), each imported by a process of
+    its own: rows per second, and how far its peak memory grows over the same process that
+    imports nothing (the file's size is the target)."""
+    import json
+    import shutil
+
+    from benchmarks.big_files import detentions_file, prepare, responses_file
+
+    base = folder / "big-base.db"
+    prepare(base)
+
+    def child(kind: str, file: Path) -> dict:
+        db = folder / "big.db"
+        shutil.copy(base, db)
+        out = subprocess.run(
+            [sys.executable, "-m", "benchmarks.import_child", kind, str(file), str(db)],
+            check=True, capture_output=True, text=True, cwd=PROJECT,
+        )  # fmt: skip
+        return json.loads(out.stdout)
+
+    baseline = child("none", base)["peak_mb"]
+    results = []
+    for kind, make in (("responses", responses_file), ("detentions", detentions_file)):
+        for size in sizes:
+            file = folder / f"big-{kind}.csv"
+            rows = make(file, size)
+            run = child(kind, file)
+            megabytes = file.stat().st_size / 1e6
+            results.append(
+                {
+                    "kind": kind, "megabytes": megabytes, "rows": rows,
+                    "rows_per_second": rows / run["seconds"], "seconds": run["seconds"],
+                    "growth_mb": run["peak_mb"] - baseline,
+                    "growth_ratio": (run["peak_mb"] - baseline) * 1.048576 / megabytes,
+                }
+            )  # fmt: skip
+            file.unlink()
+            print(f"  {kind} {size} MB: {results[-1]}", flush=True)
+    return results
+
+
 def bench_concurrency(folder: Path, members: int) -> dict:
     path = folder / "concurrency.db"
     store = Store.open(path)
@@ -282,6 +324,22 @@ def machine() -> str:
 
 def report(results: dict, scale: Scale, small: Scale, counts: dict) -> str:
     s, p, i, c = results["scoring"], results["pages"], results["imports"], results["concurrency"]
+    largest: dict[str, dict] = {}  # the biggest file of each kind, for the table of targets
+    for b in results["big_imports"]:
+        if b["megabytes"] >= largest.get(b["kind"], {"megabytes": -1.0})["megabytes"]:
+            largest[b["kind"]] = b
+    big_table = "\n".join(
+        [
+            "  | file | size | rows | rows/s | seconds | memory growth | growth ÷ file |",
+            "  |---|---|---|---|---|---|---|",
+            *[
+                f"  | {b['kind']} | {b['megabytes']:.0f} MB | {b['rows']:,} | "
+                f"{b['rows_per_second']:,.0f} | {b['seconds']:.0f} | {b['growth_mb']:.0f} MB | "
+                f"{b['growth_ratio']:.2f}× |"
+                for b in results["big_imports"]
+            ],
+        ]
+    )
     rows = [
         (
             "Scoring: faster than a per-answer Python loop",
@@ -311,6 +369,15 @@ def report(results: dict, scale: Scale, small: Scale, counts: dict) -> str:
             for page, seconds in p.items()
         ],
         ("Concurrent submissions lost", str(c["lost_answers"]), "0", c["lost_answers"] == 0),
+        *[
+            (
+                f"Import of a {b['megabytes']:.0f} MB {b['kind']} file: memory growth",
+                f"{b['growth_ratio']:.2f}× the file",
+                "≤ about 1× (≤ 1.25×)",
+                b["growth_ratio"] <= 1.25,
+            )
+            for b in largest.values()
+        ],
     ]
     missed = [name for name, _, _, ok in rows if not ok]
     verdict = (
@@ -364,6 +431,12 @@ rows ({scale.sites} geographies × {scale.years} years × 4 measures × 6 groups
   {small.sites}-site and the full dataset, so start-up time does not hide it.
 - Imports: template CSV {i["template_rows"]:,} rows at {i["template_rows_per_second"]:,.0f} rows/s;
   NHS England file {i["nhs_rows"]:,} rows at {i["nhs_rows_per_second"]:,.0f} rows/s.
+- Big imports (`benchmarks/big_files.py`: complete panel respondents on the OCF survey, and
+  template rows with 19 age bands and two sexes; each imported by `ocf.admin`'s preview and
+  confirm in a process of its own, `benchmarks/import_child.py`; growth is its peak resident
+  memory over the same process importing nothing):
+
+{big_table}
 - Concurrency: {c["members"]} panel members signing in, saving and submitting at once (a thread and
   a connection each, one database file): {c["submissions_per_second"]:.1f} members/s. Save and submit
   latency p50 {c["p50"] * 1000:.0f} ms, p95 {c["p95"] * 1000:.0f} ms; sign-in (scrypt, deliberately slow against
@@ -428,6 +501,8 @@ def main() -> None:
         results["pages"] = bench_pages(large, results["reruns"])
         print("imports …", flush=True)
         results["imports"] = bench_imports(folder, large, scale)
+        print("big imports …", flush=True)
+        results["big_imports"] = bench_big_imports(folder, (0.5,) if args.tiny else (10, 50, 200))
         print("concurrency …", flush=True)
         results["concurrency"] = bench_concurrency(folder, 20 if args.tiny else 200)
     text = report(results, scale, small_scale, counts)
