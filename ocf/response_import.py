@@ -110,7 +110,7 @@ class ResponseBatch:
     respondent: array = field(default_factory=lambda: array("i"))
     item: array = field(default_factory=lambda: array("i"))
     value: array = field(default_factory=lambda: array("i"))  # -1: no value (words only)
-    row: array = field(default_factory=lambda: array("q"))
+    row: array = field(default_factory=lambda: array("i"))  # files have fewer than 2^31 rows
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -120,8 +120,9 @@ class ResponseBatch:
         return len(self.item)
 
     def order(self) -> np.ndarray:
-        """Answers grouped by respondent, each respondent's in file order."""
-        return np.lexsort((np.asarray(self.row), np.asarray(self.respondent)))
+        """Answers grouped by respondent, each respondent's in file order (a stable sort of
+        answers that are already in file order)."""
+        return np.argsort(np.asarray(self.respondent), kind="stable")
 
     def responses(self, assisted: bool = False) -> Iterator[Response]:
         """Each respondent's Response, one at a time (never all at once)."""
@@ -270,8 +271,9 @@ def _check_respondents(batch: ResponseBatch, store: Store, problems: list, surve
         np.asarray(batch.item),
         np.asarray(batch.row),
     )
-    # An item twice: by respondent, item and row, a repeat sits right after the first.
-    by_item = np.lexsort((rows_of, items, respondents))
+    # An item twice: by respondent and item (a stable sort, so in file order within them), a
+    # repeat sits right after the first.
+    by_item = np.lexsort((items, respondents))
     who, item, row = respondents[by_item], items[by_item], rows_of[by_item]
     same = (who[1:] == who[:-1]) & (item[1:] == item[:-1])
     twice: set[int] = set()
@@ -289,7 +291,7 @@ def _check_respondents(batch: ResponseBatch, store: Store, problems: list, surve
                 field="item",
             )
         )
-    del by_item, item
+    del by_item, item, same
     order = batch.order()
     who, row = respondents[order], rows_of[order]
     stored = functools.cache(store.respondents)

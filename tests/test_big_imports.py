@@ -157,7 +157,9 @@ def test_a_bad_detention_row_deep_in_a_big_file_is_named_and_nothing_written(
     prepare(tmp_path / "d.db")
     store = Store.open(tmp_path / "d.db")
     rows = detentions_file(tmp_path / "d.csv", 1)
-    data = (tmp_path / "d.csv").read_bytes() + b"XB000,1901-02,All detentions,White,0-4,Female,9,5\n"
+    data = (
+        tmp_path / "d.csv"
+    ).read_bytes() + b"XB000,1901-02,All detentions,White,0-4,Female,9,5\n"
     with pytest.raises(DataError) as caught:
         preview_detentions(store, SYSTEM, io.BytesIO(data), "d.csv")
     messages = [str(p) for p in caught.value.problems]

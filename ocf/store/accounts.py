@@ -6,6 +6,8 @@ from ocf.errors import ConflictError
 from ocf.models import Account
 from ocf.store.connection import StoreBase, _record, now
 
+_CHECKING = 2  # sign_in_attempts.success: the code is being checked (0: it was wrong)
+
 
 class AccountStore(StoreBase):
     """Accounts (codes only as hashes) and the failed sign-in attempts kept for throttling."""
@@ -39,20 +41,40 @@ class AccountStore(StoreBase):
         )
         return _record(Account, rows[0]) if rows else None
 
-    def reserve_sign_in(self, client: str, since: str, limit: int) -> int | None:
-        """Count `client`'s failures since `since` and, below `limit`, record this attempt as a
-        failure, in one write transaction; returns its id (None: the limit is reached).
+    def reserve_sign_in(
+        self, client: str, since: str, limit: int, stale: str
+    ) -> tuple[int | None, bool]:
+        """Record an attempt from `client` as being checked, in one write transaction, when
+        its failures since `since` and the attempts still being checked are below `limit`:
+        (the attempt's id, False). Otherwise (None, busy): busy when it is only other attempts
+        being checked that fill the limit, so the caller may wait for them; not busy when
+        the failures alone do (refused).
 
         Parallel attempts queue on the write lock, so each sees the ones before it: no more
-        than `limit` codes are ever checked in a window. A successful attempt is then
-        forgotten (`forget_sign_in`). Attempts older than `since` are deleted as we go.
+        than `limit` codes are ever checked, or being checked, beyond known failures; an
+        attempt still marked as being checked after `stale` counts as a failure (its process
+        died). A settled attempt is kept if it failed (`fail_sign_in`), forgotten if it did
+        not (`forget_sign_in`). Attempts older than `since` are deleted as we go.
         """
         with self.write():
             self.db.execute("DELETE FROM sign_in_attempts WHERE at < ?", [since])
-            if self.failed_sign_ins(client, since) >= limit:
-                return None
-            row = {"client": client, "at": now(), "success": 0}
-            return self.db["sign_in_attempts"].insert(row).last_pk
+            failed = self.failed_sign_ins(client, since, stale)
+            if failed >= limit:
+                return None, False
+            checking = self.db.execute(
+                "SELECT COUNT(*) FROM sign_in_attempts WHERE client = ? AND success = ? "
+                "AND at >= ?",
+                [client, _CHECKING, stale],
+            ).fetchone()[0]
+            if failed + checking >= limit:
+                return None, True
+            row = {"client": client, "at": now(), "success": _CHECKING}
+            return self.db["sign_in_attempts"].insert(row).last_pk, False
+
+    def fail_sign_in(self, attempt_id: int) -> None:
+        """The code was wrong: the attempt counts against its client for the window."""
+        with self.write():
+            self.db.execute("UPDATE sign_in_attempts SET success = 0 WHERE id = ?", [attempt_id])
 
     def forget_sign_in(self, attempt_id: int) -> None:
         """A successful sign-in is not kept: its address and time could be joined to a panel
@@ -60,9 +82,14 @@ class AccountStore(StoreBase):
         with self.write():
             self.db.execute("DELETE FROM sign_in_attempts WHERE id = ?", [attempt_id])
 
-    def failed_sign_ins(self, client: str, since: str) -> int:
-        query = "SELECT COUNT(*) FROM sign_in_attempts WHERE client = ? AND at >= ? AND success = 0"
-        return self.db.execute(query, [client, since]).fetchone()[0]
+    def failed_sign_ins(self, client: str, since: str, stale: str | None = None) -> int:
+        """Failures since `since`, and attempts still marked as being checked from before
+        `stale` (a process that died while checking)."""
+        query = (
+            "SELECT COUNT(*) FROM sign_in_attempts WHERE client = ? AND at >= ? "
+            "AND (success = 0 OR (success = ? AND at < ?))"
+        )
+        return self.db.execute(query, [client, since, _CHECKING, stale or since]).fetchone()[0]
 
     def replace_code(self, account_id: int, code_hash: str, actor: str) -> None:
         with self.write():

@@ -1,0 +1,254 @@
+"""A panel event: N members answer at once through the app itself, each a real Streamlit
+session driven over its websocket protocol (the messages a browser sends and receives: page
+loads, widget values, button presses), signing in with a code, taking every part of the panel
+survey and sending it, against a server started for the run on a copy of the demo database.
+
+`python -m benchmarks.panel_event N [N …]` prints, per N, the time of each interaction (p50,
+p95), errors, lost answers, and the server's CPU time and memory per session. No browser: a
+browser per member would need more of these two cores than the server does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import httpx
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+from websockets.asyncio.client import connect
+
+from ocf.access import SYSTEM, issue_invitations
+from ocf.demo import DEMO_SITE
+from ocf.store import Store
+
+PROJECT = Path(__file__).resolve().parent.parent
+AGREE = "Agree"
+
+
+class Member:
+    """One browser tab's worth of Streamlit session, spoken to in protobuf."""
+
+    def __init__(self, base: str, timings: dict[str, list[float]]) -> None:
+        self.base, self.timings = base, timings
+        self.cookie = ""
+        self.ws = None
+        self.cache: dict[str, ForwardMsg] = {}
+
+    async def open(self) -> None:
+        url = self.base.replace("http", "ws", 1) + "/_stcore/stream"
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        self.ws = await connect(
+            url, additional_headers=headers, subprotocols=["streamlit"], max_size=None,
+            open_timeout=120, ping_interval=None,
+        )  # fmt: skip
+
+    async def run(self, what: str, widgets: list[WidgetState] = ()) -> tuple[list, str]:
+        """One script run as a browser asks for it; the elements drawn and any redirect. Runs
+        that end early for a rerun (st.rerun) are followed to the run that finishes."""
+        message = BackMsg()
+        state = message.rerun_script
+        state.page_name = "panel_survey"
+        state.widget_states.widgets.extend(widgets)
+        start = time.perf_counter()
+        await self.ws.send(message.SerializeToString())
+        elements, redirect = [], ""
+        while True:
+            raw = await asyncio.wait_for(self.ws.recv(), timeout=120)
+            msg = ForwardMsg()
+            msg.ParseFromString(raw)
+            if msg.HasField("ref_hash"):
+                msg = self.cache[msg.ref_hash]
+            elif msg.hash:
+                self.cache[msg.hash] = msg
+            kind = msg.WhichOneof("type")
+            if kind == "delta" and msg.delta.HasField("new_element"):
+                elements.append(msg.delta.new_element)
+            elif kind == "auth_redirect":
+                redirect = msg.auth_redirect.url
+            elif kind == "script_finished":
+                status = msg.script_finished
+                if status == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                    elements = []
+                    continue
+                break
+        self.timings[what].append(time.perf_counter() - start)
+        if any(e.WhichOneof("type") == "exception" for e in elements):
+            raise RuntimeError(f"{what}: the page raised an exception")
+        return elements, redirect
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+
+
+def widget(elements: list, kind: str, label: str):
+    for element in elements:
+        if element.WhichOneof("type") == kind and getattr(element, kind).label.endswith(label):
+            return getattr(element, kind)
+    raise LookupError(f"no {kind} {label!r} on the page")
+
+
+async def take_part(base: str, code: str, timings: dict, survey) -> None:
+    member = Member(base, timings)
+    await member.open()
+    try:
+        page, _ = await member.run("open the code page")
+        box = widget(page, "text_input", "Your invitation code")
+        start = widget(page, "button", "Start")
+        _, redirect = await member.run(
+            "sign in with the code",
+            [
+                WidgetState(id=box.id, string_value=code),
+                WidgetState(id=start.id, trigger_value=True),
+            ],
+        )
+        if not redirect:
+            raise RuntimeError("sign-in did not lead anywhere")
+        began = time.perf_counter()
+        async with httpx.AsyncClient(base_url=base, timeout=120) as http:
+            reply = await http.get(redirect, follow_redirects=False)
+        timings["start the session (cookie)"].append(time.perf_counter() - began)
+        cookie = reply.headers.get("set-cookie", "").split(";", 1)[0]
+        if not cookie:
+            raise RuntimeError("no session cookie")
+        await member.close()
+        member.cookie = cookie
+        await member.open()
+        page, _ = await member.run("open the survey")
+        for number, section in enumerate(survey.sections):
+            answers = []
+            for item in section.items:
+                if item.required:
+                    radio = widget(page, "radio", item.text)
+                    answers.append(WidgetState(id=radio.id, string_value=AGREE))
+            last = number == len(survey.sections) - 1
+            button = widget(page, "button", "Send my answers" if last else "Save and continue")
+            answers.append(WidgetState(id=button.id, trigger_value=True))
+            page, _ = await member.run("send the answers" if last else "save a part", answers)
+    finally:
+        await member.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_figures(pid: int) -> tuple[float, float]:
+    """The server process's CPU seconds and resident memory (MB) now."""
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    cpu = (int(fields[11]) + int(fields[12])) / ticks
+    with open(f"/proc/{pid}/status") as handle:
+        rss = next(int(line.split()[1]) for line in handle if line.startswith("VmRSS"))
+    return cpu, rss / 1024
+
+
+async def event(base: str, codes: list[str], survey, pid: int) -> dict:
+    timings: dict[str, list[float]] = defaultdict(list)
+    cpu_before, rss_before = server_figures(pid)
+    peak = [rss_before]
+
+    async def watch() -> None:
+        while True:
+            peak[0] = max(peak[0], server_figures(pid)[1])
+            await asyncio.sleep(0.25)
+
+    watcher = asyncio.create_task(watch())
+    started = time.perf_counter()
+    outcomes = await asyncio.gather(
+        *(take_part(base, code, timings, survey) for code in codes), return_exceptions=True
+    )
+    wall = time.perf_counter() - started
+    watcher.cancel()
+    cpu_after, _ = server_figures(pid)
+    errors = [repr(o) for o in outcomes if isinstance(o, BaseException)]
+    return {
+        "members": len(codes),
+        "wall_seconds": wall,
+        "errors": errors,
+        "timings": {
+            what: (statistics.median(ts), quantile(ts, 0.95), len(ts))
+            for what, ts in timings.items()
+        },
+        "server_cpu_seconds": cpu_after - cpu_before,
+        "server_memory_mb_per_session": (peak[0] - rss_before) / len(codes),
+        "server_peak_mb": peak[0],
+    }
+
+
+def quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def measure(counts: list[int]) -> list[dict]:
+    results = []
+    with tempfile.TemporaryDirectory() as folder:
+        demo = Path(folder) / "demo.db"
+        subprocess.run(
+            [sys.executable, "-m", "ocf.cli", "demo", "--force", "--db", str(demo)],
+            check=True, cwd=PROJECT, capture_output=True,
+        )  # fmt: skip
+        store = Store.open(demo)
+        round_id = [r.id for r in store.list_rounds() if r.status == "open"][-1]
+        survey = store.round_surveys(round_id)["ocf-panel"]
+        for n in counts:
+            db = Path(folder) / f"event-{n}.db"
+            shutil.copy(demo, db)
+            store = Store.open(db)
+            codes = issue_invitations(store, SYSTEM, DEMO_SITE, round_id, n)
+            earlier = set(store.list_submissions(round_id)["id"])
+            store.close()
+            port = free_port()
+            server = subprocess.Popen(
+                [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
+                 "--server.address", "127.0.0.1", "--server.headless", "true",
+                 "--browser.gatherUsageStats", "false"],
+                cwd=PROJECT, env={**os.environ, "OCF_DB": str(db)},
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            base = f"http://127.0.0.1:{port}"
+            try:
+                for _ in range(600):
+                    try:
+                        if httpx.get(f"{base}/_stcore/health", timeout=1).status_code == 200:
+                            break
+                    except httpx.HTTPError:
+                        time.sleep(0.2)
+                result = asyncio.run(event(base, codes, survey, server.pid))
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+            store = Store.open(db)
+            rows = store.list_submissions(round_id)
+            mine = rows[~rows["id"].isin(earlier) & rows["respondent"].str.startswith("panel-")]
+            sent = mine[mine["status"] == "submitted"]
+            required = [i.id for i in survey.items if i.required]
+            # Lost: a required answer of a member that is not stored as chosen, or a member
+            # whose survey never arrived.
+            lost = (n - len(sent)) * len(required)
+            for submission in sent["id"]:
+                answers = store.submission_answers(int(submission))
+                lost += sum(answers.get(i) is None or answers[i].value != "4" for i in required)
+            result["submitted"], result["lost_answers"] = len(sent), lost
+            results.append(result)
+            print(result, flush=True)
+    return results
+
+
+if __name__ == "__main__":
+    measure([int(n) for n in sys.argv[1:]] or [5])
