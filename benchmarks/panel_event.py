@@ -3,15 +3,19 @@ session driven over its websocket protocol (the messages a browser sends and rec
 loads, widget values, button presses), signing in with a code, taking every part of the panel
 survey and sending it, against a server started for the run on a copy of the demo database.
 
-`python -m benchmarks.panel_event N [N …]` prints, per N, the time of each interaction (p50,
-p95), errors, lost answers, and the server's CPU time and memory per session. No browser: a
-browser per member would need more of these two cores than the server does.
+`python -m benchmarks.panel_event [--think S] [--spread S] N [N …]` prints, per N, the time
+of each interaction (p50, p95), errors, lost answers, and the server's CPU time and memory per
+session. `--think`: each member pauses a random time averaging S seconds before each
+interaction, as people read a question (0: everyone clicks at once, a stress test);
+`--spread`: members arrive over S seconds. No browser: a browser per member would need more of
+these two cores than the server does.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import random
 import shutil
 import socket
 import statistics
@@ -39,8 +43,8 @@ AGREE = "Agree"
 class Member:
     """One browser tab's worth of Streamlit session, spoken to in protobuf."""
 
-    def __init__(self, base: str, timings: dict[str, list[float]]) -> None:
-        self.base, self.timings = base, timings
+    def __init__(self, base: str, timings: dict[str, list[float]], pause=None) -> None:
+        self.base, self.timings, self.pause = base, timings, pause
         self.cookie = ""
         self.ws = None
         self.cache: dict[str, ForwardMsg] = {}
@@ -56,6 +60,8 @@ class Member:
     async def run(self, what: str, widgets: list[WidgetState] = ()) -> tuple[list, str]:
         """One script run as a browser asks for it; the elements drawn and any redirect. Runs
         that end early for a rerun (st.rerun) are followed to the run that finishes."""
+        if self.pause is not None:
+            await self.pause()  # reading the page before acting on it
         message = BackMsg()
         state = message.rerun_script
         state.page_name = "panel_survey"
@@ -99,8 +105,16 @@ def widget(elements: list, kind: str, label: str):
     raise LookupError(f"no {kind} {label!r} on the page")
 
 
-async def take_part(base: str, code: str, timings: dict, survey) -> None:
-    member = Member(base, timings)
+async def take_part(
+    base: str, code: str, timings: dict, survey, think: float = 0.0, arrive: float = 0.0
+) -> None:
+    rng = random.Random(code)
+    await asyncio.sleep(arrive)
+    member = Member(
+        base,
+        timings,
+        lambda: asyncio.sleep(rng.expovariate(1 / think)) if think else asyncio.sleep(0),
+    )
     await member.open()
     try:
         page, _ = await member.run("open the code page")
@@ -157,7 +171,9 @@ def server_figures(pid: int) -> tuple[float, float]:
     return cpu, rss / 1024
 
 
-async def event(base: str, codes: list[str], survey, pid: int) -> dict:
+async def event(
+    base: str, codes: list[str], survey, pid: int, think: float = 0.0, spread: float = 0.0
+) -> dict:
     timings: dict[str, list[float]] = defaultdict(list)
     cpu_before, rss_before = server_figures(pid)
     peak = [rss_before]
@@ -169,8 +185,13 @@ async def event(base: str, codes: list[str], survey, pid: int) -> dict:
 
     watcher = asyncio.create_task(watch())
     started = time.perf_counter()
+    arrivals = random.Random(len(codes)).sample(range(len(codes)), len(codes))
     outcomes = await asyncio.gather(
-        *(take_part(base, code, timings, survey) for code in codes), return_exceptions=True
+        *(
+            take_part(base, code, timings, survey, think, spread * arrivals[i] / len(codes))
+            for i, code in enumerate(codes)
+        ),
+        return_exceptions=True,
     )
     wall = time.perf_counter() - started
     watcher.cancel()
@@ -178,6 +199,8 @@ async def event(base: str, codes: list[str], survey, pid: int) -> dict:
     errors = [repr(o) for o in outcomes if isinstance(o, BaseException)]
     return {
         "members": len(codes),
+        "think_seconds": think,
+        "spread_seconds": spread,
         "wall_seconds": wall,
         "errors": errors,
         "timings": {
@@ -195,7 +218,7 @@ def quantile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def measure(counts: list[int]) -> list[dict]:
+def measure(counts: list[int], think: float = 0.0, spread: float = 0.0) -> list[dict]:
     results = []
     with tempfile.TemporaryDirectory() as folder:
         demo = Path(folder) / "demo.db"
@@ -229,7 +252,7 @@ def measure(counts: list[int]) -> list[dict]:
                             break
                     except httpx.HTTPError:
                         time.sleep(0.2)
-                result = asyncio.run(event(base, codes, survey, server.pid))
+                result = asyncio.run(event(base, codes, survey, server.pid, think, spread))
             finally:
                 server.terminate()
                 server.wait(timeout=30)
@@ -251,4 +274,11 @@ def measure(counts: list[int]) -> list[dict]:
 
 
 if __name__ == "__main__":
-    measure([int(n) for n in sys.argv[1:]] or [5])
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("members", type=int, nargs="*", default=[5])
+    parser.add_argument("--think", type=float, default=0.0)
+    parser.add_argument("--spread", type=float, default=0.0)
+    arguments = parser.parse_args()
+    measure(arguments.members, arguments.think, arguments.spread)

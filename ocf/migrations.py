@@ -410,6 +410,11 @@ def schema_of(conn) -> set[tuple[str, str, str]]:
     return {(kind, name, " ".join(sql.split())) for kind, name, sql in rows}
 
 
+def step_names() -> list[str]:
+    """The names of every step this code knows, in order."""
+    return [m.name for m in migrations._migrations]
+
+
 def applied_steps(conn) -> list[str]:
     """The names of the steps a database has applied, in order."""
     rows = conn.execute(

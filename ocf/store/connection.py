@@ -83,7 +83,7 @@ class StoreBase:
             # Only take the write lock when there is something to do: every page run opens a
             # store, and waiting for another process's write just to find nothing pending
             # made reads as slow as the slowest write.
-            if migrations.pending(db) or store._epoch_missing():
+            if not store._up_to_date():
                 with store.write():  # checked again under the lock: another process may have
                     migrations.apply(db)  # applied them in between (apply skips those done)
                     if store.get_meta("epoch") is None:
@@ -91,6 +91,15 @@ class StoreBase:
         except sqlite3.DatabaseError as exc:
             raise StorageError(f"{location}: cannot open the database: {exc}") from None
         return store
+
+    def _up_to_date(self) -> bool:
+        """Every migration applied and the epoch set, in one plain query each (sqlite-utils'
+        own check introspects the table first: 9% of the server's time at a panel event)."""
+        try:
+            applied = set(schema.applied_steps(self.db.conn))
+        except sqlite3.OperationalError:  # no migrations table yet: a new database
+            return False
+        return set(schema.step_names()) <= applied and not self._epoch_missing()
 
     def _epoch_missing(self) -> bool:
         try:
