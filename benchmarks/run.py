@@ -253,6 +253,17 @@ def bench_big_imports(folder: Path, sizes: tuple[float, ...]) -> list[dict]:
     return results
 
 
+def bench_panel_events(tiny: bool) -> list[dict]:
+    """Members answering through the app at once (`benchmarks/panel_event.py`): as people do
+    (a pause averaging 8 s before each interaction, arriving over a minute) for 25, 50 and
+    100 members, and a stress test with no pauses for 50."""
+    from benchmarks.panel_event import measure
+
+    if tiny:
+        return measure([3], think=0.5, spread=1)
+    return measure([25, 50, 100], think=8, spread=60) + measure([50])
+
+
 def bench_concurrency(folder: Path, members: int) -> dict:
     path = folder / "concurrency.db"
     store = Store.open(path)
@@ -328,6 +339,32 @@ def report(results: dict, scale: Scale, small: Scale, counts: dict) -> str:
     for b in results["big_imports"]:
         if b["megabytes"] >= largest.get(b["kind"], {"megabytes": -1.0})["megabytes"]:
             largest[b["kind"]] = b
+    events = results["panel_events"]
+
+    def pause(event: dict) -> str:
+        return f"{event['think_seconds']:.0f} s" if event["think_seconds"] else "none"
+
+    names = list(dict.fromkeys(k for e in events for k in e["timings"]))
+    event_table = "\n".join(
+        [
+            "  | members | pauses | "
+            + " | ".join(names)
+            + " | errors | lost | server CPU s | MB a session |",
+            "  |---|---|" + "---|" * (len(names) + 4),
+            *[
+                f"  | {e['members']} | {pause(e)} | "
+                + " | ".join(
+                    f"{e['timings'][n][0] * 1000:,.0f} / {e['timings'][n][1] * 1000:,.0f}"
+                    if n in e["timings"]
+                    else "–"
+                    for n in names
+                )
+                + f" | {len(e['errors'])} | {e['lost_answers']} | {e['server_cpu_seconds']:.0f} | "
+                f"{e['server_memory_mb_per_session']:.1f} |"
+                for e in events
+            ],
+        ]
+    )
     big_table = "\n".join(
         [
             "  | file | size | rows | rows/s | seconds | memory growth | growth ÷ file |",
@@ -369,6 +406,24 @@ def report(results: dict, scale: Scale, small: Scale, counts: dict) -> str:
             for page, seconds in p.items()
         ],
         ("Concurrent submissions lost", str(c["lost_answers"]), "0", c["lost_answers"] == 0),
+        *[
+            (
+                f"Panel event, {e['members']} members"
+                + (" (no pauses)" if not e["think_seconds"] else "")
+                + ": p95 per interaction (slowest)",
+                f"{max(t[1] for t in e['timings'].values()) * 1000:,.0f} ms, "
+                f"{len(e['errors'])} errors, {e['lost_answers']} lost",
+                "≤ 1 s at 50 members, 0 errors, 0 lost",
+                not e["errors"]
+                and e["lost_answers"] == 0
+                and (
+                    e["members"] != 50
+                    or not e["think_seconds"]
+                    or max(t[1] for t in e["timings"].values()) <= 1
+                ),
+            )
+            for e in results["panel_events"]
+        ],
         *[
             (
                 f"Import of a {b['megabytes']:.0f} MB {b['kind']} file: memory growth",
@@ -431,6 +486,15 @@ rows ({scale.sites} geographies × {scale.years} years × 4 measures × 6 groups
   {small.sites}-site and the full dataset, so start-up time does not hide it.
 - Imports: template CSV {i["template_rows"]:,} rows at {i["template_rows_per_second"]:,.0f} rows/s;
   NHS England file {i["nhs_rows"]:,} rows at {i["nhs_rows_per_second"]:,.0f} rows/s.
+- Panel events (`benchmarks/panel_event.py`): each member is a real Streamlit session over
+  its websocket protocol (the messages a browser sends: page loads, widget values, button
+  presses), against `serve.py` started for the run on a copy of the demo database; every
+  member enters a code, answers every required question in every part and sends. No browser:
+  a browser per member would need more of these two cores than the server. Per interaction,
+  p50 / p95 in ms:
+
+{event_table}
+
 - Big imports (`benchmarks/big_files.py`: complete panel respondents on the OCF survey, and
   template rows with 19 age bands and two sexes; each imported by `ocf.admin`'s preview and
   confirm in a process of its own, `benchmarks/import_child.py`; growth is its peak resident
@@ -503,6 +567,8 @@ def main() -> None:
         results["imports"] = bench_imports(folder, large, scale)
         print("big imports …", flush=True)
         results["big_imports"] = bench_big_imports(folder, (0.5,) if args.tiny else (10, 50, 200))
+        print("panel events …", flush=True)
+        results["panel_events"] = bench_panel_events(args.tiny)
         print("concurrency …", flush=True)
         results["concurrency"] = bench_concurrency(folder, 20 if args.tiny else 200)
     text = report(results, scale, small_scale, counts)
