@@ -413,7 +413,9 @@ def report(results: dict, scale: Scale, small: Scale, counts: dict) -> str:
                 + ": p95 per interaction (slowest)",
                 f"{max(t[1] for t in e['timings'].values()) * 1000:,.0f} ms, "
                 f"{len(e['errors'])} errors, {e['lost_answers']} lost",
-                "≤ 1 s at 50 members, 0 errors, 0 lost",
+                "0 errors, 0 lost (a stress test: no time target)"
+                if not e["think_seconds"]
+                else "≤ 1 s at 50 members, 0 errors, 0 lost",
                 not e["errors"]
                 and e["lost_answers"] == 0
                 and (
@@ -528,6 +530,11 @@ Measured on this machine with the same dataset (`make bench`, before → after):
 | Reading one national round's answers | 410 ms | 317 ms | each submission's details read once and joined to its answers by position instead of repeated on every row; rows converted straight from tuples into Arrow columns instead of through pandas' per-cell type inference (measured: of the 410 ms, SQLite's own work was about 70, making eight Python values per answer about 190 and pandas building the frame from them about 150) |
 | Reading one national round's answers | 317 ms | {s["round_read_seconds"] * 1000:.0f} ms | items and values stored once as terms and referenced by integer (migration 0006), so the read moves integers, not texts; the repeated text columns returned as categoricals; an index on submissions (round, status) gives submission order without SQLite's temporary B-tree (the query alone: 191 → 89 ms) |
 | Scoring one national round | 12.1 ms | {s["round_seconds"] * 1000:.1f} ms | items, values, surveys and sites matched by their few categories instead of row by row; each answer's table position built in place with `np.take`; freed memory kept for reuse (`ocf.memory`, as the app and the command line do): with glibc's defaults every round's arrays were faulted in afresh, three quarters of the per-answer time on this machine |
+| Panel event, 25 and 50 members at once (no pauses) | 2 of 25 and 22 of 50 refused at sign-in ("too many wrong codes") | none refused | each attempt was counted as a failure while its code was checked, so six members behind one address signing in at once looked like six wrong codes: attempts being checked are now marked so, and one that finds the limit filled only by them waits its turn (still at most five codes checked beyond known failures) |
+| Panel event, 50 members with 8 s pauses: slowest p95 | 2.5 s (server 104 CPU-s) | see above | py-spy on the server: Streamlit's full garbage collection after every page run was a third of its time (turned off in `.streamlit/config.toml`; Python still collects as it goes); every page run parsed the round's survey snapshot again (now once per process) and checked migrations through sqlite-utils' table introspection (now one query) |
+| Panel event, 50 members without pauses: wall time | 82 s | 28 s | the same changes |
+| Responses import, 20 MB | +339 MB, 8.6 s | +42 MB, 6.8 s | read as it comes and kept as integer codes in arrays, respondents checked together by sorting, written in chunks in one transaction (was: the whole text, then a dict per row) |
+| Detention template import, 20 MB | +704 MB, 9.1 s | +38 MB, 7.8 s | read as it comes, kept as columns of codes and numbers; standardised rates by sorting and `bincount`, kept once per group |
 
 {verdict}
 """

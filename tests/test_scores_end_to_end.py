@@ -45,8 +45,6 @@ def test_demo_scores_match_the_golden_file(
 def test_rounds_on_framework_version_2_still_score_as_before(round_id: str) -> None:
     """The demo seeded with version 2 of the OCF and its surveys (as shipped before version 3)
     scores exactly as it did: the golden files from then are kept as demo-scores-v2-*.csv."""
-    from ocf.demo import seed_demo
-    from ocf.results import scores_table
     from ocf.rounds import resolve_content
 
     from .conftest import FIXTURES
@@ -57,21 +55,13 @@ def test_rounds_on_framework_version_2_still_score_as_before(round_id: str) -> N
         [str(old / "ocf-self-assessment.yaml"), str(old / "ocf-panel.yaml")],
     )
     assert content.framework.version == 2
-    store = Store.open(":memory:")
-    seed_demo(store, content=content)
-    buffer = io.StringIO()
-    scores_table(store, round_id).to_csv(buffer, index=False)
-    buffer.seek(0)
-    expected = read_scores(GOLDEN / f"demo-scores-v2-{round_id}.csv")
-    pd.testing.assert_frame_equal(read_scores(buffer), expected, check_exact=False, rtol=1e-12)
+    _assert_demo_scores(content, round_id, f"demo-scores-v2-{round_id}.csv")
 
 
 @pytest.mark.parametrize("round_id", ["2024-25", "2025-26"])
 def test_rounds_on_panel_survey_version_2_still_score_as_before(round_id: str) -> None:
     """Version 3 of the panel survey split questions in two (issue 18); a round opened with
     version 2 keeps it and scores exactly as before (demo-scores-panel-v2-*.csv)."""
-    from ocf.demo import seed_demo
-    from ocf.results import scores_table
     from ocf.rounds import resolve_content
 
     from .conftest import FIXTURES, PROJECT
@@ -84,12 +74,20 @@ def test_rounds_on_panel_survey_version_2_still_score_as_before(round_id: str) -
         ],
     )
     assert {s.id: s.version for s, _ in content.surveys}["ocf-panel"] == 2
+    _assert_demo_scores(content, round_id, f"demo-scores-panel-v2-{round_id}.csv")
+
+
+def _assert_demo_scores(content, round_id: str, golden: str) -> None:
+    """The demo seeded with `content` scores round `round_id` exactly as the golden file."""
+    from ocf.demo import seed_demo
+    from ocf.results import scores_table
+
     store = Store.open(":memory:")
     seed_demo(store, content=content)
     buffer = io.StringIO()
     scores_table(store, round_id).to_csv(buffer, index=False)
     buffer.seek(0)
-    expected = read_scores(GOLDEN / f"demo-scores-panel-v2-{round_id}.csv")
+    expected = read_scores(GOLDEN / golden)
     pd.testing.assert_frame_equal(read_scores(buffer), expected, check_exact=False, rtol=1e-12)
 
 
