@@ -28,15 +28,17 @@ from ocf.errors import ConflictError, DataError, Problem
 from ocf.importers import (
     SITE_COLUMNS,
     SITE_REQUIRED,
+    Progress,
     arguments_table,
     parent_cycle,
     read_table,
     site_problems,
+    stream_rows,
     validate_sites,
 )
 from ocf.loading import Library, load_shipped, parse_framework, parse_survey, plain_data
 from ocf.models import Framework, Response, Site, Survey
-from ocf.response_import import Progress, ResponseBatch, read_responses, stream_rows
+from ocf.response_import import ResponseBatch, read_responses
 from ocf.rounds import RoundContent, change_status, open_round, resolve_content
 from ocf.store import AUDIT_COLUMNS, Store
 

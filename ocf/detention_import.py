@@ -24,8 +24,7 @@ import numpy as np
 
 from ocf import ethnicity
 from ocf.errors import DataError, Problem
-from ocf.importers import Row, Table, open_binary
-from ocf.response_import import Progress, stream_rows
+from ocf.importers import Progress, Row, Table, open_binary, stream_rows
 from ocf.stats import DSR_MINIMUM_EVENTS, poisson_limits
 from ocf.store import Store
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,14 +118,50 @@ def read_table(
     source = str(path)
     if text is None:
         text = read_text(path)
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    data = text.lstrip("\ufeff").encode("utf-8")
+    return Table(
+        source, list(stream_rows(io.BytesIO(data), source, len(data), None, columns, required))
+    )
+
+
+Progress = Callable[[str, float], None]  # what is happening, and how far (0 to 1)
+MOST_PROBLEMS = 1_000  # a file with more is not read to the end: the first thousand say enough
+_EVERY = 20_000  # rows between progress reports
+
+
+class _Counting(io.RawIOBase):
+    """A binary stream that counts the bytes read from it (for progress)."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream, self.read_bytes = stream, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.stream.read(len(buffer))
+        buffer[: len(data)] = data
+        self.read_bytes += len(data)
+        return len(data)
+
+
+def stream_rows(
+    stream: BinaryIO,
+    source: str,
+    size: int,
+    progress: Progress | None = None,
+    columns: Sequence[str] = RESPONSE_COLUMNS,
+    required: Sequence[str] = RESPONSE_REQUIRED,
+) -> Iterator[Row]:
+    """The rows of a UTF-8 CSV with a header of `columns`, read as they come (never the whole
+    text at once); cells stripped, blank lines skipped."""
+    counting = _Counting(stream)
+    text = io.TextIOWrapper(io.BufferedReader(counting, 1 << 20), encoding="utf-8-sig", newline="")
+    reader = csv.reader(text)
+    number, rows = 1, 0
     try:
         header = check_header(source, next(reader, None), columns, required)
-    except csv.Error as exc:
-        raise DataError([Problem(source, f"cannot read the CSV: {exc}", row=1)]) from None
-    problems: list[Problem] = []
-    rows: list[Row] = []
-    try:
+        problems: list[Problem] = []
         for number, cells in enumerate(reader, start=2):
             if not any(c.strip() for c in cells):
                 continue
@@ -133,15 +169,29 @@ def read_table(
                 problems.append(
                     Problem(source, f"expected {len(header)} cells, found {len(cells)}", row=number)
                 )
+                if len(problems) >= MOST_PROBLEMS:
+                    break
                 continue
-            rows.append((number, {h: c.strip() for h, c in zip(header, cells, strict=True)}))
+            rows += 1
+            yield number, {h: c.strip() for h, c in zip(header, cells, strict=True)}
+            if progress is not None and number % _EVERY == 0:
+                progress(f"Read and checked {number - 1:,} rows", counting.read_bytes / size)
+    except UnicodeDecodeError:
+        raise DataError(
+            [
+                Problem(
+                    source,
+                    "not UTF-8 text; save it as 'CSV UTF-8' and try again",
+                    row=number + 1,
+                )
+            ]
+        ) from None
     except csv.Error as exc:
-        problems.append(Problem(source, f"cannot read the CSV: {exc}", row=reader.line_num))
+        problems = [Problem(source, f"cannot read the CSV: {exc}", row=reader.line_num)]
     if problems:
         raise DataError(problems)
     if not rows:
         raise DataError([Problem(source, "no data rows below the header", row=2)])
-    return Table(source, rows)
 
 
 # --------------------------------------------------------------------------- sites

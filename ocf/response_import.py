@@ -11,91 +11,19 @@ only a file with no problem at all is written, in one transaction, chunk by chun
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
 
 from ocf.answers import hidden_but_answered, missing_required, parse_answer
 from ocf.errors import DataError, Problem
-from ocf.importers import RESPONSE_COLUMNS, RESPONSE_REQUIRED, Row, check_header
+from ocf.importers import MOST_PROBLEMS, Progress, Row
 from ocf.models import Answer, Response
 from ocf.store import Store
-
-Progress = Callable[[str, float], None]  # what is happening, and how far (0 to 1)
-MOST_PROBLEMS = 1_000  # a file with more is not read to the end: the first thousand say enough
-_EVERY = 20_000  # rows between progress reports
-
-
-class _Counting(io.RawIOBase):
-    """A binary stream that counts the bytes read from it (for progress)."""
-
-    def __init__(self, stream: BinaryIO) -> None:
-        self.stream, self.read_bytes = stream, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        data = self.stream.read(len(buffer))
-        buffer[: len(data)] = data
-        self.read_bytes += len(data)
-        return len(data)
-
-
-def stream_rows(
-    stream: BinaryIO,
-    source: str,
-    size: int,
-    progress: Progress | None = None,
-    columns: Sequence[str] = RESPONSE_COLUMNS,
-    required: Sequence[str] = RESPONSE_REQUIRED,
-) -> Iterator[Row]:
-    """The rows of a UTF-8 CSV with a header of `columns`, read as they come (never the whole
-    text at once); cells stripped, blank lines skipped."""
-    counting = _Counting(stream)
-    text = io.TextIOWrapper(io.BufferedReader(counting, 1 << 20), encoding="utf-8-sig", newline="")
-    reader = csv.reader(text)
-    number, rows = 1, 0
-    try:
-        header = check_header(source, next(reader, None), columns, required)
-        problems: list[Problem] = []
-        for number, cells in enumerate(reader, start=2):
-            if not any(c.strip() for c in cells):
-                continue
-            if len(cells) != len(header):
-                problems.append(
-                    Problem(source, f"expected {len(header)} cells, found {len(cells)}", row=number)
-                )
-                if len(problems) >= MOST_PROBLEMS:
-                    break
-                continue
-            rows += 1
-            yield number, {h: c.strip() for h, c in zip(header, cells, strict=True)}
-            if progress is not None and number % _EVERY == 0:
-                progress(f"Read and checked {number - 1:,} rows", counting.read_bytes / size)
-    except UnicodeDecodeError:
-        raise DataError(
-            [
-                Problem(
-                    source,
-                    "not UTF-8 text; save it as 'CSV UTF-8' and try again",
-                    row=number + 1,
-                )
-            ]
-        ) from None
-    except csv.Error as exc:
-        problems = [Problem(source, f"cannot read the CSV: {exc}", row=reader.line_num)]
-    if problems:
-        raise DataError(problems)
-    if not rows:
-        raise DataError([Problem(source, "no data rows below the header", row=2)])
 
 
 @dataclass

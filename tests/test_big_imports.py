@@ -100,7 +100,7 @@ def test_an_item_answered_twice_far_apart_is_found(big, tmp_path: Path) -> None:
 
 
 def test_bytes_that_are_not_utf8_are_named_by_row() -> None:
-    from ocf.response_import import stream_rows
+    from ocf.importers import stream_rows
 
     data = b"site,round,survey,respondent,item,value\n" + b"XTA1,r,s,P1,a,1\n" * 3 + b"\xff\xfe\n"
     with pytest.raises(DataError, match="not UTF-8 text"):
