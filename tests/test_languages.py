@@ -495,3 +495,19 @@ def test_the_code_screen_speaks_the_members_language_before_they_sign_in(
     at.text_input[0].input("NOPE-NOPE-NOPE")
     at.button[0].click().run()  # the form's Start button
     assert at.error[0].value == "Koodhkaas ma helin. Fadlan hubi, ama weydii isku-duwaha guddiga."
+
+
+def test_a_facilitator_writes_what_their_panel_is_told(demo_copy: Path) -> None:
+    from ocf.demo import DEMO_SITE
+    from ocf.panel_info import site_text
+
+    at = page_at(demo_copy, "facilitator", "facilitation")
+    area = next(t for t in at.text_area if t.label == "Where to get support")
+    area.input("Call the ward on 0100 000 000, or PALS.")
+    form = next(b for b in at.button if b.label == "Save" and b.form_id == "panel-text-support")
+    form.click().run()
+    assert not at.exception
+    assert site_text(Store.open(demo_copy), DEMO_SITE, "support") == (
+        "Call the ward on 0100 000 000, or PALS."
+    )
+    assert any("Saved: where to get support." in s.value for s in at.success)
