@@ -152,3 +152,22 @@ def focused_in_group(label: str) -> str:
 
 def focused_button(text: str) -> str:
     return f"el.tagName === 'BUTTON' && el.innerText.trim().endsWith({json.dumps(text)})"
+
+
+def download(page, button):
+    """Press a download button and return the download. A file made when the button is pressed
+    can miss a press that lands while the page reruns under load (Streamlit then shows an error
+    under the button, and a person presses again): up to three presses, each waiting on the
+    download itself."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(3):
+        settle(page)
+        try:
+            with page.expect_download(timeout=30_000) as pressed:
+                button.click()
+            return pressed.value
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from ocf.store import Store
 
 from .conftest import running_app
-from .helpers import check_accessibility, demo_sign_in, go, screenshot, settle, sign_out
+from .helpers import check_accessibility, demo_sign_in, download, go, screenshot, settle, sign_out
 
 pytestmark = pytest.mark.browser
 ROUND = "2025-26"
@@ -50,10 +50,9 @@ def test_the_facilitator_reviews_comments_and_the_lead_reads_them(
 
     go(page, "Evidence")
     expect(page.get_by_role("heading", name="Evidence", exact=True)).to_be_visible()
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Download").first.click()
-    assert download.value.suggested_filename == f"board-paper-{ROUND}.pdf"
-    assert download.value.path().read_bytes()[:5] == b"%PDF-"
+    pdf = download(page, page.get_by_role("button", name="Download").first)
+    assert pdf.suggested_filename == f"board-paper-{ROUND}.pdf"
+    assert pdf.path().read_bytes()[:5] == b"%PDF-"
     check_accessibility(page, "evidence", axe_log, strict=True)
 
     go(page, "Panel facilitation")
