@@ -24,7 +24,7 @@ import numpy as np
 
 from ocf import ethnicity
 from ocf.errors import DataError, Problem
-from ocf.importers import Progress, Row, Table, open_binary, stream_rows
+from ocf.importers import Interned, Progress, Row, Table, open_binary, stream_rows
 from ocf.stats import DSR_MINIMUM_EVENTS, poisson_limits
 from ocf.store import Store
 
@@ -236,21 +236,6 @@ def read_nhs_annual(table: Table) -> tuple[list[dict], ImportReport]:
     return list(records.values()), report
 
 
-class _Interned:
-    """Strings as small integer codes: a big file's repeated texts are kept once."""
-
-    def __init__(self) -> None:
-        self.codes: dict[str, int] = {}
-        self.texts: list[str] = []
-
-    def __call__(self, text: str) -> int:
-        code = self.codes.get(text)
-        if code is None:
-            code = self.codes[text] = len(self.texts)
-            self.texts.append(text)
-        return code
-
-
 _TEMPLATE_KEY = ("period", "geography", "measure", "ethnic_group", "age_band", "sex")
 _COLUMNS = (
     "period", "geography", "geography_name", "geography_kind", "measure", "ethnic_group",
@@ -267,7 +252,7 @@ class TemplateRecords:
 
     source: str
     sites: dict[str, object]
-    texts: _Interned = field(default_factory=_Interned)
+    texts: Interned = field(default_factory=Interned)
     codes: dict[str, array] = field(default_factory=lambda: {k: array("i") for k in _TEMPLATE_KEY})
     count: array = field(default_factory=lambda: array("d"))  # NaN: suppressed
     population: array = field(default_factory=lambda: array("d"))
@@ -417,7 +402,10 @@ def _repeated_keys(records: TemplateRecords) -> list[Problem]:
 
 
 def _standardise_columns(records: TemplateRecords) -> None:
-    """Each group's standardised rate from its age bands (`standardise`), on every band row."""
+    """Each group's directly standardised rate (Dobson's interval) from its age bands, kept
+    once per group with each row's group; a group without bands, with fewer than 10 events or
+    with a suppressed band has none (docs/methods.md, Standardised rates). Worked for every
+    group at once; the same sums as `ocf.stats.dsr`, which the tests compare it with."""
     bands = np.asarray(records.codes["age_band"])
     none = records.texts.codes.get("")
     banded = np.flatnonzero(bands != none) if none is not None else np.arange(len(bands))
@@ -477,39 +465,7 @@ def esp_weight(low: int, high: int) -> float:
     return float(sum(per_year[min(age // 5, len(ESP_2013) - 1)] for age in range(low, high + 1)))
 
 
-def standardise(records: list[dict], source: str) -> None:
-    """Each group's directly standardised rate (Dobson's interval) from its age bands, set on
-    every band row of the group; a group without bands, with fewer than 10 events or with a
-    suppressed band has none (docs/methods.md, Standardised rates). Overlapping bands and text
-    that is not a band are refused with their row.
-
-    Worked for every group at once (a national file has tens of thousands of groups); the same
-    sums as `ocf.stats.dsr`, which the tests compare it with.
-    """
-    banded = [r for r in records if r["age_band"]]
-    if banded:
-        _standardise(banded, source)
-    for record in records:
-        record.pop("_row", None)
-
-
 _KEY = ["period", "geography", "measure", "ethnic_group"]
-
-
-def _standardise(banded: list[dict], source: str) -> None:
-    groups: dict[tuple, int] = {}
-    bands = _Interned()
-    group = np.array([groups.setdefault(tuple(r[k] for k in _KEY), len(groups)) for r in banded])
-    band = np.array([bands(r["age_band"]) for r in banded])
-    count = np.array([np.nan if r["count"] is None else r["count"] for r in banded], float)
-    population = np.array([r["population"] for r in banded], float)
-    row = np.array([r["_row"] for r in banded])
-    rate, lower, upper = _band_rates(group, band, bands.texts, count, population, row, source)
-    for g, record in zip(group, banded, strict=True):
-        if not np.isnan(rate[g]):
-            record.update(
-                std_rate=float(rate[g]), std_lower=float(lower[g]), std_upper=float(upper[g])
-            )
 
 
 def _band_rates(

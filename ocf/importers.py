@@ -124,6 +124,21 @@ def read_table(
     )
 
 
+class Interned:
+    """Strings as small integer codes: a big file's repeated texts are kept once."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, int] = {}
+        self.texts: list[str] = []
+
+    def __call__(self, text: str) -> int:
+        code = self.codes.get(text)
+        if code is None:
+            code = self.codes[text] = len(self.texts)
+            self.texts.append(text)
+        return code
+
+
 Progress = Callable[[str, float], None]  # what is happening, and how far (0 to 1)
 MOST_PROBLEMS = 1_000  # a file with more is not read to the end: the first thousand say enough
 _EVERY = 20_000  # rows between progress reports

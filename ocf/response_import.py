@@ -21,7 +21,7 @@ import pandas as pd
 
 from ocf.answers import hidden_but_answered, missing_required, parse_answer
 from ocf.errors import DataError, Problem
-from ocf.importers import MOST_PROBLEMS, Progress, Row
+from ocf.importers import MOST_PROBLEMS, Interned, Progress, Row
 from ocf.models import Answer, Response
 from ocf.store import Store
 
@@ -33,7 +33,7 @@ class ResponseBatch:
 
     source: str
     keys: list[tuple[str, str, str, str]] = field(default_factory=list)
-    terms: list[str] = field(default_factory=list)
+    interned: Interned = field(default_factory=Interned)  # item ids and values, as codes
     texts: dict[int, str] = field(default_factory=dict)  # answer index → its words
     respondent: array = field(default_factory=lambda: array("i"))
     item: array = field(default_factory=lambda: array("i"))
@@ -42,6 +42,10 @@ class ResponseBatch:
 
     def __len__(self) -> int:
         return len(self.keys)
+
+    @property
+    def terms(self) -> list[str]:
+        return self.interned.texts
 
     @property
     def answers(self) -> int:
@@ -87,15 +91,8 @@ def read_responses(
     sites = {s.code for s in store.list_sites()}
     rounds = {r.id: r for r in store.list_rounds()}
     batch = ResponseBatch(source)
-    codes: dict[str, int] = {}
+    code = batch.interned
     index: dict[tuple[str, str, str, str], int] = {}
-
-    def code(text: str) -> int:
-        found = codes.get(text)
-        if found is None:
-            found = codes[text] = len(batch.terms)
-            batch.terms.append(text)
-        return found
 
     def problem(row: int | None, column: str, message: str) -> None:
         problems.append(Problem(source, message, row=row, field=column))
