@@ -15,7 +15,7 @@ import math
 import re
 from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -24,7 +24,15 @@ import numpy as np
 
 from ocf import ethnicity
 from ocf.errors import DataError, Problem
-from ocf.importers import Interned, Progress, Row, Table, open_binary, stream_rows
+from ocf.importers import (
+    MOST_PROBLEMS,
+    Interned,
+    Progress,
+    Row,
+    Table,
+    open_binary,
+    stream_rows,
+)
 from ocf.stats import DSR_MINIMUM_EVENTS, poisson_limits
 from ocf.store import Store
 
@@ -59,7 +67,6 @@ TEMPLATE_REQUIRED = ("site", "period", "measure", "ethnic_group", "count", "popu
 SUPPRESSED = ("", "*")
 NATIONAL = "ENG"
 LEVELS = {"ICB": "icb", "Sub ICB": "sub-icb", "All submissions": "national"}
-MOST_PROBLEMS = 1_000  # a file with more is not read to the end: the first thousand say enough
 
 
 @dataclass
@@ -256,7 +263,7 @@ class TemplateRecords:
     codes: dict[str, array] = field(default_factory=lambda: {k: array("i") for k in _TEMPLATE_KEY})
     count: array = field(default_factory=lambda: array("d"))  # NaN: suppressed
     population: array = field(default_factory=lambda: array("d"))
-    row: array = field(default_factory=lambda: array("q"))
+    row: array = field(default_factory=lambda: array("i"))
     standardised: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -360,11 +367,9 @@ def read_template(
         records.count.append(math.nan if count is None else count)
         records.population.append(population)
         records.row.append(number)
-    if len(problems) < MOST_PROBLEMS:
-        problems += _repeated_keys(records)
     if problems:
         raise DataError(sorted(problems, key=lambda p: p.row or 0)[:MOST_PROBLEMS])
-    _standardise_columns(records)
+    _check_and_standardise(records)
     if records.rated():
         report.notes.append(
             "age-standardised rates worked out from the age bands (European Standard "
@@ -373,15 +378,99 @@ def read_template(
     return records, report
 
 
-def _repeated_keys(records: TemplateRecords) -> list[Problem]:
-    """Rows with the same site, period, measure, group, age band and sex as an earlier row."""
-    if not len(records):
+PART_ROWS = 1 << 16  # rows checked and standardised at once: bounds the working arrays
+
+
+def _check_and_standardise(records: TemplateRecords) -> None:
+    """Refuse repeated keys and bad age bands, then work out each group's directly standardised
+    rate (Dobson's interval) from its age bands, kept once per group with each row's group; a
+    group without bands, with fewer than 10 events or with a suppressed band has none
+    (docs/methods.md, Standardised rates). Done a part of the file at a time (`_parts`), so
+    the working arrays stay the same size however long the file is; the sums are those of
+    `ocf.stats.dsr`, which the tests compare them with."""
+    problems: list[Problem] = []
+    found: list[tuple[np.ndarray, ...]] = []
+    of_row = np.full(len(records), -1, dtype=np.int32)  # each row's group; -1: none
+    groups = 0
+    codes = {k: np.asarray(records.codes[k]) for k in _TEMPLATE_KEY}
+    numbers = np.asarray(records.row)
+    count, population = np.asarray(records.count), np.asarray(records.population)
+    none = records.texts.codes.get("")
+    for rows in _parts(records):
+        keys = {k: column[rows] for k, column in codes.items()}
+        problems += _repeated_keys(keys, numbers[rows], records.source)
+        banded = np.flatnonzero(keys["age_band"] != (-1 if none is None else none))
+        if len(banded):
+            group = _group_ids([keys[k][banded] for k in _KEY])
+            at = rows[banded]
+            bad, figures = _band_rates(
+                group, keys["age_band"][banded], records.texts.texts, count[at],
+                population[at], numbers[at], records.source,
+            )  # fmt: skip
+            problems += bad
+            if figures:
+                of_row[at] = group + groups
+                groups += len(figures[0])
+                found.append(figures)
+        if len(problems) >= MOST_PROBLEMS:
+            break
+    if problems:
+        raise DataError(sorted(problems, key=lambda p: p.row or 0)[:MOST_PROBLEMS])
+    if found:
+        records.standardised = {
+            "group": of_row,
+            **{
+                name: np.concatenate([figures[i] for figures in found])
+                for i, name in enumerate(("std_rate", "std_lower", "std_upper"))
+            },
+        }
+
+
+def _parts(records: TemplateRecords) -> Iterator[np.ndarray]:
+    """The rows' indices in parts of about PART_ROWS rows, all the rows of a group (period,
+    site, measure, ethnic group) in the same part: the part is a hash of the group's codes."""
+    n = len(records)
+    parts = -(-n // PART_ROWS)
+    if parts <= 1:
+        yield np.arange(n)
+        return
+    columns = [np.asarray(records.codes[k]) for k in _KEY]
+    label = np.empty(n, dtype=np.uint16)
+    for start in range(0, n, PART_ROWS):
+        mixed = np.zeros(len(columns[0][start : start + PART_ROWS]), dtype=np.uint64)
+        for column in columns:
+            mixed = _mix(mixed ^ column[start : start + PART_ROWS].astype(np.uint64))
+        label[start : start + PART_ROWS] = mixed % np.uint64(parts)
+    for part in range(parts):
+        yield np.flatnonzero(label == part)
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser: codes next to each other land in unrelated parts."""
+    h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return h ^ (h >> np.uint64(31))
+
+
+def _group_ids(columns: list[np.ndarray]) -> np.ndarray:
+    """Each row's group as a number 0, 1, 2, … from its key columns (renumbered after each
+    column, so that the combined number never overflows)."""
+    ids = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        ids = ids * (int(column.max()) + 1) + column
+        ids = np.unique(ids, return_inverse=True)[1].reshape(-1)
+    return ids
+
+
+def _repeated_keys(keys: dict[str, np.ndarray], rows: np.ndarray, source: str) -> list[Problem]:
+    """Rows with the same site, period, measure, group, age band and sex as an earlier row
+    (`keys` holds the rows' codes by column, `rows` their file rows)."""
+    if not len(rows):
         return []
-    keys = [np.asarray(records.codes[k]) for k in _TEMPLATE_KEY]
-    rows = np.asarray(records.row)
-    order = np.lexsort((rows, *reversed(keys)))
+    columns = [keys[k] for k in _TEMPLATE_KEY]
+    order = np.lexsort((rows, *reversed(columns)))
     same = np.ones(len(order) - 1, dtype=bool)
-    for column in keys:
+    for column in columns:
         ordered = column[order]
         same &= ordered[1:] == ordered[:-1]
     problems = []
@@ -391,7 +480,7 @@ def _repeated_keys(records: TemplateRecords) -> list[Problem]:
             first -= 1
         problems.append(
             Problem(
-                records.source,
+                source,
                 f"the same site, period, measure, group, age band and sex as row "
                 f"{rows[order[first]]}",
                 row=int(rows[order[later]]),
@@ -399,42 +488,6 @@ def _repeated_keys(records: TemplateRecords) -> list[Problem]:
             )
         )
     return problems
-
-
-def _standardise_columns(records: TemplateRecords) -> None:
-    """Each group's directly standardised rate (Dobson's interval) from its age bands, kept
-    once per group with each row's group; a group without bands, with fewer than 10 events or
-    with a suppressed band has none (docs/methods.md, Standardised rates). Worked for every
-    group at once; the same sums as `ocf.stats.dsr`, which the tests compare it with."""
-    bands = np.asarray(records.codes["age_band"])
-    none = records.texts.codes.get("")
-    banded = np.flatnonzero(bands != none) if none is not None else np.arange(len(bands))
-    if not len(banded):
-        return
-    # A group (period, geography, measure, ethnic group) as one number, from its four codes.
-    size = len(records.texts.texts) + 1
-    group = np.zeros(len(banded), dtype=np.int64)
-    for key in _KEY:
-        group = group * size + np.asarray(records.codes[key])[banded]
-    _, group = np.unique(group, return_inverse=True)
-    everyone = len(banded) == len(records)  # no copies of the columns when every row is banded
-    figures = _band_rates(
-        group,
-        bands if everyone else bands[banded],
-        records.texts.texts,
-        *(
-            np.asarray(column) if everyone else np.asarray(column)[banded]
-            for column in (records.count, records.population, records.row)
-        ),
-        records.source,
-    )
-    # Kept per group, with each row's group (-1: none): a few bytes a row, not 24.
-    of_row = np.full(len(records), -1, dtype=np.int32)
-    of_row[banded] = group
-    records.standardised = {
-        "group": of_row,
-        **dict(zip(("std_rate", "std_lower", "std_upper"), figures, strict=True)),
-    }
 
 
 # European Standard Population 2013, by five-year band (the last is 90 and over): the standard
@@ -476,11 +529,12 @@ def _band_rates(
     population: np.ndarray,
     row: np.ndarray,
     source: str,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[list[Problem], tuple[np.ndarray, np.ndarray, np.ndarray] | None]:
     """Each group's standardised rate and interval (NaN where it has none; indexed by the group
     ids given), from rows given as arrays: group id (0, 1, 2, …), band code (texts in
-    `band_texts`), count (NaN: suppressed), population, file row. Worked with sorting and `bincount` (no per-row Python, and a few
-    numbers per row of memory). Bands that are not bands, or overlap, are refused by row."""
+    `band_texts`), count (NaN: suppressed), population, file row. Worked with sorting and
+    `bincount` (no per-row Python, and a few numbers per row of memory). Bands that are not
+    bands, or overlap, are problems by row, and then there are no figures."""
     spans = [age_span(text) for text in band_texts]
     bad = np.array([span is None for span in spans], dtype=bool)[band]
     problems = [
@@ -518,7 +572,7 @@ def _band_rates(
         for i in overlap
     ]  # fmt: skip
     if problems:
-        raise DataError(sorted(problems, key=lambda p: p.row or 0)[:MOST_PROBLEMS])
+        return problems, None
     weights = np.array([esp_weight(*span) for span in distinct] or [0.0])
     w = weights[by_span]
     groups = int(group.max()) + 1 if len(group) else 0
@@ -537,7 +591,7 @@ def _band_rates(
         limit_low, limit_high = poisson_limits(t)
         lower[rated] = (value[rated] + scale[rated] * (limit_low - t)) * 1e5
         upper[rated] = (value[rated] + scale[rated] * (limit_high - t)) * 1e5
-    return value * 1e5, lower, upper
+    return [], (value * 1e5, lower, upper)
 
 
 def read_detentions(

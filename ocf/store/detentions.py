@@ -9,7 +9,7 @@ import pandas as pd
 
 from ocf.store.connection import StoreBase
 
-_ROWS_PER_CHUNK = 50_000  # a big file is written in chunks, in one transaction
+_ROWS_PER_CHUNK = 10_000  # a big file is written in chunks (a few MB of rows), in one transaction
 
 
 class DetentionStore(StoreBase):
