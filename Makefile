@@ -7,6 +7,9 @@ DB ?= data/ocf.db
 PORT ?= 8501
 # Loopback only: to serve on a network, see docs/deployment.md (TLS proxy, real database, sign-in).
 ADDRESS ?= 127.0.0.1
+# More `streamlit run` options for `make run`, e.g. ARGS="--server.fileWatcherType auto" to
+# reload pages on edit (off by default: .streamlit/config.toml says why).
+ARGS ?=
 
 .PHONY: run test lint format install demo clean browser bench
 
@@ -21,7 +24,7 @@ install: $(STAMP)
 ## Start the app on $(ADDRESS):$(PORT) (this computer only), seeding the demo database when there is none.
 run: $(STAMP)
 	@if [ ! -f "$(DB)" ]; then $(BIN)/ocf demo --db "$(DB)"; fi
-	OCF_DB="$(DB)" $(BIN)/streamlit run serve.py --server.address $(ADDRESS) --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	OCF_DB="$(DB)" $(BIN)/streamlit run serve.py --server.address $(ADDRESS) --server.port $(PORT) --server.headless true --browser.gatherUsageStats false $(ARGS)
 
 ## Debian's chromium for the browser tests (test tools cannot download browsers here).
 browser:

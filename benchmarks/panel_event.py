@@ -3,12 +3,14 @@ session driven over its websocket protocol (the messages a browser sends and rec
 loads, widget values, button presses), signing in with a code, taking every part of the panel
 survey and sending it, against a server started for the run on a copy of the demo database.
 
-`python -m benchmarks.panel_event [--think S] [--spread S] N [N …]` prints, per N, the time
-of each interaction (p50, p95), errors, lost answers, and the server's CPU time and memory per
-session. `--think`: each member pauses a random time averaging S seconds before each
-interaction, as people read a question (0: everyone clicks at once, a stress test);
-`--spread`: members arrive over S seconds. No browser: a browser per member would need more of
-these two cores than the server does.
+`python -m benchmarks.panel_event [--think S] [--spread S] [--processes P] N [N …]` prints,
+per N, the time of each interaction (p50, p95), errors, lost answers, and the server's CPU time
+and memory per session. `--think`: each member pauses a random time averaging S seconds before
+each interaction, as people read a question (0: everyone clicks at once, a stress test);
+`--spread`: members arrive over S seconds; `--processes`: that many app processes on the one
+database file, each member kept to one of them as a sticky proxy keeps a session
+(docs/deployment.md; the proxy itself is not in the figures). No browser: a browser per member
+would need more of these two cores than the server does.
 """
 
 from __future__ import annotations
@@ -160,27 +162,33 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def server_figures(pid: int) -> tuple[float, float]:
-    """The server process's CPU seconds and resident memory (MB) now."""
-    with open(f"/proc/{pid}/stat") as handle:
-        fields = handle.read().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    cpu = (int(fields[11]) + int(fields[12])) / ticks
-    with open(f"/proc/{pid}/status") as handle:
-        rss = next(int(line.split()[1]) for line in handle if line.startswith("VmRSS"))
-    return cpu, rss / 1024
+def server_figures(pids: list[int]) -> tuple[float, float]:
+    """The server processes' CPU seconds and resident memory (MB) now, added up."""
+    cpu, rss = 0.0, 0.0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        cpu += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        with open(f"/proc/{pid}/status") as handle:
+            rss += next(int(line.split()[1]) for line in handle if line.startswith("VmRSS")) / 1024
+    return cpu, rss
 
 
 async def event(
-    base: str, codes: list[str], survey, pid: int, think: float = 0.0, spread: float = 0.0
+    bases: list[str],
+    codes: list[str],
+    survey,
+    pids: list[int],
+    think: float = 0.0,
+    spread: float = 0.0,
 ) -> dict:
     timings: dict[str, list[float]] = defaultdict(list)
-    cpu_before, rss_before = server_figures(pid)
+    cpu_before, rss_before = server_figures(pids)
     peak = [rss_before]
 
     async def watch() -> None:
         while True:
-            peak[0] = max(peak[0], server_figures(pid)[1])
+            peak[0] = max(peak[0], server_figures(pids)[1])
             await asyncio.sleep(0.25)
 
     watcher = asyncio.create_task(watch())
@@ -188,17 +196,25 @@ async def event(
     arrivals = random.Random(len(codes)).sample(range(len(codes)), len(codes))
     outcomes = await asyncio.gather(
         *(
-            take_part(base, code, timings, survey, think, spread * arrivals[i] / len(codes))
+            take_part(
+                bases[i % len(bases)],
+                code,
+                timings,
+                survey,
+                think,
+                spread * arrivals[i] / len(codes),
+            )
             for i, code in enumerate(codes)
         ),
         return_exceptions=True,
     )
     wall = time.perf_counter() - started
     watcher.cancel()
-    cpu_after, _ = server_figures(pid)
+    cpu_after, _ = server_figures(pids)
     errors = [repr(o) for o in outcomes if isinstance(o, BaseException)]
     return {
         "members": len(codes),
+        "processes": len(pids),
         "think_seconds": think,
         "spread_seconds": spread,
         "wall_seconds": wall,
@@ -218,7 +234,29 @@ def quantile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def measure(counts: list[int], think: float = 0.0, spread: float = 0.0) -> list[dict]:
+def start_server(db: Path) -> tuple[subprocess.Popen, str]:
+    """The app (`serve.py`) on a free port of this machine, on database `db`, once it answers."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true",
+         "--browser.gatherUsageStats", "false"],
+        cwd=PROJECT, env={**os.environ, "OCF_DB": str(db)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            if httpx.get(f"{base}/_stcore/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    return server, base
+
+
+def measure(
+    counts: list[int], think: float = 0.0, spread: float = 0.0, processes: int = 1
+) -> list[dict]:
     results = []
     with tempfile.TemporaryDirectory() as folder:
         demo = Path(folder) / "demo.db"
@@ -236,26 +274,16 @@ def measure(counts: list[int], think: float = 0.0, spread: float = 0.0) -> list[
             codes = issue_invitations(store, SYSTEM, DEMO_SITE, round_id, n)
             earlier = set(store.list_submissions(round_id)["id"])
             store.close()
-            port = free_port()
-            server = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
-                 "--server.address", "127.0.0.1", "--server.headless", "true",
-                 "--browser.gatherUsageStats", "false"],
-                cwd=PROJECT, env={**os.environ, "OCF_DB": str(db)},
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )  # fmt: skip
-            base = f"http://127.0.0.1:{port}"
+            servers = []
             try:
-                for _ in range(600):
-                    try:
-                        if httpx.get(f"{base}/_stcore/health", timeout=1).status_code == 200:
-                            break
-                    except httpx.HTTPError:
-                        time.sleep(0.2)
-                result = asyncio.run(event(base, codes, survey, server.pid, think, spread))
+                for _ in range(processes):
+                    servers.append(start_server(db))
+                bases, pids = [b for _, b in servers], [s.pid for s, _ in servers]
+                result = asyncio.run(event(bases, codes, survey, pids, think, spread))
             finally:
-                server.terminate()
-                server.wait(timeout=30)
+                for server, _ in servers:
+                    server.terminate()
+                    server.wait(timeout=30)
             store = Store.open(db)
             rows = store.list_submissions(round_id)
             mine = rows[~rows["id"].isin(earlier) & rows["respondent"].str.startswith("panel-")]
@@ -280,5 +308,6 @@ if __name__ == "__main__":
     parser.add_argument("members", type=int, nargs="*", default=[5])
     parser.add_argument("--think", type=float, default=0.0)
     parser.add_argument("--spread", type=float, default=0.0)
+    parser.add_argument("--processes", type=int, default=1)
     arguments = parser.parse_args()
-    measure(arguments.members, arguments.think, arguments.spread)
+    measure(arguments.members, arguments.think, arguments.spread, arguments.processes)

@@ -8,7 +8,9 @@ Codes are random, shown once, and stored only as scrypt hashes.
 from __future__ import annotations
 
 import hashlib
+import random
 import secrets
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -202,14 +204,17 @@ def sign_in(store: Store, code: str, client: str = "unknown") -> Actor | None:
             break
         if not busy:
             raise PermissionDenied("too many wrong codes: please wait 15 minutes and try again")
-        if time.monotonic() > deadline:
+        if not _await_a_turn(store, client, since, stale, deadline):
             raise PermissionDenied("many people are signing in at once: please try again")
-        time.sleep(0.02)
-    actor, closed = _lookup(store, code)
-    if actor is not None or closed:  # only failures are kept, for the window (security.md)
-        store.forget_sign_in(attempt)
-    else:
-        store.fail_sign_in(attempt)
+    try:
+        actor, closed = _lookup(store, code)
+        if actor is not None or closed:  # only failures are kept, for the window (security.md)
+            store.forget_sign_in(attempt)
+        else:
+            store.fail_sign_in(attempt)
+    finally:
+        with _SETTLED:  # its place goes to the attempt that has waited longest here
+            _SETTLED.notify()
     if actor is not None and actor.kind == "panel":
         round_ = store.get_round(actor.round)
         closed = round_ is None or round_.status != "open"
@@ -218,6 +223,27 @@ def sign_in(store: Store, code: str, client: str = "unknown") -> Actor | None:
     if closed:
         raise PermissionDenied("the survey this code is for has closed; thank you for your help")
     return actor
+
+
+# Notified whenever an attempt in this process is settled: the attempt that has waited longest
+# (a Condition wakes its waiters in order) tries at once, so a room signs in first come, first
+# served, with no stampede for each freed place. Attempts settled by another process are
+# noticed within about _LOOK_AGAIN.
+_SETTLED = threading.Condition()
+_LOOK_AGAIN = 0.25  # seconds
+
+
+def _await_a_turn(store: Store, client: str, since: str, stale: str, deadline: float) -> bool:
+    """Wait until the client's attempts being checked leave room for one more, or its failures
+    fill the limit (to be refused); False at the deadline. Waiting only reads: a room of
+    attempts polling the write lock would slow the checks they wait for."""
+    while time.monotonic() < deadline:
+        with _SETTLED:
+            _SETTLED.wait(random.uniform(0.5, 1.5) * _LOOK_AGAIN)
+        failed, checking = store.sign_in_counts(client, since, stale)
+        if failed >= MAX_FAILED_SIGN_INS or failed + checking < MAX_FAILED_SIGN_INS:
+            return True
+    return False
 
 
 def _submitted(store: Store, actor: Actor) -> bool:

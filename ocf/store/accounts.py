@@ -58,18 +58,16 @@ class AccountStore(StoreBase):
         """
         with self.write():
             self.db.execute("DELETE FROM sign_in_attempts WHERE at < ?", [since])
-            failed = self.failed_sign_ins(client, since, stale)
+            failed, checking = self.sign_in_counts(client, since, stale)
             if failed >= limit:
                 return None, False
-            checking = self.db.execute(
-                "SELECT COUNT(*) FROM sign_in_attempts WHERE client = ? AND success = ? "
-                "AND at >= ?",
-                [client, _CHECKING, stale],
-            ).fetchone()[0]
             if failed + checking >= limit:
                 return None, True
-            row = {"client": client, "at": now(), "success": _CHECKING}
-            return self.db["sign_in_attempts"].insert(row).last_pk, False
+            cursor = self.db.execute(
+                "INSERT INTO sign_in_attempts (client, at, success) VALUES (?, ?, ?)",
+                [client, now(), _CHECKING],
+            )
+            return cursor.lastrowid, False
 
     def fail_sign_in(self, attempt_id: int) -> None:
         """The code was wrong: the attempt counts against its client for the window."""
@@ -82,14 +80,19 @@ class AccountStore(StoreBase):
         with self.write():
             self.db.execute("DELETE FROM sign_in_attempts WHERE id = ?", [attempt_id])
 
-    def failed_sign_ins(self, client: str, since: str, stale: str | None = None) -> int:
-        """Failures since `since`, and attempts still marked as being checked from before
-        `stale` (a process that died while checking)."""
+    def sign_in_counts(self, client: str, since: str, stale: str) -> tuple[int, int]:
+        """Attempts from `client` since `since`: (failures, counting those marked as being
+        checked from before `stale`, whose process died; those being checked now). A read: an
+        attempt waiting its turn looks here without taking the write lock."""
         query = (
-            "SELECT COUNT(*) FROM sign_in_attempts WHERE client = ? AND at >= ? "
-            "AND (success = 0 OR (success = ? AND at < ?))"
+            "SELECT COALESCE(SUM(success = 0 OR (success = ? AND at < ?)), 0), "
+            "COALESCE(SUM(success = ? AND at >= ?), 0) "
+            "FROM sign_in_attempts WHERE client = ? AND at >= ?"
         )
-        return self.db.execute(query, [client, since, _CHECKING, stale or since]).fetchone()[0]
+        failed, checking = self.db.execute(
+            query, [_CHECKING, stale, _CHECKING, stale, client, since]
+        ).fetchone()
+        return failed, checking
 
     def replace_code(self, account_id: int, code_hash: str, actor: str) -> None:
         with self.write():
