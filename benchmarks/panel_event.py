@@ -8,9 +8,11 @@ per N, the time of each interaction (p50, p95), errors, lost answers, and the se
 and memory per session. `--think`: each member pauses a random time averaging S seconds before
 each interaction, as people read a question (0: everyone clicks at once, a stress test);
 `--spread`: members arrive over S seconds; `--processes`: that many app processes on the one
-database file, each member kept to one of them as a sticky proxy keeps a session
-(docs/deployment.md; the proxy itself is not in the figures). No browser: a browser per member
-would need more of these two cores than the server does.
+database file, each connection sent where the proxy in docs/deployment.md sends it (a hash of
+the session cookie and the address: every member here shares one address, as a room does, so
+all sign in on one process and then spread by their cookies; the proxy's own time is not in
+the figures). No browser: a browser per member would need more of these two cores than the
+server does.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from collections import defaultdict
 from pathlib import Path
 
@@ -45,11 +48,17 @@ AGREE = "Agree"
 class Member:
     """One browser tab's worth of Streamlit session, spoken to in protobuf."""
 
-    def __init__(self, base: str, timings: dict[str, list[float]], pause=None) -> None:
-        self.base, self.timings, self.pause = base, timings, pause
+    def __init__(self, bases: list[str], timings: dict[str, list[float]], pause=None) -> None:
+        self.bases, self.timings, self.pause = bases, timings, pause
         self.cookie = ""
         self.ws = None
         self.cache: dict[str, ForwardMsg] = {}
+
+    @property
+    def base(self) -> str:
+        """The process a sticky proxy sends this member to: by the hash of their session
+        cookie (none before sign-in) and address (the same for everyone here)."""
+        return self.bases[zlib.crc32(self.cookie.encode()) % len(self.bases)]
 
     async def open(self) -> None:
         url = self.base.replace("http", "ws", 1) + "/_stcore/stream"
@@ -108,12 +117,12 @@ def widget(elements: list, kind: str, label: str):
 
 
 async def take_part(
-    base: str, code: str, timings: dict, survey, think: float = 0.0, arrive: float = 0.0
+    bases: list[str], code: str, timings: dict, survey, think: float = 0.0, arrive: float = 0.0
 ) -> None:
     rng = random.Random(code)
     await asyncio.sleep(arrive)
     member = Member(
-        base,
+        bases,
         timings,
         lambda: asyncio.sleep(rng.expovariate(1 / think)) if think else asyncio.sleep(0),
     )
@@ -132,7 +141,7 @@ async def take_part(
         if not redirect:
             raise RuntimeError("sign-in did not lead anywhere")
         began = time.perf_counter()
-        async with httpx.AsyncClient(base_url=base, timeout=120) as http:
+        async with httpx.AsyncClient(base_url=member.base, timeout=120) as http:
             reply = await http.get(redirect, follow_redirects=False)
         timings["start the session (cookie)"].append(time.perf_counter() - began)
         cookie = reply.headers.get("set-cookie", "").split(";", 1)[0]
@@ -197,7 +206,7 @@ async def event(
     outcomes = await asyncio.gather(
         *(
             take_part(
-                bases[i % len(bases)],
+                bases,
                 code,
                 timings,
                 survey,
