@@ -499,8 +499,11 @@ rows ({scale.sites} geographies × {scale.years} years × 4 measures × 6 groups
   its websocket protocol (the messages a browser sends: page loads, widget values, button
   presses), against `serve.py` started for the run on a copy of the demo database; every
   member enters a code, answers every required question in every part and sends. No browser:
-  a browser per member would need more of these two cores than the server. Per interaction,
-  p50 / p95 in ms:
+  a browser per member would need more of these two cores than the server. With two
+  processes on the one database file, each connection goes where the proxy in
+  docs/deployment.md would send it (a hash of the session cookie and the address; all
+  members share one address, as a room does, so all sign in on one process and then spread
+  by their cookies). Per interaction, p50 / p95 in ms:
 
 {event_table}
 
