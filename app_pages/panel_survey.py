@@ -189,9 +189,12 @@ if index == 0:
 privacy_link()
 st.progress(index / len(sections), text=words("part", n=index + 1, total=len(sections)))
 st.header(section.title, anchor=False)
-if st.session_state.pop("panel-moved", False):
+if st.session_state.get("panel-moved") == index:
     # A new part: back to the top, and focus on its heading, so that a screen reader reads it
     # and a phone shows it (Streamlit keeps the scroll position and focus of the last part).
+    # Drawn on every run of the part, not just the first: a run can be cut short by another
+    # (then the script never arrived and focus was lost, 1 in 5 browser runs under load),
+    # and an unchanged frame is not loaded again, so answering never moves the focus.
     components.html(
         f"""<script>/* part {index} */
         const doc = window.parent.document;
@@ -249,8 +252,7 @@ if section.support:
 last = index == len(sections) - 1
 back, forward = st.columns(2)
 if index > 0 and back.button(words("back"), icon=":material/arrow_back:"):
-    st.session_state["panel-section"] = index - 1
-    st.session_state["panel-moved"] = True
+    st.session_state["panel-section"] = st.session_state["panel-moved"] = index - 1
     st.rerun()
 label = words("send") if last else words("continue")
 if forward.button(
@@ -262,8 +264,7 @@ if forward.button(
         if last:
             submit(db, actor, saved)
         else:
-            st.session_state["panel-section"] = index + 1
-            st.session_state["panel-moved"] = True
+            st.session_state["panel-section"] = st.session_state["panel-moved"] = index + 1
     except DataError as error:
         # What is still unanswered, in the member's language (the core's message is English).
         missing = missing_required(survey, open_panel_survey(db, actor).answers) if last else []

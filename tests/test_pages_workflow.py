@@ -415,3 +415,30 @@ def test_switching_section_keeps_what_was_typed(db_path: Path) -> None:
     row = store.get_submission("XTA1", ROUND, "ocf-self-assessment", "equality-lead")
     answers = store.submission_answers(row.id)
     assert answers["behaviour-coercive-practice-level"].value == "2"
+
+
+def test_a_new_parts_focus_script_stays_drawn_for_every_run_of_the_part(db_path: Path) -> None:
+    """Moving to a part draws a script that puts the focus on its heading. It was drawn only on
+    the first run of the part: when that run was cut short by another (1 in 5 browser runs
+    under load), the script never reached the browser and the focus was lost. It is now drawn,
+    unchanged, on every run of the part: an unchanged frame is not loaded again, so answering
+    a question never moves the focus."""
+    store = Store.open(db_path)
+    code = issue_invitations(store, SYSTEM, "XTA1", ROUND, 1)[0]
+    survey = store.round_surveys(ROUND)["ocf-panel"]
+    at = app()
+    at.switch_page("app_pages/panel_survey.py").run()
+    at.text_input[0].input(code)
+    at.button[0].click().run()
+
+    def focus_scripts() -> list[str]:
+        return [f.proto.srcdoc for f in at.get("iframe") if "heading.focus" in f.proto.srcdoc]
+
+    assert focus_scripts() == []  # the first part opens at the top already
+    answer_section(at, survey, 0)
+    next(b for b in at.button if b.label == "Save and continue").click().run()
+    moved = focus_scripts()
+    assert len(moved) == 1 and "part 1" in moved[0]
+    item = next(i for i in survey.sections[1].items if i.type == "likert")
+    at.radio(key=f"panel-{item.id}").set_value(item.options[0].value).run()  # another run
+    assert focus_scripts() == moved
