@@ -185,6 +185,19 @@ def test_a_stale_save_from_a_second_tab_is_refused(db_path: Path) -> None:
 # --------------------------------------------------------------------------- panel member
 
 
+def signed_in_member(db_path: Path) -> tuple[AppTest, object, str]:
+    """A new panel member signed in with their code on the survey's first part: the page,
+    the survey and the code."""
+    store = Store.open(db_path)
+    code = issue_invitations(store, SYSTEM, "XTA1", ROUND, 1)[0]
+    survey = store.round_surveys(ROUND)["ocf-panel"]
+    at = app()
+    at.switch_page("app_pages/panel_survey.py").run()
+    at.text_input[0].input(code)
+    at.button[0].click().run()
+    return at, survey, code
+
+
 def answer_section(at: AppTest, survey, section_index: int) -> None:
     shown = {r.key for r in at.radio}
     for item in survey.sections[section_index].items:
@@ -201,13 +214,8 @@ def answer_section(at: AppTest, survey, section_index: int) -> None:
 
 
 def test_a_panel_member_answers_leaves_comes_back_with_the_code_and_submits(db_path: Path) -> None:
+    at, survey, code = signed_in_member(db_path)
     store = Store.open(db_path)
-    code = issue_invitations(store, SYSTEM, "XTA1", ROUND, 1)[0]
-    survey = store.round_surveys(ROUND)["ocf-panel"]
-    at = app()
-    at.switch_page("app_pages/panel_survey.py").run()
-    at.text_input[0].input(code)
-    at.button[0].click().run()
     assert not at.exception
     assert at.title[0].value == survey.title and "Part 1 of 7" in at.get("progress")[0].proto.text
     for index in range(3):
@@ -236,13 +244,7 @@ def test_a_panel_member_answers_leaves_comes_back_with_the_code_and_submits(db_p
 
 
 def test_the_interpreter_question_appears_only_after_yes(db_path: Path) -> None:
-    store = Store.open(db_path)
-    code = issue_invitations(store, SYSTEM, "XTA1", ROUND, 1)[0]
-    at = app()
-    at.switch_page("app_pages/panel_survey.py").run()
-    at.text_input[0].input(code)
-    at.button[0].click().run()
-    survey = store.round_surveys(ROUND)["ocf-panel"]
+    at, survey, _ = signed_in_member(db_path)
     for index in range(2):
         answer_section(at, survey, index)
         next(b for b in at.button if b.label == "Save and continue").click().run()
@@ -423,13 +425,7 @@ def test_a_new_parts_focus_script_stays_drawn_for_every_run_of_the_part(db_path:
     under load), the script never reached the browser and the focus was lost. It is now drawn,
     unchanged, on every run of the part: an unchanged frame is not loaded again, so answering
     a question never moves the focus."""
-    store = Store.open(db_path)
-    code = issue_invitations(store, SYSTEM, "XTA1", ROUND, 1)[0]
-    survey = store.round_surveys(ROUND)["ocf-panel"]
-    at = app()
-    at.switch_page("app_pages/panel_survey.py").run()
-    at.text_input[0].input(code)
-    at.button[0].click().run()
+    at, survey, _ = signed_in_member(db_path)
 
     def focus_scripts() -> list[str]:
         return [f.proto.srcdoc for f in at.get("iframe") if "heading.focus" in f.proto.srcdoc]
