@@ -205,14 +205,7 @@ async def event(
     arrivals = random.Random(len(codes)).sample(range(len(codes)), len(codes))
     outcomes = await asyncio.gather(
         *(
-            take_part(
-                bases,
-                code,
-                timings,
-                survey,
-                think,
-                spread * arrivals[i] / len(codes),
-            )
+            take_part(bases, code, timings, survey, think, spread * arrivals[i] / len(codes))
             for i, code in enumerate(codes)
         ),
         return_exceptions=True,
