@@ -181,8 +181,8 @@ def test_standardised_rates_are_the_same_worked_in_parts_or_at_once(
 def test_problems_in_different_parts_are_all_named(
     template, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A repeated row, a band that is not a band and bands that overlap, each in groups that
-    land in different parts: all three are named, not just the first part's."""
+    """A repeated row, a band that is not a band and bands that overlap, far apart in a file
+    worked in fifty parts: all three are named, not only those of the part found first."""
     from ocf import detention_import
     from ocf.admin import preview_detentions
 
