@@ -5,7 +5,6 @@ explicit call that writes (previews never write).
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -30,6 +29,8 @@ from ocf.importers import (
     SITE_REQUIRED,
     Progress,
     arguments_table,
+    as_stream,
+    bytes_left,
     parent_cycle,
     read_table,
     site_problems,
@@ -417,10 +418,7 @@ def preview_detentions(
     """What importing a detention file (its text, bytes or a binary stream, read as it comes)
     would add, replace and skip. Writes nothing."""
     require_admin(store, actor)
-    if isinstance(text, str):
-        text = text.encode("utf-8")
-    stream = io.BytesIO(text) if isinstance(text, bytes) else text
-    records, report = read_detentions(source, store, fmt, stream=stream, progress=progress)
+    records, report = read_detentions(source, store, fmt, stream=as_stream(text), progress=progress)
     periods = records.periods() if hasattr(records, "periods") else {r["period"] for r in records}
     existing = store.existing_detention_keys(periods)
     total, replacing = 0, 0
@@ -446,13 +444,8 @@ def preview_responses(
     """Responses from a CSV (its text, bytes or a binary stream, read as it comes), validated
     whole (DataError lists every bad row). Writes nothing."""
     require_admin(store, actor)
-    if isinstance(text, str):
-        text = text.encode("utf-8")
-    stream = io.BytesIO(text) if isinstance(text, bytes) else text
-    start = stream.tell()
-    size = stream.seek(0, io.SEEK_END) - start
-    stream.seek(start)
-    rows = stream_rows(stream, source, max(size, 1), progress)
+    stream = as_stream(text)
+    rows = stream_rows(stream, source, bytes_left(stream), progress)
     return read_responses(rows, source, store, progress)
 
 

@@ -30,6 +30,8 @@ from ocf.importers import (
     Progress,
     Row,
     Table,
+    as_stream,
+    bytes_left,
     open_binary,
     stream_rows,
 )
@@ -612,7 +614,7 @@ def read_detentions(
         with open_binary(path) as opened:
             return read_detentions(path, store, fmt, stream=opened, progress=progress)
     if stream is None:
-        stream = io.BytesIO(text.encode("utf-8"))
+        stream = as_stream(text)
     buffered = io.BufferedReader(stream, 1 << 20) if not hasattr(stream, "peek") else stream
     head = buffered.peek(1 << 16)[: 1 << 16].decode("utf-8", errors="replace")
     fmt = detect_format(head) if fmt == "auto" else fmt
@@ -620,9 +622,7 @@ def read_detentions(
         raise DataError(
             [Problem(source, f"unknown format {fmt!r}; expected auto, nhs-mha-annual or template")]
         )
-    start = buffered.tell()
-    size = max(buffered.seek(0, io.SEEK_END) - start, 1)
-    buffered.seek(start)
+    size = bytes_left(buffered)
     if fmt == "nhs-mha-annual":
         rows = stream_rows(buffered, source, size, progress, NHS_COLUMNS, NHS_REQUIRED)
         return read_nhs_annual(Table(source, rows))

@@ -108,6 +108,23 @@ def open_binary(path: str | Path) -> Iterator[BinaryIO]:
         yield stream
 
 
+def as_stream(content: str | bytes | BinaryIO) -> BinaryIO:
+    """A file's content as a binary stream to read as it comes: text is encoded as UTF-8,
+    bytes wrapped, a stream (an upload, an open file) used as it is."""
+    if isinstance(content, str):
+        content = content.encode("utf-8")
+    return io.BytesIO(content) if isinstance(content, bytes) else content
+
+
+def bytes_left(stream: BinaryIO) -> int:
+    """How many bytes the stream holds from where it is (at least 1: progress divides by it),
+    leaving it where it was."""
+    start = stream.tell()
+    size = stream.seek(0, io.SEEK_END) - start
+    stream.seek(start)
+    return max(size, 1)
+
+
 def read_table(
     path: str | Path,
     columns: Sequence[str],
