@@ -20,51 +20,63 @@ if db.is_demo:
         icon=":material/science:",
     )
 
+
+def checked_once(upload, key: str, check):
+    """What `check(name, progress)` makes of an uploaded file, shown with a progress bar and
+    made once per file: a rerun, such as pressing Confirm, reuses it rather than reading the
+    file again. None, with the problems shown, when the file is refused. The client's file name
+    only names the file in messages; it is never used as a path."""
+    name = PurePath(upload.name).name
+    held = st.session_state.get(key)
+    if held is None or held[0] != upload.file_id:
+        bar = st.progress(0.0, text=f"Reading {name}")
+        try:
+            found = check(name, lambda words, done: bar.progress(min(done, 1.0), text=words))
+        except OcfError as error:
+            show_error(error)
+            return None
+        finally:
+            bar.empty()
+        held = st.session_state[key] = (upload.file_id, found)
+    return held[1]
+
+
 st.header("Detention data")
 st.caption(
     "NHS England's Mental Health Act annual statistics CSV, or the template: site,period,measure,ethnic_group,count,population."
 )
 upload = st.file_uploader("Detention CSV", type=["csv"], key="detentions")
-if upload is not None:
-    # The uploaded bytes are parsed as they are: the client's file name names it in messages
-    # and is never used as a path.
-    name = PurePath(upload.name).name
-    try:
-        # Read as it comes, with a progress bar, and checked once per file (not on each rerun).
-        checked = st.session_state.get("detentions-preview")
-        if checked is None or checked[0] != upload.file_id:
-            bar = st.progress(0.0, text=f"Reading {name}")
-            try:
-                found = preview_detentions(
-                    db, actor, upload, name,
-                    progress=lambda words, done: bar.progress(min(done, 1.0), text=words),
-                )  # fmt: skip
-            finally:
-                bar.empty()
-            checked = (upload.file_id, found)
-            st.session_state["detentions-preview"] = checked
-        preview = checked[1]
-    except OcfError as error:
-        show_error(error)
-        preview = None
-    if preview is not None:
-        st.write(f"**{preview.adding}** row(s) will be added and **{preview.replacing}** replaced.")
-        if preview.report.skipped:
-            st.table(
-                pd.DataFrame(
-                    {
-                        "Skipped": list(preview.report.skipped),
-                        "Rows": list(preview.report.skipped.values()),
-                    }
-                ).set_index("Skipped")
-            )
-        for note in preview.report.notes:
-            st.caption(note)
-        if st.button("Confirm the import", type="primary", key="confirm-detentions"):
+preview = (
+    None
+    if upload is None
+    else checked_once(
+        upload,
+        "detentions-preview",
+        lambda name, progress: preview_detentions(db, actor, upload, name, progress=progress),
+    )
+)
+if preview is not None:
+    st.write(f"**{preview.adding}** row(s) will be added and **{preview.replacing}** replaced.")
+    if preview.report.skipped:
+        st.table(
+            pd.DataFrame(
+                {
+                    "Skipped": list(preview.report.skipped),
+                    "Rows": list(preview.report.skipped.values()),
+                }
+            ).set_index("Skipped")
+        )
+    for note in preview.report.notes:
+        st.caption(note)
+    if st.button("Confirm the import", type="primary", key="confirm-detentions"):
+        try:
             with st.spinner(f"Saving {preview.adding + preview.replacing:,} rows…"):
                 added, replaced = confirm_detentions(db, actor, preview)
+        except OcfError as error:
+            show_error(error)
+        else:
             st.session_state.pop("detentions-preview", None)
-            flash(f"Imported {name}: {added} added, {replaced} replaced.")
+            flash(f"Imported {preview.source}: {added} added, {replaced} replaced.")
             st.rerun()
 
 st.header("Paper responses")
@@ -72,28 +84,16 @@ st.caption(
     "Long format: site,round,survey,respondent,item,value[,text]. Each respondent becomes one submitted, assisted response."
 )
 responses_file = st.file_uploader("Responses CSV", type=["csv"], key="responses")
-if responses_file is not None:
-    # Read as it comes, in bounded memory, with a progress bar; checked once per file (a
-    # rerun, such as pressing Confirm, reuses the check rather than reading the file again).
-    checked = st.session_state.get("responses-preview")
-    if checked is None or checked[0] != responses_file.file_id:
-        bar = st.progress(0.0, text=f"Reading {responses_file.name}")
-        try:
-            batch = preview_responses(
-                db,
-                actor,
-                responses_file,
-                PurePath(responses_file.name).name,
-                lambda words, done: bar.progress(min(done, 1.0), text=words),
-            )
-        except OcfError as error:
-            bar.empty()
-            show_error(error)
-            st.stop()
-        bar.empty()
-        checked = (responses_file.file_id, batch)
-        st.session_state["responses-preview"] = checked
-    batch = checked[1]
+batch = (
+    None
+    if responses_file is None
+    else checked_once(
+        responses_file,
+        "responses-preview",
+        lambda name, progress: preview_responses(db, actor, responses_file, name, progress),
+    )
+)
+if batch is not None:
     st.write(f"**{len(batch):,}** response(s), **{batch.answers:,}** answers, will be added:")
     st.dataframe(batch.summary(), hide_index=True)
     if st.button("Confirm the import", type="primary", key="confirm-responses"):
@@ -107,5 +107,5 @@ if responses_file is not None:
             show_error(error)
         else:
             st.session_state.pop("responses-preview", None)
-            flash(f"Imported {count} response(s) from {responses_file.name}.")
+            flash(f"Imported {count} response(s) from {batch.source}.")
             st.rerun()
