@@ -7,6 +7,8 @@ apply one.
 
 from __future__ import annotations
 
+import functools
+
 from sqlite_utils import Database, Migrations
 
 from ocf.audit_chain import FIELDS, GENESIS, entry_hash
@@ -410,9 +412,11 @@ def schema_of(conn) -> set[tuple[str, str, str]]:
     return {(kind, name, " ".join(sql.split())) for kind, name, sql in rows}
 
 
-def step_names() -> list[str]:
-    """The names of every step this code knows, in order."""
-    return [m.name for m in migrations._migrations]
+@functools.cache
+def step_names() -> tuple[str, ...]:
+    """The names of every step this code knows, in order (all pending on an empty database);
+    worked out once, as every store open compares them with the database's."""
+    return tuple(m.name for m in migrations.pending(Database(memory=True)))
 
 
 def applied_steps(conn) -> list[str]:
@@ -431,7 +435,7 @@ def schema_problems(conn) -> list[str]:
     restored and leave later changes unaudited.
     """
     applied = applied_steps(conn)
-    known = [m.name for m in migrations.pending(Database(memory=True))]
+    known = list(step_names())
     if applied != known[: len(applied)]:
         return [
             "its schema steps are not this platform's ("

@@ -132,9 +132,12 @@ class RoundStore(StoreBase):
     def round_surveys(self, round_id: str) -> dict[str, Survey]:
         """The round's surveys by id, from their snapshots."""
         if round_id not in self._surveys:
-            framework_yaml = self.db.execute(
+            found = self.db.execute(
                 "SELECT framework_yaml FROM rounds WHERE id = ?", [round_id]
-            ).fetchone()[0]
+            ).fetchone()
+            if found is None:
+                raise KeyError(round_id)  # as round_framework does
+            framework_yaml = found[0]
             rows = self.db.execute(
                 "SELECT survey_id, survey_yaml FROM round_surveys WHERE round_id = ? "
                 "ORDER BY audience DESC, survey_id",
