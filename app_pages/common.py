@@ -256,13 +256,15 @@ def public_address() -> str | None:
 
 
 def client_id() -> str:
-    """Who is knocking, for slowing down code guessing: the client's address where known,
-    through the operator's trusted proxies (OCF_TRUSTED_PROXIES, docs/deployment.md)."""
-    address = st.context.ip_address  # None behind some proxies; not a string under AppTest
+    """Who is knocking, for slowing down code guessing: the connection's address (Streamlit
+    reports none for this computer: loopback), or, through the operator's trusted proxies
+    (OCF_TRUSTED_PROXIES, docs/deployment.md), the address the proxy saw."""
+    address = st.context.ip_address  # None on loopback; not a string under AppTest
     peer = address if isinstance(address, str) and address else None
-    forwarded = st.context.headers.get("X-Forwarded-For") if peer else None
+    headers = st.context.headers
+    forwarded = headers.get("X-Forwarded-For") if hasattr(headers, "get") else None
     trusted = os.environ.get("OCF_TRUSTED_PROXIES", "").split(",")
-    return client_address(peer, forwarded, trusted)
+    return client_address(peer, forwarded if isinstance(forwarded, str) else None, trusted)
 
 
 def _auth_section():

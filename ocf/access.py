@@ -29,11 +29,14 @@ CODE_LENGTH = 12
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 
 Kind = Literal["account", "panel", "anonymous", "public"]
-MAX_FAILED_SIGN_INS = 5  # per client in SIGN_IN_WINDOW; then every sign-in waits
+MAX_FAILED_SIGN_INS = 5  # per client or code prefix in SIGN_IN_WINDOW; then sign-ins slow down
 SIGN_IN_WINDOW = timedelta(minutes=15)
+LONGEST_PAUSE = 20.0  # seconds between checks from one client once guessing is slowed
+PREFIX_LENGTH = 4  # a code's first characters (one group of the printed code)
 # An attempt is being checked for well under a second; one marked so for longer than this
 # counts as a failure (its process died), and a waiting attempt gives up after it.
 CHECKING_AT_MOST = timedelta(seconds=30)
+WAIT_AT_MOST = LONGEST_PAUSE + CHECKING_AT_MOST.total_seconds()  # then "please try again"
 
 
 @dataclass(frozen=True)
@@ -77,12 +80,19 @@ def normalise_code(code: str) -> str:
 
 def hash_code(store: Store, code: str) -> str:
     """scrypt with this database's secret salt: deterministic, so a code can be looked up."""
+    digest = hashlib.scrypt(
+        normalise_code(code).encode(), salt=bytes.fromhex(_salt(store)), **_SCRYPT
+    )
+    return digest.hex()
+
+
+def _salt(store: Store) -> str:
+    """This database's secret salt for codes, made on first use."""
     salt = store.get_meta("code_salt")
     if salt is None:
         salt = secrets.token_hex(16)
         store.set_meta("code_salt", salt)
-    digest = hashlib.scrypt(normalise_code(code).encode(), salt=bytes.fromhex(salt), **_SCRYPT)
-    return digest.hex()
+    return salt
 
 
 DEMO_REFUSAL = (
@@ -165,47 +175,73 @@ def issue_invitations(
     return codes
 
 
+LOOPBACK = "127.0.0.1"
+
+
 def client_address(peer: str | None, forwarded_for: str | None, trusted: Iterable[str]) -> str:
     """The address sign-in throttling is keyed on.
 
     The peer's own address, unless the peer is one of the operator's `trusted` proxies
     (OCF_TRUSTED_PROXIES): then the right-most address in X-Forwarded-For that is not itself a
     trusted proxy. Anything further left was written by the client and could be forged, so it
-    is never used. Without a peer address every client shares the key "unknown".
+    is never used. Streamlit reports no address for a connection from this computer: that peer
+    is the loopback address, which a proxy on the same machine is named by.
     """
-    trusted = {t.strip() for t in trusted if t.strip()}
-    if not peer:
-        return "unknown"
+    trusted = {_loopback(t.strip()) for t in trusted if t.strip()}
+    peer = _loopback(peer or LOOPBACK)
     if peer not in trusted or not forwarded_for:
         return peer
     for hop in reversed([h.strip() for h in forwarded_for.split(",")]):
-        if hop and hop not in trusted:
+        if hop and _loopback(hop) not in trusted:
             return hop
     return peer
 
 
-def sign_in(store: Store, code: str, client: str = "unknown") -> Actor | None:
+def _loopback(address: str) -> str:
+    """One name for this computer, however it is written."""
+    return LOOPBACK if address in ("::1", "localhost", LOOPBACK) else address
+
+
+def sign_in_pause(failures: int) -> float:
+    """Seconds a sign-in under one key (an address, a code's prefix) waits after its latest
+    failure: none below MAX_FAILED_SIGN_INS failures in the window, then 1 s doubling with each
+    further failure, up to LONGEST_PAUSE. Codes carry about 59 bits, so a few guesses a minute
+    find none, while whoever holds a right code always gets in (docs/security.md)."""
+    if failures < MAX_FAILED_SIGN_INS:
+        return 0.0
+    return min(2.0 ** (failures - MAX_FAILED_SIGN_INS), LONGEST_PAUSE)
+
+
+def _prefix_key(store: Store, code: str) -> str:
+    """The key that slows guesses sharing a code's first characters (someone who read part of
+    a slip), stored as a salted hash so the table never holds part of a real code."""
+    prefix = normalise_code(code)[:PREFIX_LENGTH]
+    return "prefix:" + hashlib.sha256(f"{_salt(store)}:{prefix}".encode()).hexdigest()[:16]
+
+
+def sign_in(store: Store, code: str, client: str = LOOPBACK) -> Actor | None:
     """The actor a code belongs to, or None (unknown, revoked or malformed).
 
-    After MAX_FAILED_SIGN_INS failures from one client within SIGN_IN_WINDOW every attempt
-    from it is refused, right or wrong, until the window has passed. A panel code stops working
-    when its round is no longer open or its panel has closed (its code is revoked then).
+    Guessing is slowed, never answered by locking anyone out: after MAX_FAILED_SIGN_INS
+    failures within SIGN_IN_WINDOW from one client, or for one code prefix, each attempt waits
+    `sign_in_pause` after the latest failure, right code or wrong, and then is checked. A panel
+    code stops working when its round is no longer open or its panel has closed (its code is
+    revoked then).
     """
     started = datetime.now(UTC)
     since = (started - SIGN_IN_WINDOW).isoformat(timespec="seconds")
     stale = (started - CHECKING_AT_MOST).isoformat(timespec="seconds")
-    # A room of members behind one address signs in at once: an attempt that finds the limit
-    # filled only by others still being checked waits its turn (codes are still checked at
-    # most MAX_FAILED_SIGN_INS at a time beyond the known failures).
-    deadline = time.monotonic() + CHECKING_AT_MOST.total_seconds()
-    while True:
-        attempt, busy = store.reserve_sign_in(client, since, MAX_FAILED_SIGN_INS, stale)
-        if attempt is not None:
-            break
-        if not busy:
-            raise PermissionDenied("too many wrong codes: please wait 15 minutes and try again")
-        if not _await_a_turn(store, client, since, stale, deadline):
-            raise PermissionDenied("many people are signing in at once: please try again")
+    keys = [client, _prefix_key(store, code)]
+    # A room of members behind one address signs in at once: attempts beyond the ones being
+    # checked wait their turn (codes are checked at most MAX_FAILED_SIGN_INS at a time).
+    deadline = time.monotonic() + WAIT_AT_MOST
+    while (
+        attempt := store.reserve_sign_in(keys, since, MAX_FAILED_SIGN_INS, stale, sign_in_pause)
+    ) is None:
+        if not _await_a_turn(store, keys, since, stale, deadline):
+            raise PermissionDenied(
+                "many sign-ins are waiting from this connection: please try again in a minute"
+            )
     try:
         actor, closed = _lookup(store, code)
         if actor is not None or closed:  # only failures are kept, for the window (security.md)
@@ -233,15 +269,17 @@ _SETTLED = threading.Condition()
 _LOOK_AGAIN = 0.25  # seconds
 
 
-def _await_a_turn(store: Store, client: str, since: str, stale: str, deadline: float) -> bool:
-    """Wait until the client's attempts being checked leave room for one more, or its failures
-    fill the limit (to be refused); False at the deadline. Waiting only reads: a room of
-    attempts polling the write lock would slow the checks they wait for."""
+def _await_a_turn(store: Store, keys: list[str], since: str, stale: str, deadline: float) -> bool:
+    """Wait until an attempt under `keys` may be checked (`Store.sign_in_turn`). False at the deadline. Waiting only reads: a room of attempts polling
+    the write lock would slow the checks they wait for."""
     while time.monotonic() < deadline:
+        pause = store.sign_in_wait(keys, since, stale, MAX_FAILED_SIGN_INS, sign_in_pause)
+        left = deadline - time.monotonic()
         with _SETTLED:
-            _SETTLED.wait(random.uniform(0.5, 1.5) * _LOOK_AGAIN)
-        failed, checking = store.sign_in_counts(client, since, stale)
-        if failed >= MAX_FAILED_SIGN_INS or failed + checking < MAX_FAILED_SIGN_INS:
+            _SETTLED.wait(min(left, max(pause, random.uniform(0.5, 1.5) * _LOOK_AGAIN)))
+        if time.monotonic() >= deadline:
+            break
+        if store.sign_in_turn(keys, since, stale, MAX_FAILED_SIGN_INS, sign_in_pause):
             return True
     return False
 

@@ -8,6 +8,7 @@ import shutil
 import stat
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 import openpyxl
@@ -215,34 +216,49 @@ def test_a_mistyped_db_creates_nothing(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- races
 
 
-def test_sign_in_throttling_counts_every_parallel_attempt(tmp_path: Path) -> None:
-    """60 parallel wrong codes from one address: all but MAX_FAILED_SIGN_INS must be refused
-    before their code is even checked."""
+def test_sign_in_throttling_counts_every_parallel_attempt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """60 parallel wrong codes from one address: MAX_FAILED_SIGN_INS are checked at once, then
+    one at a time, each after a pause that doubles; the rest wait and are told to try again
+    (here after 2.5 s of waiting)."""
+    from ocf import access
     from ocf.access import MAX_FAILED_SIGN_INS
     from ocf.errors import PermissionDenied
 
+    monkeypatch.setattr(access, "WAIT_AT_MOST", 2.5)
     db = tmp_path / "ocf.db"
     Store.open(db).close()
     checked, refused = [], []
-    barrier = threading.Barrier(12)
+    barrier = threading.Barrier(60)
 
-    def attempt() -> None:
+    def attempt(number: int) -> None:
         store = Store.open(db)
         barrier.wait()
-        for _ in range(5):
-            try:
-                sign_in(store, "AAAA-BBBB-CCCC", client="203.0.113.9")
-                checked.append(1)
-            except PermissionDenied:
-                refused.append(1)
+        try:
+            sign_in(store, f"AAAA-BBBB-{number:04d}".replace("0", "A"), client="203.0.113.9")
+            checked.append(1)
+        except PermissionDenied as error:
+            refused.append(str(error))
         store.close()
 
-    threads = [threading.Thread(target=attempt) for _ in range(12)]
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(60)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(checked) == MAX_FAILED_SIGN_INS and len(refused) == 60 - MAX_FAILED_SIGN_INS
+    assert len(checked) >= MAX_FAILED_SIGN_INS and "try again" in refused[0]
+    failed = [
+        datetime.fromisoformat(row["at"])
+        for row in Store.open(db).db.query(
+            "SELECT at FROM sign_in_attempts WHERE client = '203.0.113.9' ORDER BY at"
+        )
+    ]
+    assert len(failed) == len(checked) == 60 - len(refused)
+    # Beyond the limit, each check came at least its pause after the failure before it.
+    for number in range(MAX_FAILED_SIGN_INS, len(failed)):
+        gap = (failed[number] - failed[number - 1]).total_seconds()
+        assert gap >= access.sign_in_pause(number), (number, gap)
 
 
 def test_a_room_of_members_signing_in_at_once_from_one_address_all_get_in(
@@ -644,7 +660,8 @@ def test_a_level_item_must_be_named_after_its_competency() -> None:
         ("10.0.0.2", "6.6.6.6, 198.51.100.7", "10.0.0.2", "198.51.100.7"),  # left part forgeable
         ("10.0.0.2", "198.51.100.7, 10.0.0.3", "10.0.0.2,10.0.0.3", "198.51.100.7"),
         ("10.0.0.2", "", "10.0.0.2", "10.0.0.2"),
-        (None, "1.2.3.4", "10.0.0.2", "unknown"),
+        (None, "1.2.3.4", "10.0.0.2", "127.0.0.1"),  # Streamlit's None is this computer
+        (None, "1.2.3.4", "127.0.0.1", "1.2.3.4"),  # a proxy on the same machine
     ],
 )
 def test_throttling_keys_on_the_address_the_trusted_proxy_saw(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -11,11 +12,14 @@ from click.testing import CliRunner
 
 from ocf.access import (
     ANONYMOUS,
+    LONGEST_PAUSE,
     MAX_FAILED_SIGN_INS,
     SYSTEM,
     add_account,
+    client_address,
     issue_invitations,
     sign_in,
+    sign_in_pause,
 )
 from ocf.cli import main
 from ocf.comparison import compare_sites, system_view
@@ -184,13 +188,39 @@ def test_a_code_for_another_round_cannot_answer_this_one(world: dict) -> None:
         save(store, intruder, draft, {"understood-culture": ("1", None)})
 
 
-def test_sign_in_is_throttled_after_repeated_failures(store: Store) -> None:
+def test_wrong_codes_slow_guessing_but_never_lock_out_a_valid_code(store: Store) -> None:
+    """Five typos at a panel event used to refuse every right code from that address (and,
+    on loopback, from everyone) for 15 minutes. Now the next attempt waits, then is checked."""
     code = add_account(store, SYSTEM, "Ada", "admin")
     for _ in range(MAX_FAILED_SIGN_INS):
-        assert sign_in(store, "AAAA-BBBB-CCCC", client="10.0.0.9") is None
-    with pytest.raises(PermissionDenied, match="too many wrong codes"):
-        sign_in(store, code, client="10.0.0.9")  # even the right code waits
-    assert sign_in(store, code, client="10.0.0.10").role == "admin"  # others are unaffected
+        assert sign_in(store, "AAAA-BBBB-CCCC", client="127.0.0.1") is None
+    started = time.monotonic()
+    assert sign_in(store, code, client="127.0.0.1").role == "admin"  # the same address
+    assert time.monotonic() - started >= sign_in_pause(MAX_FAILED_SIGN_INS) * 0.9  # slowed
+    assert sign_in(store, code, client="10.0.0.10").role == "admin"  # another address
+    assert sign_in(store, code, client="127.0.0.1").role == "admin"  # and again: no lockout
+
+
+def test_guesses_sharing_a_prefix_are_slowed_from_any_address(store: Store) -> None:
+    for number in range(MAX_FAILED_SIGN_INS):
+        assert sign_in(store, "QQQQ-BBBB-CCC" + "ABCDE"[number], client=f"10.1.0.{number}") is None
+    started = time.monotonic()
+    assert sign_in(store, "QQQQ-BBBB-CCCF", client="10.1.0.99") is None
+    assert time.monotonic() - started >= sign_in_pause(MAX_FAILED_SIGN_INS) * 0.9
+    assert sign_in_pause(MAX_FAILED_SIGN_INS - 1) == 0
+    assert sign_in_pause(MAX_FAILED_SIGN_INS + 3) == 8 and sign_in_pause(99) == LONGEST_PAUSE
+    rows = list(store.db.query("SELECT client FROM sign_in_attempts"))
+    assert not any("QQQQ" in row["client"] for row in rows)  # no part of a code is kept
+
+
+def test_the_client_is_the_connection_or_the_trusted_proxys_forwarded_address() -> None:
+    # Streamlit reports no address for a connection from this computer: that is loopback.
+    assert client_address(None, None, []) == "127.0.0.1"
+    assert client_address(None, "203.0.113.5", []) == "127.0.0.1"  # no proxy named: not used
+    assert client_address(None, "203.0.113.5", ["127.0.0.1"]) == "203.0.113.5"
+    assert client_address(None, "203.0.113.5", ["::1"]) == "203.0.113.5"
+    assert client_address("10.0.0.2", "6.6.6.6, 203.0.113.5", ["10.0.0.2"]) == "203.0.113.5"
+    assert client_address("198.51.100.1", "203.0.113.5", ["10.0.0.2"]) == "198.51.100.1"
 
 
 def test_codes_are_long_unambiguous_and_stored_only_hashed(store: Store) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
+
 from ocf.errors import ConflictError
 from ocf.models import Account
 from ocf.store.connection import StoreBase, _record, now
@@ -42,46 +45,101 @@ class AccountStore(StoreBase):
         return _record(Account, rows[0]) if rows else None
 
     def reserve_sign_in(
-        self, client: str, since: str, limit: int, stale: str
-    ) -> tuple[int | None, bool]:
-        """Record an attempt from `client` as being checked, in one write transaction, when
-        its failures since `since` and the attempts still being checked are below `limit`:
-        (the attempt's id, False). Otherwise (None, busy): busy when it is only other attempts
-        being checked that fill the limit, so the caller may wait for them; not busy when
-        the failures alone do (refused).
+        self,
+        clients: list[str],
+        since: str,
+        limit: int,
+        stale: str,
+        pause: Callable[[int], float],
+    ) -> list[int] | None:
+        """Record an attempt as being checked under each key in `clients` (its address first,
+        then its code's prefix), in one write transaction, when it may be checked now: fewer
+        than `limit` attempts of its address are being checked, and for every key with
+        `limit` or more failures since `since`, none is being checked and `pause(failures)`
+        seconds have passed since the latest one. Returns the attempt's row ids, or None when it must wait.
 
-        Parallel attempts queue on the write lock, so each sees the ones before it: no more
-        than `limit` codes are ever checked, or being checked, beyond known failures; an
-        attempt still marked as being checked after `stale` counts as a failure (its process
-        died). A settled attempt is kept if it failed (`fail_sign_in`), forgotten if it did
-        not (`forget_sign_in`). Attempts older than `since` are deleted as we go.
+        Parallel attempts queue on the write lock, so each sees the ones before it. An attempt
+        still marked as being checked after `stale` counts as a failure (its process died). A
+        settled attempt is kept if it failed (`fail_sign_in`), forgotten if it did not
+        (`forget_sign_in`). Attempts older than `since` are deleted as we go.
         """
         with self.write():
             self.db.execute("DELETE FROM sign_in_attempts WHERE at < ?", [since])
-            failed, checking = self.sign_in_counts(client, since, stale)
-            if failed >= limit:
-                return None, False
-            if failed + checking >= limit:
-                return None, True
-            cursor = self.db.execute(
-                "INSERT INTO sign_in_attempts (client, at, success) VALUES (?, ?, ?)",
-                [client, now(), _CHECKING],
-            )
-            return cursor.lastrowid, False
+            if not self.sign_in_turn(clients, since, stale, limit, pause):
+                return None
+            moment = datetime.now(UTC).isoformat()
+            return [
+                self.db.execute(
+                    "INSERT INTO sign_in_attempts (client, at, success) VALUES (?, ?, ?)",
+                    [client, moment, _CHECKING],
+                ).lastrowid
+                for client in clients
+            ]
 
-    def fail_sign_in(self, attempt_id: int) -> None:
-        """The code was wrong: the attempt counts against its client for the window."""
+    def sign_in_turn(
+        self,
+        clients: list[str],
+        since: str,
+        stale: str,
+        limit: int,
+        pause: Callable[[int], float],
+    ) -> bool:
+        """Whether an attempt under `clients` may be checked now: under each key, failures and
+        attempts being checked are below `limit`; or, once a key's failures reach it, none is
+        being checked under any key and the pause has passed. A read."""
+        counts = [self.sign_in_counts(client, since, stale) for client in clients]
+        if all(failed + checking < limit for failed, checking in counts):
+            return True
+        if not any(failed >= limit for failed, _ in counts):
+            return False  # the limit is filled by attempts being checked: wait for them
+        if any(checking for _, checking in counts):
+            return False  # once slowed, one code at a time
+        return self.sign_in_wait(clients, since, stale, limit, pause) <= 0
+
+    def sign_in_wait(
+        self,
+        clients: list[str],
+        since: str,
+        stale: str,
+        limit: int,
+        pause: Callable[[int], float],
+    ) -> float:
+        """Seconds until an attempt under `clients` may be checked (0 when it may now): the
+        longest of each key's `pause(failures)` after its latest failure. A read."""
+        wait = 0.0
+        moment = datetime.now(UTC)
+        for client in clients:
+            failed, _ = self.sign_in_counts(client, since, stale)
+            if failed < limit:
+                continue
+            latest = self.db.execute(
+                "SELECT MAX(at) FROM sign_in_attempts WHERE client = ? AND at >= ? AND "
+                "(success = 0 OR (success = ? AND at < ?))",
+                [client, since, _CHECKING, stale],
+            ).fetchone()[0]
+            passed = (moment - datetime.fromisoformat(latest)).total_seconds()
+            wait = max(wait, pause(failed) - passed)
+        return wait
+
+    def fail_sign_in(self, attempt_ids: list[int]) -> None:
+        """The code was wrong: the attempt counts against its keys for the window."""
         with self.write():
-            self.db.execute("UPDATE sign_in_attempts SET success = 0 WHERE id = ?", [attempt_id])
+            moment = datetime.now(UTC).isoformat()  # pauses count from the failure itself
+            self.db.conn.executemany(
+                "UPDATE sign_in_attempts SET success = 0, at = ? WHERE id = ?",
+                [[moment, i] for i in attempt_ids],
+            )
 
-    def forget_sign_in(self, attempt_id: int) -> None:
+    def forget_sign_in(self, attempt_ids: list[int]) -> None:
         """A successful sign-in is not kept: its address and time could be joined to a panel
         member's answers."""
         with self.write():
-            self.db.execute("DELETE FROM sign_in_attempts WHERE id = ?", [attempt_id])
+            self.db.conn.executemany(
+                "DELETE FROM sign_in_attempts WHERE id = ?", [[i] for i in attempt_ids]
+            )
 
     def sign_in_counts(self, client: str, since: str, stale: str) -> tuple[int, int]:
-        """Attempts from `client` since `since`: (failures, counting those marked as being
+        """Attempts under `client` since `since`: (failures, counting those marked as being
         checked from before `stale`, whose process died; those being checked now). A read: an
         attempt waiting its turn looks here without taking the write lock."""
         query = (
