@@ -6,9 +6,12 @@ and clear the HttpOnly session cookie, which a Streamlit script cannot do (ocf/s
 
 from __future__ import annotations
 
+import secrets
 from contextlib import closing
+from http.cookies import SimpleCookie
 
 import streamlit as st
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
@@ -42,7 +45,11 @@ def _cookie(request: Request, response: RedirectResponse, token: str | None) -> 
 def start_session(request: Request) -> RedirectResponse:
     """Exchange a sign-in's ticket for the session cookie, then open the page asked for."""
     with closing(Store.open()) as db:
-        token = sessions.exchange(db, request.query_params.get("ticket", ""))
+        token = sessions.exchange(
+            db,
+            request.query_params.get("ticket", ""),
+            request.cookies.get(sessions.BROWSER_COOKIE, ""),
+        )
     lang = request.query_params.get("lang", "")
     lang = lang if sessions.LANGUAGE.fullmatch(lang) else ""
     target = sessions.page_address(request.query_params.get("next"), lang=lang)
@@ -66,7 +73,47 @@ def sign_out(request: Request) -> RedirectResponse:
     return _cookie(request, RedirectResponse(target, status_code=303), None)
 
 
+class BrowserCookie:
+    """Give every browser a random id in an HttpOnly cookie on its first request, so that a
+    sign-in ticket and a member's started survey can be tied to it (ocf/sessions.py)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or sessions.BROWSER_COOKIE in _cookies(scope):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        value = SimpleCookie()
+        value[sessions.BROWSER_COOKIE] = secrets.token_urlsafe(32)
+        morsel = value[sessions.BROWSER_COOKIE]
+        morsel.update(
+            {
+                "path": "/",
+                "httponly": True,
+                "samesite": "Strict",
+                "max-age": str(int(sessions.BROWSER_LIFE.total_seconds())),
+            }
+        )
+        if _secure(request):
+            morsel["secure"] = True
+        header = morsel.OutputString().encode()
+
+        async def with_cookie(message):
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message["headers"], (b"set-cookie", header)]}
+            await send(message)
+
+        await self.app(scope, receive, with_cookie)
+
+
+def _cookies(scope) -> dict[str, str]:
+    return Request(scope).cookies
+
+
 app = st.App(
     "streamlit_app.py",
     routes=[Route(sessions.SESSION_PATH, start_session), Route(sessions.SIGN_OUT_PATH, sign_out)],
+    middleware=[Middleware(BrowserCookie)],
 )

@@ -19,7 +19,7 @@ from ocf.comments import (
     themes,
 )
 from ocf.display import plain
-from ocf.errors import OcfError
+from ocf.errors import ConflictError, OcfError
 
 actor = require_actor("facilitator", "admin")
 db = store()
@@ -59,6 +59,9 @@ if actor.role == "admin":
 
 try:
     comments = for_review(db, actor, site.code, round_.id)
+except ConflictError as error:  # the panel is still open: nothing to review yet
+    st.info(str(error), icon=":material/hourglass_top:")
+    st.stop()
 except OcfError as error:
     show_error(error)
     st.stop()

@@ -78,6 +78,14 @@ def session_token() -> str | None:
     return token if isinstance(token, str) and token else None
 
 
+def browser_id() -> str:
+    """This browser's id from its HttpOnly browser cookie (serve.py sets it on the first page
+    load), or "" where there is none (then a sign-in holds for the open page only)."""
+    cookies = st.context.cookies
+    value = cookies.get(sessions.BROWSER_COOKIE) if hasattr(cookies, "get") else None
+    return value if isinstance(value, str) else ""
+
+
 def current_page() -> str:
     """The page being shown, by the name in its address, such as 'compare' ('' for home)."""
     if page := st.session_state.get("_page"):
@@ -121,7 +129,7 @@ def sign_in_as(
     chosen before signing in (a panel member's)."""
     st.session_state.clear()
     st.session_state["actor"] = actor
-    ticket = sessions.start(store(), actor, single_sign_on=single_sign_on)
+    ticket = sessions.start(store(), actor, browser_id(), single_sign_on=single_sign_on)
     lang = f"&lang={language}" if language else ""
     go_to(f"{sessions.SESSION_PATH}?ticket={ticket}&next={next_page}{lang}")
 

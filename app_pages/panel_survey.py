@@ -6,6 +6,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 from app_pages.common import (
+    browser_id,
     client_id,
     current_actor,
     shipped,
@@ -16,7 +17,7 @@ from app_pages.common import (
 )
 from app_pages.panel_language import choose_language, easy_read_lines, symbol
 from app_pages.widgets import answers_on_screen, render_item
-from ocf.access import sign_in
+from ocf.access import UsedElsewhere, has_return_word, set_return_word, sign_in
 from ocf.accountability import for_the_panel
 from ocf.answers import missing_required, visible_items
 from ocf.disclosure import effective_min_panel
@@ -49,11 +50,24 @@ if actor is None or actor.kind != "panel":
     st.write(words("welcome"))
     with st.form("invitation"):
         code = st.text_input(words("code_label"), help=words("code_help"))
+        # A used code opens again only in the browser that used it, or with this word.
+        word = ""
+        if st.session_state.get("panel-used-elsewhere"):
+            st.warning(words("code_elsewhere"))
+            word = st.text_input(
+                words("return_word_label"), type="password", help=words("return_word_help")
+            )
         pressed = st.form_submit_button(words("start"), type="primary")
     st.page_link(PRIVACY, label=words("privacy_link"), icon=":material/lock:")
     if pressed:
         try:
-            found = sign_in(db, code, client_id())
+            found = sign_in(db, code, client_id(), browser=browser_id(), return_word=word)
+        except UsedElsewhere:
+            if not st.session_state.get("panel-used-elsewhere"):
+                st.session_state["panel-used-elsewhere"] = True
+                st.rerun()  # asks for the return word
+            st.error(words("code_elsewhere"))
+            found = None
         except OcfError as error:
             show_error(error)
             found = None
@@ -152,6 +166,27 @@ def offer_withdrawal() -> None:
                 st.rerun()
 
 
+def offer_return_word() -> None:
+    """A word to come back with on another phone or computer: a used code opens nowhere else
+    without it, so nobody who saw the code (a facilitator) can open these answers."""
+    if has_return_word(db, actor):
+        return
+    with st.expander(words("return_word_label")):
+        say(words("return_word_offer"))
+        with st.form("return-word", clear_on_submit=True):
+            word = st.text_input(words("return_word_label"), type="password")
+            chosen = st.form_submit_button(words("return_word_save"))
+        if chosen:
+            try:
+                set_return_word(db, actor, word)
+            except DataError:
+                st.error(words("return_word_offer"))
+            except OcfError as error:
+                show_error(error)
+            else:
+                st.success(words("return_word_saved"), icon=":material/check_circle:")
+
+
 def privacy_link() -> None:
     st.page_link(PRIVACY, label=words("privacy_link"), icon=":material/lock:")
 
@@ -164,6 +199,7 @@ if draft.submitted:
         sign_out()
         st.rerun()
     privacy_link()
+    offer_return_word()
     offer_withdrawal()
     st.stop()
 
@@ -278,4 +314,5 @@ if forward.button(
     else:
         st.rerun()
 st.caption(words("saved"))
+offer_return_word()
 offer_withdrawal()

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app_pages.common import (
+    browser_id,
     client_id,
     show_error,
     sign_in_as,
@@ -53,7 +54,7 @@ with st.form("sign-in"):
     pressed = st.form_submit_button("Sign in", type="primary")
 if pressed:
     try:
-        actor = sign_in(db, code, client_id())
+        actor = sign_in(db, code, client_id(), browser=browser_id())
     except OcfError as error:
         show_error(error)
     else:

@@ -219,7 +219,13 @@ def _prefix_key(store: Store, code: str) -> str:
     return "prefix:" + hashlib.sha256(f"{_salt(store)}:{prefix}".encode()).hexdigest()[:16]
 
 
-def sign_in(store: Store, code: str, client: str = LOOPBACK) -> Actor | None:
+def sign_in(
+    store: Store,
+    code: str,
+    client: str = LOOPBACK,
+    browser: str | None = None,
+    return_word: str = "",
+) -> Actor | None:
     """The actor a code belongs to, or None (unknown, revoked or malformed).
 
     Guessing is slowed, never answered by locking anyone out: after MAX_FAILED_SIGN_INS
@@ -227,6 +233,11 @@ def sign_in(store: Store, code: str, client: str = LOOPBACK) -> Actor | None:
     `sign_in_pause` after the latest failure, right code or wrong, and then is checked. A panel
     code stops working when its round is no longer open or its panel has closed (its code is
     revoked then).
+
+    In the app, `browser` is the browser cookie ("" when there is none). A panel code, once
+    used, opens again only in the browser that used it first or with the member's
+    `return_word` (`member_binding`): a facilitator who saw the code when issuing it cannot
+    open the member's draft. A browser where staff signed in is never a member's own.
     """
     started = datetime.now(UTC)
     since = (started - SIGN_IN_WINDOW).isoformat(timespec="seconds")
@@ -244,10 +255,16 @@ def sign_in(store: Store, code: str, client: str = LOOPBACK) -> Actor | None:
             )
     try:
         actor, closed = _lookup(store, code)
-        if actor is not None or closed:  # only failures are kept, for the window (security.md)
+        elsewhere = (
+            actor is not None
+            and actor.kind == "panel"
+            and browser is not None
+            and not _member_binding(store, actor, browser, return_word)
+        )
+        if (actor is not None or closed) and not elsewhere:  # only failures are kept (security.md)
             store.forget_sign_in(attempt)
         else:
-            store.fail_sign_in(attempt)
+            store.fail_sign_in(attempt)  # a wrong return word is a wrong guess too
     finally:
         with _SETTLED:  # its place goes to the attempt that has waited longest here
             _SETTLED.notify()
@@ -258,7 +275,69 @@ def sign_in(store: Store, code: str, client: str = LOOPBACK) -> Actor | None:
             closed = False  # a member who answered comes back to read the trust's response
     if closed:
         raise PermissionDenied("the survey this code is for has closed; thank you for your help")
+    if elsewhere:
+        raise UsedElsewhere(
+            "this code was first used on another phone or computer: enter the return word "
+            "chosen then, or ask the panel facilitator for a new code"
+        )
     return actor
+
+
+class UsedElsewhere(PermissionDenied):
+    """A used panel code tried in another browser without the member's return word."""
+
+
+SHARED = "shared"  # a code first used where no browser is the member's own
+RETURN_WORD_LENGTH = 6
+
+
+def browser_hash(browser: str) -> str:
+    return hashlib.sha256(browser.encode()).hexdigest()
+
+
+def _member_binding(store: Store, actor: Actor, browser: str, return_word: str) -> bool:
+    """Whether a panel member's code may open here, binding it to this browser on first use.
+
+    First use: the code is bound to this browser, or marked shared when there is no browser
+    cookie or staff have signed in on this browser (a facilitator's tablet). Later: the bound
+    browser opens it; anywhere else, including any shared or staff browser, only the return
+    word the member chose does (`set_return_word`).
+    """
+    assert actor.invitation_id is not None
+    own = browser_hash(browser) if browser else None
+    if own is not None and store.is_staff_browser(own):
+        own = None
+    bound, word = store.invitation_binding(actor.invitation_id)
+    if bound is None and store.bind_invitation(actor.invitation_id, own or SHARED):
+        return True
+    if own is not None and bound == own:
+        return True
+    return bool(word and return_word) and _return_hash(store, actor, return_word) == word
+
+
+def set_return_word(store: Store, actor: Actor, word: str) -> None:
+    """A panel member chooses a word to come back with on another phone or computer."""
+    check_active(store, actor)
+    if actor.kind != "panel" or actor.invitation_id is None:
+        raise PermissionDenied("only a panel member chooses a return word")
+    if len(word.strip()) < RETURN_WORD_LENGTH:
+        raise DataError(
+            [Problem("return word", f"use at least {RETURN_WORD_LENGTH} letters or numbers")]
+        )
+    store.set_return_hash(actor.invitation_id, _return_hash(store, actor, word))
+
+
+def has_return_word(store: Store, actor: Actor) -> bool:
+    return actor.invitation_id is not None and bool(
+        store.invitation_binding(actor.invitation_id)[1]
+    )
+
+
+def _return_hash(store: Store, actor: Actor, word: str) -> str:
+    """scrypt of the word (case and spaces ignored), salted per database and per code."""
+    salt = bytes.fromhex(_salt(store)) + str(actor.invitation_id).encode()
+    plain = " ".join(word.lower().split()).encode()
+    return hashlib.scrypt(plain, salt=salt, **_SCRYPT).hex()
 
 
 # Notified whenever an attempt in this process is settled: the attempt that has waited longest

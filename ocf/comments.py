@@ -19,7 +19,7 @@ import pandas as pd
 
 from ocf.access import Actor, check_active, require_results, require_site_role
 from ocf.disclosure import effective_min_panel
-from ocf.errors import DataError, NotFound, Problem
+from ocf.errors import ConflictError, DataError, NotFound, Problem
 from ocf.store import Store
 
 DECISIONS = {"approved": "Approve for staff to read", "withheld": "Withhold from staff"}
@@ -37,11 +37,21 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+WAIT_FOR_CLOSE = (
+    "The panel's comments can be reviewed once the panel has closed: while members are still "
+    "answering, a comment appearing (or vanishing) would tie its words to the moment its "
+    "writer sent (or took back) their answers."
+)
+
+
 def _require_reviewer(store: Store, actor: Actor, site: str, round_id: str) -> None:
+    """A facilitator of the site or an admin, once the panel is closed (frozen)."""
     check_active(store, actor)
     require_site_role(actor, ("facilitator", "admin"), site)
     store.require_site(site)
     store.require_round(round_id)
+    if not store.panel_closed(site, round_id):
+        raise ConflictError(WAIT_FOR_CLOSE)
 
 
 def _text_items(store: Store, round_id: str) -> dict[str, str]:

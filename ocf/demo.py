@@ -357,6 +357,8 @@ def _add_comment_reviews(store: Store) -> None:
     for round_ in store.list_rounds():
         if store.assesses(DEMO_SITE, round_.id) is not None:
             continue
+        if not store.panel_closed(DEMO_SITE, round_.id):
+            continue  # comments are reviewed once the panel has closed
         for comment in for_review(store, facilitator, DEMO_SITE, round_.id)[:-1]:
             if comment.text in COMMENT_THEMES:
                 review(

@@ -92,6 +92,12 @@ INTERFACE: dict[str, str] = {
     "code_help": "It is on the slip you were given, like K7QX-M2PD-4HTN.",
     "start": "Start",
     "code_unknown": "We could not find that code. Please check it, or ask the panel facilitator.",
+    "return_word_label": "Return word",
+    "return_word_help": "Only if you started on another phone or computer: the word you chose there.",
+    "code_elsewhere": "This code was first used on another phone or computer. To carry on here, type the return word you chose. Or ask the panel facilitator for a new code.",
+    "return_word_offer": "Want to come back on another phone or computer? Choose a return word of at least 6 letters. Keep it with your code. Nobody else is told it.",
+    "return_word_save": "Save my return word",
+    "return_word_saved": "Your return word is saved.",
     "said_title": "What the trust said",
     "said_intro": (
         "Thank you for taking part. This is how {trust} answered its panel, and what it is "

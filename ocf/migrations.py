@@ -401,6 +401,23 @@ def standardised_intervals(db: Database) -> None:
     db.execute("ALTER TABLE detentions DROP COLUMN std_half_width")
 
 
+@migrations(name="0015_browser_binding")
+def browser_binding(db: Database) -> None:
+    # A sign-in ticket opens a session only in the browser that began the sign-in (login
+    # CSRF); a panel code, once used, resumes only in the member's own browser or with the
+    # return word they chose; browsers where staff signed in are never a member's own
+    # (docs/security.md, Identity). Only SHA-256 or scrypt hashes are kept.
+    db.execute("ALTER TABLE sessions ADD COLUMN ticket_browser_hash TEXT")
+    db.execute("ALTER TABLE invitations ADD COLUMN browser_hash TEXT")
+    db.execute("ALTER TABLE invitations ADD COLUMN return_hash TEXT")
+    db.execute(
+        """CREATE TABLE staff_browsers (
+            browser_hash TEXT PRIMARY KEY,
+            at TEXT NOT NULL
+        )"""
+    )
+
+
 # --------------------------------------------------------------------------- schema checks
 
 

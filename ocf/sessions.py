@@ -18,7 +18,7 @@ import re
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from ocf.access import Actor, account_actor, panel_actor, still_active
+from ocf.access import Actor, account_actor, browser_hash, panel_actor, still_active
 from ocf.store import Store
 
 IDLE = timedelta(minutes=30)
@@ -27,6 +27,10 @@ TICKET_LIFE = timedelta(seconds=60)
 # Use is recorded at most this often, so that a busy page does not write on every rerun.
 TOUCH_EVERY = timedelta(seconds=60)
 COOKIE = "ocf_session"
+# A random id for this browser, set by the server on the first page load (serve.py) and never
+# readable by scripts: it binds a sign-in ticket, and a member's started survey, to a browser.
+BROWSER_COOKIE = "ocf_browser"
+BROWSER_LIFE = timedelta(days=180)
 # The server's own addresses (serve.py): exchange a ticket for the cookie; sign out.
 SESSION_PATH = "/_ocf/session"
 SIGN_OUT_PATH = "/_ocf/sign-out"
@@ -53,9 +57,16 @@ def _stamp(moment: datetime) -> str:
 
 
 def start(
-    store: Store, actor: Actor, single_sign_on: bool = False, now: datetime | None = None
+    store: Store,
+    actor: Actor,
+    browser: str = "",
+    single_sign_on: bool = False,
+    now: datetime | None = None,
 ) -> str:
-    """Start a session for `actor` and return its ticket (to exchange for the cookie)."""
+    """Start a session for `actor` and return its ticket, which only `browser` (the browser
+    cookie of the one signing in) can exchange for the session cookie: a link carrying
+    someone else's ticket signs nobody in (login CSRF). Without a browser cookie, the ticket
+    cannot be exchanged: the sign-in holds for the open page only."""
     if actor.account_id is None and actor.invitation_id is None:
         raise ValueError("only an account or a panel invitation can have a session")
     moment = now or datetime.now(UTC)
@@ -68,17 +79,27 @@ def start(
         single_sign_on,
         _stamp(moment),
         forget_before=_stamp(moment - IDLE),
+        browser_hash=browser_hash(browser) if browser else None,
     )
+    if actor.kind == "account" and browser:
+        # Staff used this browser: it is never a panel member's own (ocf.access).
+        store.mark_staff_browser(
+            browser_hash(browser), _stamp(moment), forget_before=_stamp(moment - BROWSER_LIFE)
+        )
     return ticket
 
 
-def exchange(store: Store, ticket: str, now: datetime | None = None) -> str | None:
-    """The token for a ticket that is unused and within its life, else None."""
-    if not ticket:
+def exchange(store: Store, ticket: str, browser: str, now: datetime | None = None) -> str | None:
+    """The token for a ticket that is unused, within its life and made for `browser` (the
+    browser cookie sent with the exchange), else None."""
+    if not ticket or not browser:
         return None
     token = secrets.token_urlsafe(32)
     moment = now or datetime.now(UTC)
-    return token if store.exchange_ticket(_hash(ticket), _hash(token), _stamp(moment)) else None
+    swapped = store.exchange_ticket(
+        _hash(ticket), _hash(token), _stamp(moment), browser_hash(browser)
+    )
+    return token if swapped else None
 
 
 def resume(store: Store, token: str | None, now: datetime | None = None) -> Actor | None:

@@ -16,7 +16,7 @@ from ocf.comments import (
     set_safeguarding_procedure,
 )
 from ocf.demo import DEMO_SITE, demo_actor
-from ocf.errors import DataError, PermissionDenied
+from ocf.errors import ConflictError, DataError, PermissionDenied
 from ocf.models import Answer, Response, Site
 from ocf.reports import board_report, export_round
 from ocf.rounds import change_status, open_round, resolve_content
@@ -61,6 +61,8 @@ def test_the_facilitator_sees_each_comment_alone_in_an_order_unrelated_to_who_or
     first, second = Store.open(":memory:"), Store.open(":memory:")
     panel_with_comments(first, 5)
     panel_with_comments(second, 5, order=[4, 2, 0, 3, 1])
+    for store in (first, second):
+        change_status(store, "r1", "close", "t")
     a = for_review(first, actor(first, "facilitator"), "S1", "r1")
     b = for_review(second, actor(second, "facilitator"), "S1", "r1")
     assert [c.text for c in a] == [c.text for c in b]
@@ -92,14 +94,27 @@ def test_staff_read_only_approved_redacted_words_by_theme(five: Store) -> None:
     assert "Bloggs" not in everything and "comment 1" not in everything
 
 
+def test_comments_are_reviewed_only_once_the_panel_has_closed(store: Store) -> None:
+    """A comment that appeared for review the moment its writer submitted (and vanished when
+    they withdrew) tied its words to that moment, and to who was in the room."""
+    panel_with_comments(store, 5)
+    facilitator = actor(store, "facilitator")
+    with pytest.raises(ConflictError, match="once the panel has closed"):
+        for_review(store, facilitator, "S1", "r1")
+    with pytest.raises(ConflictError, match="once the panel has closed"):
+        review(store, facilitator, "S1", "r1", (1, "one-change"), "w", "t", False, "approved")
+    change_status(store, "r1", "close", "t")
+    assert len(for_review(store, facilitator, "S1", "r1")) == 5
+
+
 def test_no_words_reach_staff_from_a_panel_below_the_rule_or_still_open(store: Store) -> None:
     panel_with_comments(store, 4)  # the OCF framework's min_panel is 5
-    facilitator = actor(store, "facilitator")
-    first = for_review(store, facilitator, "S1", "r1")[0]
-    review(store, facilitator, "S1", "r1", first.key, "Fine words", "Theme", False, "approved")
     open_now = for_staff(store, actor(store, "lead"), "S1", "r1")
     assert open_now.comments.empty and "once the panel closes" in open_now.withheld_because
     change_status(store, "r1", "close", "t")
+    facilitator = actor(store, "facilitator")
+    first = for_review(store, facilitator, "S1", "r1")[0]
+    review(store, facilitator, "S1", "r1", first.key, "Fine words", "Theme", False, "approved")
     small = for_staff(store, actor(store, "lead"), "S1", "r1")
     assert small.comments.empty and "fewer than 5 members" in small.withheld_because
 

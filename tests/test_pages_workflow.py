@@ -223,9 +223,20 @@ def test_a_panel_member_answers_leaves_comes_back_with_the_code_and_submits(db_p
         next(b for b in at.button if b.label == "Save and continue").click().run()
         assert not at.exception
 
+    # Before leaving, the member chooses a return word: a used code opens nowhere else without
+    # it (here there is no browser cookie, so no browser is theirs).
+    word = next(t for t in at.text_input if t.label == "Return word")
+    word.input("blue kettle")
+    next(b for b in at.button if b.label == "Save my return word").click().run()
+    assert "Your return word is saved." in [s.value for s in at.success]
+
     back = app()
     back.switch_page("app_pages/panel_survey.py").run()
     back.text_input[0].input(code)
+    back.button[0].click().run()
+    assert any("first used on another phone or computer" in w.value for w in back.warning)
+    back.text_input[0].input(code)
+    next(t for t in back.text_input if t.label == "Return word").input("blue kettle")
     back.button[0].click().run()
     assert back.header[0].value == survey.sections[3].title  # resumes where they stopped
     for index in range(3, len(survey.sections)):

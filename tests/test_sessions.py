@@ -20,11 +20,12 @@ from ocf.store import Store
 from ocf.submissions import close_panel
 
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+BROWSER = "this-browsers-own-id"  # the browser cookie serve.py gives each browser
 
 
 def signed_in(store: Store, actor, at: datetime = T0, sso: bool = False) -> str:
-    ticket = sessions.start(store, actor, single_sign_on=sso, now=at)
-    token = sessions.exchange(store, ticket, now=at + timedelta(seconds=5))
+    ticket = sessions.start(store, actor, BROWSER, single_sign_on=sso, now=at)
+    token = sessions.exchange(store, ticket, BROWSER, now=at + timedelta(seconds=5))
     assert token is not None
     return token
 
@@ -37,12 +38,12 @@ def test_a_session_brings_back_whoever_signed_in(demo_store: Store) -> None:
 
 def test_a_ticket_works_once_and_only_for_a_minute(demo_store: Store) -> None:
     lead = demo_actor(demo_store, "lead")
-    ticket = sessions.start(demo_store, lead, now=T0)
-    assert sessions.exchange(demo_store, ticket, now=T0 + timedelta(seconds=61)) is None
-    ticket = sessions.start(demo_store, lead, now=T0)
-    assert sessions.exchange(demo_store, ticket, now=T0 + timedelta(seconds=1)) is not None
-    assert sessions.exchange(demo_store, ticket, now=T0 + timedelta(seconds=2)) is None
-    assert sessions.exchange(demo_store, "", now=T0) is None
+    ticket = sessions.start(demo_store, lead, BROWSER, now=T0)
+    assert sessions.exchange(demo_store, ticket, BROWSER, now=T0 + timedelta(seconds=61)) is None
+    ticket = sessions.start(demo_store, lead, BROWSER, now=T0)
+    assert sessions.exchange(demo_store, ticket, BROWSER, now=T0 + timedelta(seconds=1)) is not None
+    assert sessions.exchange(demo_store, ticket, BROWSER, now=T0 + timedelta(seconds=2)) is None
+    assert sessions.exchange(demo_store, "", BROWSER, now=T0) is None
 
 
 def test_a_session_ends_after_thirty_idle_minutes(demo_store: Store) -> None:
@@ -84,8 +85,8 @@ def test_a_panel_members_session_ends_when_their_panel_closes(demo_store: Store)
 
 def test_the_database_keeps_no_token_or_ticket(demo_store: Store) -> None:
     lead = demo_actor(demo_store, "lead")
-    ticket = sessions.start(demo_store, lead, now=T0)
-    token = sessions.exchange(demo_store, ticket, now=T0)
+    ticket = sessions.start(demo_store, lead, BROWSER, now=T0)
+    token = sessions.exchange(demo_store, ticket, BROWSER, now=T0)
     everything = "\n".join(demo_store.db.conn.iterdump())
     assert ticket not in everything and token not in everything
 
@@ -102,7 +103,7 @@ def test_use_is_recorded_at_most_once_a_minute(demo_store: Store) -> None:
 
 def test_only_accounts_and_invitations_have_sessions(demo_store: Store) -> None:
     with pytest.raises(ValueError):
-        sessions.start(demo_store, SYSTEM)
+        sessions.start(demo_store, SYSTEM, BROWSER)
 
 
 @pytest.mark.parametrize(
@@ -131,13 +132,16 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-def visit(path: str, cookie: str | None = None, **query: str) -> Response:
+def visit(path: str, cookie: str | None = None, browser: str = BROWSER, **query: str) -> Response:
     """What the server answers a browser at https://ocf.example.nhs.uk`path`?`query`."""
     from serve import sign_out, start_session
 
     headers = [(b"host", b"ocf.example.nhs.uk")]
+    jar = [f"{sessions.BROWSER_COOKIE}={browser}"] if browser else []
     if cookie:
-        headers.append((b"cookie", f"{sessions.COOKIE}={cookie}".encode()))
+        jar.append(f"{sessions.COOKIE}={cookie}")
+    if jar:
+        headers.append((b"cookie", "; ".join(jar).encode()))
     scope = {
         "type": "http",
         "method": "GET",
@@ -157,7 +161,7 @@ def set_cookie(reply: Response) -> str:
 
 def test_the_server_swaps_a_ticket_for_an_httponly_cookie(db: Path) -> None:
     with closing(Store.open(db)) as store:
-        ticket = sessions.start(store, demo_actor(store, "regulator"))
+        ticket = sessions.start(store, demo_actor(store, "regulator"), BROWSER)
     reply = visit(sessions.SESSION_PATH, ticket=ticket, next="compare")
     assert reply.status_code == 303 and reply.headers["location"] == "/compare"
     cookie = set_cookie(reply)
@@ -169,6 +173,55 @@ def test_the_server_swaps_a_ticket_for_an_httponly_cookie(db: Path) -> None:
         assert sessions.resume(store, token).role == "regulator"
     # The ticket is spent: a second visit gets no session, and its cookie is cleared.
     assert '=""' in set_cookie(visit(sessions.SESSION_PATH, ticket=ticket))
+
+
+def test_a_ticket_signs_in_only_the_browser_that_began_the_sign_in(db: Path) -> None:
+    """Login CSRF: an attacker signs in, stops at the redirect and sends the victim the link
+    with the ticket; the victim would answer inside the attacker's session."""
+    with closing(Store.open(db)) as store:
+        code = issue_invitations(store, SYSTEM, "XTA1", "2025-26", 1)[0]
+        ticket = sessions.start(store, sign_in(store, code), "the-attackers-browser")
+    victim = visit(sessions.SESSION_PATH, browser="the-victims-browser", ticket=ticket)
+    assert '=""' in set_cookie(victim)  # no session: the cookie is cleared
+    nobody = visit(sessions.SESSION_PATH, browser="", ticket=ticket)
+    assert '=""' in set_cookie(nobody)
+    reply = visit(sessions.SESSION_PATH, browser="the-attackers-browser", ticket=ticket)
+    assert set_cookie(reply).startswith(f"{sessions.COOKIE}=") and '=""' not in set_cookie(reply)
+
+
+def test_every_browser_gets_an_httponly_id_cookie_once() -> None:
+    import asyncio
+
+    from serve import BrowserCookie
+
+    async def page(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    def load(cookie: bytes | None) -> list:
+        sent: list = []
+
+        async def send(message):
+            sent.append(message)
+
+        headers = [(b"host", b"ocf.example.nhs.uk")] + ([(b"cookie", cookie)] if cookie else [])
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "scheme": "https",
+            "path": "/",
+            "query_string": b"",
+            "headers": headers,
+            "server": ("ocf.example.nhs.uk", 443),
+        }
+        asyncio.run(BrowserCookie(page)(scope, None, send))
+        return [v.decode() for k, v in sent[0]["headers"] if k == b"set-cookie"]
+
+    first = load(None)
+    assert len(first) == 1 and first[0].startswith(f"{sessions.BROWSER_COOKIE}=")
+    for attribute in ("HttpOnly", "Secure", "SameSite=Strict", "Path=/"):
+        assert attribute in first[0]
+    assert load(f"{sessions.BROWSER_COOKIE}=abc".encode()) == []  # kept once set
 
 
 def test_the_server_signs_out_and_clears_the_cookie(db: Path) -> None:
@@ -198,7 +251,7 @@ def test_only_known_reasons_pass_through_sign_out(db: Path, params: dict, said: 
 def test_a_members_language_passes_through_sign_in(db: Path) -> None:
     with closing(Store.open(db)) as store:
         code = issue_invitations(store, SYSTEM, "XTA1", "2025-26", 1)[0]
-        ticket = sessions.start(store, sign_in(store, code))
+        ticket = sessions.start(store, sign_in(store, code), BROWSER)
     reply = visit(sessions.SESSION_PATH, ticket=ticket, next="panel_survey", lang="ar")
     assert reply.headers["location"] == "/panel_survey?lang=ar"
 

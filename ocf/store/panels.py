@@ -71,6 +71,42 @@ class PanelStore(StoreBase):
         with self.write():
             self.db["invitations"].update(invitation_id, {"submission_id": submission_id})
 
+    def invitation_binding(self, invitation_id: int) -> tuple[str | None, str | None]:
+        """(the hash of the browser that first used the code, or "shared"; the hash of the
+        member's return word), each None until set."""
+        row = self.db.execute(
+            "SELECT browser_hash, return_hash FROM invitations WHERE id = ?", [invitation_id]
+        ).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def bind_invitation(self, invitation_id: int, browser_hash: str) -> bool:
+        """Record the browser that used a code first; False when another already has."""
+        with self.write():
+            cursor = self.db.execute(
+                "UPDATE invitations SET browser_hash = ? WHERE id = ? AND browser_hash IS NULL",
+                [browser_hash, invitation_id],
+            )
+            return cursor.rowcount == 1
+
+    def set_return_hash(self, invitation_id: int, return_hash: str) -> None:
+        """A member's return word (its hash); not audited, like every member's own write."""
+        with self.write():
+            self.db["invitations"].update(invitation_id, {"return_hash": return_hash})
+
+    def mark_staff_browser(self, browser_hash: str, at: str, forget_before: str) -> None:
+        """A browser where a staff account signed in (kept for the life of a browser cookie)."""
+        with self.write():
+            self.db.execute("DELETE FROM staff_browsers WHERE at < ?", [forget_before])
+            self.db.execute(
+                "INSERT INTO staff_browsers (browser_hash, at) VALUES (?, ?) "
+                "ON CONFLICT (browser_hash) DO UPDATE SET at = excluded.at",
+                [browser_hash, at],
+            )
+
+    def is_staff_browser(self, browser_hash: str) -> bool:
+        query = "SELECT 1 FROM staff_browsers WHERE browser_hash = ?"
+        return self.db.execute(query, [browser_hash]).fetchone() is not None
+
     def panel_closed(self, site: str, round_id: str) -> bool:
         query = "SELECT 1 FROM panel_closures WHERE site = ? AND round = ?"
         return self.db.execute(query, [site, round_id]).fetchone() is not None

@@ -31,6 +31,7 @@ class SessionStore(StoreBase):
         single_sign_on: bool,
         at: str,
         forget_before: str,
+        browser_hash: str | None = None,
     ) -> None:
         """A new session waiting for its ticket; sessions last used before `forget_before`
         (ended by time) and tickets never exchanged are deleted as we go."""
@@ -44,6 +45,7 @@ class SessionStore(StoreBase):
                 {
                     "ticket_hash": ticket_hash,
                     "ticket_expires_at": ticket_expires_at,
+                    "ticket_browser_hash": browser_hash,
                     "account_id": account_id,
                     "invitation_id": invitation_id,
                     "single_sign_on": int(single_sign_on),
@@ -52,13 +54,17 @@ class SessionStore(StoreBase):
                 }
             )
 
-    def exchange_ticket(self, ticket_hash: str, token_hash: str, at: str) -> bool:
-        """Give the session waiting on an unexpired ticket its token; the ticket is used up."""
+    def exchange_ticket(
+        self, ticket_hash: str, token_hash: str, at: str, browser_hash: str
+    ) -> bool:
+        """Give the session waiting on an unexpired ticket its token, when the ticket was made
+        for this browser; the ticket is used up."""
         with self.write():
             cursor = self.db.execute(
                 "UPDATE sessions SET token_hash = ?, ticket_hash = NULL, ticket_expires_at = NULL,"
-                " last_seen_at = ? WHERE ticket_hash = ? AND ticket_expires_at >= ?",
-                [token_hash, at, ticket_hash, at],
+                " ticket_browser_hash = NULL, last_seen_at = ?"
+                " WHERE ticket_hash = ? AND ticket_expires_at >= ? AND ticket_browser_hash = ?",
+                [token_hash, at, ticket_hash, at, browser_hash],
             )
             return cursor.rowcount == 1
 
