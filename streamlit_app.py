@@ -22,6 +22,7 @@ from app_pages.common import (
 )
 from ocf import sessions
 from ocf.access import sign_in_email, still_active
+from ocf.display import plain
 from ocf.memory import keep_freed_memory
 
 keep_freed_memory()  # once per process: scoring reuses its freed arrays instead of faulting
@@ -186,7 +187,7 @@ with st.sidebar:
             if role == "panel"
             else f"{actor.name} ({role}{', ' + actor.site if actor.site else ''})"
         )
-        st.caption(f"Signed in: {who}")
+        st.caption(f"Signed in: {plain(who)}")
         if st.button("Sign out", icon=":material/logout:"):
             sign_out()  # ends single sign-on's session too, when that is how they signed in
             st.rerun()

@@ -13,6 +13,7 @@ from app_pages.common import (
 )
 from ocf.access import ROLES, issue_invitations
 from ocf.admin import accounts, create_account, reset_code, revoke_account
+from ocf.display import plain
 from ocf.errors import OcfError
 from ocf.reports import SLIP_ADDRESS_UNKNOWN, invitation_slips
 from ocf.tables import accounts_table
@@ -47,7 +48,9 @@ with st.form("account", clear_on_submit=True):
         except OcfError as error:
             show_error(error)
         else:
-            st.success(f"Account created. Give {name} this access code; it is shown only now:")
+            st.success(
+                f"Account created. Give {plain(name)} this access code; it is shown only now:"
+            )
             st.code(code, language=None)
 
 # Read after the form above ran, so an account just created is listed.
@@ -72,7 +75,7 @@ if listed:
             st.code(code, language=None)
     if right.button("Revoke this account"):
         revoke_account(db, actor, chosen.id)
-        flash(f"Revoked {chosen.name}.")
+        flash(f"Revoked {plain(chosen.name)}.")
         st.rerun()
 
 st.header("Panel invitation slips")

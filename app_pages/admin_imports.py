@@ -7,6 +7,7 @@ import streamlit as st
 
 from app_pages.common import flash, require_actor, show_error, show_flash, store
 from ocf.admin import confirm_detentions, confirm_responses, preview_detentions, preview_responses
+from ocf.display import plain
 from ocf.errors import OcfError
 
 actor = require_actor("admin")
@@ -76,7 +77,7 @@ if preview is not None:
             show_error(error)
         else:
             st.session_state.pop("detentions-preview", None)
-            flash(f"Imported {preview.source}: {added} added, {replaced} replaced.")
+            flash(f"Imported {plain(preview.source)}: {added} added, {replaced} replaced.")
             st.rerun()
 
 st.header("Paper responses")
@@ -107,5 +108,5 @@ if batch is not None:
             show_error(error)
         else:
             st.session_state.pop("responses-preview", None)
-            flash(f"Imported {count} response(s) from {batch.source}.")
+            flash(f"Imported {count} response(s) from {plain(batch.source)}.")
             st.rerun()

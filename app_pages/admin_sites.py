@@ -12,6 +12,7 @@ from app_pages.common import (
     store,
 )
 from ocf.admin import add_site, add_sites, edit_site, preview_sites, retire_site
+from ocf.display import plain
 from ocf.errors import OcfError
 from ocf.models import SITE_KINDS
 from ocf.tables import sites_table
@@ -43,7 +44,7 @@ with st.form("add-site", clear_on_submit=True):
         except OcfError as error:
             show_error(error)
         else:
-            flash(f"Added {site.name} ({site.code}).")
+            flash(f"Added {plain(site.name)} ({plain(site.code)}).")
             st.rerun()
 
 st.header("Edit or retire a site")

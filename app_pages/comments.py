@@ -66,7 +66,7 @@ except OcfError as error:
     show_error(error)
     st.stop()
 if not comments:
-    st.info(f"{site.name}'s panel has written no comments in round {round_.id} yet.")
+    st.info(f"{plain(site.name)}'s panel has written no comments in round {round_.id} yet.")
     st.stop()
 
 waiting = [c for c in comments if not c.decision]

@@ -4,6 +4,7 @@ import streamlit as st
 
 from app_pages.common import choose_round_and_site, require_actor, show_error, store
 from app_pages.evidence_parts import evidence_list
+from ocf.display import plain
 from ocf.errors import OcfError
 from ocf.evidence import MAX_BYTES, NO_EVIDENCE, WHAT_IS_ACCEPTED, listing, size_words
 
@@ -28,7 +29,7 @@ except OcfError as error:
     st.stop()
 framework = db.round_framework(round_.id)
 if evidence.empty:
-    st.info(f"{site.name} has given no files or links in round {round_.id}.")
+    st.info(f"{plain(site.name)} has given no files or links in round {round_.id}.")
     st.stop()
 for domain in framework.domains:
     inside = [c for c in domain.competencies if c.id in set(evidence["competency"])]

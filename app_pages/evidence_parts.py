@@ -32,8 +32,13 @@ from ocf.tables import when
 def describe(row: pd.Series) -> str:
     if row["kind"] == "link":
         return f"Link: {row['name']} ({row['url']})"
+    return f"{row['name']} ({kind_and_size(row)})"
+
+
+def kind_and_size(row: pd.Series) -> str:
+    """'PDF, 12 kB': the file's kind and size, never its name (which may hold brackets)."""
     label = ACCEPTED.get(row["media_type"], (row["media_type"],))[0]
-    return f"{row['name']} ({label}, {size_words(int(row['size']))})"
+    return f"{label}, {size_words(int(row['size']))}"
 
 
 def evidence_list(
@@ -48,9 +53,10 @@ def evidence_list(
             address = row["url"].replace("(", "%28").replace(")", "%29")
             left.markdown(f"[{plain(row['name'])}]({address}) · link")
         else:
-            left.markdown(f"**{plain(row['name'])}** · {describe(row).split('(', 1)[1][:-1]}")
+            left.markdown(f"**{plain(row['name'])}** · {kind_and_size(row)}")
             left.caption(
-                f"SHA-256 {row['sha256']} · added {when(row['added_at'])} by {row['added_by']}"
+                f"SHA-256 {row['sha256']} · added {when(row['added_at'])} by "
+                f"{plain(str(row['added_by']))}"
             )
             # The bytes are read (and checked against the SHA-256) only when the button is
             # pressed, never on each rerun: a page may list many files of up to 10 MB.
@@ -68,7 +74,7 @@ def evidence_list(
             except OcfError as error:
                 show_error(error)
             else:
-                flash(f"Removed {row['name']}.")
+                flash(f"Removed {plain(row['name'])}.")
                 st.rerun()
 
 

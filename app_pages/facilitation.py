@@ -18,6 +18,7 @@ from app_pages.common import (
 from app_pages.widgets import render_item
 from ocf.access import issue_invitations
 from ocf.disclosure import effective_min_panel
+from ocf.display import plain
 from ocf.errors import OcfError
 from ocf.languages import ENGLISH, interface
 from ocf.panel_info import set_site_text, site_text
@@ -27,7 +28,9 @@ from ocf.submissions import (
     close_panel,
     completion,
     invitations,
+    paper_waiting,
     revoke_invitation,
+    settle_paper_response,
 )
 from ocf.tables import invitations_table
 
@@ -53,11 +56,16 @@ for column, (label, key) in zip(
         ("Not started", "unused"),
         ("In progress", "started"),
         ("Submitted online", "submitted"),
-        ("Paper responses", "paper"),
+        ("Paper responses (confirmed)", "paper"),
     ],
     strict=True,
 ):
     column.metric(label, counts[key])
+if counts["paper_waiting"]:
+    st.warning(
+        f"{counts['paper_waiting']} keyed paper form(s) wait for a second person to confirm "
+        "them (below). They do not count until confirmed, and not at all once the panel closes."
+    )
 if closed:
     st.info("This panel is closed: no more answers are accepted and unused codes were revoked.")
     st.stop()
@@ -166,25 +174,62 @@ st.download_button(
 )
 
 st.header("Key in a paper response")
-scale = framework.scale
-numbers = question_numbers(survey)
-with st.expander("Enter the answers from a paper form (marked as assisted)"):
-    raw = {}
-    for section in survey.sections:
-        st.subheader(section.title)
-        for item in section.items:
-            numbered = replace(item, text=f"{numbers[item.id]}. {item.text}")
-            raw[item.id] = render_item(numbered, scale, None, key=f"paper:{item.id}")
-    if st.button("Save the paper response", type="primary"):
-        try:
-            number = add_paper_response(db, actor, site.code, round_.id, raw)
-        except OcfError as error:
-            show_error(error)
-        else:
-            for item in survey.items:
-                st.session_state.pop(f"paper:{item.id}", None)
-            flash(f"Paper response {number} saved.")
-            st.rerun()
+if actor.role != "facilitator":
+    st.info(
+        "Paper forms are keyed in by the site's facilitator and confirmed by a second "
+        "facilitator (or the panel chair, with a facilitator account). An administrator, who "
+        "can read every result, never enters panel answers."
+    )
+else:
+    st.write(
+        "Each keyed form waits until a second person, another facilitator of this site or the "
+        "panel chair, checks it against the paper and confirms it. It counts only then."
+    )
+    scale = framework.scale
+    numbers = question_numbers(survey)
+    with st.expander("Enter the answers from a paper form (marked as assisted)"):
+        raw = {}
+        for section in survey.sections:
+            st.subheader(section.title)
+            for item in section.items:
+                numbered = replace(item, text=f"{numbers[item.id]}. {item.text}")
+                raw[item.id] = render_item(numbered, scale, None, key=f"paper:{item.id}")
+        if st.button("Save the paper response", type="primary"):
+            try:
+                number = add_paper_response(db, actor, site.code, round_.id, raw)
+            except OcfError as error:
+                show_error(error)
+            else:
+                for item in survey.items:
+                    st.session_state.pop(f"paper:{item.id}", None)
+                flash(f"Paper form {number} saved; it counts once a second person confirms it.")
+                st.rerun()
+
+    st.subheader("Paper forms waiting for a second person", anchor=False)
+    try:
+        waiting = paper_waiting(db, actor, site.code, round_.id)
+    except OcfError as error:
+        show_error(error)
+        waiting = []
+    if not waiting:
+        st.write("None.")
+    for form in waiting:
+        with st.expander(f"Paper form {form.number}, keyed by {plain(form.keyed_by)}"):
+            st.table(form.answers.set_index("Question"))
+            confirm, discard = st.columns(2)
+            for column, yes, label in (
+                (confirm, True, "Confirm: it matches the paper form"),
+                (discard, False, "Discard this entry"),
+            ):
+                if column.button(label, key=f"paper-{form.id}-{yes}"):
+                    try:
+                        settle_paper_response(db, actor, site.code, round_.id, form.id, yes)
+                    except OcfError as error:
+                        show_error(error)
+                    else:
+                        done = "confirmed" if yes else "discarded"
+                        flash(f"Paper form {form.number} {done}.")
+                        st.rerun()
 
 st.header("Close the panel")
 sure = st.checkbox("I understand: no more answers will be accepted and unused codes stop working")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 from functools import cache
+from html import escape
 
 import streamlit as st
 import streamlit.components.v1 as components
@@ -71,8 +72,13 @@ def _read_in(translation: Translation | None) -> None:
         )
     lang = (translation.lang or translation.code) if translation is not None else ENGLISH
     # Screen readers pronounce the page in its language (WCAG 3.1.1): set it on the document.
+    # The script is fixed text; the tag (validated by the loader) reaches it only as an
+    # escaped attribute value, so no translation file can put script into the page.
     components.html(
-        f"<script>window.parent.document.documentElement.lang = {lang!r};</script>", height=0
+        f'<meta name="ocf-lang" content="{escape(lang, quote=True)}">'
+        "<script>window.parent.document.documentElement.lang ="
+        " document.querySelector('meta[name=ocf-lang]').content;</script>",
+        height=0,
     )
 
 

@@ -47,6 +47,7 @@ from ocf.errors import OcfError
 from ocf.evidence import NO_EVIDENCE
 from ocf.obligations import checklist_table
 from ocf.obligations import headline as obligation_headline
+from ocf.panel_checks import entry_flags, sources
 from ocf.panel_makeup import who_answered
 from ocf.reports import board_report
 from ocf.results import latest_with_results, site_results
@@ -204,6 +205,14 @@ else:
         f"({agreement})."
     )
     st.caption("Krippendorff's alpha, ordinal: 1 is full agreement, 0 no more than chance.")
+    if not result.panel_pending:
+        came = sources(db, actor, site.code, round_.id)
+        st.write(
+            f"Of the panel's responses, {came.online} were made online and {came.on_paper} on "
+            "paper (keyed in by the facilitator and confirmed by a second person) or imported."
+        )
+    for flag in entry_flags(db, actor, site.code, round_.id):
+        st.warning(flag, icon=":material/flag:")
     who = who_answered(db, site.code, round_.id)
     if not who.empty:
         st.write("Who answered (groups smaller than the panel minimum are folded together):")

@@ -10,6 +10,7 @@ from datetime import date
 
 import streamlit as st
 
+from ocf.answers import LONGEST_ANSWER_TEXT
 from ocf.models import Answer, Item, Scale
 
 
@@ -67,6 +68,7 @@ def render_item(
         key=key,
         help=helptext,
         disabled=disabled,
+        max_chars=LONGEST_ANSWER_TEXT,
     )
     return None, text
 

@@ -23,7 +23,7 @@ from ocf.access import (
 from ocf.accountability import carry_over, check_publishable, gaps_without_response
 from ocf.audit_chain import ChainCheck
 from ocf.detention_import import ImportReport, read_detentions
-from ocf.errors import ConflictError, DataError, Problem
+from ocf.errors import ConflictError, DataError, PermissionDenied, Problem
 from ocf.importers import (
     SITE_COLUMNS,
     SITE_REQUIRED,
@@ -456,9 +456,27 @@ def confirm_responses(
     assisted: bool = True,
     progress: Progress | None = None,
 ) -> int:
-    """Store previewed responses; paper returns keyed in by staff are marked `assisted`."""
+    """Store previewed responses; paper returns keyed in by staff are marked `assisted`.
+
+    Panel responses come in only through the operator's `ocf import responses`: an
+    administrator in the app can read every result, and whoever can read a site's results
+    never creates its panel answers (docs/security.md, Separation of duties)."""
     require_admin(store, actor)
     refuse_real_data_in_demo(store, actor)
+    keys = (
+        responses.keys
+        if isinstance(responses, ResponseBatch)
+        else [(r.site, r.round, r.survey, r.respondent) for r in responses]
+    )
+    # An account signed in to the app, not the operator running `ocf` on the database file.
+    if actor.account_id is not None and _any_panel(store, keys):
+        raise PermissionDenied(
+            "Panel responses are not imported here: an administrator can read every result, "
+            "and whoever reads results never enters panel answers. Paper forms are keyed in by "
+            "the site's facilitator and confirmed by a second person on Panel facilitation; a "
+            "bulk import of panel responses is run by the database's operator with "
+            "`ocf import responses`."
+        )
     if isinstance(responses, ResponseBatch):
         total = max(len(responses), 1)
         return store.add_submitted(
@@ -475,4 +493,14 @@ def confirm_responses(
             for r in responses
         ],
         actor.label,
+    )
+
+
+def _any_panel(store: Store, keys) -> bool:
+    """Whether any (site, round, survey, respondent) is a panel survey's."""
+    pairs = {(round_id, survey) for _, round_id, survey, _ in keys}
+    return any(
+        store.round_surveys(round_id)[survey].audience == "panel"
+        for round_id, survey in pairs
+        if survey in store.round_surveys(round_id)
     )

@@ -13,12 +13,21 @@ from datetime import date
 from ocf.models import Answer, Item, Scale, Survey
 
 MULTI_SEPARATOR = ";"
+# The longest words one answer may hold: about 600 words, as much as a comment reviewer can
+# approve (ocf.comments.LONGEST_TEXT); a megabyte pasted into a box is refused, not stored.
+LONGEST_ANSWER_TEXT = 4000
 
 
 def parse_answer(item: Item, value: str | None, text: str | None, scale: Scale) -> Answer:
     """Normalise one raw answer; ValueError says what is expected for this item."""
     value = (value or "").strip()
     text = (text or "").strip() or None
+    for words in (text, value if item.type == "text" else None):
+        if words is not None and len(words) > LONGEST_ANSWER_TEXT:
+            raise ValueError(
+                f"{len(words):,} characters; an answer holds at most {LONGEST_ANSWER_TEXT:,} "
+                "(about 600 words)"
+            )
     if item.type == "text":
         # Words may arrive in either column; they are stored as text.
         return Answer(item.id, None, text or value or None)

@@ -51,6 +51,8 @@ ACCEPTED: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 WHAT_IS_ACCEPTED = "a PDF, Word (.docx), Excel (.xlsx), OpenDocument or PNG, JPEG or GIF file"
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word 97–2003, Excel 97–2003, and their macros
+# Where an OpenDocument file keeps macros, their dialogs and scripts: refused like .docm.
+_ODF_MACRO_PARTS = ("Basic/", "Scripts/", "Dialogs/")
 _SMALL_PART = 1024 * 1024  # a zip's [Content_Types].xml or mimetype is read only if this small
 
 
@@ -86,6 +88,11 @@ def _zip_type(data: bytes) -> str:
         names = set(archive.namelist())
         if "mimetype" in names and archive.getinfo("mimetype").file_size <= 100:
             kind = archive.read("mimetype").decode("ascii", "replace").strip()
+            if kind in ACCEPTED and any(n.startswith(_ODF_MACRO_PARTS) for n in names):
+                raise Refused(
+                    "it contains macros or scripts (Basic, Python or JavaScript); save it "
+                    "without them (.odt or .ods)"
+                )
             if kind in ACCEPTED:
                 return kind
         elif "[Content_Types].xml" in names:

@@ -722,6 +722,10 @@ def _check_carers(
 
 
 _TRANSLATION_META = ("name", "review", "direction", "style", "lang", "symbols")
+# A translation's code travels in addresses (?lang=pl, ocf.sessions.LANGUAGE) and its `lang`
+# into the page's markup: each must be a plain tag, never text that could become markup.
+TRANSLATION_CODE = re.compile(r"[a-z]{2,8}")
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}")
 
 
 def _check_translations(
@@ -733,8 +737,18 @@ def _check_translations(
     found: dict[str, Translation] = {}
     for code, block in raw.items():
         where: Path_ = ("translations", code)
+        if not isinstance(code, str) or not TRANSLATION_CODE.fullmatch(code):
+            check.error(where, f"{code!r}: a translation's code is 2 to 8 lowercase letters")
+            continue
         if not isinstance(block, dict):
             check.error(where, "expected a mapping of the survey's texts in that language")
+            continue
+        lang = block.get("lang")
+        if lang is not None and not (isinstance(lang, str) and LANGUAGE_TAG.fullmatch(lang)):
+            check.error(
+                (*where, "lang"),
+                f"{lang!r}: expected a BCP 47 language tag such as en, pl or pa-Guru",
+            )
             continue
         name = check.get(block, where, "name", "text")
         review = check.get(block, where, "review", "text", default="draft")

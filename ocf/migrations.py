@@ -418,6 +418,17 @@ def browser_binding(db: Database) -> None:
     )
 
 
+@migrations(name="0016_paper_confirmation")
+def paper_confirmation(db: Database) -> None:
+    # Separation of duties for panels (docs/security.md): a paper form keyed in by one
+    # facilitator waits, as a draft, for a second person to confirm it; imports and paper
+    # entries record who entered them, so responses at the scale's extremes entered by one
+    # person can be flagged to the regulator.
+    db.execute("ALTER TABLE submissions ADD COLUMN entered_by TEXT")
+    db.execute("ALTER TABLE submissions ADD COLUMN confirmed_by TEXT")
+    db.execute("UPDATE submissions SET entered_by = 'before 0016' WHERE assisted = 1")
+
+
 # --------------------------------------------------------------------------- schema checks
 
 

@@ -41,8 +41,13 @@ def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_text(frame: pd.DataFrame) -> str:
-    """A frame as CSV text, neutralised (for the command line and downloads)."""
-    return neutralised(frame).to_csv(index=False)
+    """A frame as CSV text, neutralised (for the command line and downloads).
+
+    Rows end with CRLF (RFC 4180, the Excel dialect): Python's writer quotes a field that holds
+    a character of the line ending, so a text with a bare carriage return is quoted too. With
+    `\n` endings it was written bare, and a spreadsheet started a new row at the `\r`, where
+    `=…` ran as a formula past the guard above."""
+    return neutralised(frame).to_csv(index=False, lineterminator="\r\n")
 
 
 def private_file(path: str | Path) -> Path:

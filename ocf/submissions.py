@@ -200,9 +200,11 @@ def add_paper_response(
     raw: RawAnswers,
     survey_id: str | None = None,
 ) -> int:
-    """Key in a paper response on a member's behalf: submitted at once, marked as assisted."""
+    """Key in a paper form on a member's behalf (the site's facilitator only: whoever can read
+    results never creates panel answers). It waits for a second person to confirm it against
+    the paper (`settle_paper_response`) and counts only then. Returns the form's number."""
     check_active(store, actor)
-    require_site_role(actor, ("facilitator", "admin"), site)
+    require_site_role(actor, ("facilitator",), site)
     _require_open(store, round_id)
     if store.panel_closed(site, round_id):
         raise PermissionDenied("the panel has been closed")
@@ -220,16 +222,77 @@ def add_paper_response(
     if problems:
         raise DataError(problems)
     existing = store.respondents(site, round_id, survey.id)
-    number = 1 + sum(r.startswith("paper-") for r in existing)
-    store.add_submitted(
-        [Response(site, round_id, survey.id, f"paper-{number}", tuple(answers), assisted=True)],
+    number = 1 + max(
+        (int(r[6:]) for r in existing if r[6:].isdigit() and r.startswith("paper-")), default=0
+    )
+    store.add_paper_entry(
+        Response(site, round_id, survey.id, f"paper-{number}", tuple(answers), assisted=True),
         actor.label,
     )
     return number
 
 
+@dataclass(frozen=True)
+class PaperForm:
+    """A keyed paper form waiting for a second person to check it against the paper."""
+
+    id: int
+    number: int
+    keyed_by: str  # the facilitator's name
+    keyed_at: str
+    answers: pd.DataFrame  # Question, Answer: to compare with the paper form
+
+
+def paper_waiting(store: Store, actor: Actor, site: str, round_id: str) -> list[PaperForm]:
+    """The site's keyed paper forms not yet confirmed, with their answers, for the second
+    person (a facilitator of the site) to check against the paper."""
+    check_active(store, actor)
+    require_site_role(actor, ("facilitator",), site)
+    store.require_round(round_id)
+    forms = []
+    surveys = store.round_surveys(round_id)
+    for row in store.paper_entries(site, round_id).itertuples():
+        survey = surveys[row.survey]
+        given = store.submission_answers(int(row.id))
+        shown = [
+            (item.text, _shown_answer(item, given[item.id]))
+            for item in survey.items
+            if item.id in given
+        ]
+        forms.append(
+            PaperForm(
+                id=int(row.id),
+                number=int(str(row.respondent).removeprefix("paper-")),
+                keyed_by=str(row.entered_by).split(":", 2)[-1],
+                keyed_at=str(row.created_at),
+                answers=pd.DataFrame(shown, columns=["Question", "Answer"]),
+            )
+        )
+    return forms
+
+
+def _shown_answer(item, answer: Answer) -> str:
+    labels = {o.value: o.label for o in item.options}
+    if answer.value is not None and item.type == "multi":
+        return ", ".join(labels.get(v, v) for v in answer.value.split("|"))
+    value = labels.get(answer.value, answer.value) if answer.value is not None else ""
+    return " ".join(part for part in (value, answer.text or "") if part)
+
+
+def settle_paper_response(
+    store: Store, actor: Actor, site: str, round_id: str, form_id: int, confirm: bool
+) -> int:
+    """Confirm a keyed paper form (it is then counted) or discard it, as a facilitator of the
+    site other than the one who keyed it. Returns the form's number."""
+    check_active(store, actor)
+    require_site_role(actor, ("facilitator",), site)
+    respondent = store.settle_paper_entry(site, round_id, form_id, actor.label, confirm)
+    return int(respondent.removeprefix("paper-"))
+
+
 PANEL_STATUS_COLUMNS = [
     "site", "issued", "unused", "started", "submitted", "revoked", "paper", "closed", "closed_at",
+    "paper_waiting",
 ]  # fmt: skip
 _CODE_STATES = ("unused", "started", "submitted", "revoked")
 
@@ -245,9 +308,11 @@ def panel_status(store: Store, actor: Actor, round_id: str) -> pd.DataFrame:
     store.require_round(round_id)
     codes = store.invitation_statuses(None, round_id)
     submissions = store.list_submissions(round_id)
-    paper = submissions[submissions["respondent"].str.startswith("paper-")]["site"].value_counts()
+    keyed = submissions[submissions["respondent"].str.startswith("paper-")]
+    paper = keyed[keyed["status"] == "submitted"]["site"].value_counts()  # confirmed
+    waiting = keyed[keyed["status"] != "submitted"]["site"].value_counts()
     closures = store.panel_closures(round_id)
-    sites = sorted({*codes["site"], *paper.index, *closures})
+    sites = sorted({*codes["site"], *paper.index, *waiting.index, *closures})
     if actor.role == "facilitator":
         sites = [actor.site]
     counts = codes.groupby(["site", "status"]).size()
@@ -257,7 +322,7 @@ def panel_status(store: Store, actor: Actor, round_id: str) -> pd.DataFrame:
         rows.append({
             "site": site, "issued": sum(states.values()), **states,
             "paper": int(paper.get(site, 0)), "closed": "yes" if site in closures else "no",
-            "closed_at": closures.get(site, ""),
+            "closed_at": closures.get(site, ""), "paper_waiting": int(waiting.get(site, 0)),
         })  # fmt: skip
     return pd.DataFrame(rows, columns=PANEL_STATUS_COLUMNS)
 
@@ -271,9 +336,9 @@ def completion(store: Store, actor: Actor, site: str, round_id: str) -> dict[str
     require_site_role(actor, ("facilitator", "admin"), site)
     table = panel_status(store, actor, round_id).set_index("site")
     if site not in table.index:
-        return {**dict.fromkeys(_CODE_STATES, 0), "issued": 0, "paper": 0}
+        return {**dict.fromkeys(_CODE_STATES, 0), "issued": 0, "paper": 0, "paper_waiting": 0}
     row = table.loc[site]
-    return {key: int(row[key]) for key in (*_CODE_STATES, "issued", "paper")}
+    return {key: int(row[key]) for key in (*_CODE_STATES, "issued", "paper", "paper_waiting")}
 
 
 def invitations(store: Store, actor: Actor, site: str, round_id: str) -> pd.DataFrame:

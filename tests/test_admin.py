@@ -231,7 +231,9 @@ def test_a_bad_detention_upload_is_refused_and_changes_nothing(db: Path) -> None
     assert dump(Store.open(db)) == before
 
 
-def test_paper_responses_upload_is_previewed_then_imported(real_db: Path) -> None:
+def test_panel_responses_upload_is_previewed_then_refused_to_an_administrator(
+    real_db: Path,
+) -> None:
     db = real_db
     at = admin_page(db, "admin_imports")
     rows = "site,round,survey,respondent,item,value\n" + "\n".join(
@@ -241,8 +243,9 @@ def test_paper_responses_upload_is_previewed_then_imported(real_db: Path) -> Non
     at.file_uploader[1].upload("paper.csv", rows.encode(), "text/csv").run()
     assert any("**1** response(s), **3** answers, will be added" in m.value for m in at.markdown)
     button(at, "Confirm the import").click().run()
-    rows = Store.open(db).list_submissions("2025-26").query("respondent == 'paper-A'")
-    assert list(rows["assisted"]) == [1]
+    # An administrator reads every result, so never enters panel answers (padding a panel).
+    assert any("never enters panel answers" in e.value for e in at.error)
+    assert Store.open(db).list_submissions("2025-26").query("respondent == 'paper-A'").empty
 
 
 def test_demo_reset_restores_the_demo(db: Path) -> None:

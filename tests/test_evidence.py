@@ -62,6 +62,23 @@ DOCM = office(
     }
 )
 ODT = office({"mimetype": "application/vnd.oasis.opendocument.text", "content.xml": "<x/>"})
+# OpenDocument keeps Basic macros under Basic/ (run on opening by an event in content.xml),
+# and Python or JavaScript under Scripts/.
+ODT_BASIC = office(
+    {
+        "mimetype": "application/vnd.oasis.opendocument.text",
+        "content.xml": "<x/>",
+        "Basic/Standard/Module1.xml": '<script:module>Sub Main: Shell("calc"): End Sub',
+        "Basic/script-lc.xml": "<library:libraries/>",
+    }
+)
+ODS_PYTHON = office(
+    {
+        "mimetype": "application/vnd.oasis.opendocument.spreadsheet",
+        "content.xml": "<x/>",
+        "Scripts/python/run.py": "import os",
+    }
+)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 GIF = b"GIF89a" + b"\x00" * 64
@@ -98,6 +115,8 @@ def test_accepted_files_are_known_by_their_content(name: str, data: bytes, media
         ("chart.png", demo_pdf("x"), "its name ends .png but its content is a PDF"),
         ("invoice", demo_pdf("x"), "its name ends without a type but its content is a PDF"),
         ("plan.docx", DOCM, "it contains macros"),
+        ("plan.odt", ODT_BASIC, "it contains macros or scripts"),
+        ("sheet.ods", ODS_PYTHON, "it contains macros or scripts"),
         ("plan.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "old-style Office file"),
         ("archive.zip", office({"a.txt": "hello"}), "it is a zip archive, not a PDF"),
         ("broken.docx", b"PK\x03\x04garbage", "cannot be read as one"),

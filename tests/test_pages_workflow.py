@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ocf.access import SYSTEM, add_account, issue_invitations
+from ocf.access import SYSTEM, add_account, issue_invitations, sign_in
 from ocf.demo import COMMENTS, demo_actor
 from ocf.store import Store
 
@@ -286,7 +286,7 @@ def test_facilitator_sees_counts_never_answers_and_issues_codes(db_path: Path) -
         "Not started",
         "In progress",
         "Submitted online",
-        "Paper responses",
+        "Paper responses (confirmed)",
     ]
     page = texts(at)
     assert not any(comment in page for comment in COMMENTS)  # demo panel comments
@@ -305,8 +305,18 @@ def test_facilitator_keys_in_a_paper_response(db_path: Path) -> None:
     at.run()
     next(b for b in at.button if b.label == "Save the paper response").click().run()
     assert not at.exception
-    assert at.success[0].value == "Paper response 1 saved."
-    assert at.metric[4].value == "1"
+    assert at.success[0].value == "Paper form 1 saved; it counts once a second person confirms it."
+    assert at.metric[4].value == "0" and "wait for a second person" in at.warning[0].value
+    # The one who keyed it cannot confirm it; a second facilitator (the panel chair) does.
+    next(b for b in at.button if b.label.startswith("Confirm:")).click().run()
+    assert "second person" in at.error[0].value and at.metric[4].value == "0"
+    chair = sign_in(store, add_account(store, SYSTEM, "Panel chair", "facilitator", "XTA1"))
+    second = app(chair)
+    second.switch_page("app_pages/facilitation.py").run()
+    assert any(e.label == "Paper form 1, keyed by Demo panel facilitator" for e in second.expander)
+    next(b for b in second.button if b.label.startswith("Confirm:")).click().run()
+    assert not second.exception and second.success[0].value == "Paper form 1 confirmed."
+    assert second.metric[4].value == "1"
 
 
 # --------------------------------------------------------------------------- regulator and admin

@@ -37,6 +37,7 @@ from ocf.submissions import (
     invitations,
     open_panel_survey,
     open_self_assessment,
+    paper_waiting,
     reopen,
     revoke_invitation,
     save,
@@ -120,9 +121,14 @@ ACTIONS = {
         {"facilitator", "admin"},
         lambda s, a, w: issue_invitations(s, a, "XTA1", OPEN, 1),
     ),
+    # Whoever can read a site's results never creates its panel answers (admins included).
     "key in a paper response": (
-        {"facilitator", "admin"},
+        {"facilitator"},
         lambda s, a, w: add_paper_response(s, a, "XTA1", OPEN, PAPER),
+    ),
+    "see paper forms waiting for confirmation": (
+        {"facilitator"},
+        lambda s, a, w: paper_waiting(s, a, "XTA1", OPEN),
     ),
     "see a site's published results": (
         {"lead", "regulator", "admin"},

@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ocf.errors import ConflictError
+from ocf.errors import ConflictError, NotFound, PermissionDenied
 from ocf.models import Answer, Response, Submission
 from ocf.store.connection import StoreBase, _record, now
 
@@ -142,6 +142,8 @@ class SubmissionStore(StoreBase):
                                 "status": "submitted",
                                 "version": 1,
                                 "assisted": int(response.assisted),
+                                # Who entered it: an import's or paper form's, never a member's.
+                                "entered_by": actor,
                                 "created_at": stamp,
                                 "updated_at": stamp,
                                 "submitted_at": stamp,
@@ -177,6 +179,96 @@ class SubmissionStore(StoreBase):
                     {"survey": survey, "responses": added},
                 )  # fmt: skip
         return count
+
+    def add_paper_entry(self, response: Response, actor: str) -> int:
+        """A paper form as keyed in: a draft, marked assisted, waiting for a second person to
+        confirm it (`confirm_paper_entry`); not counted until then. Returns its id."""
+        with self.write():
+            self._require_accepting(response.site, response.round, response.survey)
+            stamp = now()
+            submission_id = (
+                self.db["submissions"]
+                .insert(
+                    {
+                        "site": response.site,
+                        "round": response.round,
+                        "survey": response.survey,
+                        "respondent": response.respondent,
+                        "status": "draft",
+                        "version": 1,
+                        "assisted": 1,
+                        "entered_by": actor,
+                        "created_at": stamp,
+                        "updated_at": stamp,
+                    }
+                )
+                .last_pk
+            )
+            self._put_answers(
+                submission_id, response.answers, self._term_ids(_texts(response.answers))
+            )
+            self._audit(
+                actor, "key paper form", "panel", f"{response.site}:{response.round}", None,
+                {"survey": response.survey, "form": response.respondent},
+            )  # fmt: skip
+        return submission_id
+
+    def paper_entries(self, site: str, round_id: str) -> pd.DataFrame:
+        """Paper forms of a site's panel waiting for confirmation: id, respondent, survey,
+        entered_by, created_at."""
+        query = """
+            SELECT s.id, s.respondent, s.survey, s.entered_by, s.created_at
+            FROM submissions s
+            JOIN round_surveys rs ON rs.round_id = s.round AND rs.survey_id = s.survey
+            WHERE s.site = ? AND s.round = ? AND s.status = 'draft' AND s.assisted = 1
+              AND rs.audience = 'panel' ORDER BY s.id
+        """
+        return pd.read_sql_query(query, self.db.conn, params=[site, round_id])
+
+    def settle_paper_entry(
+        self, site: str, round_id: str, submission_id: int, actor: str, confirm: bool
+    ) -> str:
+        """Confirm (it is then submitted and counted) or discard a waiting paper form, as a
+        person other than the one who keyed it; checked inside the write, with the round and
+        panel still taking answers. Returns the form's respondent label."""
+        with self.write():
+            row = self.db.execute(
+                """SELECT survey, respondent, entered_by FROM submissions
+                   WHERE id = ? AND site = ? AND round = ? AND status = 'draft' AND assisted = 1""",
+                [submission_id, site, round_id],
+            ).fetchone()
+            if row is None:
+                raise NotFound(f"no paper form waiting for confirmation with id {submission_id}")
+            survey, respondent, entered_by = row
+            if _account_of(entered_by) == _account_of(actor):
+                raise PermissionDenied(
+                    "a paper form is confirmed by a second person: someone other than whoever "
+                    "keyed it in"
+                )
+            self._require_accepting(site, round_id, survey)
+            if confirm:
+                self.db["submissions"].update(
+                    submission_id,
+                    {"status": "submitted", "confirmed_by": actor, "submitted_at": now()},
+                )
+            else:
+                self.db.execute("DELETE FROM submissions WHERE id = ?", [submission_id])
+            self._audit(
+                actor, "confirm paper form" if confirm else "discard paper form", "panel",
+                f"{site}:{round_id}", None, {"survey": survey, "form": respondent},
+            )  # fmt: skip
+            return respondent
+
+    def panel_entries(self, round_id: str) -> pd.DataFrame:
+        """Each submitted panel response of a round: id, site, assisted, entered_by (who keyed
+        or imported it; empty for a member's own). No answers."""
+        query = """
+            SELECT s.id AS submission_id, s.site, s.assisted, s.entered_by
+            FROM submissions s
+            JOIN round_surveys rs ON rs.round_id = s.round AND rs.survey_id = s.survey
+            WHERE s.round = ? AND s.status = 'submitted' AND rs.audience = 'panel'
+        """
+        return pd.read_sql_query(query, self.db.conn, params=[round_id])
 
     def _require_accepting(self, site: str, round_id: str, survey: str) -> None:
         """Refuse answers the round or the site's panel no longer takes (in a write).
@@ -474,3 +566,9 @@ class SubmissionStore(StoreBase):
         query = """SELECT id, site, survey, respondent, status, version, assisted, updated_at, submitted_at
                    FROM submissions WHERE round = ? AND (? IS NULL OR survey = ?) ORDER BY site, survey, id"""
         return pd.read_sql_query(query, self.db.conn, params=[round_id, survey, survey])
+
+
+def _account_of(label: str | None) -> str | None:
+    """The account part of an actor label ("facilitator:12:Fay" → "facilitator:12"), so that a
+    renamed account is still the same person."""
+    return ":".join(label.split(":")[:2]) if label else None
