@@ -691,18 +691,37 @@ def export(round_id: str, out: str, db_path: str | None) -> None:
 )
 @click.option("--limit", type=int, default=100, show_default=True)
 @click.option(
-    "--verify", is_flag=True, help="Recompute the log's hash chain: exit 1 if it was tampered with."
+    "--verify",
+    is_flag=True,
+    help="Recompute the log's keyed hash chain: exit 1 if it was tampered with.",
+)
+@click.option(
+    "--anchor",
+    default=None,
+    metavar="HEAD",
+    help="With --verify: a head printed earlier (at least 16 characters); exit 1 unless the "
+    "chain still holds it (entries removed from the end, or a rebuilt log, lose it).",
 )
 @db_option
 @reports_errors
-def audit(entity: str | None, limit: int, verify: bool, db_path: str | None) -> None:
+def audit(
+    entity: str | None, limit: int, verify: bool, anchor: str | None, db_path: str | None
+) -> None:
     """The audit log, newest first, as CSV: id,at,actor,action,entity,entity_id,before,after."""
     store = _store(db_path)
+    if anchor is not None and not verify:
+        raise click.UsageError("--anchor goes with --verify")
     if verify:
         check = audit_check(store, _cli_actor())
         if not check.intact:
             raise OcfError(check.summary())
-        click.echo(f"{check.summary()}; full head hash {check.head}")
+        if anchor is not None and not check.holds(anchor):
+            raise OcfError(
+                f"audit log does not hold the anchor {anchor.strip()[:16]}: entries up to it "
+                "were removed or the log was rebuilt (an anchor needs at least 16 characters)"
+            )
+        held = "" if anchor is None else f"; it holds the anchor {anchor.strip()[:16]}"
+        click.echo(f"{check.summary()}{held}; full head {check.head}")
         return
     click.echo(csv_text(audit_log(store, _cli_actor(), entity, limit)), nl=False)
 
@@ -713,18 +732,37 @@ def audit(entity: str | None, limit: int, verify: bool, db_path: str | None) -> 
 @reports_errors
 def backup(file: str, db_path: str | None) -> None:
     """Copy the database to FILE while it is in use (SQLite's online backup)."""
-    path = _store(db_path).backup(file)
+    store = _store(db_path)
+    path = store.backup(file)
     click.echo(f"Backed up to {path}")
+    if store.key_file is not None:
+        click.echo(
+            f"Keep a copy of the audit key {store.key_file} apart from the backups: a "
+            "restore on another server needs it beside the database.",
+            err=True,
+        )
 
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--unchained",
+    is_flag=True,
+    help="Restore a backup made before the audit log was chained (nothing shows whether its "
+    "log was changed); recorded in the audit log.",
+)
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Restore a demo database (one-click sign-in as any role): only to show the demo.",
+)
 @db_option
 @reports_errors
-def restore(file: str, db_path: str | None) -> None:
-    """Replace the database with a backup, after checking the backup's integrity and schema."""
-    Store.check_backup(file)  # before the target is even opened
-    _store_to_add(db_path, real_data=False).restore_from(file, _cli_actor().label)
+def restore(file: str, unchained: bool, demo: bool, db_path: str | None) -> None:
+    """Replace the database with a backup, after checking the backup's integrity, schema and
+    keyed audit chain (the audit key beside the database must be the one it was made with)."""
+    Store.check_backup(file, unchained=unchained)  # before the target is even opened
+    _store_to_add(db_path, real_data=False).restore_from(file, _cli_actor().label, unchained, demo)
     click.echo(f"Restored from {file}")
 
 

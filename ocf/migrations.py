@@ -429,6 +429,13 @@ def paper_confirmation(db: Database) -> None:
     db.execute("UPDATE submissions SET entered_by = 'before 0016' WHERE assisted = 1")
 
 
+@migrations(name="0017_audit_mac")
+def audit_mac(db: Database) -> None:
+    # The audit chain keyed with an HMAC whose key lives outside the database (a file beside
+    # it: ocf/audit_chain.py); entries made before carry only their SHA-256 hash.
+    db.execute("ALTER TABLE audit ADD COLUMN mac TEXT")
+
+
 # --------------------------------------------------------------------------- schema checks
 
 

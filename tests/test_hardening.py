@@ -398,9 +398,17 @@ def test_restore_refuses_a_backup_whose_audit_log_was_edited(tmp_path: Path) -> 
 
 def test_a_good_backup_still_restores(tmp_path: Path) -> None:
     backup = crafted_backup(tmp_path, [])
+    # On another server, the audit key comes with the backup (deployment.md).
+    shutil.copy(tmp_path / "source.db.audit-key", tmp_path / "live.db.audit-key")
     result = invoke("restore", str(backup), "--db", str(tmp_path / "live.db"))
     assert result.exit_code == 0, result.output
     assert Store.open(tmp_path / "live.db").get_site("RX1") is not None
+
+
+def test_a_backup_made_with_another_servers_key_is_not_restored(tmp_path: Path) -> None:
+    backup = crafted_backup(tmp_path, [])
+    result = invoke("restore", str(backup), "--db", str(tmp_path / "live.db"))
+    assert result.exit_code == 1 and "another server's audit key" in result.output
 
 
 def test_the_audit_chain_shows_any_edit(tmp_path: Path) -> None:
@@ -670,3 +678,118 @@ def test_throttling_keys_on_the_address_the_trusted_proxy_saw(
     from ocf.access import client_address
 
     assert client_address(peer, forwarded, trusted.split(",")) == key
+
+
+def test_an_entry_deleted_and_the_hashes_recomputed_is_caught_by_the_key(tmp_path: Path) -> None:
+    """With SHA-256 alone, someone with the file deleted an entry, recomputed every hash after
+    it, and both `ocf audit --verify` and restore passed. The HMAC's key is not in the file."""
+    import sqlite3
+
+    from ocf.audit_chain import FIELDS, GENESIS, entry_hash
+
+    db = tmp_path / "ocf.db"
+    store = Store.open(db)
+    store.add_sites([Site("RX1", "Trust"), Site("RX2", "Trust two")], "t")
+    open_round(store, "r1", resolve_content("ocf-race-equality"), "t")
+    key = tmp_path / "ocf.db.audit-key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    head = invoke("audit", "--verify", "--db", str(db)).output.rsplit("full head ", 1)[1].strip()
+    backup = Store.open(db).backup(tmp_path / "before.db")
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TRIGGER audit_no_delete")
+    conn.execute("DROP TRIGGER audit_no_update")
+    conn.execute("DELETE FROM audit WHERE id = 2")
+    previous = GENESIS
+    for row in conn.execute(f"SELECT {', '.join(FIELDS)} FROM audit ORDER BY id").fetchall():
+        previous = entry_hash(previous, dict(zip(FIELDS, row, strict=True)))
+        conn.execute("UPDATE audit SET hash = ? WHERE id = ?", [previous, row[0]])
+    conn.execute(  # the triggers put back, as the platform makes them
+        "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit "
+        "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+    )
+    trigger = [
+        r[0]
+        for r in sqlite3.connect(backup).execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'audit_no_delete'"
+        )
+    ][0]
+    conn.execute(trigger)
+    conn.commit()
+    conn.close()
+    bad = invoke("audit", "--verify", "--db", str(db))
+    assert bad.exit_code == 1 and "BROKEN at entry 3" in bad.output
+    doctored = Store.open(db).backup(tmp_path / "doctored.db")
+    Store.check_backup(doctored)  # the hashes alone hold: only the key shows the edit
+    restore = invoke("restore", str(doctored), "--db", str(tmp_path / "live.db"))
+    assert restore.exit_code == 1
+    # The untouched backup restores, and holds the head written down before.
+    shutil.copy(key, tmp_path / "live.db.audit-key")
+    assert invoke("restore", str(backup), "--db", str(tmp_path / "live.db")).exit_code == 0
+    held = invoke("audit", "--verify", "--anchor", head, "--db", str(tmp_path / "live.db"))
+    assert held.exit_code == 0 and f"holds the anchor {head[:16]}" in held.output
+
+
+def test_an_anchor_shows_a_truncated_end(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "ocf.db"
+    store = Store.open(db)
+    store.add_sites([Site("RX1", "Trust")], "t")
+    head = invoke("audit", "--verify", "--db", str(db)).output.rsplit("full head ", 1)[1].strip()
+    store.add_sites([Site("RX2", "Trust two")], "t")
+    assert invoke("audit", "--verify", "--anchor", head[:16], "--db", str(db)).exit_code == 0
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TRIGGER audit_no_delete")
+    conn.execute("DELETE FROM audit WHERE id >= 1")
+    conn.commit()
+    conn.close()
+    plain = invoke("audit", "--verify", "--db", str(db))
+    assert plain.exit_code == 0  # an empty log is a consistent chain ...
+    cut = invoke("audit", "--verify", "--anchor", head, "--db", str(db))
+    assert cut.exit_code == 1 and "does not hold the anchor" in cut.output  # ... but not ours
+    assert invoke("audit", "--anchor", head, "--db", str(db)).exit_code == 2
+
+
+def test_a_backup_from_before_the_chain_is_restored_only_when_asked(tmp_path: Path) -> None:
+    import sqlite3
+
+    from sqlite_utils import Database
+
+    from ocf.migrations import migrations
+
+    backup = tmp_path / "old.db"  # a database of the release before migration 0008
+    old = Database(sqlite3.connect(backup))
+    migrations.apply(old, stop_before="0008_audit_chain")
+    old.execute(
+        "INSERT INTO audit (at, actor, action, entity, entity_id) "
+        "VALUES ('2024-01-01T00:00:00+00:00', 't', 'add', 'site', 'RX1')"
+    )
+    old.conn.commit()
+    old.close()
+    live = str(tmp_path / "live.db")
+    refused = invoke("restore", str(backup), "--db", live)
+    assert refused.exit_code == 1 and "before the audit log was chained" in refused.output
+    done = invoke("restore", str(backup), "--unchained", "--db", live)
+    assert done.exit_code == 0, done.output
+    assert "unchained backup" in Store.open(live).audit_events("database")[0]["after"]
+
+
+def test_a_demo_backup_is_not_restored_over_a_real_database_unless_asked(
+    tmp_path: Path, demo_path: Path
+) -> None:
+    """It kept demo=1: one-click sign-in as any role, in production."""
+    demo = tmp_path / "demo.db"
+    shutil.copy(demo_path, demo)
+    Store.open(demo).audit_key()  # made on first use
+    backup = Store.open(demo).backup(tmp_path / "demo-backup.db")
+    real = tmp_path / "real.db"
+    Store.open(real).add_sites([Site("RX1", "Trust")], "t")
+    shutil.copy(tmp_path / "demo.db.audit-key", tmp_path / "real.db.audit-key.demo")
+    refused = invoke("restore", str(backup), "--db", str(real))
+    assert refused.exit_code == 1 and "it is a demo database" in refused.output
+    assert not Store.open(real).is_demo and Store.open(real).get_site("RX1") is not None
+    (tmp_path / "real.db.audit-key").unlink()  # the demo's key, to show the demo here
+    shutil.move(tmp_path / "real.db.audit-key.demo", tmp_path / "real.db.audit-key")
+    shown = invoke("restore", str(backup), "--demo", "--db", str(real))
+    assert shown.exit_code == 0, shown.output
+    assert Store.open(real).is_demo

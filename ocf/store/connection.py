@@ -21,7 +21,19 @@ from sqlite_utils import Database
 
 from ocf import migrations as schema
 from ocf.audit_chain import FIELDS as AUDIT_FIELDS
-from ocf.audit_chain import GENESIS, ChainCheck, check_chain, entry_hash
+from ocf.audit_chain import (
+    GENESIS,
+    AuditKey,
+    ChainCheck,
+    KeyFileError,
+    check_chain,
+    entry_hash,
+    entry_mac,
+    key_path,
+    link_of,
+    load_or_create_key,
+    rekey_from,
+)
 from ocf.errors import StorageError
 from ocf.migrations import migrations
 from ocf.models import Framework, Survey
@@ -57,6 +69,8 @@ class StoreBase:
         self.identity = location if location != ":memory:" else f"memory:{id(db.conn)}"
         self._frameworks: dict[str, Framework] = {}
         self._surveys: dict[str, dict[str, Survey]] = {}
+        self._audit_key: AuditKey | None = None
+        self._location = location
 
     @classmethod
     def open(cls, path: str | Path | None = None) -> Self:
@@ -180,8 +194,12 @@ class StoreBase:
         return target
 
     @staticmethod
-    def check_backup(path: str | Path) -> None:
-        """Refuse a file that is not a sound OCF database (integrity, schema)."""
+    def check_backup(
+        path: str | Path, key: AuditKey | None = None, unchained: bool = False, demo: bool = True
+    ) -> None:
+        """Refuse a file that is not a sound OCF database (integrity, schema, its audit chain,
+        keyed with `key` when given), or one from before the audit chain unless `unchained`
+        says the administrator knows."""
         source = Path(path)
         if not source.is_file():
             raise StorageError(f"{source}: no such file")
@@ -214,8 +232,15 @@ class StoreBase:
         conn = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
         try:
             problems = schema.schema_problems(conn)
+            is_demo = (
+                "meta" in tables
+                and conn.execute("SELECT 1 FROM meta WHERE key = 'demo' AND value = '1'").fetchone()
+                is not None
+            )
             chained = "hash" in {row[1] for row in conn.execute("PRAGMA table_info(audit)")}
-            chain = StoreBase(Database(conn)).check_audit_chain() if chained else None
+            # Without the key (before the target is opened), the hashes alone are checked.
+            reader = StoreBase(Database(conn))
+            chain = reader.check_audit_chain(key, keyed=key is not None) if chained else None
         finally:
             conn.close()
         if problems:
@@ -223,28 +248,80 @@ class StoreBase:
                 f"{source}: its schema is not what the platform makes, so it is not restored: "
                 + "; ".join(problems)
             )
+        if is_demo and not demo:
+            raise StorageError(
+                f"{source}: not restored: it is a demo database, where anyone who opens the app "
+                "signs in as any role with one click. Restore it only to show the demo, with "
+                "--demo."
+            )
         if chain is not None and not chain.intact:
-            raise StorageError(f"{source}: not restored: {chain.summary()}")
+            raise StorageError(
+                f"{source}: not restored: {chain.summary()}"
+                + ("" if key is None else " (or it was made with another server's audit key)")
+            )
+        if chain is None and not unchained:
+            raise StorageError(
+                f"{source}: not restored: it was made before the audit log was chained, so "
+                "nothing shows whether its audit log was changed. If you know where it came "
+                "from, restore it with --unchained (recorded in the audit log)."
+            )
 
-    def restore_from(self, path: str | Path, actor: str) -> None:
+    def restore_from(
+        self, path: str | Path, actor: str, unchained: bool = False, demo: bool = False
+    ) -> None:
         """Replace this database's content with a checked backup, then bring its schema up to date."""
-        self.check_backup(path)
+        # A demo database only over a demo, or when asked (one-click sign-in as any role).
+        self.check_backup(path, self.audit_key(), unchained, demo or self.is_demo)
         source = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
         try:
             source.backup(self.db.conn)
         finally:
             source.close()
+        key = self.audit_key()
+        if self.key_file is not None and key.keyed_from > self._next_id():
+            # The backup has fewer entries than the key has seen: key from its next entry on.
+            self._audit_key = rekey_from(self.key_file, key, self._next_id())
         with self.write():
             migrations.apply(self.db)
             self.set_meta("epoch", secrets.token_hex(8))
-            self._audit(actor, "restore", "database", str(path), None, None)
+            self._audit(
+                actor, "restore", "database", str(path), None,
+                {"unchained backup": True} if unchained else None,
+            )  # fmt: skip
         self._frameworks.clear()
         self._surveys.clear()
+
+    def audit_key(self) -> AuditKey:
+        """The audit chain's key: in a file beside the database (made on first use, 0600), or
+        for a database in memory, one of its own."""
+        if self._audit_key is None:
+            if self._location == ":memory:":
+                self._audit_key = AuditKey(secrets.token_bytes(32))
+            else:
+                try:
+                    self._audit_key = load_or_create_key(key_path(self._location), self._next_id)
+                except (KeyFileError, OSError) as exc:
+                    raise StorageError(str(exc)) from None
+        return self._audit_key
+
+    @property
+    def key_file(self) -> Path | None:
+        """Where the audit key lives (None for a database in memory)."""
+        return None if self._location == ":memory:" else key_path(self._location)
+
+    def _next_id(self) -> int:
+        try:
+            return self.db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM audit").fetchone()[0]
+        except sqlite3.OperationalError:  # no audit table yet: a new database
+            return 1
 
     def _audit(
         self, actor: str, action: str, entity: str, entity_id: str | None, before: Any, after: Any
     ) -> None:
-        last = self.db.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+        key = self.audit_key()
+        last = self.db.execute(
+            "SELECT id, hash, mac FROM audit ORDER BY id DESC LIMIT 1"
+        ).fetchone()
         entry = {
             "id": (last[0] if last else 0) + 1,
             "at": now(),
@@ -256,13 +333,18 @@ class StoreBase:
             "after": None if after is None else json.dumps(after, default=str),
         }
         entry["hash"] = entry_hash(last[1] if last else GENESIS, entry)
+        link = link_of(last[0], last[1], last[2], key) if last else GENESIS
+        entry["mac"] = entry_mac(key.key, link, entry)
         self.db["audit"].insert(entry)
 
-    def check_audit_chain(self) -> ChainCheck:
-        """Recompute the audit log's hash chain (`ocf.audit_chain`)."""
-        cursor = self.db.execute(f"SELECT {', '.join(AUDIT_FIELDS)}, hash FROM audit ORDER BY id")
-        names = [*AUDIT_FIELDS, "hash"]
-        return check_chain(dict(zip(names, row, strict=True)) for row in cursor)
+    def check_audit_chain(self, key: AuditKey | None = None, keyed: bool = True) -> ChainCheck:
+        """Recompute the audit log's keyed hash chain (`ocf.audit_chain`) with `key`, by
+        default this database's own; `keyed=False` checks the hashes alone."""
+        key = (key or self.audit_key()) if keyed else None
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(audit)")}
+        names = [*AUDIT_FIELDS, "hash", *(["mac"] if "mac" in columns else [])]
+        cursor = self.db.execute(f"SELECT {', '.join(names)} FROM audit ORDER BY id")
+        return check_chain((dict(zip(names, row, strict=True)) for row in cursor), key)
 
     def change_stamp(self) -> str:
         """Changes whenever the data change: every write is audited, so the newest audit id,
