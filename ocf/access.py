@@ -128,6 +128,17 @@ def add_account(
         raise DataError([Problem("--site", f"a {role} account needs the site it works for")])
     if site:
         store.require_site(site)
+    email = email.strip() if email and email.strip() else None
+    if email and store.accounts_by_email(email):
+        raise DataError(
+            [
+                Problem(
+                    "--email",
+                    f"{email} is already the email of an active account (emails are the same "
+                    "whatever their capitals); single sign-on maps an email to one account",
+                )
+            ]
+        )
     code = new_code()
     store.add_account(
         name, role, site if role in SITE_ROLES else None, email, hash_code(store, code), actor.label

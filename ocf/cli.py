@@ -70,6 +70,13 @@ def db_option(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
+def force_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--force: replace an existing file (never a symbolic link, which is always refused)."""
+    return click.option(
+        "--force", is_flag=True, help="Replace the file if it exists (never a symbolic link)."
+    )(command)
+
+
 def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     """Turn OcfError into one line per problem on stderr and exit code 1."""
 
@@ -662,23 +669,29 @@ def score(round_id: str, site: str | None, fmt: str, db_path: str | None) -> Non
     show_default=True,
     help="board: the board report; public: the summary for communities (published rounds).",
 )
+@force_option
 @db_option
 @reports_errors
-def report(site: str, round_id: str, out: str, audience: str, db_path: str | None) -> None:
+def report(
+    site: str, round_id: str, out: str, audience: str, force: bool, db_path: str | None
+) -> None:
     """Write the board report (or the public summary) for a site and round: one
     self-contained, printable HTML file."""
-    path = write_board_report(_store(db_path), _cli_actor(), site.upper(), round_id, out, audience)
+    path = write_board_report(
+        _store(db_path), _cli_actor(), site.upper(), round_id, out, audience, force
+    )
     click.echo(f"{'Public summary' if audience == 'public' else 'Board report'} written to {path}")
 
 
 @main.command()
 @click.option("--round", "round_id", required=True)
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="FILE.xlsx or FILE.csv")
+@force_option
 @db_option
 @reports_errors
-def export(round_id: str, out: str, db_path: str | None) -> None:
+def export(round_id: str, out: str, force: bool, db_path: str | None) -> None:
     """Export all scores for a round (suppression applied): CSV, or XLSX with a sheet per level."""
-    path = export_round(_store(db_path), _cli_actor(), round_id, out)
+    path = export_round(_store(db_path), _cli_actor(), round_id, out, force)
     click.echo(f"Scores for round {round_id} written to {path}")
 
 

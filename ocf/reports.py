@@ -50,7 +50,7 @@ from ocf.obligations import headline as obligation_headline
 from ocf.public import public_summary
 from ocf.results import SiteResults, round_scores, site_results
 from ocf.scoring import SCORE_COLUMNS, score_table
-from ocf.spreadsheet import write_csv, write_text, write_xlsx
+from ocf.spreadsheet import FileRefused, write_csv, write_text, write_xlsx
 from ocf.store import Store
 
 EXPORT_COLUMNS = {
@@ -384,16 +384,31 @@ def public_report(store: Store, site: str, round_id: str) -> str:
 
 
 def write_board_report(
-    store: Store, actor: Actor, site: str, round_id: str, out: str | Path, audience: str = "board"
+    store: Store,
+    actor: Actor,
+    site: str,
+    round_id: str,
+    out: str | Path,
+    audience: str = "board",
+    force: bool = False,
 ) -> Path:
-    """The board report, or with `audience` 'public' the public summary, as an HTML file."""
+    """The board report, or with `audience` 'public' the public summary, as an HTML file (an
+    existing file only with `force`, never through a symbolic link)."""
     path = Path(out)
     if path.suffix.lower() not in (".html", ".htm"):
         raise OcfError(f"{out}: the report is HTML; expected a file name ending .html")
     require_folder(path)
     if audience == "public":
-        return write_text(public_report(store, site, round_id), path)
-    return write_text(board_report(store, actor, site, round_id), path)
+        return _written(write_text, public_report(store, site, round_id), path, force)
+    return _written(write_text, board_report(store, actor, site, round_id), path, force)
+
+
+def _written(writer, content, path: Path, force: bool) -> Path:
+    """A file written by an `ocf.spreadsheet` writer; a refusal said as the platform's error."""
+    try:
+        return writer(content, path, force)
+    except FileRefused as refused:
+        raise OcfError(str(refused)) from None
 
 
 LEVELS = ("competency", "domain", "overall")
@@ -411,7 +426,9 @@ def export_table(store: Store, actor: Actor, round_id: str) -> pd.DataFrame:
     return score_table(round_scores(store, round_id), round_id)
 
 
-def export_round(store: Store, actor: Actor, round_id: str, out: str | Path) -> Path:
+def export_round(
+    store: Store, actor: Actor, round_id: str, out: str | Path, force: bool = False
+) -> Path:
     """CSV: one table. XLSX: a sheet per level and a README sheet describing the columns."""
     path = Path(out)
     if path.suffix.lower() not in (".csv", ".xlsx"):
@@ -419,12 +436,12 @@ def export_round(store: Store, actor: Actor, round_id: str, out: str | Path) -> 
     require_folder(path)
     table = export_table(store, actor, round_id)
     if path.suffix.lower() == ".csv":
-        return write_csv(table, path)
+        return _written(write_csv, table, path, force)
     readme = pd.DataFrame(
         {"column": list(EXPORT_COLUMNS), "meaning": list(EXPORT_COLUMNS.values())}
     )
     levels = {level: table[table["level"] == level][SCORE_COLUMNS] for level in LEVELS}
-    return write_xlsx({"README": readme, **levels}, path)
+    return _written(write_xlsx, {"README": readme, **levels}, path, force)
 
 
 def xlsx_bytes(store: Store, actor: Actor, round_id: str, tmp_dir: Path) -> bytes:

@@ -11,7 +11,8 @@ Files are created readable by their owner only (0600): exports hold assessment d
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import secrets
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -59,26 +60,59 @@ def private_file(path: str | Path) -> Path:
     return path
 
 
-def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    path = private_file(path)
-    path.write_text(csv_text(frame), encoding="utf-8")
+class FileRefused(Exception):
+    """A file the platform will not write: it exists (and no --force) or is a symbolic link."""
+
+
+def place_file(path: str | Path, write: Callable[[Path], None], force: bool = False) -> Path:
+    """Write a new file at `path` whole, or not at all: `write` fills a temporary file (0600,
+    in the same folder), which then takes the name. An existing file is refused unless
+    `force`, and a symbolic link always (it would point the write elsewhere); a process killed
+    midway leaves only its temporary file, never a part-written one that blocks a retry."""
+    path = Path(path)
+    if path.is_symlink():
+        raise FileRefused(f"{path} is a symbolic link; write to the file itself")
+    if path.exists() and not force:
+        raise FileRefused(f"{path} already exists; choose a new name, or add --force to replace it")
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, PRIVATE)
+    os.close(descriptor)
+    try:
+        write(temporary)
+        os.chmod(temporary, PRIVATE)
+        if force:
+            os.replace(temporary, path)  # replaces a link or file by name, never through it
+        else:
+            try:
+                os.link(temporary, path)  # fails if the name was taken meanwhile
+            except FileExistsError:
+                raise FileRefused(
+                    f"{path} already exists; choose a new name, or add --force to replace it"
+                ) from None
+    finally:
+        temporary.unlink(missing_ok=True)
     return path
 
 
-def write_text(text: str, path: str | Path) -> Path:
-    path = private_file(path)
-    path.write_text(text, encoding="utf-8")
-    return path
+def write_csv(frame: pd.DataFrame, path: str | Path, force: bool = False) -> Path:
+    text = csv_text(frame)
+    return place_file(path, lambda p: p.write_text(text, encoding="utf-8"), force)
 
 
-def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
+def write_text(text: str, path: str | Path, force: bool = False) -> Path:
+    return place_file(path, lambda p: p.write_text(text, encoding="utf-8"), force)
+
+
+def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | Path, force: bool = False) -> Path:
     """One sheet per frame, every cell a value (text cells neutralised, none a formula)."""
-    path = private_file(path)
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            neutralised(frame).to_excel(writer, sheet_name=name, index=False)
-            for row in writer.sheets[name].iter_rows():
-                for cell in row:
-                    if cell.data_type == "f":  # openpyxl reads a leading '=' as a formula
-                        cell.data_type = "s"
-    return path
+
+    def fill(target: Path) -> None:
+        with pd.ExcelWriter(target, engine="openpyxl") as writer:
+            for name, frame in sheets.items():
+                neutralised(frame).to_excel(writer, sheet_name=name, index=False)
+                for row in writer.sheets[name].iter_rows():
+                    for cell in row:
+                        if cell.data_type == "f":  # openpyxl reads a leading '=' as a formula
+                            cell.data_type = "s"
+
+    return place_file(path, fill, force)

@@ -793,3 +793,62 @@ def test_a_demo_backup_is_not_restored_over_a_real_database_unless_asked(
     shown = invoke("restore", str(backup), "--demo", "--db", str(real))
     assert shown.exit_code == 0, shown.output
     assert Store.open(real).is_demo
+
+
+def test_exports_and_reports_never_overwrite_or_follow_a_link_unless_forced(
+    tmp_path: Path, demo_path: Path
+) -> None:
+    db = str(demo_path)
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep me")
+    link = tmp_path / "scores.csv"
+    link.symlink_to(precious)
+    for args in (
+        ["export", "--round", "2024-25", "--out", str(link)],
+        ["report", "XTA1", "--round", "2024-25", "--out", str(tmp_path / "r.html")],
+    ):
+        if args[0] == "report":
+            (tmp_path / "r.html").symlink_to(precious)
+        for force in ([], ["--force"]):
+            result = invoke(*args, *force, "--db", db)
+            assert result.exit_code == 1 and "symbolic link" in result.output, result.output
+    assert precious.read_text() == "keep me"
+    existing = tmp_path / "existing.csv"
+    existing.write_text("old")
+    refused = invoke("export", "--round", "2024-25", "--out", str(existing), "--db", db)
+    assert refused.exit_code == 1 and "add --force" in refused.output
+    assert existing.read_text() == "old"
+    forced = invoke("export", "--round", "2024-25", "--out", str(existing), "--force", "--db", db)
+    assert forced.exit_code == 0 and existing.read_text().startswith("site,round")
+    assert stat.S_IMODE(existing.stat().st_mode) == 0o600
+
+
+def test_a_backup_killed_midway_leaves_no_file_that_blocks_a_retry(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    db = tmp_path / "ocf.db"
+    store = Store.open(db)
+    store.add_sites([Site(f"R{n:04d}", "x" * 2000) for n in range(3000)], "t")
+    target = tmp_path / "backup.db"
+    child = subprocess.Popen(
+        [sys.executable, "-c", (
+            "import time\n"
+            "from ocf.store import Store, connection\n"
+            "real = connection.place_file\n"
+            "def slow(path, write, force=False):\n"
+            "    def copying(temporary):\n"
+            "        write(temporary); print('copying', flush=True); time.sleep(60)\n"
+            "    return real(path, copying, force)\n"
+            "connection.place_file = slow\n"
+            f"Store.open({str(db)!r}).backup({str(target)!r})\n"
+        )],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert child.stdout.readline().strip() == "copying"  # mid-backup
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert not target.exists()
+    assert invoke("backup", str(target), "--db", str(db)).exit_code == 0
+    assert Store.open(target).get_site("R2999") is not None

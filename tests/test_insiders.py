@@ -274,3 +274,19 @@ def test_panel_free_text_has_a_stated_limit(demo_store: Store, code: str) -> Non
         add_paper_response(demo_store, facilitator, "XTA1", ROUND, paper)
     saved = save(demo_store, member, draft, {"one-change": (None, "z" * 4000)})
     assert saved.answers["one-change"].text == "z" * 4000
+
+
+def test_two_active_accounts_never_share_an_email_whatever_its_case(store: Store) -> None:
+    """Single sign-on then mapped the verified email to either account."""
+    from ocf.access import sign_in_email
+
+    add_account(store, SYSTEM, "Ada", "admin", email="Ada.Lead@nhs.net")
+    with pytest.raises(DataError, match="already the email of an active account"):
+        add_account(store, SYSTEM, "Impostor", "regulator", email=" ada.lead@NHS.NET ")
+    assert sign_in_email(store, "ADA.LEAD@nhs.net").name == "Ada"
+    # An older database may hold two: single sign-on then signs in neither.
+    store.db.execute(
+        "INSERT INTO accounts (name, role, email, code_hash, created_at) "
+        "VALUES ('Old', 'regulator', 'ada.lead@nhs.net', 'x', '2024-01-01')"
+    )
+    assert sign_in_email(store, "ada.lead@nhs.net") is None

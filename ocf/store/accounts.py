@@ -19,6 +19,11 @@ class AccountStore(StoreBase):
         self, name: str, role: str, site: str | None, email: str | None, code_hash: str, actor: str
     ) -> int:
         with self.write():
+            if email and self.accounts_by_email(email):
+                raise ConflictError(
+                    f"{email.strip()} is already the email of an active account; single sign-on "
+                    "maps an email to one account (revoke the other first)"
+                )
             record = {
                 "name": name,
                 "role": role,
@@ -166,13 +171,18 @@ class AccountStore(StoreBase):
             self.db["accounts"].update(account_id, {"revoked_at": now()})
             self._audit(actor, "revoke", "account", str(account_id), None, None)
 
-    def account_by_email(self, email: str) -> Account | None:
-        rows = list(
-            self.db["accounts"].rows_where(
-                "lower(email) = lower(?) AND revoked_at IS NULL", [email.strip()]
-            )
+    def accounts_by_email(self, email: str) -> list[Account]:
+        """Active accounts with this email, whatever its case."""
+        rows = self.db["accounts"].rows_where(
+            "lower(email) = lower(?) AND revoked_at IS NULL", [email.strip()]
         )
-        return _record(Account, rows[0]) if rows else None
+        return [_record(Account, row) for row in rows]
+
+    def account_by_email(self, email: str) -> Account | None:
+        """The one active account with this email; None when there is none, or more than one
+        (from before emails were unique): single sign-on never guesses between them."""
+        found = self.accounts_by_email(email)
+        return found[0] if len(found) == 1 else None
 
     def get_account(self, account_id: int) -> Account | None:
         rows = list(self.db["accounts"].rows_where("id = ? AND revoked_at IS NULL", [account_id]))

@@ -37,7 +37,7 @@ from ocf.audit_chain import (
 from ocf.errors import StorageError
 from ocf.migrations import migrations
 from ocf.models import Framework, Survey
-from ocf.spreadsheet import private_file
+from ocf.spreadsheet import FileRefused, place_file, private_file
 
 DEFAULT_DB = Path("data") / "ocf.db"
 T = TypeVar("T")
@@ -175,23 +175,26 @@ class StoreBase:
                 delay = min(delay * 2, 2.0)
 
     def backup(self, path: str | Path) -> Path:
-        """An online copy of the whole database (SQLite's backup API: consistent while in use)."""
+        """An online copy of the whole database (SQLite's backup API: consistent while in use),
+        made under a temporary name and then given its own: a backup killed midway leaves no
+        part-written file at the name, so a retry is never blocked."""
         target = Path(path)
-        if target.exists():
-            raise StorageError(f"{target} already exists; choose a new file name")
         if not target.parent.is_dir():
             raise StorageError(f"{target}: no such folder {target.parent}; create it first")
-        try:
-            private_file(target)  # 0600: a backup holds every individual panel answer
-            destination = sqlite3.connect(target)
+
+        def copy(temporary: Path) -> None:
+            destination = sqlite3.connect(temporary)  # 0600 already: holds every panel answer
             try:
                 self.db.conn.backup(destination)
             finally:
                 destination.close()
+
+        try:
+            return place_file(target, copy)
+        except FileRefused:
+            raise StorageError(f"{target} already exists; choose a new file name") from None
         except (OSError, sqlite3.Error) as exc:
-            target.unlink(missing_ok=True)  # no empty file left to block a retry
             raise StorageError(f"{target}: the backup failed ({exc}); nothing was kept") from None
-        return target
 
     @staticmethod
     def check_backup(
