@@ -50,4 +50,5 @@ st.header(words("withdraw_title"), anchor=False)
 say(words("withdraw"))
 st.header(words("support_title"), anchor=False)
 say((site_text(db, actor.site, "support") if member else None) or words("support"))
-st.page_link("app_pages/panel_survey.py", label=words("back"), icon=":material/arrow_back:")
+if actor is None or member:  # staff read the notice from their own menu: no survey to go back to
+    st.page_link("app_pages/panel_survey.py", label=words("back"), icon=":material/arrow_back:")

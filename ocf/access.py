@@ -420,6 +420,14 @@ def check_active(store: Store, actor: Actor) -> None:
         invitation = store.get_invitation(actor.invitation_id) if actor.invitation_id else None
         if invitation is None or invitation.revoked_at:
             raise PermissionDenied("this invitation code is no longer valid")
+        # The site, round and survey are the invitation's, never the caller's: a forged actor
+        # would otherwise write into another site's panel.
+        if (actor.site, actor.round, actor.survey) != (
+            invitation.site,
+            invitation.round,
+            invitation.survey,
+        ):
+            raise PermissionDenied("this invitation code is for another site, round or survey")
     elif actor.kind == "anonymous" or (actor.kind == "public" and actor is not PUBLIC):
         raise PermissionDenied("please sign in")
 

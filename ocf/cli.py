@@ -70,6 +70,10 @@ def db_option(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
+# A row id as SQLite holds it: a larger number is refused as a usage error, not a traceback.
+ROW_ID = click.IntRange(1, 2**63 - 1)
+
+
 def force_option(command: Callable[..., Any]) -> Callable[..., Any]:
     """--force: replace an existing file (never a symbolic link, which is always refused)."""
     return click.option(
@@ -186,7 +190,9 @@ def validate(paths: tuple[str, ...], db_path: str | None) -> None:
 
 @main.command()
 @click.option("--force", is_flag=True, help="Replace an existing database.")
-@click.option("--seed", type=int, default=demo_module.SEED, show_default=True)
+@click.option(
+    "--seed", type=click.IntRange(0, 2**32 - 1), default=demo_module.SEED, show_default=True
+)
 @db_option
 @reports_errors
 def demo(force: bool, seed: int, db_path: str | None) -> None:
@@ -503,7 +509,7 @@ def users_list(db_path: str | None) -> None:
 
 
 @users.command("revoke")
-@click.argument("account_id", type=int)
+@click.argument("account_id", type=ROW_ID)
 @db_option
 @reports_errors
 def users_revoke(account_id: int, db_path: str | None) -> None:
@@ -702,7 +708,7 @@ def export(round_id: str, out: str, force: bool, db_path: str | None) -> None:
 @click.option(
     "--entity", default=None, help="Only events about this (site, round, submission, account, …)."
 )
-@click.option("--limit", type=int, default=100, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 1_000_000), default=100, show_default=True)
 @click.option(
     "--verify",
     is_flag=True,

@@ -128,6 +128,7 @@ def domain_grid(store: Store, actor: Actor, round_id: str) -> pd.DataFrame:
 
 def trends(store: Store, actor: Actor, framework_id: str) -> pd.DataFrame:
     """Final overall per site for every round of a framework this actor may see."""
+    check_active(store, actor)  # a revoked regulator is refused here as everywhere
     require_role(actor, "regulator", "admin")
     frames = []
     for round_ in store.list_rounds():

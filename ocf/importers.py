@@ -38,6 +38,7 @@ class Table:
 def read_text(path: str | Path) -> str:
     """A UTF-8 file's text; a clear DataError for a missing, unreadable or non-UTF-8 file."""
     source = str(path)
+    _require_regular(path)
     try:
         return Path(path).read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -55,6 +56,15 @@ def read_text(path: str | Path) -> str:
         ) from None
     except OSError as exc:
         raise DataError([Problem(source, f"cannot read the file: {exc.strerror}")]) from None
+
+
+def _require_regular(path: str | Path) -> None:
+    """A device or a pipe (/dev/zero, /dev/urandom) is no file to import: it may never end."""
+    target = Path(path)
+    if target.exists() and not target.is_dir() and not target.is_file():
+        raise DataError(
+            [Problem(str(path), "is not a regular file (a device or a pipe); expected a CSV file")]
+        )
 
 
 def check_header(
@@ -96,6 +106,7 @@ def open_binary(path: str | Path) -> Iterator[BinaryIO]:
     """A file opened to be read as it comes (a big import is never read whole), with the same
     clear DataError as `read_text` for a missing, unreadable or folder path."""
     source = str(path)
+    _require_regular(path)
     try:
         stream = Path(path).open("rb")  # noqa: SIM115 (closed below, once its errors are named)
     except FileNotFoundError:
@@ -161,11 +172,20 @@ MOST_PROBLEMS = 1_000  # a file with more is not read to the end: the first thou
 _EVERY = 20_000  # rows between progress reports
 
 
+LONGEST_LINE = 1 << 20  # bytes: no real row is near this; an endless one is refused
+
+
+class LineTooLong(Exception):
+    """A line of the file goes on past LONGEST_LINE bytes."""
+
+
 class _Counting(io.RawIOBase):
-    """A binary stream that counts the bytes read from it (for progress)."""
+    """A binary stream that counts the bytes read from it (for progress), and refuses a line
+    longer than LONGEST_LINE: text is assembled a line at a time, so an endless line (a file
+    of one megabyte-long row, /dev/zero) would otherwise be held whole in memory."""
 
     def __init__(self, stream: BinaryIO) -> None:
-        self.stream, self.read_bytes = stream, 0
+        self.stream, self.read_bytes, self.line = stream, 0, 0
 
     def readable(self) -> bool:
         return True
@@ -174,6 +194,10 @@ class _Counting(io.RawIOBase):
         data = self.stream.read(len(buffer))
         buffer[: len(data)] = data
         self.read_bytes += len(data)
+        end = data.rfind(b"\n")
+        self.line = len(data) - end - 1 if end >= 0 else self.line + len(data)
+        if self.line > LONGEST_LINE:
+            raise LineTooLong
         return len(data)
 
 
@@ -220,6 +244,17 @@ def stream_rows(
         ) from None
     except csv.Error as exc:
         problems = [Problem(source, f"cannot read the CSV: {exc}", row=reader.line_num)]
+    except LineTooLong:
+        raise DataError(
+            [
+                Problem(
+                    source,
+                    f"a line runs on past {LONGEST_LINE // (1 << 20)} MB without ending; "
+                    "expected a CSV file with one row per line",
+                    row=number + 1,
+                )
+            ]
+        ) from None
     if problems:
         raise DataError(problems)
     if not rows:

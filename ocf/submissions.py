@@ -86,16 +86,12 @@ def open_panel_survey(store: Store, actor: Actor) -> Draft:
     """A panel member's own survey, from their invitation."""
     if actor.kind != "panel" or actor.invitation_id is None:
         raise PermissionDenied("the panel survey needs an invitation code")
-    invitation = store.get_invitation(actor.invitation_id)
-    if invitation is None or invitation.revoked_at:
-        raise PermissionDenied("this invitation code is no longer valid")
+    check_active(store, actor)  # the invitation's own site, round and survey, not revoked
     survey = _survey_for(store, actor.round, "panel", actor.survey)
     return _draft(store, actor.site, actor.round, survey, f"panel-{actor.invitation_id}")
 
 
 def _check_can_write(store: Store, actor: Actor, draft: Draft) -> None:
-    if draft.survey.audience == "panel" and store.panel_closed(draft.site, draft.round):
-        raise PermissionDenied("the panel has been closed: answers can no longer be changed")
     check_active(store, actor)
     if draft.survey.audience == "self":
         require_site_role(actor, ("lead", "admin"), draft.site)
@@ -103,11 +99,11 @@ def _check_can_write(store: Store, actor: Actor, draft: Draft) -> None:
         own = actor.kind == "panel" and draft.respondent == f"panel-{actor.invitation_id}"
         if not own:
             raise PermissionDenied("only the panel member with this code can change these answers")
+        # check_active holds the actor to its invitation; the draft must be that one too.
+        if (draft.site, draft.round, draft.survey.id) != (actor.site, actor.round, actor.survey):
+            raise PermissionDenied("this invitation code is for another site, round or survey")
         if store.panel_closed(draft.site, draft.round):
             raise PermissionDenied("the panel has been closed: answers can no longer be changed")
-        invitation = store.get_invitation(actor.invitation_id)
-        if invitation is None or invitation.revoked_at:
-            raise PermissionDenied("this invitation code is no longer valid")
     _require_open(store, draft.round)
 
 
@@ -117,8 +113,18 @@ def _check_can_write(store: Store, actor: Actor, draft: Draft) -> None:
 def parse_answers(survey: Survey, raw: RawAnswers, scale) -> tuple[list[Answer], list[str]]:
     """Raw widget values → answers to store and item ids to clear; DataError lists bad ones."""
     answers, cleared, problems = [], [], []
-    for item_id, (value, text) in raw.items():
+    known = {item.id for item in survey.items}
+    for item_id, pair in raw.items():
+        if item_id not in known:
+            problems.append(Problem(survey.title, f"{item_id!r} is not a question of this survey"))
+            continue
         item = survey.item(item_id)
+        value, text = pair if isinstance(pair, tuple | list) and len(pair) == 2 else (pair, 0)
+        if not all(part is None or isinstance(part, str) for part in (value, text)):
+            problems.append(
+                Problem(survey.title, "expected an answer as (value, words) text", field=item.text)
+            )
+            continue
         if not (value or "").strip() and not (text or "").strip():
             cleared.append(item_id)
             continue

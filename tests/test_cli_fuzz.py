@@ -43,7 +43,11 @@ WORDS = st.sampled_from(
     ["", " ", "RX1", "rx1", "NOPE", "r1", "r2", "2025-26", "0", "-1", "1e400", "nan", "inf",
      "=HYPERLINK(\"x\")", "+1", "@SUM(A1)", "../../etc/passwd", "/", "ünïcödé", "a" * 300,
      "lead", "admin", "panel", "csv", "json", "xlsx", "template", "nhs-mha-annual", "auto",
-     "ocf-race-equality", "pcref", "ocf-panel", "Black", "White", "All detentions"]
+     "ocf-race-equality", "pcref", "ocf-panel", "Black", "White", "All detentions",
+     # Huge numbers: SQLite holds at most 2**63 - 1 (a larger id was a traceback).
+     "99999999999999999999", "9223372036854775808", "-99999999999999999999", "1" * 400,
+     # Endless inputs: a device is no file to import (/dev/zero grew to 3.5 GB).
+     "/dev/zero", "/dev/urandom"]
 )  # fmt: skip
 CONTENT = st.one_of(
     st.binary(max_size=300),
@@ -133,3 +137,41 @@ def test_no_command_gives_a_traceback_or_half_writes(
     assert "Traceback" not in result.output, described
     if result.exit_code != 0:
         assert dump(Store.open(db)) == before, described
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["audit", "--limit", "99999999999999999999"],
+        ["users", "revoke", "99999999999999999999"],
+        ["invite", "--site", "RX1", "--round", "r1", "--count", "99999999999999999999"],
+        ["import", "responses", "/dev/zero"],
+        ["import", "detentions", "/dev/urandom"],
+        ["import", "actions", "/dev/zero"],
+        ["site", "import", "/dev/zero"],
+    ],
+)
+def test_huge_numbers_and_endless_files_are_refused_in_a_line(
+    base: Path, tmp_path: Path, args
+) -> None:
+    db = tmp_path / "ocf.db"
+    shutil.copy(base, db)
+    result = CliRunner().invoke(main, [*args, "--db", str(db)])
+    assert result.exit_code in (1, 2) and not (
+        result.exception and not isinstance(result.exception, SystemExit)
+    ), f"{args}: {result.exception!r} {result.output}"
+    assert len(result.output.splitlines()) <= 4 and "Traceback" not in result.output
+
+
+def test_a_line_that_never_ends_is_refused_without_reading_it_all(
+    base: Path, tmp_path: Path
+) -> None:
+    """An upload of one endless row (here 3 MB with no line break) is named, not held whole."""
+    import io
+
+    from ocf.errors import DataError
+    from ocf.importers import LONGEST_LINE, stream_rows
+
+    endless = io.BytesIO(b"site,round,survey,respondent,item,value\n" + b"x" * (3 * LONGEST_LINE))
+    with pytest.raises(DataError, match="runs on past 1 MB"):
+        list(stream_rows(endless, "upload.csv", 3 * LONGEST_LINE))

@@ -707,12 +707,11 @@ def test_an_entry_deleted_and_the_hashes_recomputed_is_caught_by_the_key(tmp_pat
         "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit "
         "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
     )
-    trigger = [
-        r[0]
-        for r in sqlite3.connect(backup).execute(
-            "SELECT sql FROM sqlite_master WHERE name = 'audit_no_delete'"
-        )
-    ][0]
+    trigger = (
+        sqlite3.connect(backup)
+        .execute("SELECT sql FROM sqlite_master WHERE name = 'audit_no_delete'")
+        .fetchone()[0]
+    )
     conn.execute(trigger)
     conn.commit()
     conn.close()

@@ -290,3 +290,72 @@ def test_two_active_accounts_never_share_an_email_whatever_its_case(store: Store
         "VALUES ('Old', 'regulator', 'ada.lead@nhs.net', 'x', '2024-01-01')"
     )
     assert sign_in_email(store, "ada.lead@nhs.net") is None
+
+
+# --------------------------------------------------------------------------- tracebacks
+
+
+@pytest.mark.parametrize("role", ["facilitator", "admin"])
+def test_staff_read_the_panel_privacy_notice_without_an_error(demo_path: Path, role: str) -> None:
+    """It ended in StreamlitPageNotFoundError, with the server's paths, for both."""
+    from .conftest import page_at
+
+    at = page_at(demo_path, role, "privacy")  # page_at asserts no exception
+    assert at.title[0].value == "Your privacy"
+
+
+def test_people_never_see_a_traceback() -> None:
+    import tomllib
+
+    config = tomllib.loads(
+        (Path(__file__).parent.parent / ".streamlit" / "config.toml").read_text()
+    )
+    assert config["client"]["showErrorDetails"] == "none"
+
+
+# --------------------------------------------------------------------------- the core API
+
+
+def test_a_panel_actor_with_a_forged_site_writes_nowhere(demo_store: Store, code: str) -> None:
+    from dataclasses import replace
+
+    member = sign_in(demo_store, code)
+    forged = replace(member, site="XTA2")
+    with pytest.raises(PermissionDenied, match="another site"):
+        open_panel_survey(demo_store, forged)
+    draft = open_panel_survey(demo_store, member)
+    with pytest.raises(PermissionDenied, match="another site"):
+        save(demo_store, member, replace(draft, site="XTA2"), {"understood-culture": ("4", None)})
+    assert (
+        demo_store.get_submission("XTA2", ROUND, "ocf-panel", f"panel-{member.invitation_id}")
+        is None
+    )
+
+
+def test_trends_refuse_a_revoked_regulator(demo_store: Store) -> None:
+    from ocf.admin import revoke_account
+    from ocf.comparison import trends
+
+    regulator = demo_actor(demo_store, "regulator")
+    assert not trends(demo_store, regulator, "ocf-race-equality").empty
+    revoke_account(demo_store, SYSTEM, regulator.account_id)
+    with pytest.raises(PermissionDenied):
+        trends(demo_store, regulator, "ocf-race-equality")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"no-such-question": ("1", None)},
+        {"understood-culture": (4, None)},
+        {"understood-culture": ("4", ["words"])},
+        {"understood-culture": "4"},
+    ],
+)
+def test_an_unknown_question_or_a_value_not_text_is_a_data_error(
+    demo_store: Store, code: str, raw: dict
+) -> None:
+    """They raised KeyError and AttributeError."""
+    member = sign_in(demo_store, code)
+    with pytest.raises(DataError):
+        save(demo_store, member, open_panel_survey(demo_store, member), raw)
