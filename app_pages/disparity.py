@@ -21,7 +21,7 @@ from ocf.disparity import (
     trend,
     unrated_measures,
 )
-from ocf.display import interval, number
+from ocf.display import interval, number, plain
 from ocf.measures import UNRATED_REASON, measure_name, unrated_names
 
 actor = require_actor("lead", "regulator", "admin")
@@ -67,7 +67,7 @@ places = sorted(names, key=lambda g: (g != (actor.site or ""), g != "ENG", names
 place = st.selectbox("Area", places, format_func=lambda g: f"{names[g]} ({g})")
 row = table.set_index("geography").loc[place]
 
-st.header(f"{names[place]}, {period}")
+st.header(f"{plain(names[place])}, {plain(str(period))}")
 # Standardised where the source publishes it (NHS England: England only), crude alongside.
 standard = disparity_table(
     rows[rows["geography"] == place], focus, reference, "standardised"

@@ -37,6 +37,7 @@ from ocf.display import (
     fewer_than,
     final_label,
     flag_sentence,
+    label_or_none,
     number,
     panel_cell,
     panel_figure,
@@ -93,7 +94,7 @@ if overall is not None:
     a.metric(
         final_label(overall["coverage"]),
         number(final),
-        help=scale.label(None if pd.isna(final) else final),
+        help=label_or_none(overall["final_label"]),
     )
     b.metric("Self-assessment", number(overall["self"]))
     panel_text = panel_figure(overall["panel"], overall["panel_n"], min_panel)
@@ -101,10 +102,13 @@ if overall is not None:
     change = None if result.overall_change is None else f"{result.overall_change:+.2f}"
     d.metric(f"Change since {result.previous_round or 'last round'}", change or "–", delta=change)
     if not pd.isna(final):
-        st.markdown(
-            f"Overall the organisation is **{scale.label(final)}**; "
-            f"{coverage_words(overall['coverage'], result.checked, result.rated)}."
+        checked = coverage_words(
+            overall["coverage"], result.checked, result.rated, result.by_evidence
         )
+        if label := label_or_none(overall["final_label"]):
+            st.markdown(f"Overall the organisation is **{label}**; {checked}.")
+        else:
+            st.markdown(f"No level is given: the panel checked none of this rating; {checked}.")
     sentence = flag_sentence(
         overall["flag"], gap, result.framework.moderation.tolerance, result.checked, result.rated
     )
@@ -134,7 +138,7 @@ st.table(
                 for p, n in zip(result.domains["panel"], result.domains["panel_n"], strict=True)
             ],
             "Final": result.domains["final"].map(number),
-            "Level": result.domains["final"].map(lambda v: "" if pd.isna(v) else scale.label(v)),
+            "Level": result.domains["final_label"].map(label_or_none),
             "Checked by panel": result.domains["coverage"].map(share),
             "Change": result.domains["change"].map(lambda v: "" if pd.isna(v) else f"{v:+.2f}"),
         }
@@ -256,7 +260,7 @@ if result.actions.empty:
 else:
     st.table(
         result.actions.drop(columns="competency")
-        .rename(columns={"title": "Competency", "level": "Now"})
+        .rename(columns={"title": "Competency", "level": "Now (final)", "self_level": "Self-rated"})
         .set_index("Competency")
     )
 

@@ -48,16 +48,21 @@ def panel_cell(row: pd.Series, min_panel: int) -> str:
 
 
 def coverage_words(
-    coverage: float | None, checked: int | None = None, total: int | None = None
+    coverage: float | None,
+    checked: int | None = None,
+    total: int | None = None,
+    by_evidence: int = 0,
 ) -> str:
-    """How much of a final rating the panel checked: 'checked by the panel: 3 of 19 competencies'.
+    """How much of a final rating the panel checked: 'checked by the panel: 3 of 19
+    competencies (2 checked by evidence, not by the panel)'.
 
     With counts, they are named; otherwise the weighted share as a percentage.
     """
     if coverage is None or pd.isna(coverage):
         return "no final rating"
     if checked is not None and total is not None:
-        return f"checked by the panel: {checked} of {total} competencies"
+        evidence = f" ({by_evidence} checked by evidence, not by the panel)" if by_evidence else ""
+        return f"checked by the panel: {checked} of {total} competencies{evidence}"
     return f"checked by the panel: {coverage:.0%} of its weight"
 
 
@@ -89,6 +94,12 @@ def flag_sentence(
             "competencies; the rest of the rating is the self-assessment alone."
         )
     return None
+
+
+def label_or_none(label: object) -> str:
+    """A level word from the scores (`final_label`, `panel_label`), or "" where there is none
+    (no figure, or a final the panel checked nowhere: no level is claimed for it)."""
+    return label if isinstance(label, str) else ""
 
 
 def final_label(coverage: float | None) -> str:

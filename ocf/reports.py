@@ -38,6 +38,7 @@ from ocf.display import (
     final_label,
     flag_sentence,
     interval,
+    label_or_none,
     number,
     panel_cell,
     panel_figure,
@@ -132,13 +133,13 @@ def board_report(store: Store, actor: Actor, site: str, round_id: str) -> str:
 
 
 def _summary(store: Store, result: SiteResults) -> str:
-    overall, scale = result.overall, result.framework.scale
+    overall = result.overall
     if overall is None:
         return f"<h2>Summary</h2>{_duties_short(result)}<p>No scores yet for this round.</p>"
     panel = panel_figure(overall["panel"], overall["panel_n"], result.framework.min_panel)
     change = "–" if result.overall_change is None else f"{result.overall_change:+.2f}"
-    level = "" if pd.isna(overall["final"]) else scale.label(overall["final"])
-    checked = coverage_words(overall["coverage"], result.checked, result.rated)
+    level = label_or_none(overall["final_label"])
+    checked = coverage_words(overall["coverage"], result.checked, result.rated, result.by_evidence)
     lines = [
         f"<div>{final_label(overall['coverage'])}<strong>{number(overall['final'])}</strong>"
         f"{html.escape(level)}<br>{html.escape(checked)}</div>",
@@ -193,7 +194,7 @@ def _domains(result: SiteResults) -> str:
                 for p, n in zip(domains["panel"], domains["panel_n"], strict=True)
             ],
             "Final": domains["final"].map(number),
-            "Level": domains["final"].map(lambda v: "" if pd.isna(v) else scale.label(v)),
+            "Level": domains["final_label"].map(label_or_none),
             "Checked by panel": domains["coverage"].map(share),
             "Change": domains["change"].map(lambda v: "" if pd.isna(v) else f"{v:+.2f}"),
         }
@@ -301,7 +302,7 @@ def _actions(result: SiteResults) -> str:
     if result.actions.empty:
         return "<h2>Action plan</h2><p>No actions recorded.</p>"
     frame = result.actions.drop(columns="competency").rename(
-        columns={"title": "Competency", "level": "Now"}
+        columns={"title": "Competency", "level": "Now (final)", "self_level": "Self-rated"}
     )
     return f"<h2>Action plan</h2>{_table(frame, 'Actions with owners and dates')}"
 

@@ -88,9 +88,16 @@ class SiteResults:
 
     @property
     def rated(self) -> int:
-        """Competencies with a final rating that a panel can judge (coverage is not NaN)."""
+        """Competencies with a final rating, those a panel cannot judge included: they are in
+        the headline too, unchecked by the panel (docs/methods.md, 6a)."""
+        return int(self.competencies["final"].notna().sum())
+
+    @property
+    def by_evidence(self) -> int:
+        """Competencies with a final rating that no panel can judge (coverage empty): checked
+        by evidence, not by the panel."""
         c = self.competencies
-        return int((c["final"].notna() & c["coverage"].notna()).sum())
+        return int((c["final"].notna() & c["coverage"].isna()).sum())
 
     @property
     def checked(self) -> int:
@@ -166,7 +173,7 @@ def site_results(store: Store, actor: Actor, site_code: str, round_id: str) -> S
         members=members,
         previous_round=previous,
         overall_change=overall_change,
-        actions=action_plan(store, framework, site_code, round_id),
+        actions=_with_final(action_plan(store, framework, site_code, round_id), competencies),
         panel_pending=pending,
         obligations=duties,
         evidence=evidence,
@@ -209,6 +216,27 @@ def self_answers(
         return {}
     chosen = sorted(own, key=lambda row: row.status != "submitted")[0]  # submitted first
     return store.submission_answers(chosen.id)
+
+
+def _with_final(actions: pd.DataFrame, competencies: pd.DataFrame) -> pd.DataFrame:
+    """The plan with "Now" as the final rating (its number and level word), and the
+    self-assessment's own rating beside it, labelled as such: the board read a self rating of
+    "Achieving" beside a final of 0.50."""
+    final = competencies.set_index("competency")
+    now, own = [], []
+    for competency, level in zip(actions["competency"], actions["level"], strict=True):
+        if competency not in final.index:  # an obligation: met, partly met or not met
+            now.append(level)
+            own.append("")
+            continue
+        row = final.loc[competency]
+        word = row["final_label"] if isinstance(row["final_label"], str) else ""
+        figure = "" if pd.isna(row["final"]) else f"{row['final']:.2f}"
+        now.append(f"{figure} {word}".strip() if word else figure)
+        own.append(level)
+    frame = actions.assign(level=now, self_level=own)
+    ordered = ["competency", "title", "level", "self_level"]
+    return frame[ordered + [c for c in frame.columns if c not in ordered]]
 
 
 def action_plan(store: Store, framework: Framework, site: str, round_id: str) -> pd.DataFrame:

@@ -23,6 +23,7 @@ from ocf.stats import ordinal_alpha_from_counts, row_medians
 
 SCORE_COLUMNS = [
     "site", "round", "level", "id", "self", "panel", "panel_n", "final", "gap", "flag", "coverage",
+    "panel_label", "final_label",
 ]  # fmt: skip
 OBLIGATION_COLUMNS = [
     "site", "competency", "panel", "panel_n", "panel_q1", "panel_q3", "panel_lower",
@@ -380,13 +381,19 @@ def _score_maturity(
             "gap": level["gap"].ravel(),
             "flag": _flags(level, framework.gap_flag),
             "coverage": level["coverage"].ravel(),
+            **_level_labels(level, framework),
         }
     )
 
     in_domain = np.eye(len(domain_ids))[domain_of]  # competencies × domains
     by_domain = _roll_up(level, panel_n, weights, in_domain)
+    # A domain's final never exceeds the domain's panel figure plus the tolerance, as a
+    # competency's never does: competencies the panel cannot judge enter unmoderated, and
+    # would otherwise lift the domain above what its panel sees (docs/methods.md).
+    by_domain["final"] = _moderate(by_domain["final"], by_domain["panel"], framework)
     whole = np.ones((len(domain_ids), 1))
     by_site = _roll_up(by_domain, by_domain["panel_n"], domain_weights, whole)
+    by_site["final"] = _moderate(by_site["final"], by_site["panel"], framework)
     domains = pd.DataFrame(
         {
             "site": coded.sites.take(np.repeat(each_site, len(domain_ids))),
@@ -395,6 +402,7 @@ def _score_maturity(
             "panel_n": by_domain["panel_n"].ravel(),
             "flag": _flags(by_domain, framework.gap_flag),
             "coverage": by_domain["coverage"].ravel(),
+            **_level_labels(by_domain, framework),
             "domain_weight": np.tile(domain_weights, n_sites),
         }
     )
@@ -405,11 +413,39 @@ def _score_maturity(
             "panel_n": by_site["panel_n"][:, 0],
             "flag": _flags(by_site, framework.gap_flag),
             "coverage": by_site["coverage"][:, 0],
+            **_level_labels(by_site, framework),
             "weakest_domain": _labels(domain_ids, _weakest(by_domain["final"])),
         }
     )
     agreement = _agreement(coded, answered, effective_min_panel(framework.min_panel))
     return RoundScores(competencies, domains, overall, agreement, framework.min_panel)
+
+
+def _level_labels(
+    level: Mapping[str, np.ndarray], framework: Framework
+) -> dict[str, pd.api.extensions.ExtensionArray]:
+    """The level words for the panel's figure and the final one (docs/methods.md, Labels).
+
+    A final's label is never above the panel's at the same level: a median between two levels
+    (1.5) reads as the lower level, and a final within the tolerance of it (2.0) would otherwise
+    read a level higher than the panel's own. A final nobody on the panel checked (coverage 0)
+    has no label at all; one the panel cannot judge (coverage empty, checked by evidence) keeps
+    its own.
+    """
+    scale = framework.scale
+    values = [level.value for level in scale.levels]
+    words = [level.label for level in scale.levels]
+
+    def position(figure: np.ndarray) -> np.ndarray:
+        flat = figure.ravel()
+        found = np.searchsorted(values, flat + _EPSILON, side="right") - 1
+        return np.where(np.isnan(flat), -1, np.maximum(found, 0))
+
+    panel, final = position(level["panel"]), position(level["final"])
+    capped = np.where(panel >= 0, np.minimum(final, panel), final)
+    coverage = level["coverage"].ravel()
+    capped = np.where(coverage == 0, -1, capped)  # NaN (not judged) compares False: kept
+    return {"panel_label": _labels(words, panel), "final_label": _labels(words, capped)}
 
 
 def _labels(names: Sequence[str], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
@@ -489,9 +525,11 @@ def _roll_up(
 
     for name in _ROLLED:
         rolled[name] = weighted_mean(level[name], ~np.isnan(level[name]))
-    # Coverage describes the final rating: the share of its weight the panel checked.
+    # Coverage describes the final rating: the share of its weight the panel checked. A part
+    # the panel cannot judge (coverage empty: checked by evidence) is unchecked here, so a
+    # rating that leans on such parts never reads as fully moderated.
     rolled["coverage"] = weighted_mean(
-        level["coverage"], ~np.isnan(level["final"]) & ~np.isnan(level["coverage"])
+        np.where(np.isnan(level["coverage"]), 0.0, level["coverage"]), ~np.isnan(level["final"])
     )
     none = np.iinfo(np.int64).max
     behind = np.where(np.isnan(level["panel"]), none, panel_n)

@@ -102,14 +102,15 @@ def reference_scores(
                     else (0.0 if panel_value is None else 1.0),
                 }
                 entry["flag"] = _flag(entry, gap_flag)
+                _label(entry, framework)
                 if figures:
                     entry.update(_panel_figures(panels if panel_value is not None else []))
                 result[(site, "competency", c.id)] = entry
                 comp_rows.append((c.weight, entry))
-            entry = _roll(comp_rows, gap_flag)
+            entry = _roll(comp_rows, gap_flag, framework)
             result[(site, "domain", domain.id)] = entry
             domain_rows.append((domain.weight, entry))
-        result[(site, "overall", "overall")] = _roll(domain_rows, gap_flag)
+        result[(site, "overall", "overall")] = _roll(domain_rows, gap_flag, framework)
         if figures:
             enough = len(members[site]) >= min_panel
             result[(site, "agreement")] = plain_ordinal_alpha(ratings[site]) if enough else None
@@ -204,18 +205,44 @@ def _flag(entry: dict, gap_flag: float) -> str:
     return ""
 
 
-def _roll(rows: list[tuple[float, dict]], gap_flag: float) -> dict:
+def _roll(rows: list[tuple[float, dict]], gap_flag: float, framework) -> dict:
     entry = {}
     for key in ("self", "panel", "final", "gap"):
         present = [(w, e[key]) for w, e in rows if e[key] is not None]
         total = sum(w for w, _ in present)
         entry[key] = sum(w * v for w, v in present) / total if present else None
-    rated = [
-        (w, e["coverage"]) for w, e in rows if e["final"] is not None and e["coverage"] is not None
-    ]
+    # Capped at this level's panel figure plus the tolerance, as a competency is.
+    rule = framework.moderation
+    if entry["final"] is not None and entry["panel"] is not None and rule.rule == "panel_cap":
+        entry["final"] = min(entry["final"], entry["panel"] + rule.tolerance)
+    # A part the panel cannot judge counts as unchecked.
+    rated = [(w, e["coverage"] or 0.0) for w, e in rows if e["final"] is not None]
     total = sum(w for w, _ in rated)
     entry["coverage"] = sum(w * c for w, c in rated) / total if rated else None
     with_panel = [e["panel_n"] for _, e in rows if e["panel"] is not None]
     entry["panel_n"] = min(with_panel) if with_panel else 0
     entry["flag"] = _flag(entry, gap_flag)
+    _label(entry, framework)
     return entry
+
+
+def _label(entry: dict, framework) -> None:
+    """The level words: the panel's, and the final's, never above the panel's, and none at
+    coverage 0."""
+
+    def word(value):
+        if value is None:
+            return None
+        chosen = None
+        for level in framework.scale.levels:
+            if value >= level.value - 1e-9:
+                chosen = level
+        return chosen or framework.scale.levels[0]
+
+    panel, final = word(entry["panel"]), word(entry["final"])
+    if panel is not None and final is not None and final.value > panel.value:
+        final = panel
+    if entry["coverage"] == 0:
+        final = None
+    entry["panel_label"] = panel.label if panel else None
+    entry["final_label"] = final.label if final else None

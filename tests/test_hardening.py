@@ -845,9 +845,10 @@ def test_a_backup_killed_midway_leaves_no_file_that_blocks_a_retry(tmp_path: Pat
         )],
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
-    assert child.stdout.readline().strip() == "copying"  # mid-backup
-    child.send_signal(signal.SIGKILL)
-    child.wait()
+    with child:
+        assert child.stdout.readline().strip() == "copying"  # mid-backup
+        child.send_signal(signal.SIGKILL)
+        child.wait()
     assert not target.exists()
     assert invoke("backup", str(target), "--db", str(db)).exit_code == 0
     assert Store.open(target).get_site("R2999") is not None

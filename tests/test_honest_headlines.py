@@ -58,17 +58,23 @@ def test_a_rating_the_panel_barely_saw_is_not_called_moderated(reproduced: Store
     lead = sign_in(reproduced, add_account(reproduced, SYSTEM, "Lead 2", "lead", SITE))
     result = site_results(reproduced, lead, SITE, ROUND)
     overall = result.overall
-    # 23 competencies, of which a panel can judge 22 (one is panel: not_applicable).
-    assert (result.checked, result.rated) == (3, 22)
+    # 23 competencies, of which a panel can judge 22 (one is panel: not_applicable): that one
+    # counts as unchecked, and is named as checked by evidence (issue 31).
+    assert (result.checked, result.rated, result.by_evidence) == (3, 23, 1)
     assert 0 < overall["coverage"] < 1
     assert final_label(overall["coverage"]) == "Final (partly moderated)"
-    assert coverage_words(overall["coverage"], result.checked, result.rated) == (
-        "checked by the panel: 3 of 22 competencies"
+    words = coverage_words(overall["coverage"], result.checked, result.rated, result.by_evidence)
+    assert words == (
+        "checked by the panel: 3 of 23 competencies (1 checked by evidence, not by the panel)"
     )
     assert overall["flag"] == "accountability_gap"  # self 3 against a panel at 0
     report = board_report(reproduced, lead, SITE, ROUND)
     assert "Final (moderated)" not in report
-    assert "checked by the panel: 3 of 22 competencies" in report
+    assert "checked by the panel: 3 of 23 competencies" in report
+    # The overall final is capped at the overall panel figure plus the tolerance, and its level
+    # word is never above the panel's (issue 31).
+    assert overall["final"] <= overall["panel"] + 0.5 + 1e-9
+    assert overall["final_label"] == overall["panel_label"] == "Undeveloped"
     checked = result.competencies[result.competencies["coverage"] == 1]
     assert (checked["final"] == 0.5).all()  # panel 0 + tolerance 0.5
 

@@ -328,7 +328,8 @@ def test_a_regulator_sees_only_published_rounds_and_results_pages(db_path: Path)
     assert not at.exception
     assert at.selectbox[0].options == ["2024-25 (published)"]
     assert [m.label for m in at.metric][:3] == [
-        "Final (moderated)",  # the panel survey asks about every competency a panel can judge
+        # Competencies a panel cannot judge count as unchecked (issue 31): partly moderated.
+        "Final (partly moderated)",
         "Self-assessment",
         "Service user and carer panel",
     ]

@@ -107,6 +107,8 @@ def test_demo_scores_match_the_plain_reference(demo_path: Path, round_id: str) -
                 column
             ] == pytest.approx(want[column])
         assert (row["panel_n"], row["flag"]) == (want["panel_n"], want["flag"])
+        for column in ("panel_label", "final_label"):
+            assert row[column] == (want[column] or ""), (row["id"], column)
 
 
 def test_import_responses_then_score_gives_the_rules_numbers(
@@ -116,7 +118,8 @@ def test_import_responses_then_score_gives_the_rules_numbers(
     competencies (median 1.5), and the facilitator closes the panel.
 
     final = min(3, 1.5 + 0.5) = 2; gap = 1.5 ≥ 1 → accountability_gap. The panel checked 2 of
-    the 4 awareness competencies (coverage 0.5) and none elsewhere: overall (0.5 + 0 × 4) / 5.
+    the 5 awareness competencies (coverage 0.4: the one a panel cannot judge counts as
+    unchecked) and none elsewhere: overall (0.4 + 0 × 4) / 5.
     """
     db = str(tmp_path / "ocf.db")
     for args in (
@@ -173,8 +176,18 @@ def test_import_responses_then_score_gives_the_rules_numbers(
     training = table.loc["staff-training"]  # the panel said nothing about it
     assert (training["final"], training["flag"], training["panel_n"]) == (3, "not_verified", 0)
     assert training["coverage"] == 0
-    awareness = table[table["level"] == "domain"].loc["awareness"]  # 2 of its 4 checked
-    assert (awareness["coverage"], awareness["flag"]) == (0.5, "accountability_gap")
+    awareness = table[table["level"] == "domain"].loc["awareness"]  # 2 of its 5 checked
+    assert (awareness["coverage"], awareness["flag"]) == (0.4, "accountability_gap")
     overall = table.loc["overall"]
-    assert overall["coverage"] == pytest.approx((0.5 + 0 + 0 + 0 + 0) / 5)  # domains, equal weights
+    assert overall["coverage"] == pytest.approx((0.4 + 0 + 0 + 0 + 0) / 5)  # domains, equal weights
     assert overall["flag"] == "accountability_gap"  # the gap outranks partly_verified
+    # Labels: the panel's 1.5 reads Developing, and so does the final of 2.0 (never a level
+    # above the panel's own); a final nobody on the panel checked has no label.
+    assert (needs["panel_label"], needs["final_label"]) == ("Developing", "Developing")
+    assert (training["panel_label"], training["final_label"]) == ("", "")
+    # The awareness domain: finals 2, 2, 3, 3 … average above its panel's 1.5 plus the
+    # tolerance, so the domain's final is capped there, as each competency's is.
+    assert awareness["panel"] == 1.5 and awareness["final"] == pytest.approx(2.0)
+    assert awareness["final_label"] == "Developing"
+    # Overall: the panel's figure is the awareness domain's alone (1.5): capped at 2.0.
+    assert overall["panel"] == 1.5 and overall["final"] <= 2.0 + 1e-9

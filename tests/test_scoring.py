@@ -258,6 +258,8 @@ def test_score_table_has_the_contract_columns_and_rows() -> None:
         "gap",
         "flag",
         "coverage",
+        "panel_label",  # appended in the third version: earlier columns unchanged
+        "final_label",
     ]
     assert list(table["level"]) == ["competency"] * 3 + ["domain"] * 2 + ["overall"]
     assert list(table["id"]) == ["alpha-one", "alpha-two", "beta-one", "alpha", "beta", "overall"]

@@ -1,6 +1,6 @@
 """The panel's words and the trust's evidence in a real browser (issue 17): the facilitator
-reviews a comment and closes the panel, opens the trust's evidence, and the equality lead reads
-the approved words. Its own server: it changes the demo database."""
+closes the panel, then reviews a comment (not before: issue 30), opens the trust's evidence,
+and the equality lead reads the approved words. Its own server: it changes the demo database."""
 
 from __future__ import annotations
 
@@ -32,6 +32,18 @@ def test_the_facilitator_reviews_comments_and_the_lead_reads_them(
 
     demo_sign_in(page, url, "Panel facilitator")
     go(page, "Panel comments")
+    # While members may still answer, no comment is shown: it would tie words to a moment.
+    expect(page.get_by_text("can be reviewed once the panel has closed")).to_be_visible()
+
+    go(page, "Panel facilitation")
+    page.get_by_text("I understand: no more answers will be accepted").click()
+    settle(page)
+    page.get_by_role("button", name="Close the panel").click()
+    settle(page)
+    expect(page.get_by_text("This panel is closed")).to_be_visible()
+    assert Store.open(db).panel_closed("XTA1", ROUND)
+
+    go(page, "Panel comments")
     expect(
         page.get_by_role("heading", name="If a comment raises a safeguarding concern")
     ).to_be_visible()
@@ -54,14 +66,6 @@ def test_the_facilitator_reviews_comments_and_the_lead_reads_them(
     assert pdf.suggested_filename == f"board-paper-{ROUND}.pdf"
     assert pdf.path().read_bytes()[:5] == b"%PDF-"
     check_accessibility(page, "evidence", axe_log, strict=True)
-
-    go(page, "Panel facilitation")
-    page.get_by_text("I understand: no more answers will be accepted").click()
-    settle(page)
-    page.get_by_role("button", name="Close the panel").click()
-    settle(page)
-    expect(page.get_by_text("This panel is closed")).to_be_visible()
-    assert Store.open(db).panel_closed("XTA1", ROUND)
     sign_out(page)
 
     demo_sign_in(page, url, "Equality lead")
