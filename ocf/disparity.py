@@ -178,8 +178,13 @@ def group_figures(rows: pd.DataFrame) -> pd.DataFrame:
         .agg(
             geography_name=("geography_name", "first"),
             geography_kind=("geography_kind", "first"),
-            count=("count", "first"),
-            population=("population", "first"),
+            # A template may split a category by age band or sex: its figure is the sum of
+            # its rows (the first row alone read African as 5 of 10,000 for 31 of 28,000).
+            count=("count", "sum"),
+            counted=("count", "count"),
+            population=("population", "sum"),
+            populated=("population", "count"),
+            rows=("ethnic_group", "size"),
             suppressed=("suppressed", "max"),
             population_derived=("population_derived", "max"),
             std_rate=("std_rate", "first"),
@@ -187,6 +192,10 @@ def group_figures(rows: pd.DataFrame) -> pd.DataFrame:
             std_upper=("std_upper", "first"),
         )
     )
+    # A sum with a missing part is missing, not a smaller number.
+    parts.loc[parts["counted"] < parts["rows"], "count"] = np.nan
+    parts.loc[parts["populated"] < parts["rows"], "population"] = np.nan
+    parts = parts.drop(columns=["counted", "populated", "rows"])
     parts["suppressed"] = parts["suppressed"].astype(bool) | parts["count"].isna()
     parts = disclose_counts(parts)
     # Secondary suppression: with its higher group's total shown, one suppressed category could

@@ -324,3 +324,24 @@ def test_a_template_measure_the_platform_has_never_seen_is_offered_with_the_same
     )
     table = pd.read_csv(io.StringIO(out.stdout)).set_index("geography")
     assert table.loc["RX1", "rate_ratio"] == pytest.approx((60 / 4000) / (120 / 90000))
+
+
+def test_a_detailed_group_split_by_age_band_is_summed(tmp_path: Path, runner) -> None:
+    """Only the first row of a detailed category was used: African read 5 of 10,000 (ratio
+    1.47) where its rows hold 31 of 28,000 (about 3.26)."""
+    db = real_db(tmp_path, runner, "RX1")
+    csv = tmp_path / "detailed.csv"
+    csv.write_text(
+        "site,period,measure,ethnic_group,age_band,count,population\n"
+        "RX1,2024-25,All detentions,African,0-39,5,10000\n"
+        "RX1,2024-25,All detentions,African,40+,26,18000\n"
+        "RX1,2024-25,All detentions,White,0-39,100,150000\n"
+        "RX1,2024-25,All detentions,White,40+,150,150000\n"
+    )
+    result = runner.invoke(main, ["import", "detentions", str(csv), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    rows = Store.open(db).detentions_frame("2024-25", "all-detentions")
+    row = disparity_table(rows, focus="African", reference="White").iloc[0]
+    # 31 is published as 30 (counts below national level are rounded to 5).
+    assert (row["focus_count"], row["focus_population"]) == (30, 28_000)
+    assert row["rate_ratio"] == pytest.approx((30 / 28_000) / (250 / 300_000))
