@@ -14,11 +14,14 @@ from collections.abc import Mapping
 import pandas as pd
 
 from ocf.display import panel_cell
-from ocf.evidence import evidence_words
+from ocf.evidence import NO_EVIDENCE, evidence_words
 from ocf.models import OBLIGATION_OPTIONS, Answer, Framework, Survey
 
 LABELS: dict[str, str] = {option.value: option.label for option in OBLIGATION_OPTIONS}
 NOT_ANSWERED = "Not answered yet"
+# Met (or partly met) by the trust's own word, with no file or link behind it: a claim, named
+# in the headline as one, never read as met (docs/methods.md, Obligations).
+CLAIMED = "claimed, no evidence"
 # Worst first: the order the headline names them in.
 SHORT_OF_DUTY = ("not_met", "partly")
 COLUMNS = [
@@ -56,6 +59,10 @@ def checklist(
             if by_competency is not None and competency.id in by_competency.index
             else None
         )
+        shown = evidence_words(framework, competency.id, status, evidence or {})
+        label = LABELS.get(status, NOT_ANSWERED)
+        if shown == NO_EVIDENCE:
+            label = f"{label}: {CLAIMED}"
         rows.append(
             {
                 "competency": competency.id,
@@ -63,8 +70,8 @@ def checklist(
                 "domain_title": framework.domain_of(competency.id).title,
                 "duty": competency.duty,
                 "status": status,
-                "label": LABELS.get(status, NOT_ANSWERED),
-                "evidence": evidence_words(framework, competency.id, status, evidence or {}),
+                "label": label,
+                "evidence": shown,
                 "notes": (words.text or "") if words else "",
                 "panel": float("nan") if view is None else float(view["panel"]),
                 "panel_n": 0 if view is None else int(view["panel_n"]),
@@ -89,24 +96,36 @@ def checklist_table(duties: pd.DataFrame, min_panel: int) -> pd.DataFrame:
 
 
 def shortfall(duties: pd.DataFrame) -> dict[str, list[str]]:
-    """The titles of the duties not met, then partly met: {label: [titles]}, empty if none."""
-    return {
+    """The titles of the duties not met, then partly met, then claimed as met without any
+    evidence: {label: [titles]}, empty if none."""
+    short = {
         LABELS[status]: list(duties.loc[duties["status"] == status, "title"])
         for status in SHORT_OF_DUTY
         if (duties["status"] == status).any()
     }
+    claimed = duties[(duties["status"] == "met") & (duties["evidence"] == NO_EVIDENCE)]
+    if len(claimed):
+        short[f"Met, {CLAIMED}"] = list(claimed["title"])
+    return short
 
 
 def headline(duties: pd.DataFrame) -> str | None:
-    """The sentence every page and report leads with when a duty is not met in full."""
+    """The sentence every page and report leads with when a duty is not met in full, or is
+    claimed as met with no evidence."""
     short = shortfall(duties)
     if not short:
         return None
     named = "; ".join(f"**{label}:** {', '.join(titles)}" for label, titles in short.items())
-    count = sum(len(titles) for titles in short.values())
-    duty = "duty is" if count == 1 else "duties are"
+    unmet = sum(len(t) for label, t in short.items() if not label.endswith(CLAIMED))
+    claimed = sum(len(t) for label, t in short.items() if label.endswith(CLAIMED))
+    said = []
+    if unmet:
+        duty = "duty is" if unmet == 1 else "duties are"
+        said.append(f"{unmet} of {len(duties)} legal and regulatory {duty} not met in full.")
+    if claimed:
+        duty = "duty is" if claimed == 1 else "duties are"
+        said.append(f"{claimed} {duty} claimed as met with no evidence given.")
     return (
-        f"{count} of {len(duties)} legal and regulatory {duty} not met in full. {named}. "
-        "Obligations are answered met, partly met or not met and are never averaged into "
-        "the maturity rating."
+        f"{' '.join(said)} {named}. Obligations are answered met, partly met or not met and "
+        "are never averaged into the maturity rating."
     )

@@ -203,19 +203,40 @@ def _previous_round(store: Store, actor: Actor, round_: Round, site: str) -> str
 def self_answers(
     store: Store, site: str, round_id: str, submitted_only: bool = False
 ) -> dict[str, Answer]:
-    """The site's self-assessment answers by item id: the submitted one, else (unless
-    `submitted_only`) the draft; empty when there is neither."""
-    own = [
+    """The site's self-assessment answers by item id, by the one rule scoring follows too:
+    every submitted self-assessment of the site counts, whatever its respondent label (an
+    import may use another than the lead's). With several, a duty takes the most cautious
+    answer (not met before partly met before met) and any other item the lead's where there
+    is one, else the latest submitted. With none submitted (unless `submitted_only`), the
+    lead's draft; empty when there is nothing."""
+    self_surveys = [s.id for s in store.round_surveys(round_id).values() if s.audience == "self"]
+    rows = [
         row
-        for survey in store.round_surveys(round_id).values()
-        if survey.audience == "self"
-        if (row := store.get_submission(site, round_id, survey.id, SELF_RESPONDENT)) is not None
-        if row.status == "submitted" or not submitted_only
+        for survey in self_surveys
+        for row in store.site_submissions(site, round_id, survey)
+        if row.status == "submitted"
     ]
-    if not own:
-        return {}
-    chosen = sorted(own, key=lambda row: row.status != "submitted")[0]  # submitted first
-    return store.submission_answers(chosen.id)
+    if not rows:
+        if submitted_only:
+            return {}
+        drafts = [
+            row
+            for survey in self_surveys
+            if (row := store.get_submission(site, round_id, survey, SELF_RESPONDENT)) is not None
+        ]
+        return store.submission_answers(drafts[0].id) if drafts else {}
+    rows.sort(key=lambda row: (row.respondent == SELF_RESPONDENT, row.submitted_at or ""))
+    merged: dict[str, Answer] = {}
+    for row in rows:  # the lead's (or the latest) last, so it wins on ordinary items
+        merged.update(store.submission_answers(row.id))
+    caution = {"not_met": 0, "partly": 1, "met": 2}
+    for row in rows:
+        for item_id, answer in store.submission_answers(row.id).items():
+            held = merged.get(item_id)
+            both = answer.value in caution and held is not None and held.value in caution
+            if both and caution[answer.value] < caution[held.value]:
+                merged[item_id] = answer
+    return merged
 
 
 def _with_final(actions: pd.DataFrame, competencies: pd.DataFrame) -> pd.DataFrame:

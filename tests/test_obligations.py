@@ -143,7 +143,12 @@ def test_the_panels_view_of_a_duty_is_kept_apart_and_disclosed_like_any_other(
 def test_the_checklist_names_each_duty_not_met_in_full(dutiful: Store) -> None:
     result = site_results(dutiful, ADMIN, "S1", "r1")
     duties = result.obligations.set_index("competency")
-    assert list(duties["label"]) == ["Met", "Not met", "Partly met"]
+    # Met or partly met with no file or link is a claim, and says so (issue 31).
+    assert list(duties["label"]) == [
+        "Met: claimed, no evidence",
+        "Not met",
+        "Partly met: claimed, no evidence",
+    ]
     table = checklist_table(result.obligations, result.framework.min_panel)
     # Met and partly met need a file or link; the self-assessment's words are only notes.
     assert list(table["Evidence"]) == ["no evidence given", "–", "no evidence given"]
@@ -152,6 +157,10 @@ def test_the_checklist_names_each_duty_not_met_in_full(dutiful: Store) -> None:
     sentence = headline(result.obligations)
     assert sentence.startswith("2 of 3 legal and regulatory duties are not met in full.")
     assert "**Not met:** Data published; **Partly met:** Alpha duty" in sentence
+    # "Met" with no evidence read as met, and no headline named it.
+    assert "1 duty is claimed as met with no evidence given." in sentence
+    lead = duties.loc["duty-lead", "title"]
+    assert f"**Met, claimed, no evidence:** {lead}" in sentence
     assert result.rated == 2  # maturity competencies only
 
 
@@ -234,6 +243,24 @@ def test_the_results_page_leads_with_duties_not_met_and_lists_the_checklist(
     assert "**Not met:** Use of force recorded and published by ethnicity" in at.error[0].value
     checklist = next(t.value for t in at.table if "Answer" in t.value.columns)
     assert len(checklist) == 7
-    assert checklist.loc["Local PCREF plan, co-developed and published", "Answer"] == "Partly met"
+    answer = checklist.loc["Local PCREF plan, co-developed and published", "Answer"]
+    assert answer.startswith("Partly met")
     areas = next(t.value for t in at.table if "Checked by panel" in t.value.columns)
     assert "Legislative and regulatory obligations" not in areas.index
+
+
+def test_a_self_assessment_imported_under_another_label_answers_the_duties(
+    store: Store,
+) -> None:
+    """Imported under a respondent label other than the lead's, it drove the maturity score
+    while every duty read "Not answered yet": one rule now decides whose answer counts."""
+
+    framework_site = "S9"
+    store.add_sites([Site(framework_site, "Site nine")], "t")
+    open_round(store, "r9", resolve_content("pcref"), "t")
+    survey = next(s for s in store.round_surveys("r9").values() if s.audience == "self")
+    status_items = [i for i in survey.items if i.type == "obligation"]
+    answers = tuple(Answer(i.id, "not_met") for i in status_items)
+    store.add_submitted([Response(framework_site, "r9", survey.id, "imported-1", answers)], "t")
+    duties = site_results(store, ADMIN, framework_site, "r9").obligations
+    assert set(duties["label"]) == {"Not met"}

@@ -561,6 +561,13 @@ class SubmissionStore(StoreBase):
                 "UPDATE invitations SET revoked_at = ? WHERE id = ?", [now(), invitation_id]
             )
 
+    def site_submissions(self, site: str, round_id: str, survey: str) -> list[Submission]:
+        """Every submission (draft or submitted) of a site for one survey in a round."""
+        rows = self.db["submissions"].rows_where(
+            "site = ? AND round = ? AND survey = ?", [site, round_id, survey], order_by="id"
+        )
+        return [_record(Submission, row) for row in rows]
+
     def list_submissions(self, round_id: str, survey: str | None = None) -> pd.DataFrame:
         """Submissions of a round (no answers): id, site, survey, respondent, status, version, dates."""
         query = """SELECT id, site, survey, respondent, status, version, assisted, updated_at, submitted_at
