@@ -23,6 +23,7 @@ from typing import BinaryIO
 import numpy as np
 
 from ocf import ethnicity
+from ocf.disparity import ROUND_TO, SMALL_COUNTS
 from ocf.errors import DataError, Problem
 from ocf.importers import (
     MOST_PROBLEMS,
@@ -560,6 +561,12 @@ def _band_rates(
     del key
     missing = np.bincount(inverse, weights=np.isnan(count), minlength=len(unique))
     x = np.bincount(inverse, weights=np.nan_to_num(count), minlength=len(unique))
+    # Template sites are below national level: the rate is worked from the band counts as the
+    # disclosure rule would publish them (rounded to 5), and withheld where a band holds 1 to
+    # 4 (docs/methods.md, Disclosure of counts). From exact counts, Dobson's interval gave each
+    # group's exact count back, and with it a suppressed sibling (issue 31).
+    missing += np.isin(x, list(SMALL_COUNTS))
+    x = np.floor(x / ROUND_TO + 0.5) * ROUND_TO
     n = np.bincount(inverse, weights=population, minlength=len(unique))
     first = np.full(len(unique), np.iinfo(np.int64).max)
     np.minimum.at(first, inverse, row)

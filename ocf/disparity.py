@@ -206,6 +206,9 @@ def group_figures(rows: pd.DataFrame) -> pd.DataFrame:
     below = ~parts["geography_kind"].isin(NATIONAL_KINDS)
     parts.loc[hidden & below, "suppressed"] = True
     parts.loc[hidden & below, "count"] = np.nan
+    # A standardised rate and its interval carry the count too (Dobson's interval inverts to
+    # it): a hidden sibling's are hidden with it.
+    parts.loc[hidden & below, list(STANDARDISED)] = np.nan
     return pd.concat([totals, parts[totals.columns]], ignore_index=True)
 
 

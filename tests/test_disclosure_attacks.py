@@ -393,3 +393,64 @@ def test_panel_close_and_status_on_the_command_line(tmp_path: Path) -> None:
     assert again.exit_code == 1 and "already closed" in again.output
     status = runner.invoke(main, ["panel", "status", "--round", ROUND, "--db", str(path)])
     assert pd.read_csv(io.StringIO(status.stdout)).loc[0, "closed"] == "yes"
+
+
+# --------------------------------------------------------------------------- 7. arithmetic
+
+
+def _black_template(african: tuple, caribbean: tuple, other: tuple) -> str:
+    lines = ["site,period,measure,ethnic_group,age_band,count,population"]
+    for group, counts in (
+        ("African", african),
+        ("Caribbean", caribbean),
+        ("Any Other Black background", other),
+        ("British", (120, 160)),
+    ):
+        for band, count in zip(("0-39", "40+"), counts, strict=True):
+            lines.append(f"RX1,2024-25,All detentions,{group},{band},{count},20000")
+    return "\n".join(lines) + "\n"
+
+
+def _everything_shown(store: Store) -> list:
+    """Every figure the disparity page, `ocf disparity` and exports can show: each group as
+    focus, crude and standardised, with every column (counts, rates, intervals, ratios)."""
+    from ocf.disparity import disparity_table, group_figures, groups_held
+
+    rows = store.detentions_frame("2024-25", "all-detentions")
+    shown = [group_figures(rows).sort_values(["group"]).reset_index(drop=True)]
+    for focus in groups_held(rows):
+        for method in ("crude", "standardised"):
+            shown.append(disparity_table(rows, focus=focus, reference="White", method=method))
+    return shown
+
+
+def test_a_suppressed_cell_cannot_be_rebuilt_from_a_standardised_interval(
+    tmp_path: Path,
+) -> None:
+    """A reviewer read Black 37, African 21 and Any other Black 13 back from the 1-decimal
+    Dobson intervals of a trust's standardised rates, hence Caribbean = 3 (suppressed). Now
+    four trusts whose Caribbean count is 1, 2, 3 or 4 (the others adjusted within their
+    rounding) show exactly the same figures: nothing shown tells them apart."""
+    from ocf.admin import confirm_detentions, preview_detentions
+    from ocf.models import Site
+
+    variants = [
+        ((10, 11), (1, 2), (6, 7)),  # African 21, Caribbean 3, Any other Black 13
+        ((10, 12), (1, 1), (6, 7)),  # 22, 2, 13
+        ((10, 10), (2, 2), (6, 7)),  # 20, 4, 13
+        ((10, 12), (0, 1), (7, 7)),  # 22, 1, 14
+    ]
+    seen = []
+    for number, (african, caribbean, other) in enumerate(variants):
+        store = Store.open(tmp_path / f"trust-{number}.db")
+        store.add_sites([Site("RX1", "A trust")], "t")
+        text = _black_template(african, caribbean, other)
+        confirm_detentions(store, SYSTEM, preview_detentions(store, SYSTEM, text, "t.csv"))
+        seen.append(_everything_shown(store))
+    first = seen[0]
+    caribbean = first[0].set_index("group").loc["Caribbean"]
+    assert caribbean["suppressed"] and pd.isna(caribbean["count"])
+    for other in seen[1:]:
+        assert len(other) == len(first)
+        for a, b in zip(first, other, strict=True):
+            pd.testing.assert_frame_equal(a, b)
