@@ -92,6 +92,13 @@ def open_panel_survey(store: Store, actor: Actor) -> Draft:
 
 
 def _check_can_write(store: Store, actor: Actor, draft: Draft) -> None:
+    if draft.survey.audience == "panel":
+        # The draft must be the actor's own invitation's (check_active below holds the actor
+        # to the invitation itself): a forged draft of another site writes nowhere.
+        if (draft.site, draft.round, draft.survey.id) != (actor.site, actor.round, actor.survey):
+            raise PermissionDenied("this invitation code is for another site, round or survey")
+        if store.panel_closed(draft.site, draft.round):
+            raise PermissionDenied("the panel has been closed: answers can no longer be changed")
     check_active(store, actor)
     if draft.survey.audience == "self":
         require_site_role(actor, ("lead", "admin"), draft.site)
@@ -99,11 +106,6 @@ def _check_can_write(store: Store, actor: Actor, draft: Draft) -> None:
         own = actor.kind == "panel" and draft.respondent == f"panel-{actor.invitation_id}"
         if not own:
             raise PermissionDenied("only the panel member with this code can change these answers")
-        # check_active holds the actor to its invitation; the draft must be that one too.
-        if (draft.site, draft.round, draft.survey.id) != (actor.site, actor.round, actor.survey):
-            raise PermissionDenied("this invitation code is for another site, round or survey")
-        if store.panel_closed(draft.site, draft.round):
-            raise PermissionDenied("the panel has been closed: answers can no longer be changed")
     _require_open(store, draft.round)
 
 

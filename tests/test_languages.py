@@ -65,8 +65,8 @@ def test_easy_read_needs_a_shipped_symbol_for_every_question(tmp_path: Path) -> 
     assert any("symbols: a1: no symbol 'no-such-picture' in assets/symbols" in x for x in lines)
     assert any("symbols: nope is not in the survey" in x for x in lines)
     assert any("missing a symbol for" in x for x in lines)
-    lines = _load(tmp_path, "translations:\n  x:\n    name: X\n    style: comic\n")
-    assert any("translations.x.style: expected standard or easy-read" in x for x in lines)
+    lines = _load(tmp_path, "translations:\n  xy:\n    name: X\n    style: comic\n")
+    assert any("translations.xy.style: expected standard or easy-read" in x for x in lines)
 
 
 def test_a_carers_block_must_name_a_choice_item_and_its_values(tmp_path: Path) -> None:

@@ -47,6 +47,7 @@ def test_the_facilitator_reviews_comments_and_the_lead_reads_them(
     expect(
         page.get_by_role("heading", name="If a comment raises a safeguarding concern")
     ).to_be_visible()
+    # The demo panel's two comments: the first approved (redacted), the second withheld.
     words = page.get_by_label("Words staff may read").first
     expect(words).not_to_have_value("")  # the member's words, to redact
     words.fill("Stop calling the police first, before anyone else.")
@@ -56,6 +57,10 @@ def test_the_facilitator_reviews_comments_and_the_lead_reads_them(
     page.get_by_role("button", name="Save the review of comment").first.click()
     settle(page)
     expect(page.get_by_text("Saved the review of comment")).to_be_visible()
+    page.get_by_text("Withhold from staff").first.click()
+    settle(page)
+    page.get_by_role("button", name="Save the review of comment").first.click()
+    settle(page)
     expect(page.get_by_text("Every comment has been reviewed.")).to_be_visible()
     check_accessibility(page, "panel comments", axe_log, strict=True)
     screenshot(page, "panel-comments")
