@@ -13,6 +13,7 @@ from ocf.disparity import (
     detention_rows,
     disparity_table,
     funnel,
+    funnel_heterogeneity,
     groups_held,
     levels_held,
     one_level,
@@ -182,8 +183,26 @@ level = st.radio(
     horizontal=True,
     help="One level at a time: an ICB and the sub-ICBs inside it would count the same people twice.",
 )
-overdispersed = st.checkbox("Allow for variation between areas beyond chance (overdispersion)")
 others = one_level(table, rows, level)
+spread = funnel_heterogeneity(others)
+overdispersed = st.checkbox(
+    "Allow for variation between areas beyond chance (overdispersion)",
+    value=spread is not None and spread.significant,
+    key=f"overdispersion:{level}:{spread.significant if spread else False}",
+    help="On by default when the areas vary significantly more than chance would make them.",
+)
+if spread is not None:
+    verdict = (
+        "more than chance would make them, so the limits allow for it"
+        if spread.significant
+        else "no more than chance would make them"
+    )
+    st.caption(
+        f"The areas vary {verdict}: Cochran's Q = {spread.q:.0f} on {spread.df} degrees of "
+        f"freedom (p {'< 0.001' if spread.p_value < 0.001 else f'= {spread.p_value:.3f}'}), "
+        f"overdispersion φ = {spread.phi:.1f}, I² = {spread.i_squared:.0%} (the share of the "
+        "variation beyond chance)."
+    )
 points, limits, target = funnel(others, overdispersion=overdispersed)
 marker = (
     f"the red diamond is {names[place]}"

@@ -18,7 +18,9 @@ import pandas as pd
 from ocf import ethnicity
 from ocf.cache import cached
 from ocf.stats import (
+    Heterogeneity,
     dersimonian_laird_tau2,
+    heterogeneity,
     mantel_haenszel_rate_ratio,
     poisson_limits,
     proportion_ci,
@@ -395,13 +397,51 @@ def levels_held(rows: pd.DataFrame) -> list[str]:
     return [k for k in LEVEL_NAMES if k in present] + sorted(present - set(LEVEL_NAMES))
 
 
+def funnel_points(table: pd.DataFrame) -> pd.DataFrame:
+    """The areas a funnel plots: a ratio, and counts above 0 in both groups; with `precision`,
+    1/(1/a + 1/b), the inverse variance of ln(ratio)."""
+    points = table.dropna(subset=["rate_ratio", "focus_count", "reference_count"])
+    points = points[(points["focus_count"] > 0) & (points["reference_count"] > 0)].copy()
+    points["precision"] = 1 / (1 / points["focus_count"] + 1 / points["reference_count"])
+    return points
+
+
+def within_area_target(points: pd.DataFrame) -> float:
+    """The Mantel–Haenszel ratio of the areas shown (1.0 when there is none)."""
+    target = (
+        mantel_haenszel_rate_ratio(
+            points["focus_count"],
+            points["focus_population"],
+            points["reference_count"],
+            points["reference_population"],
+        )
+        if len(points)
+        else float("nan")
+    )
+    return target if target and np.isfinite(target) else 1.0
+
+
+def funnel_heterogeneity(table: pd.DataFrame, target: float | None = None) -> Heterogeneity | None:
+    """Cochran's Q, φ and I² of the areas' log ratios around the funnel's target: whether the
+    areas vary more than chance would make them (docs/methods.md, Funnel plots)."""
+    points = funnel_points(table)
+    centre = target if target else within_area_target(points)
+    return heterogeneity(
+        np.log(points["rate_ratio"]), 1 / np.sqrt(points["precision"]), np.log(centre)
+    )
+
+
 def funnel(
     table: pd.DataFrame,
     target: float | None = None,
-    overdispersion: bool = False,
+    overdispersion: bool | None = None,
     confidences: Sequence[float] = (0.95, 0.998),
 ) -> tuple[pd.DataFrame, pd.DataFrame, float]:
     """Rate ratios against their precision with control limits around `target`.
+
+    `overdispersion`: True widens the limits by the between-area variance (DerSimonian and
+    Laird, winsorised); None (the default) does so when the areas vary significantly more than
+    chance (`funnel_heterogeneity`), as PHE's guidance advises; False never.
 
     Precision is 1/(1/a + 1/b), the inverse variance of ln(ratio). The target defaults to the
     Mantel–Haenszel ratio of the geographies shown: the groups compared within each area, not
@@ -410,17 +450,11 @@ def funnel(
     (`one_level`). Returns the points (with `signal`: within, or above/below the widest limit it
     crosses), the limits on a grid of precisions, and the target.
     """
-    points = table.dropna(subset=["rate_ratio", "focus_count", "reference_count"])
-    points = points[(points["focus_count"] > 0) & (points["reference_count"] > 0)].copy()
-    points["precision"] = 1 / (1 / points["focus_count"] + 1 / points["reference_count"])
-    if target is None and len(points):
-        target = mantel_haenszel_rate_ratio(
-            points["focus_count"],
-            points["focus_population"],
-            points["reference_count"],
-            points["reference_population"],
-        )
-    target = target if target and np.isfinite(target) else 1.0
+    points = funnel_points(table)
+    target = target if target and np.isfinite(target) else within_area_target(points)
+    if overdispersion is None:
+        spread = funnel_heterogeneity(table, target)
+        overdispersion = spread is not None and spread.significant
     tau2 = 0.0
     if overdispersion and len(points) >= 3:
         tau2 = dersimonian_laird_tau2(

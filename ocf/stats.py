@@ -467,6 +467,48 @@ def dersimonian_laird_tau2(
     return float((units * phi - (units - 1)) / denominator)
 
 
+@dataclass(frozen=True)
+class Heterogeneity:
+    """How much the units vary around a target beyond chance (Cochran's Q).
+
+    `phi` = Q / df, the overdispersion factor (1 when the spread is what chance gives);
+    `i_squared` = max(0, (Q − df) / Q), the share of the variation beyond chance; `p_value`
+    from χ² on df degrees of freedom. `significant` at the 5% level."""
+
+    q: float
+    df: int
+    phi: float
+    i_squared: float
+    p_value: float
+
+    @property
+    def significant(self) -> bool:
+        return self.df > 0 and self.p_value < 0.05
+
+
+def heterogeneity(
+    estimates: Sequence[float], standard_errors: Sequence[float], target: float
+) -> Heterogeneity | None:
+    """Cochran's Q of the units' estimates (on the log scale for ratios) around `target`, with
+    φ, I² and the χ² p-value; None with fewer than 3 usable units. Q = Σ((y − target)/s)²,
+    df = I − 1 (the target is estimated from the same units)."""
+    y = np.asarray(estimates, dtype=float)
+    s = np.asarray(standard_errors, dtype=float)
+    keep = np.isfinite(y) & np.isfinite(s) & (s > 0)
+    y, s = y[keep], s[keep]
+    if y.size < 3:
+        return None
+    q = float((((y - target) / s) ** 2).sum())
+    df = int(y.size - 1)
+    return Heterogeneity(
+        q=q,
+        df=df,
+        phi=q / df,
+        i_squared=max(0.0, (q - df) / q) if q > 0 else 0.0,
+        p_value=float(stats.chi2.sf(q, df)),
+    )
+
+
 SPEARMAN_INTERVAL_MIN_N = 10  # Bonett and Wright (2000) find the interval sound from n = 10
 
 

@@ -128,7 +128,7 @@ def test_rates_by_group_show_every_group_and_the_unknown_share(nhs: Store) -> No
 def test_funnel_has_limits_around_the_within_area_ratio(nhs: Store) -> None:
     rows = nhs.detentions_frame("2023-24", "all-detentions")
     icbs = one_level(disparity_table(rows), rows, "icb")
-    points, limits, target = funnel(icbs)
+    points, limits, target = funnel(icbs, overdispersion=False)
     # Mantel–Haenszel over the ICBs: 2.92 (issue 16), not the confounded pooled 3.4.
     assert round(target, 2) == 2.92 and len(points) >= 38
     # Around it, ICBs fall outside in both directions; around the pooled ratio, only below.
@@ -137,13 +137,46 @@ def test_funnel_has_limits_around_the_within_area_ratio(nhs: Store) -> None:
     pooled = (icbs["focus_count"].sum() / icbs["focus_population"].sum()) / (
         icbs["reference_count"].sum() / icbs["reference_population"].sum()
     )
-    confounded, _, _ = funnel(icbs, target=pooled)
+    confounded, _, _ = funnel(icbs, target=pooled, overdispersion=False)
     assert not confounded["signal"].str.startswith("above").any()
     assert (limits["lower 99.8%"] < limits["lower 95%"]).all() and (
         limits["upper 95%"] < limits["upper 99.8%"]
     ).all()
     _, wide, _ = funnel(icbs, overdispersion=True)
     assert (wide["upper 95%"] >= limits["upper 95%"] - 1e-12).all()
+
+
+def test_overdispersion_is_measured_and_applied_when_the_areas_vary_beyond_chance(
+    nhs: Store,
+) -> None:
+    """The ICBs' ratios spread far more than chance would make them: Q = 129 on 38 df (φ 3.4,
+    I² 71%), and 10 of 39 ICBs fell outside the limits where about 2 are expected by chance.
+    Overdispersion was off by default; it now applies when the spread is significant."""
+    from ocf.disparity import funnel_heterogeneity
+
+    rows = nhs.detentions_frame("2023-24", "all-detentions")
+    icbs = one_level(disparity_table(rows), rows, "icb")
+    spread = funnel_heterogeneity(icbs)
+    assert round(spread.q) == 129 and spread.df == 38
+    assert round(spread.phi, 1) == 3.4 and round(spread.i_squared, 2) == 0.71
+    assert spread.significant and spread.p_value < 1e-10
+    plain, _, _ = funnel(icbs, overdispersion=False)
+    assert (plain["signal"] != "within").sum() == 10 and len(plain) == 39
+    allowed, _, _ = funnel(icbs)  # the default: applied, since the spread is significant
+    assert (allowed["signal"] != "within").sum() == 5
+
+
+def test_heterogeneity_by_hand() -> None:
+    """Three units at 0, 1 and 2 with standard errors 1 around 1: Q = 1 + 0 + 1 = 2 on 2 df,
+    φ = 1, I² = 0, p = exp(−1) (χ² on 2 df)."""
+    import math
+
+    from ocf.stats import heterogeneity
+
+    spread = heterogeneity([0, 1, 2], [1, 1, 1], 1)
+    assert (spread.q, spread.df, spread.phi, spread.i_squared) == (2.0, 2, 1.0, 0.0)
+    assert spread.p_value == pytest.approx(math.exp(-1)) and not spread.significant
+    assert heterogeneity([0, 1], [1, 1], 1) is None
 
 
 def write(tmp_path: Path, text: str) -> Path:
