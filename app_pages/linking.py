@@ -10,7 +10,7 @@ from ocf.charts import link_chart
 from ocf.disparity import detention_choices, rated_measures
 from ocf.display import correlation_words, interval, number
 from ocf.errors import OcfError
-from ocf.linking import CAVEAT, link
+from ocf.linking import CAVEAT, link, standardised_available
 from ocf.measures import measure_name
 
 actor = require_actor("regulator", "admin")
@@ -36,8 +36,18 @@ measure = b.selectbox("Measure", measures, format_func=measure_name)
 focus = c.selectbox("Focus group", groups, index=groups.index(ethnicity.BLACK))
 reference = d.selectbox("Reference group", groups, index=groups.index(ethnicity.WHITE))
 
+method = "crude"
+if standardised_available(db, round_.id, measure):
+    method = st.radio(
+        "Rate ratio",
+        ["standardised", "crude"],
+        format_func={"standardised": "Age-standardised", "crude": "Crude"}.get,
+        horizontal=True,
+        help="Age-standardised where the data allow: groups with younger populations are not "
+        "made to look less detained than they are.",
+    )
 try:
-    result = link(db, round_.id, measure, focus, reference, actor=actor)
+    result = link(db, round_.id, measure, focus, reference, actor=actor, method=method)
 except OcfError as error:
     show_error(error)
     st.stop()
@@ -49,7 +59,11 @@ def names_of(codes: list[str]) -> list[str]:
     return [names.get(code, code) for code in codes]
 
 
-options = {"final": "Overall", **{f"domain:{dom.id}": dom.title for dom in framework.domains}}
+options = {
+    "final": "Overall (final rating)",
+    "panel": "Overall, the panel's own view",
+    **{f"domain:{dom.id}": dom.title for dom in framework.domains},
+}
 column = st.selectbox("Maturity", list(options), format_func=options.get)
 
 correlation = result.correlation_for(column)

@@ -1,8 +1,9 @@
 """Linking maturity to disparity (DESIGN §5): an association between organisations, not a cause.
 
-Per round, each site's final overall and domain scores are joined with its rate ratio for the
-round's data period; Spearman's correlation with its interval and n; and, for sites with two
-or more rounds, the change in maturity against the change in the log rate ratio.
+Per round, each site's final overall and domain scores, and the panel's own view (the final is
+partly the trust's own rating), are joined with its rate ratio for the round's data period,
+age-standardised where the data allow; Spearman's correlation with its interval and n; and, for
+sites with two or more rounds, the change in maturity against the change in the log rate ratio.
 """
 
 from __future__ import annotations
@@ -67,8 +68,11 @@ def link(
     focus: str = DEFAULT_FOCUS,
     reference: str = DEFAULT_REFERENCE,
     actor: Actor | None = None,
+    method: str = "crude",
 ) -> Link:
-    """Join each site's maturity in a round with its rate ratio for the round's period.
+    """Join each site's maturity in a round with its rate ratio for the round's period (crude,
+    or with `method` "standardised" the age-standardised ratio where a site has one:
+    `standardised_available` says whether any does).
 
     With an actor, only regulators (published rounds) and admins may see every site's scores.
     """
@@ -78,10 +82,10 @@ def link(
         require_role(actor, "regulator", "admin")
         if actor.role == "regulator" and round_.status != "published":
             raise PermissionDenied(f"round {round_id} is not published yet")
-    joined = _joined(store, round_id, measure, focus, reference)
+    joined = _joined(store, round_id, measure, focus, reference, method)
     paired = joined.dropna(subset=["final", "rate_ratio"])
     correlation = spearman(paired["final"], paired["rate_ratio"])
-    changes = _changes(store, round_, measure, focus, reference, joined)
+    changes = _changes(store, round_, measure, focus, reference, joined, method)
     change_correlation = (
         spearman(changes["maturity_change"], changes["log_ratio_change"])
         if len(changes)
@@ -120,15 +124,28 @@ def rho_with_ratio_uncertainty(
     return float(low), float(high)
 
 
-def _joined(store: Store, round_id: str, measure: str, focus: str, reference: str) -> pd.DataFrame:
+def standardised_available(store: Store, round_id: str, measure: str = DEFAULT_MEASURE) -> bool:
+    """Whether any site has an age-standardised ratio for the round's period and measure."""
+    round_ = store.require_round(round_id)
+    rows = store.detentions_frame(round_.period, measure)
+    table = disparity_table(rows, method="standardised")
+    sites = {s.code for s in store.list_sites(include_retired=True)}
+    return bool(table[table["geography"].isin(sites)]["rate_ratio"].notna().any())
+
+
+def _joined(
+    store: Store, round_id: str, measure: str, focus: str, reference: str, method: str = "crude"
+) -> pd.DataFrame:
     round_ = store.get_round(round_id)
     scores = round_scores(store, round_id)
-    overall = scores.overall[["site", "final", "panel_n"]]
+    # The panel's own view beside the final: the final is partly the trust's own rating.
+    overall = scores.overall[["site", "final", "panel", "panel_n"]]
     domains = scores.domains.pivot_table(index="site", columns="domain", values="final").add_prefix(
         "domain:"
     )
     maturity = overall.merge(domains, left_on="site", right_index=True, how="left")
-    ratios = disparity_table(store.detentions_frame(round_.period, measure), focus, reference)
+    rows = store.detentions_frame(round_.period, measure)
+    ratios = disparity_table(rows, focus, reference, method=method)
     ratios = ratios[
         ["geography", "rate_ratio", "ratio_lower", "ratio_upper", "focus_count", "reference_count"]
     ]
@@ -138,7 +155,13 @@ def _joined(store: Store, round_id: str, measure: str, focus: str, reference: st
 
 
 def _changes(
-    store: Store, round_, measure: str, focus: str, reference: str, current: pd.DataFrame
+    store: Store,
+    round_,
+    measure: str,
+    focus: str,
+    reference: str,
+    current: pd.DataFrame,
+    method: str = "crude",
 ) -> pd.DataFrame:
     earlier = [
         r
@@ -151,7 +174,7 @@ def _changes(
     ]  # fmt: skip
     if not earlier:
         return pd.DataFrame(columns=columns)
-    before = _joined(store, earlier[-1].id, measure, focus, reference)
+    before = _joined(store, earlier[-1].id, measure, focus, reference, method)
     both = current.merge(before, on="site", suffixes=("", "_before")).dropna(
         subset=["final", "final_before", "rate_ratio", "rate_ratio_before"]
     )

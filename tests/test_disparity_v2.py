@@ -345,3 +345,48 @@ def test_a_detailed_group_split_by_age_band_is_summed(tmp_path: Path, runner) ->
     # 31 is published as 30 (counts below national level are rounded to 5).
     assert (row["focus_count"], row["focus_population"]) == (30, 28_000)
     assert row["rate_ratio"] == pytest.approx((30 / 28_000) / (250 / 300_000))
+
+
+def test_linking_also_correlates_the_panels_own_view(demo_path: Path) -> None:
+    """The final is partly the trust's own rating: the panel's own view is correlated too."""
+    from ocf.linking import link, standardised_available
+
+    store = Store.open(demo_path)
+    result = link(store, "2024-25")
+    paired = result.sites.dropna(subset=["panel", "rate_ratio"])
+    assert len(paired) >= 4 and "panel" in result.sites.columns
+    by_panel = result.correlation_for("panel")
+    assert by_panel.n == len(paired) and by_panel.value is not None
+    assert not standardised_available(store, "2024-25")  # the demo's trusts have no age bands
+
+
+def test_linking_uses_standardised_ratios_where_the_data_allow(tmp_path: Path, runner) -> None:
+    from ocf.linking import link, standardised_available
+
+    db = real_db(tmp_path, runner, "RX1")
+    runner.invoke(main, ["round", "add", "r1", "--framework", "ocf-race-equality",
+                         "--period", "2024-25", "--db", str(db)])  # fmt: skip
+    csv = tmp_path / "banded.csv"
+    csv.write_text(
+        "site,period,measure,ethnic_group,age_band,count,population\n"
+        "RX1,2024-25,All detentions,Black or Black British,0-39,40,10000\n"
+        "RX1,2024-25,All detentions,Black or Black British,40+,10,5000\n"
+        "RX1,2024-25,All detentions,White,0-39,60,60000\n"
+        "RX1,2024-25,All detentions,White,40+,90,90000\n"
+    )
+    assert runner.invoke(main, ["import", "detentions", str(csv), "--db", str(db)]).exit_code == 0
+    store = Store.open(db)
+    from ocf.models import Answer, Response
+
+    survey = next(s for s in store.round_surveys("r1").values() if s.audience == "self")
+    own = tuple(Answer(i.id, "2") for i in survey.items if i.type == "level")
+    store.add_submitted([Response("RX1", "r1", survey.id, "equality-lead", own)], "t")
+    assert standardised_available(store, "r1")
+    crude = link(store, "r1").sites.set_index("site").loc["RX1", "rate_ratio"]
+    standard = link(store, "r1", method="standardised").sites.set_index("site")
+    assert standard.loc["RX1", "rate_ratio"] != pytest.approx(crude)
+    assert standard.loc["RX1", "rate_ratio"] == pytest.approx(
+        disparity_table(
+            store.detentions_frame("2024-25", "all-detentions"), method="standardised"
+        ).iloc[0]["rate_ratio"]
+    )
