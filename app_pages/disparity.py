@@ -8,6 +8,7 @@ from ocf import ethnicity
 from ocf.charts import funnel_chart, rates_chart
 from ocf.disparity import (
     LEVEL_NAMES,
+    caveats,
     default_period,
     detention_choices,
     detention_rows,
@@ -150,6 +151,7 @@ if meta["population_derived"]:
         "Populations here are derived from the published counts and crude rates; both are rounded, "
         "so rates and intervals are approximate."
     )
+notes += caveats(focus, periods)
 st.caption(" ".join(notes))
 
 st.subheader("Trend")

@@ -8,8 +8,9 @@ from ocf.tables import rounds_table
 st.title("Organisational Competency Framework assessment")
 st.markdown(
     """
-Black African and Caribbean people in England are detained under the Mental Health Act about
-**four times** as often as White people. This platform helps NHS mental health trusts, their
+Black people in England are detained under the Mental Health Act about **3.5 times** as often
+as White people once age and sex are allowed for (NHS England, 2023-24), and some detailed
+groups far more. This platform helps NHS mental health trusts, their
 service user and carer panels, and regulators see how well an organisation tackles that
 disparity, and whether that maturity goes with change in the figures.
 

@@ -477,3 +477,28 @@ def funnel(
         label = f"{confidence * 100:g}%"
         limits[f"lower {label}"], limits[f"upper {label}"] = lower, upper
     return points, limits, target
+
+
+EPISODES_CAVEAT = (
+    "Detentions are episodes, not people: one person detained three times counts three times."
+)
+ANY_OTHER_CAVEAT = (
+    'Providers also record "Any other Black background" when a person\'s Black group is not '
+    "known, so it over-counts that group and under-counts African and Caribbean."
+)
+CENSUS_CAVEAT = (
+    "From 2022-23 the populations behind these rates are the 2021 Census's; earlier years use "
+    "2011 estimates, so a change across that line is partly a change of denominator."
+)
+
+
+def caveats(focus: str, periods: list[str] | None = None) -> list[str]:
+    """What a reader must know to read these figures (docs/methods.md, Caveats): always that
+    detentions are episodes; the over-count of "Any other Black background" when it is the
+    focus; the change of census when the `periods` shown cross 2022-23."""
+    said = [EPISODES_CAVEAT]
+    if focus == "Any Other Black background":
+        said.append(ANY_OTHER_CAVEAT)
+    if periods and min(periods) < "2022-23" <= max(periods):
+        said.append(CENSUS_CAVEAT)
+    return said

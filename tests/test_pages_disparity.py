@@ -133,3 +133,20 @@ def test_the_default_period_has_england_and_icbs(demo_path: Path) -> None:
     choices = detention_choices(Store.open(demo_path))
     assert set(choices[choices["measure"] == "all-detentions"]["period"]) == {"2023-24", "2024-25"}
     assert default_period(choices, "all-detentions") == "2023-24"
+
+
+def test_the_figures_carry_their_caveats(app_as) -> None:
+    """Episodes are not people; "Any other Black background" over-counts (issue 31)."""
+    at = app_as("admin", "disparity")
+    assert any("Detentions are episodes, not people" in c.value for c in at.caption)
+    focus = at.selectbox[2]
+    options = [o.strip() for o in focus.options]
+    focus.select_index(options.index("Any Other Black background")).run()
+    assert any("over-counts that group" in c.value for c in at.caption)
+
+
+def test_a_census_change_is_named_only_across_it() -> None:
+    from ocf.disparity import CENSUS_CAVEAT, caveats
+
+    assert CENSUS_CAVEAT in caveats("Black or Black British", ["2021-22", "2023-24"])
+    assert CENSUS_CAVEAT not in caveats("Black or Black British", ["2022-23", "2023-24"])
