@@ -115,7 +115,7 @@ if pd.notna(row["rate_ratio"]):
     )
 
 st.subheader("Rates by ethnic group")
-rates, meta = rates_by_group(rows, place)
+rates, meta = rates_by_group(rows, place, db.detention_total(period, place, measure))
 show_chart(
     rates_chart,
     rates,
@@ -138,9 +138,15 @@ st.table(
 )
 share = meta["unknown_share"]
 if share is not None:
+    of = (
+        f"all {meta['all_detentions']:,.0f} detentions"
+        if meta["all_detentions"]
+        else "those broken down by ethnicity"
+    )
+    parts = "; ".join(f"{n:,.0f} {label}" for label, n in meta["unknown_parts"])
     st.write(
-        f"Ethnicity was not known for {share.value:.1%} of these (95% interval {share.lower:.1%} to "
-        f"{share.upper:.1%}); they are left out of the rates above."
+        f"Ethnicity was not known for {share.value:.1%} of {of} (95% interval "
+        f"{share.lower:.1%} to {share.upper:.1%}): {parts}. They are left out of the rates above."
     )
 notes = [
     "Below national level counts are rounded to the nearest 5 and counts of 1 to 4 suppressed, "

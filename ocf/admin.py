@@ -431,7 +431,9 @@ def preview_detentions(
 def confirm_detentions(store: Store, actor: Actor, preview: DetentionPreview) -> tuple[int, int]:
     require_admin(store, actor)
     refuse_real_data_in_demo(store, actor)
-    return store.upsert_detentions(preview.records, actor.label, preview.source)
+    return store.upsert_detentions(
+        preview.records, actor.label, preview.source, preview.report.totals
+    )
 
 
 def preview_responses(

@@ -81,6 +81,8 @@ class ImportReport:
     replaced: int = 0
     skipped: Counter = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
+    # Each area's count of every detention, ethnicity known or not (`Store.detention_totals`).
+    totals: list[dict] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = [f"{self.source}: {self.added} row(s) added, {self.replaced} replaced"]
@@ -151,6 +153,32 @@ def _number(
     return value
 
 
+def _total_row(row: Row, source: str, number: int, problems: list[Problem]) -> dict | None:
+    """An area's count of all detentions (every ethnicity, acute hospitals too), from a row
+    by nothing: England's from its "All submissions" row of both data sources, an ICB's or
+    sub-ICB's from its own. None for any other such row."""
+    level = LEVELS.get(row["organisationbreakdown"])
+    both = row.get("datasource", "") == "Both"  # the MHSDS and acute hospitals together
+    national = level == "national" and row["orgid"] == "All prov" and both
+    local = level in ("icb", "sub-icb") and row["orgid"] not in ("All prov", "", "UNKNOWN")
+    if not (national or local):
+        return None
+    total = _number(row["total_count"], source, number, "Total_Count", problems)
+    if total is None:
+        return None
+    recorded = _number(row.get("mhsds_count", ""), source, number, "MHSDS_Count", problems)
+    acute = _number(row.get("acute_count", ""), source, number, "Acute_Count", problems)
+    return {
+        "period": row["year"].replace("/", "-"),
+        "geography": NATIONAL if national else row["orgid"],
+        "measure": measure_id(row["measure"], row["measuresubcategory"]),
+        "recorded": None if recorded is None else round(recorded),
+        "acute": None if acute is None else round(acute),
+        "total": round(total),
+        "source": Path(source).name,
+    }
+
+
 def read_nhs_annual(table: Table) -> tuple[list[dict], ImportReport]:
     """Ethnicity rows of England, ICBs and sub-ICBs from the NHS England annual statistics CSV.
 
@@ -162,7 +190,13 @@ def read_nhs_annual(table: Table) -> tuple[list[dict], ImportReport]:
     problems: list[Problem] = []
     records: dict[tuple, dict] = {}
     conflicts: set[tuple] = set()
+    totals: dict[tuple, dict] = {}
     for number, row in table.rows:
+        if row["demographic"] == "All" and row["demographicbreakdown"] == "All":
+            total = _total_row(row, table.source, number, problems)
+            if total is not None:
+                totals[(total["period"], total["geography"], total["measure"])] = total
+                continue
         if row["demographic"] != "Ethnicity":
             report.skipped[f"breakdown by {row['demographic'] or 'nothing'}, not by ethnicity"] += 1
             continue
@@ -243,6 +277,7 @@ def read_nhs_annual(table: Table) -> tuple[list[dict], ImportReport]:
     report.notes.append(
         "populations are derived from count and crude rate, both rounded: approximate"
     )
+    report.totals = list(totals.values())
     return list(records.values()), report
 
 
@@ -642,5 +677,7 @@ def import_detentions(
 ) -> ImportReport:
     """Validate a whole file, then write it in one transaction (replacing rows with the same key)."""
     records, report = read_detentions(path, store, fmt, progress=progress)
-    report.added, report.replaced = store.upsert_detentions(records, actor, Path(path).name)
+    report.added, report.replaced = store.upsert_detentions(
+        records, actor, Path(path).name, report.totals
+    )
     return report

@@ -339,8 +339,15 @@ def _figures(by_group: pd.DataFrame, group: str, kind: str) -> tuple[float | Non
     return count, population
 
 
-def rates_by_group(rows: pd.DataFrame, geography: str) -> tuple[pd.DataFrame, dict]:
-    """Every higher group's rate with its interval at one geography, and the unknown share."""
+def rates_by_group(
+    rows: pd.DataFrame, geography: str, total: dict | None = None
+) -> tuple[pd.DataFrame, dict]:
+    """Every higher group's rate with its interval at one geography, and the unknown share.
+
+    With `total` (`Store.detention_total`: every detention of the area, ethnicity known or not,
+    acute hospitals included), the share is of all detentions, in its parts: recorded as not
+    known, missing from the ethnicity breakdown, and in acute hospitals (which record none).
+    Without it, of the detentions broken down by ethnicity (docs/methods.md)."""
     totals = group_totals(rows[rows["geography"] == geography])
     records = []
     kind = totals["geography_kind"].iloc[0] if len(totals) else ""
@@ -367,16 +374,30 @@ def rates_by_group(rows: pd.DataFrame, geography: str) -> tuple[pd.DataFrame, di
         if len(unknown_rows) and not unknown_rows["suppressed"].any()
         else None
     )
-    share = None
+    share, parts, everyone = None, [], None
     # Secondary suppression: the share gives the known total, and the known total less the
     # groups shown gives back a suppressed one; with any group suppressed, no share.
     hidden = bool(totals.loc[totals["group"] != ethnicity.UNKNOWN, "suppressed"].any())
     if unknown is not None and not pd.isna(known) and known + unknown > 0 and not hidden:
         share = proportion_ci(unknown, known + unknown)
+        parts = [("recorded as not known", unknown)]
+        if total is not None and total["total"] >= known + unknown:
+            everyone = float(total["total"])
+            acute = float(total["acute"] or 0)
+            recorded = (
+                float(total["recorded"]) if total["recorded"] is not None else everyone - acute
+            )
+            parts += [("missing from the ethnicity breakdown", max(recorded - known - unknown, 0))]
+            if acute:
+                parts += [("in acute hospitals, which record no ethnicity", acute)]
+            unknown = everyone - known
+            share = proportion_ci(unknown, everyone)
     derived = bool(totals["population_derived"].any()) if len(totals) else False
     return pd.DataFrame(records), {
         "unknown_count": unknown,
         "unknown_share": share,
+        "unknown_parts": [(label, n) for label, n in parts if n],
+        "all_detentions": everyone,
         "population_derived": derived,
     }
 

@@ -436,6 +436,24 @@ def audit_mac(db: Database) -> None:
     db.execute("ALTER TABLE audit ADD COLUMN mac TEXT")
 
 
+@migrations(name="0018_detention_totals")
+def detention_totals(db: Database) -> None:
+    # Every detention of an area, whatever was recorded of ethnicity: the share of unknown
+    # ethnicity is of all detentions (acute hospitals record none), not of those broken down.
+    db.execute(
+        """CREATE TABLE detention_totals (
+            period TEXT NOT NULL,
+            geography TEXT NOT NULL,
+            measure TEXT NOT NULL,
+            recorded INTEGER,
+            acute INTEGER,
+            total INTEGER NOT NULL CHECK (total >= 0),
+            source TEXT,
+            PRIMARY KEY (period, geography, measure)
+        )"""
+    )
+
+
 # --------------------------------------------------------------------------- schema checks
 
 

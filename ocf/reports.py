@@ -250,7 +250,8 @@ def _disparity(store: Store, result: SiteResults) -> str:
     rows = store.detentions_frame(period, DEFAULT_MEASURE) if period else pd.DataFrame()
     if rows.empty or result.site.code not in set(rows["geography"]):
         return heading + "<p>No detention data for this organisation and period.</p>"
-    rates, meta = rates_by_group(rows, result.site.code)
+    total = store.detention_total(period, result.site.code, DEFAULT_MEASURE)
+    rates, meta = rates_by_group(rows, result.site.code, total)
     ratio = disparity_table(
         rows[rows["geography"] == result.site.code], DEFAULT_FOCUS, DEFAULT_REFERENCE
     ).iloc[0]
@@ -273,7 +274,16 @@ def _disparity(store: Store, result: SiteResults) -> str:
     unknown = (
         ""
         if share is None
-        else f"<p>Ethnicity unknown: {share.value:.1%} (95% interval {share.lower:.1%} to {share.upper:.1%}), excluded from rates.</p>"
+        else f"<p>Ethnicity unknown: {share.value:.1%} (95% interval {share.lower:.1%} to "
+        f"{share.upper:.1%}) of "
+        + (
+            f"all {meta['all_detentions']:,.0f} detentions"
+            if meta["all_detentions"]
+            else "the detentions broken down by ethnicity"
+        )
+        + ": "
+        + html.escape("; ".join(f"{n:,.0f} {label}" for label, n in meta["unknown_parts"]))
+        + "; excluded from rates.</p>"
     )
     chart = _svg(
         rates_chart(rates),

@@ -18,10 +18,15 @@ class DetentionStore(StoreBase):
     DETENTION_KEY = ("period", "geography", "measure", "ethnic_group", "age_band", "sex")
 
     def upsert_detentions(
-        self, records: Iterable[dict[str, Any]], actor: str, source: str
+        self,
+        records: Iterable[dict[str, Any]],
+        actor: str,
+        source: str,
+        totals: Iterable[dict[str, Any]] = (),
     ) -> tuple[int, int]:
         """Insert detention rows, replacing any with the same key; returns (added, replaced).
-        `records` may be a generator: it is written in chunks, in one transaction."""
+        `records` may be a generator: it is written in chunks, in one transaction, with each
+        area's `totals` (all its detentions, ethnicity known or not) in the same one."""
         iterator = iter(records)
         first = next(iterator, None)
         if first is None:
@@ -45,6 +50,12 @@ class DetentionStore(StoreBase):
             self.db.conn.executemany(sql, chunk)
             rows += len(chunk)
             added = self.db.execute("SELECT COUNT(*) FROM detentions").fetchone()[0] - before
+            self.db.conn.executemany(
+                "INSERT OR REPLACE INTO detention_totals "
+                "(period, geography, measure, recorded, acute, total, source) "
+                "VALUES (:period, :geography, :measure, :recorded, :acute, :total, :source)",
+                list(totals),
+            )
             self._audit(actor, "import", "detentions", source, None, {"rows": rows, "added": added})
         return added, rows - added
 
@@ -56,6 +67,15 @@ class DetentionStore(StoreBase):
         marks = ", ".join("?" * len(periods))
         query = f"SELECT {', '.join(self.DETENTION_KEY)} FROM detentions WHERE period IN ({marks})"
         return {tuple(row) for row in self.db.execute(query, periods).fetchall()}
+
+    def detention_total(self, period: str, geography: str, measure: str) -> dict | None:
+        """An area's count of all its detentions (recorded, acute, total), or None."""
+        row = self.db.execute(
+            "SELECT recorded, acute, total FROM detention_totals "
+            "WHERE period = ? AND geography = ? AND measure = ?",
+            [period, geography, measure],
+        ).fetchone()
+        return None if row is None else {"recorded": row[0], "acute": row[1], "total": row[2]}
 
     def detentions_frame(
         self, period: str | None = None, measure: str | None = None
