@@ -24,7 +24,7 @@ install: $(STAMP)
 ## Start the app on $(ADDRESS):$(PORT) (this computer only), seeding the demo database when there is none.
 run: $(STAMP)
 	@if [ ! -f "$(DB)" ]; then $(BIN)/ocf demo --db "$(DB)"; fi
-	OCF_DB="$(DB)" $(BIN)/streamlit run serve.py --server.address $(ADDRESS) --server.port $(PORT) --server.headless true --browser.gatherUsageStats false $(ARGS)
+	OCF_DB="$(DB)" $(BIN)/streamlit run streamlit_app.py --server.address $(ADDRESS) --server.port $(PORT) --server.headless true --browser.gatherUsageStats false $(ARGS)
 
 ## Debian's chromium for the browser tests (test tools cannot download browsers here).
 browser:

@@ -79,7 +79,7 @@ def session_token() -> str | None:
 
 
 def browser_id() -> str:
-    """This browser's id from its HttpOnly browser cookie (serve.py sets it on the first page
+    """This browser's id from its HttpOnly browser cookie (streamlit_app.py sets it on the first page
     load), or "" where there is none (then a sign-in holds for the open page only)."""
     cookies = st.context.cookies
     value = cookies.get(sessions.BROWSER_COOKIE) if hasattr(cookies, "get") else None

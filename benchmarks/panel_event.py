@@ -237,10 +237,10 @@ def quantile(values: list[float], q: float) -> float:
 
 
 def start_server(db: Path) -> tuple[subprocess.Popen, str]:
-    """The app (`serve.py`) on a free port of this machine, on database `db`, once it answers."""
+    """The app (`streamlit_app.py`) on a free port of this machine, on database `db`, once it answers."""
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true",
          "--browser.gatherUsageStats", "false"],
         cwd=PROJECT, env={**os.environ, "OCF_DB": str(db)},

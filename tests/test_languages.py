@@ -267,7 +267,7 @@ def test_the_privacy_notice_explains_everything_in_the_members_language(demo_cop
 
     from .conftest import PROJECT
 
-    out = AppTest.from_file(str(PROJECT / "streamlit_app.py"), default_timeout=30).run()
+    out = AppTest.from_file(str(PROJECT / "app_router.py"), default_timeout=30).run()
     out.switch_page("app_pages/privacy.py").run()
     assert not out.exception and out.title[0].value == "Your privacy"
 
@@ -329,7 +329,7 @@ def test_the_withdrawn_notice_is_in_the_members_language() -> None:
 
     from .conftest import PROJECT
 
-    at = AppTest.from_file(str(PROJECT / "streamlit_app.py"), default_timeout=30)
+    at = AppTest.from_file(str(PROJECT / "app_router.py"), default_timeout=30)
     at.query_params["ended"] = "withdrawn"
     at.query_params["lang"] = "pl"
     at.run()
@@ -487,7 +487,7 @@ def test_the_code_screen_speaks_the_members_language_before_they_sign_in(
 
     from .conftest import PROJECT
 
-    at = AppTest.from_file(str(PROJECT / "streamlit_app.py"), default_timeout=30).run()
+    at = AppTest.from_file(str(PROJECT / "app_router.py"), default_timeout=30).run()
     at.switch_page("app_pages/panel_survey.py").run()
     assert at.title[0].value == "Have your say"
     next(s for s in at.selectbox if s.label.startswith("Language")).select_index(5).run()

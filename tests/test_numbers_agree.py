@@ -17,7 +17,7 @@ from ocf.store import Store
 
 from .conftest import PROJECT
 
-APP = str(PROJECT / "streamlit_app.py")
+APP = str(PROJECT / "app_router.py")
 
 
 def test_the_disparity_headline_and_its_sentence_give_the_same_figure(app_as) -> None:

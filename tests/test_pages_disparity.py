@@ -11,7 +11,7 @@ from ocf.store import Store
 
 from .conftest import PROJECT
 
-APP = str(PROJECT / "streamlit_app.py")
+APP = str(PROJECT / "app_router.py")
 
 
 def test_disparity_page_shows_england_with_every_group(app_as) -> None:

@@ -14,7 +14,7 @@ from ocf.store import Store
 
 from .conftest import PROJECT
 
-APP = str(PROJECT / "streamlit_app.py")
+APP = str(PROJECT / "app_router.py")
 ROUND = "2025-26"
 
 

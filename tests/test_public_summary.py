@@ -17,7 +17,7 @@ from ocf.store import Store
 
 from .conftest import PROJECT
 
-APP = str(PROJECT / "streamlit_app.py")
+APP = str(PROJECT / "app_router.py")
 
 
 def panel_words(store: Store) -> list[str]:

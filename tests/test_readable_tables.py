@@ -19,7 +19,7 @@ from ocf.tables import change_words, when, who
 
 from .conftest import PROJECT
 
-APP = str(PROJECT / "streamlit_app.py")
+APP = str(PROJECT / "app_router.py")
 RAW = {
     "a column name like retired_at": lambda text: False,
     "None": lambda text: text in ("None", "nan", "NaN", "<NA>", "null"),

@@ -30,7 +30,7 @@ from ocf.store import Store
 
 from .conftest import PROJECT
 
-APP = str(PROJECT / "streamlit_app.py")
+APP = str(PROJECT / "app_router.py")
 # The `ocf score` columns of DESIGN §8, spelt out here: they are a contract, not an import.
 CONTRACT_COLUMNS = [
     "site",
@@ -295,7 +295,7 @@ def test_compare_page_makes_each_chart_once_per_input(
 
 def test_pages_show_charts_through_show_chart_only() -> None:
     """st.altair_chart would change altair's process-wide settings outside ocf.charts' lock."""
-    pages = [*(PROJECT / "app_pages").glob("*.py"), PROJECT / "streamlit_app.py"]
+    pages = [*(PROJECT / "app_pages").glob("*.py"), PROJECT / "app_router.py"]
     assert not [p.name for p in pages if "altair_chart(" in p.read_text()]
 
 

@@ -319,10 +319,10 @@ def test_the_sign_in_page_offers_single_sign_on_only_when_configured(
     from .conftest import PROJECT
 
     monkeypatch.setenv("OCF_DB", str(demo_path))
-    plain = AppTest.from_file(str(PROJECT / "streamlit_app.py"), default_timeout=30).run()
+    plain = AppTest.from_file(str(PROJECT / "app_router.py"), default_timeout=30).run()
     plain.switch_page("app_pages/sign_in.py").run()
     assert "Sign in with your organisation account" not in [b.label for b in plain.button]
-    configured = AppTest.from_file(str(PROJECT / "streamlit_app.py"), default_timeout=30)
+    configured = AppTest.from_file(str(PROJECT / "app_router.py"), default_timeout=30)
     configured.secrets["auth"] = {
         "redirect_uri": "http://localhost:8501/oauth2callback",
         "cookie_secret": "s" * 32,
@@ -344,7 +344,7 @@ def test_admins_read_and_filter_the_audit_log_in_the_app(
     from .conftest import PROJECT
 
     monkeypatch.setenv("OCF_DB", str(demo_path))
-    at = AppTest.from_file(str(PROJECT / "streamlit_app.py"), default_timeout=30)
+    at = AppTest.from_file(str(PROJECT / "app_router.py"), default_timeout=30)
     at.session_state["actor"] = demo_actor(Store.open(demo_path), "admin")
     at.run()
     at.switch_page("app_pages/audit.py").run()

@@ -20,7 +20,7 @@ from ocf.store import Store
 from ocf.submissions import close_panel
 
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
-BROWSER = "this-browsers-own-id"  # the browser cookie serve.py gives each browser
+BROWSER = "this-browsers-own-id"  # the browser cookie streamlit_app.py gives each browser
 
 
 def signed_in(store: Store, actor, at: datetime = T0, sso: bool = False) -> str:
@@ -134,7 +134,7 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def visit(path: str, cookie: str | None = None, browser: str = BROWSER, **query: str) -> Response:
     """What the server answers a browser at https://ocf.example.nhs.uk`path`?`query`."""
-    from serve import sign_out, start_session
+    from streamlit_app import sign_out, start_session
 
     headers = [(b"host", b"ocf.example.nhs.uk")]
     jar = [f"{sessions.BROWSER_COOKIE}={browser}"] if browser else []
@@ -192,7 +192,7 @@ def test_a_ticket_signs_in_only_the_browser_that_began_the_sign_in(db: Path) -> 
 def test_every_browser_gets_an_httponly_id_cookie_once() -> None:
     import asyncio
 
-    from serve import BrowserCookie
+    from streamlit_app import BrowserCookie
 
     async def page(scope, receive, send):
         await send({"type": "http.response.start", "status": 200, "headers": []})

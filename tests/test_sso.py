@@ -12,7 +12,7 @@ from ocf.sso import auth_problems, signed_on
 
 from .conftest import PROJECT
 
-APP = str(PROJECT / "streamlit_app.py")
+APP = str(PROJECT / "app_router.py")
 GOOD = {
     "redirect_uri": "https://ocf.trust.nhs.uk/oauth2callback",
     "cookie_secret": "k" * 48,

@@ -67,7 +67,7 @@ def running_app(folder: Path) -> Iterator[tuple[str, Path]]:
             "-m",
             "streamlit",
             "run",
-            "serve.py",
+            "streamlit_app.py",
             "--server.port",
             str(port),
             "--server.headless",

@@ -119,7 +119,7 @@ def app(provider: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tup
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [
-                sys.executable, "-m", "streamlit", "run", "serve.py",
+                sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
                 "--server.port", str(port), "--server.address", "127.0.0.1",
                 "--server.headless", "true", "--browser.gatherUsageStats", "false",
                 "--secrets.files", str(secrets),
