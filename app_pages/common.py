@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import altair
 import streamlit as st
@@ -130,8 +130,8 @@ def sign_in_as(
     st.session_state.clear()
     st.session_state["actor"] = actor
     ticket = sessions.start(store(), actor, browser_id(), single_sign_on=single_sign_on)
-    lang = f"&lang={language}" if language else ""
-    go_to(f"{sessions.SESSION_PATH}?ticket={ticket}&next={next_page}{lang}")
+    query = {"ticket": ticket, "next": next_page, **({"lang": language} if language else {})}
+    go_to(f"{sessions.SESSION_PATH}?{urlencode(query)}")
 
 
 def sign_out(reason: str = "", language: str = "") -> None:
@@ -144,9 +144,10 @@ def sign_out(reason: str = "", language: str = "") -> None:
     with_provider = reason != "closed" and signed_on_email() is not None
     sessions.end(store(), token)
     st.session_state.clear()
-    then = "&then=sso" if with_provider else ""
-    lang = f"&lang={language}" if language else ""
-    go_to(f"{sessions.SIGN_OUT_PATH}?next={back}&ended={reason}{then}{lang}")
+    query = {"next": back, "ended": reason}
+    query |= {"then": "sso"} if with_provider else {}
+    query |= {"lang": language} if language else {}
+    go_to(f"{sessions.SIGN_OUT_PATH}?{urlencode(query)}")
 
 
 SIGNED_OUT = {

@@ -17,6 +17,7 @@ import hashlib
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 from ocf.access import Actor, account_actor, browser_hash, panel_actor, still_active
 from ocf.store import Store
@@ -44,7 +45,7 @@ def page_address(page: str | None, **params: str) -> str:
     """The address of one of this app's pages by name; anything else is home, so that no
     address we redirect to can point at another site."""
     name = page if page and _PAGE.fullmatch(page) else ""
-    query = "&".join(f"{key}={value}" for key, value in params.items() if value)
+    query = urlencode({key: value for key, value in params.items() if value})
     return f"/{name}" + (f"?{query}" if query else "")
 
 
