@@ -51,7 +51,11 @@ if rounds:
             for line in summary.lines(action) or ["Nothing outstanding."]:
                 st.markdown(f"- {line}")
             yes, no = st.columns(2)
-            if yes.button(f"Yes, {action} round {chosen.id}", type="primary"):
+            # Publishing over unanswered gaps needs the reason first: the button waits for it.
+            waiting = action == "publish" and summary.needs_reason and not reason.strip()
+            if waiting:
+                st.warning("Give the reason above to publish while these gaps have no response.")
+            if yes.button(f"Yes, {action} round {chosen.id}", type="primary", disabled=waiting):
                 st.session_state.pop(pending_key, None)
                 try:
                     status = set_round_status(db, actor, chosen.id, action, reason)

@@ -111,10 +111,11 @@ def check_publishable(store: Store, round_id: str, reason: str = "") -> None:
     """Refuse to publish while a gap has no response, unless a reason is given (audited)."""
     missing = gaps_without_response(store, round_id)
     if missing and not reason.strip():
-        listed = "; ".join(f"{site}: {', '.join(ids)}" for site, ids in sorted(missing.items()))
+        gaps = sum(len(ids) for ids in missing.values())
         raise ConflictError(
-            f"round {round_id} has accountability gaps without the trust's response ({listed}); "
-            "the lead answers them on the Results page, or publish with a reason"
+            f"Round {round_id} has {gaps} accountability gap(s) at {len(missing)} site(s) "
+            "without the trust's response. The lead answers them on the Results page, or give a "
+            "reason to publish now."
         )
 
 

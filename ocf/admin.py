@@ -152,37 +152,52 @@ class RoundSummary:
     panels_closed: int
     # site → competencies flagged accountability_gap with no response from the trust yet
     gaps_unanswered: dict[str, list[str]] = field(default_factory=dict)
+    # Names to say them by: site code → name, competency id → title.
+    site_names: dict[str, str] = field(default_factory=dict)
+    titles: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def needs_reason(self) -> bool:
+        """Publishing needs a reason while an accountability gap has no response."""
+        return bool(self.gaps_unanswered)
+
+    def _site(self, code: str) -> str:
+        return f"{self.site_names.get(code, code)} ({code})"
 
     def lines(self, action: str) -> list[str]:
         """The consequences of `action` (close, publish or reopen), in words."""
         lines = []
         if self.unsubmitted:
             lines.append(
-                f"{len(self.unsubmitted)} site(s) have not submitted a self-assessment: "
-                + ", ".join(self.unsubmitted)
+                f"{_count(len(self.unsubmitted), 'site has', 'sites have')} not submitted a "
+                "self-assessment: " + ", ".join(self._site(s) for s in self.unsubmitted)
             )
         if action == "close" and self.panels_open:
             lines.append(
-                f"{len(self.panels_open)} panel(s) are still open and will close for good, their "
-                "unused codes revoked: " + ", ".join(self.panels_open)
+                f"{_count(len(self.panels_open), 'panel is', 'panels are')} still open and will "
+                "close for good, their unused codes revoked: "
+                + ", ".join(self._site(s) for s in self.panels_open)
             )
         if action == "publish":
             lines.append("Regulators will see every site's results for this round.")
             if self.gaps_unanswered:
                 listed = "; ".join(
-                    f"{site}: {', '.join(ids)}"
+                    f"{self._site(site)}: {', '.join(self.titles.get(i, i) for i in ids)}"
                     for site, ids in sorted(self.gaps_unanswered.items())
                 )
                 lines.append(
-                    "Accountability gaps without the trust's response (publishing needs a "
-                    f"reason, kept in the audit log): {listed}"
+                    "Accountability gaps without the trust's response, so publishing needs a "
+                    f"reason (kept in the audit log and shown with the results): {listed}"
                 )
         if action == "reopen":
-            lines.append(
-                f"Self-assessments can be changed again; the {self.panels_closed} closed panel(s) "
-                "stay closed."
-            )
+            closed = _count(self.panels_closed, "closed panel stays", "closed panels stay")
+            lines.append(f"Self-assessments can be changed again; the {closed} closed.")
         return lines
+
+
+def _count(n: int, one: str, many: str) -> str:
+    """'1 site has', '3 sites have': a count with its words agreeing."""
+    return f"{n} {one if n == 1 else many}"
 
 
 def round_summary(store: Store, actor: Actor, round_id: str) -> RoundSummary:
@@ -202,6 +217,8 @@ def round_summary(store: Store, actor: Actor, round_id: str) -> RoundSummary:
         tuple(sorted(panel_sites - set(closures))),
         len(closures),
         gaps_without_response(store, round_id),
+        site_names={s.code: s.name for s in store.list_sites(include_retired=True)},
+        titles={c.id: c.title for c in store.round_framework(round_id).competencies},
     )
 
 

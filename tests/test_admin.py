@@ -103,8 +103,9 @@ def test_round_life_cycle_buttons(db: Path) -> None:
     button(at, "Close").click().run()
     assert Store.open(db).get_round("2025-26").status == "open"  # not yet: a summary first
     summary = " ".join(m.value for m in at.markdown)
-    assert "have not submitted a self-assessment: XTA1" in summary
-    assert "panel(s) are still open and will close for good" in summary and "XTA1" in summary
+    assert "1 site has not submitted a self-assessment: " in summary
+    assert "Northvale Mental Health NHS Foundation Trust (XTA1)" in summary
+    assert "1 panel is still open and will close for good" in summary
     button(at, "Cancel").click().run()
     assert Store.open(db).get_round("2025-26").status == "open"
     button(at, "Close").click().run()
