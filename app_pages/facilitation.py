@@ -48,6 +48,12 @@ except OcfError as error:
     show_error(error)
     st.stop()
 closed = db.panel_closed(site.code, round_.id)
+st.metric(
+    "Responses counted",
+    counts["responses"],
+    help="Every submitted response the panel's figures count: online, on paper (confirmed) or "
+    "imported. The same number as the results' panel size.",
+)
 columns = st.columns(5)
 for column, (label, key) in zip(
     columns,

@@ -300,8 +300,10 @@ def settle_paper_response(
 
 PANEL_STATUS_COLUMNS = [
     "site", "issued", "unused", "started", "submitted", "revoked", "paper", "closed", "closed_at",
-    "paper_waiting",
+    "paper_waiting", "responses",
 ]  # fmt: skip
+# `responses`: every submitted panel response the scores count (online, paper or imported):
+# the one count the facilitation page, `ocf panel status` and the results agree on.
 _CODE_STATES = ("unused", "started", "submitted", "revoked")
 
 
@@ -316,11 +318,15 @@ def panel_status(store: Store, actor: Actor, round_id: str) -> pd.DataFrame:
     store.require_round(round_id)
     codes = store.invitation_statuses(None, round_id)
     submissions = store.list_submissions(round_id)
+    panel_surveys = {s.id for s in store.round_surveys(round_id).values() if s.audience == "panel"}
+    counted = submissions[
+        submissions["survey"].isin(panel_surveys) & (submissions["status"] == "submitted")
+    ]["site"].value_counts()
     keyed = submissions[submissions["respondent"].str.startswith("paper-")]
     paper = keyed[keyed["status"] == "submitted"]["site"].value_counts()  # confirmed
     waiting = keyed[keyed["status"] != "submitted"]["site"].value_counts()
     closures = store.panel_closures(round_id)
-    sites = sorted({*codes["site"], *paper.index, *waiting.index, *closures})
+    sites = sorted({*codes["site"], *paper.index, *waiting.index, *counted.index, *closures})
     if actor.role == "facilitator":
         sites = [actor.site]
     counts = codes.groupby(["site", "status"]).size()
@@ -331,6 +337,7 @@ def panel_status(store: Store, actor: Actor, round_id: str) -> pd.DataFrame:
             "site": site, "issued": sum(states.values()), **states,
             "paper": int(paper.get(site, 0)), "closed": "yes" if site in closures else "no",
             "closed_at": closures.get(site, ""), "paper_waiting": int(waiting.get(site, 0)),
+            "responses": int(counted.get(site, 0)),
         })  # fmt: skip
     return pd.DataFrame(rows, columns=PANEL_STATUS_COLUMNS)
 
@@ -343,10 +350,11 @@ def completion(store: Store, actor: Actor, site: str, round_id: str) -> dict[str
     check_active(store, actor)
     require_site_role(actor, ("facilitator", "admin"), site)
     table = panel_status(store, actor, round_id).set_index("site")
+    keys = (*_CODE_STATES, "issued", "paper", "paper_waiting", "responses")
     if site not in table.index:
-        return {**dict.fromkeys(_CODE_STATES, 0), "issued": 0, "paper": 0, "paper_waiting": 0}
+        return dict.fromkeys(keys, 0)
     row = table.loc[site]
-    return {key: int(row[key]) for key in (*_CODE_STATES, "issued", "paper", "paper_waiting")}
+    return {key: int(row[key]) for key in keys}
 
 
 def invitations(store: Store, actor: Actor, site: str, round_id: str) -> pd.DataFrame:

@@ -282,6 +282,7 @@ def test_facilitator_sees_counts_never_answers_and_issues_codes(db_path: Path) -
     assert not at.exception
     labels = [m.label for m in at.metric]
     assert labels == [
+        "Responses counted",
         "Codes issued",
         "Not started",
         "In progress",
@@ -306,17 +307,17 @@ def test_facilitator_keys_in_a_paper_response(db_path: Path) -> None:
     next(b for b in at.button if b.label == "Save the paper response").click().run()
     assert not at.exception
     assert at.success[0].value == "Paper form 1 saved; it counts once a second person confirms it."
-    assert at.metric[4].value == "0" and "wait for a second person" in at.warning[0].value
+    assert at.metric[5].value == "0" and "wait for a second person" in at.warning[0].value
     # The one who keyed it cannot confirm it; a second facilitator (the panel chair) does.
     next(b for b in at.button if b.label.startswith("Confirm:")).click().run()
-    assert "second person" in at.error[0].value and at.metric[4].value == "0"
+    assert "second person" in at.error[0].value and at.metric[5].value == "0"
     chair = sign_in(store, add_account(store, SYSTEM, "Panel chair", "facilitator", "XTA1"))
     second = app(chair)
     second.switch_page("app_pages/facilitation.py").run()
     assert any(e.label == "Paper form 1, keyed by Demo panel facilitator" for e in second.expander)
     next(b for b in second.button if b.label.startswith("Confirm:")).click().run()
     assert not second.exception and second.success[0].value == "Paper form 1 confirmed."
-    assert second.metric[4].value == "1"
+    assert second.metric[5].value == "1"
 
 
 # --------------------------------------------------------------------------- regulator and admin
@@ -386,11 +387,12 @@ def test_issued_codes_update_the_counters_and_stay_until_dismissed(db_path: Path
     """'Codes issued 0' after issuing 3, and a download cleared the codes from the screen."""
     at = app(demo_actor(Store.open(db_path), "facilitator"))
     at.switch_page("app_pages/facilitation.py").run()
-    issued_before = int(at.metric[0].value)
+    issued = lambda: int(next(m for m in at.metric if m.label == "Codes issued").value)  # noqa: E731
+    issued_before = issued()
     at.number_input[0].set_value(3)
     next(b for b in at.button if b.label == "Issue codes").click().run()
     assert not at.exception
-    assert int(at.metric[0].value) == issued_before + 3
+    assert issued() == issued_before + 3
     shown = at.code[0].value
     assert len(shown.splitlines()) == 3
     at.run()  # any rerun (a download is one) keeps them on screen
@@ -460,3 +462,16 @@ def test_a_new_parts_focus_script_stays_drawn_for_every_run_of_the_part(db_path:
     item = next(i for i in survey.sections[1].items if i.type == "likert")
     at.radio(key=f"panel-{item.id}").set_value(item.options[0].value).run()  # another run
     assert focus_scripts() == moved
+
+
+def test_the_facilitator_counts_every_response_the_scores_count(db_path: Path) -> None:
+    """The demo's seeded answers were counted nowhere on the facilitation page (0, then 3
+    online and 1 on paper) while the results gave a panel of 14: one count everywhere."""
+    store = Store.open(db_path)
+    at = app(demo_actor(store, "facilitator"))
+    at.switch_page("app_pages/facilitation.py").run()
+    counted = next(m for m in at.metric if m.label == "Responses counted")
+    submitted = store.list_submissions(ROUND).query(
+        "site == 'XTA1' and status == 'submitted' and survey == 'ocf-panel'"
+    )
+    assert int(counted.value) == len(submitted) > 0

@@ -225,13 +225,23 @@ def test_facilitator_sees_counts_and_keys_in_paper_responses(db: Store) -> None:
     }
     assert add_paper_response(db, facilitator, "RX1", "r1", answers) == 1
     counts = {"unused": 1, "started": 1, "submitted": 0, "revoked": 0, "issued": 2}
-    assert completion(db, facilitator, "RX1", "r1") == {**counts, "paper": 0, "paper_waiting": 1}
+    assert completion(db, facilitator, "RX1", "r1") == {
+        **counts,
+        "paper": 0,
+        "paper_waiting": 1,
+        "responses": 0,
+    }
     paper = db.list_submissions("r1").query("respondent == 'paper-1'").iloc[0]
     assert (paper["status"], paper["assisted"]) == ("draft", 1)  # waits for a second person
     second = sign_in(db, add_account(db, SYSTEM, "Chair", "facilitator", "RX1"))
     [form] = paper_waiting(db, second, "RX1", "r1")
     assert settle_paper_response(db, second, "RX1", "r1", form.id, confirm=True) == 1
-    assert completion(db, facilitator, "RX1", "r1") == {**counts, "paper": 1, "paper_waiting": 0}
+    assert completion(db, facilitator, "RX1", "r1") == {
+        **counts,
+        "paper": 1,
+        "paper_waiting": 0,
+        "responses": 1,
+    }
     paper = db.list_submissions("r1").query("respondent == 'paper-1'").iloc[0]
     assert (paper["status"], paper["assisted"]) == ("submitted", 1)
     with pytest.raises(DataError, match="needs an answer"):
