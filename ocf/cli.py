@@ -33,6 +33,7 @@ from ocf.admin import (
     preview_responses,
     preview_sites,
     revoke_account,
+    round_summary,
     set_round_status,
 )
 from ocf.disparity import DEFAULT_FOCUS, DEFAULT_MEASURE, DEFAULT_REFERENCE, disparity_table
@@ -299,13 +300,31 @@ def round_add(
     )
 
 
+def _summary_lines(store: Store, round_id: str, action: str) -> list[str]:
+    """What the change means, as the Rounds page says it before asking (said on stderr once it
+    is done, so scripts reading the result line are unaffected); an empty round says so."""
+    store.require_round(round_id)
+    lines = round_summary(store, _cli_actor(), round_id).lines(action)
+    if store.list_submissions(round_id).empty:
+        lines.insert(0, f"Round {round_id} has no answers at all: no site has taken part.")
+    return lines
+
+
+def _say(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(f"note: {line}", err=True)
+
+
 def _status_command(action: str, help_text: str) -> None:
     @round_group.command(action, help=help_text)
     @click.argument("round_id")
     @db_option
     @reports_errors
     def command(round_id: str, db_path: str | None) -> None:
-        status = set_round_status(_store(db_path), _cli_actor(), round_id, action)
+        store = _store(db_path)
+        lines = _summary_lines(store, round_id, action)
+        status = set_round_status(store, _cli_actor(), round_id, action)
+        _say(lines)
         click.echo(f"Round {round_id} is now {status}")
 
 
@@ -324,7 +343,10 @@ _status_command("close", "Close a round: no more answers or imports.")
 def round_publish(round_id: str, reason: str, db_path: str | None) -> None:
     """Publish a closed round: regulators can see it. Every accountability gap needs the
     trust's response first, or a reason."""
-    status = set_round_status(_store(db_path), _cli_actor(), round_id, "publish", reason)
+    store = _store(db_path)
+    lines = _summary_lines(store, round_id, "publish")
+    status = set_round_status(store, _cli_actor(), round_id, "publish", reason)
+    _say(lines)
     click.echo(f"Round {round_id} is now {status}")
 
 
@@ -492,9 +514,16 @@ def users_add(
     name: str, role: str, site: str | None, email: str | None, db_path: str | None
 ) -> None:
     """Add an account and print its access code once (only a hash is kept)."""
-    code = add_account(
-        _store_to_add(db_path), _cli_actor(), name, role, site.upper() if site else None, email
-    )
+    store = _store_to_add(db_path)
+    namesakes = [a for a in store.list_accounts() if a.name.casefold() == name.casefold()]
+    code = add_account(store, _cli_actor(), name, role, site.upper() if site else None, email)
+    for other in namesakes:  # a second account, not a changed one: say so
+        click.echo(
+            f"note: account {other.id} ({other.role}{', ' + other.site if other.site else ''}) "
+            f"is also named {other.name!r}; this is a second account. Revoke one with "
+            "`ocf users revoke ID` if that was not meant.",
+            err=True,
+        )
     click.echo(f"Added {role} {name!r}. Access code (shown once, keep it safe): {code}")
 
 
@@ -633,10 +662,26 @@ def disparity(
             "groups; their cells are empty (the crude figure is never used instead)",
             err=True,
         )
+    table = _tidy_numbers(table)
     click.echo(
         csv_text(table) if fmt == "csv" else table.to_json(orient="records", indent=2),
         nl=fmt == "json",
     )
+
+
+def _tidy_numbers(table: pd.DataFrame) -> pd.DataFrame:
+    """Counts as whole numbers, derived populations to the nearest person, and rates, intervals
+    and ratios to 6 decimal places (ample for 1-decimal published rates): no float noise such as
+    2382008.3682008367 or 5693.0 in what people and scripts read."""
+    table = table.copy()
+    for role in ("focus", "reference"):
+        table[f"{role}_count"] = table[f"{role}_count"].round().astype("Int64")
+        table[f"{role}_population"] = table[f"{role}_population"].round().astype("Int64")
+        for part in ("rate", "lower", "upper"):
+            table[f"{role}_{part}"] = table[f"{role}_{part}"].astype(float).round(6)
+    for column in ("rate_ratio", "ratio_lower", "ratio_upper"):
+        table[column] = table[column].astype(float).round(6)
+    return table
 
 
 # --------------------------------------------------------------------------- scores

@@ -284,3 +284,34 @@ def test_db_goes_before_or_after_the_command(tmp_path: Path, runner: CliRunner) 
     after = runner.invoke(main, ["site", "list", "--db", db])
     assert before.exit_code == after.exit_code == 0
     assert before.stdout == after.stdout and "RX1" in before.stdout
+
+
+def test_everyday_command_line_output_reads_cleanly(runner: CliRunner, tmp_path: Path) -> None:
+    """Float noise in `ocf disparity` (2382008.3682008367, 5693.0); a second account with the
+    same name made silently; closing an empty round said nothing of it (issue 35)."""
+    from ocf.detention_import import import_detentions
+
+    from .conftest import PROJECT
+
+    db = str(tmp_path / "ocf.db")
+    store = Store.open(db)
+    import_detentions(
+        PROJECT / "data" / "reference" / "nhs-mha-annual-2023-24-ethnicity.csv", store, "t"
+    )
+    out = runner.invoke(main, ["disparity", "--period", "2023-24", "--db", db]).stdout
+    england = next(line for line in out.splitlines() if line.startswith("ENG,"))
+    assert ",5693,2382008,239.0," in england and "5693.0" not in england
+    assert all(len(cell.split(".")[-1]) <= 6 for cell in england.split(",") if "." in cell)
+    add = ["users", "add", "Ada Lead", "--role", "regulator", "--db", db]
+    assert runner.invoke(main, add).exit_code == 0
+    again = runner.invoke(main, add)
+    assert (
+        again.exit_code == 0
+        and "is also named 'Ada Lead'; this is a second account" in again.stderr
+    )
+    assert (
+        runner.invoke(main, ["round", "add", "r1", "--framework", "pcref", "--db", db]).exit_code
+        == 0
+    )
+    closed = runner.invoke(main, ["round", "close", "r1", "--db", db])
+    assert closed.exit_code == 0 and "has no answers at all" in closed.stderr
