@@ -276,26 +276,44 @@ def history(store: Store, frame: pd.DataFrame) -> pd.DataFrame:
     return store.chain_notes_frame(frame["id"])
 
 
-def progress(frame: pd.DataFrame, today: date | None = None) -> dict[str, int]:
-    """Counts for a plan: done on time, done late, overdue (unfinished past its due date),
-    on track, at risk, not started, dropped."""
+STATES = ("done on time", "done late", "overdue", "on track", "at risk", "not started", "dropped")
+
+
+def action_state(status: str, due: object, done_at: object, today: date | None = None) -> str:
+    """An action as it stands, one rule for every page and report (the lead read "Overdue"
+    where the public summary read "At risk"): done on time or late, dropped, overdue when
+    unfinished past its due date, else its status."""
     today = today or date.today()
-    counts = dict.fromkeys(
-        ["done on time", "done late", "overdue", "on track", "at risk", "not started", "dropped"],
-        0,
+    due_date = date.fromisoformat(due) if isinstance(due, str) and due else None
+    if status == "done":
+        finished = date.fromisoformat(done_at[:10]) if isinstance(done_at, str) else None
+        late = due_date is not None and finished is not None and finished > due_date
+        return "done late" if late else "done on time"
+    if status != "dropped" and due_date is not None and due_date < today:
+        return "overdue"
+    return status
+
+
+def states(frame: pd.DataFrame, today: date | None = None) -> pd.Series:
+    """Each action's `action_state`, capitalised for tables."""
+    return pd.Series(
+        [
+            action_state(status, due, done_at, today).capitalize()
+            for status, due, done_at in zip(
+                frame["status"], frame["due"], frame["done_at"], strict=True
+            )
+        ],
+        index=frame.index,
+        dtype=object,
     )
+
+
+def progress(frame: pd.DataFrame, today: date | None = None) -> dict[str, int]:
+    """Counts for a plan by `action_state`: done on time, done late, overdue, on track, at
+    risk, not started, dropped."""
+    counts = dict.fromkeys(STATES, 0)
     for status, due, done_at in zip(frame["status"], frame["due"], frame["done_at"], strict=True):
-        due_date = date.fromisoformat(due) if isinstance(due, str) and due else None
-        if status == "done":
-            finished = date.fromisoformat(done_at[:10]) if isinstance(done_at, str) else None
-            late = due_date is not None and finished is not None and finished > due_date
-            counts["done late" if late else "done on time"] += 1
-        elif status == "dropped":
-            counts["dropped"] += 1
-        elif due_date is not None and due_date < today:
-            counts["overdue"] += 1
-        else:
-            counts[status] += 1
+        counts[action_state(status, due, done_at, today)] += 1
     return counts
 
 
@@ -338,7 +356,7 @@ def plan_table(plan: pd.DataFrame, notes: pd.DataFrame, titles: dict[str, str]) 
             "Action": plan["action"],
             "Owner": plan["owner"],
             "Due": plan["due"].map(when_day),
-            "Status": plan["status"].str.capitalize(),
+            "Status": states(plan),
             "Latest note": plan["id"].map(lambda i: latest.get(i, "")),
             "Carried from": plan["carried_from"].fillna(""),
         }
@@ -369,8 +387,8 @@ def for_the_panel(store: Store, actor: Actor) -> tuple[pd.DataFrame, pd.DataFram
         {
             "About": plan["competency"].map(lambda c: titles.get(c, c)),
             "What": plan["action"],
-            "By": plan["due"].map(when_day),
-            "Progress": plan["status"].str.capitalize(),
+            "Due": plan["due"].map(when_day),
+            "Progress": states(plan),
         }
     )
     return answers, doing

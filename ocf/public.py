@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ocf.access import PUBLIC
-from ocf.accountability import actions, responses, responses_table
+from ocf.accountability import actions, responses, responses_table, states
 from ocf.display import number, panel_figure, share
 from ocf.errors import PermissionDenied
 from ocf.models import Round, Site
@@ -63,7 +63,7 @@ def public_summary(store: Store, site: str, round_id: str) -> PublicSummary:
             "Competency": plan["competency"].map(lambda c: titles.get(c, c)),
             "Action": plan["action"],
             "Due": plan["due"].map(when_day),
-            "Status": plan["status"].str.capitalize(),
+            "Status": states(plan),
         }
     )
     return PublicSummary(

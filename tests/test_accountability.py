@@ -397,3 +397,24 @@ def test_a_panel_member_reads_the_trusts_response_with_their_code(demo_store: St
         sign_in(demo_store, idle)
     with pytest.raises(PermissionDenied):
         for_the_panel(demo_store, demo_actor(demo_store, "lead"))
+
+
+def test_an_action_reads_the_same_everywhere(demo_store: Store) -> None:
+    """An action due 21 Nov 2026 read "Overdue" for the lead and "At risk" on the public
+    summary; the panel's "By" column meant a due date (issue 35)."""
+    from datetime import date
+
+    from ocf.accountability import action_state, states
+
+    assert action_state("at risk", "2026-11-21", None, date(2026, 12, 6)) == "overdue"
+    assert action_state("at risk", "2026-12-21", None, date(2026, 12, 6)) == "at risk"
+    assert action_state("done", "2026-11-21", "2026-11-30T10:00", date(2026, 12, 6)) == "done late"
+    assert action_state("dropped", "2026-11-21", None, date(2026, 12, 6)) == "dropped"
+    plan = demo_store.actions_frame()
+    assert "Overdue" in set(states(plan))  # the demo holds one past its date
+    from ocf.public import public_summary
+
+    published = next(r.id for r in demo_store.list_rounds() if r.status == "published")
+    summary = public_summary(demo_store, DEMO_SITE, published)
+    mine = plan[(plan["site"] == DEMO_SITE) & (plan["round"] == published)]
+    assert list(summary.actions["Status"]) == list(states(mine))
