@@ -84,8 +84,10 @@ if std is not None and pd.notna(std["rate_ratio"]):
         f"{number(std['ratio_upper'])}; {number(std['focus_rate'], 1)} vs "
         f"{number(std['reference_rate'], 1)} per 100,000."
     )
-    b.metric(f"Crude rate ratio, {focus} to {reference}", number(row["rate_ratio"]))
-    b.caption("Crude: not adjusted for the groups' different ages.")
+    b.caption(
+        "The crude rate ratio, below, is not adjusted for the groups' different ages; the "
+        "standardised one is the fairer comparison."
+    )
 else:
     st.caption(
         "No standardised figures for this area and these groups in the data (NHS England "

@@ -100,7 +100,8 @@ if overall is not None:
     panel_text = panel_figure(overall["panel"], overall["panel_n"], min_panel)
     c.metric("Service user and carer panel", panel_text)
     change = None if result.overall_change is None else f"{result.overall_change:+.2f}"
-    d.metric(f"Change since {result.previous_round or 'last round'}", change or "–", delta=change)
+    # The change once: as the figure (a delta beside it said "+0.18" twice).
+    d.metric(f"Change since {result.previous_round or 'last round'}", change or "–")
     if not pd.isna(final):
         checked = coverage_words(
             overall["coverage"], result.checked, result.rated, result.by_evidence

@@ -80,8 +80,8 @@ def flag_sentence(
     if flag == "accountability_gap":
         return (
             f"**Accountability gap.** The organisation rates itself {gap:.2f} levels above what "
-            "its service users and carers see. The final rating is capped at the panel's view "
-            f"plus {tolerance:g}."
+            "its service users and carers see. Each competency's final rating, and each "
+            f"area's and the overall one, is capped at the panel's view plus {tolerance:g}."
         )
     if flag == "not_verified":
         return (

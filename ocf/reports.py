@@ -348,7 +348,8 @@ def _methods(result: SiteResults) -> str:
         "<h2>Methods</h2><p>Ratings use the scale Undeveloped (0), Developing (1), Achieving (2), "
         "Excelling (3). "
         + html.escape(SPREAD_NOTE.format(min_panel=result.framework.min_panel))
-        + f" The final rating is the self-assessment capped at the panel's rating plus {tolerance:g}; "
+        + f" The final rating is the self-assessment capped at the panel's rating plus {tolerance:g}, "
+        "for each competency and again for each area and overall; "
         "it is called moderated only where the panel gave a view on every competency behind it. "
         "Areas and the overall rating are weighted means. Detention rates are crude rates per 100,000 with "
         "exact Poisson (under 10 events) or Byar's 95% intervals; the rate ratio uses the log method. "

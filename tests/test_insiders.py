@@ -296,11 +296,9 @@ def test_two_active_accounts_never_share_an_email_whatever_its_case(store: Store
 
 
 @pytest.mark.parametrize("role", ["facilitator", "admin"])
-def test_staff_read_the_panel_privacy_notice_without_an_error(demo_path: Path, role: str) -> None:
+def test_staff_read_the_panel_privacy_notice_without_an_error(app_as, role: str) -> None:
     """It ended in StreamlitPageNotFoundError, with the server's paths, for both."""
-    from .conftest import page_at
-
-    at = page_at(demo_path, role, "privacy")  # page_at asserts no exception
+    at = app_as(role, "privacy")  # page_at asserts no exception
     assert at.title[0].value == "Your privacy"
 
 

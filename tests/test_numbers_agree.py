@@ -86,3 +86,16 @@ def test_linking_labels_never_overlap(points: list[tuple[float, float]]) -> None
             apart_x = abs(x[i] - x[j]) >= LABEL_WIDTH - 1e-9
             apart_y = abs(logs[i] - logs[j]) >= LABEL_HEIGHT * span - 1e-9
             assert apart_x or apart_y
+
+
+def test_each_figure_is_said_once(app_as) -> None:
+    """Results showed "+0.18" twice (value and delta); the disparity page showed "Crude rate
+    ratio 3.44" twice where a standardised ratio leads (issue 35)."""
+    at = app_as("admin", "results")
+    organisation = next(s for s in at.selectbox if s.label == "Organisation")
+    organisation.select_index(1).run()  # XTA2: submitted, its panel closed
+    change = next(m for m in at.metric if m.label.startswith("Change since"))
+    assert not change.proto.delta
+    at = app_as("admin", "disparity")
+    crude = [m for m in at.metric if m.label.startswith("Crude rate ratio")]
+    assert len(crude) == 1
