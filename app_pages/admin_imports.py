@@ -14,12 +14,12 @@ actor = require_actor("admin")
 db = store()
 st.title("Data imports")
 show_flash()
+DEMO_ONLY_PREVIEW = (
+    "This is the demo database: you can preview a file here, but imports go into a real "
+    "database only (docs/deployment.md)."
+)
 if db.is_demo:
-    st.info(
-        "This is the demo database: you can preview a file here, but imports go into a real "
-        "database only (docs/deployment.md).",
-        icon=":material/science:",
-    )
+    st.info(DEMO_ONLY_PREVIEW, icon=":material/science:")
 
 
 def checked_once(upload, key: str, check):
@@ -69,7 +69,13 @@ if preview is not None:
         )
     for note in preview.report.notes:
         st.caption(note)
-    if st.button("Confirm the import", type="primary", key="confirm-detentions"):
+    if st.button(
+        "Confirm the import",
+        type="primary",
+        key="confirm-detentions",
+        disabled=db.is_demo,  # said at the top: it offered itself, then refused
+        help=DEMO_ONLY_PREVIEW if db.is_demo else None,
+    ):
         try:
             with st.spinner(f"Saving {preview.adding + preview.replacing:,} rows…"):
                 added, replaced = confirm_detentions(db, actor, preview)
@@ -97,7 +103,13 @@ batch = (
 if batch is not None:
     st.write(f"**{len(batch):,}** response(s), **{batch.answers:,}** answers, will be added:")
     st.dataframe(batch.summary(), hide_index=True)
-    if st.button("Confirm the import", type="primary", key="confirm-responses"):
+    if st.button(
+        "Confirm the import",
+        type="primary",
+        key="confirm-responses",
+        disabled=db.is_demo,
+        help=DEMO_ONLY_PREVIEW if db.is_demo else None,
+    ):
         bar = st.progress(0.0, text="Saving")
         try:
             count = confirm_responses(

@@ -4,7 +4,7 @@ import streamlit as st
 
 from app_pages.common import show_error, store
 from ocf.errors import OcfError
-from ocf.public import public_summary, published_rounds
+from ocf.public import public_summary, published_rounds, sites_in
 
 db = store()
 st.title("Public summary")
@@ -19,7 +19,10 @@ if not rounds:
     st.stop()
 left, right = st.columns(2)
 round_ = left.selectbox("Round", rounds, index=len(rounds) - 1, format_func=lambda r: r.id)
-trusts = [s for s in db.list_sites() if s.kind == "trust"]
+trusts = sites_in(db, round_.id)
+if not trusts:
+    st.info(f"No trust took part in round {round_.id}.")
+    st.stop()
 site = right.selectbox("Trust", trusts, format_func=lambda s: s.name)
 try:
     summary = public_summary(db, site.code, round_.id)

@@ -33,6 +33,18 @@ class PublicSummary:
     actions: pd.DataFrame  # Competency, Action, Due, Status
 
 
+def sites_in(store: Store, round_id: str) -> list:
+    """The trusts that took part in a published round (a submitted self-assessment or panel
+    response there): a site added after the round has nothing to show for it."""
+    round_ = store.require_round(round_id)
+    if round_.status != "published":
+        return []
+    submissions = store.list_submissions(round_id)
+    took_part = set(submissions.loc[submissions["status"] == "submitted", "site"])
+    sites = store.list_sites(include_retired=True)
+    return [s for s in sites if s.code in took_part and s.kind == "trust"]
+
+
 def published_rounds(store: Store) -> list[Round]:
     return [r for r in store.list_rounds() if r.status == "published"]
 

@@ -208,15 +208,16 @@ def test_detention_upload_is_previewed_then_imported_on_confirmation(real_db: Pa
     assert len(Store.open(db).detentions_frame("2025-26")) == 2
 
 
-def test_confirming_an_import_into_the_demo_says_why_not(db: Path) -> None:
-    """The page offers a preview in the demo; Confirm raised the refusal as a page error."""
+def test_the_demo_says_before_confirming_that_it_takes_no_import(db: Path) -> None:
+    """The page offered "Confirm the import" in the demo, then refused (issue 35): the button
+    is now off there, and the page says why before anything is pressed."""
     before = dump(Store.open(db))
     at = admin_page(db, "admin_imports")
     csv = b"site,period,measure,ethnic_group,count,population\nXTA1,2025-26,All detentions,White,100,500000\n"
     at.file_uploader[0].upload("new.csv", csv, "text/csv").run()
-    button(at, "Confirm the import").click().run()
     assert not at.exception
-    assert "is the demo database" in at.error[0].value
+    assert any("is the demo database" in i.value for i in at.info)
+    assert button(at, "Confirm the import").disabled
     assert dump(Store.open(db)) == before
 
 

@@ -99,3 +99,21 @@ def test_a_panel_members_words_never_reach_the_public_summary(demo_store: Store)
     summary = public_summary(demo_store, "XTA1", "2025-26")
     shown = " ".join(str(f.to_dict()) for f in (summary.areas, summary.responses, summary.actions))
     assert secret not in shown and secret not in public_report(demo_store, "XTA1", "2025-26")
+
+
+def test_the_public_summary_lists_only_trusts_that_took_part(demo_path, tmp_path) -> None:
+    """A site added after the round was listed, with nothing to show (issue 35)."""
+    import shutil
+
+    from ocf.access import SYSTEM
+    from ocf.admin import add_site
+    from ocf.public import sites_in
+    from ocf.store import Store
+
+    path = tmp_path / "demo.db"
+    shutil.copy(demo_path, path)
+    store = Store.open(path)
+    add_site(store, SYSTEM, "XTZ9", "A trust added later", "trust", None, None)
+    published = next(r.id for r in store.list_rounds() if r.status == "published")
+    listed = {s.code for s in sites_in(store, published)}
+    assert "XTZ9" not in listed and "XTA1" in listed
