@@ -53,6 +53,7 @@ from ocf.results import SiteResults, round_scores, site_results
 from ocf.scoring import SCORE_COLUMNS, score_table
 from ocf.spreadsheet import FileRefused, write_csv, write_text, write_xlsx
 from ocf.store import Store
+from ocf.tables import when_day
 
 EXPORT_COLUMNS = {
     "site": "Site code (ODS style).",
@@ -126,7 +127,7 @@ def board_report(store: Store, actor: Actor, site: str, round_id: str) -> str:
         f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
         f"<style>{STYLE}</style></head><body><main>{notice}<h1>{html.escape(title)}</h1>"
         f"<p>Organisational Competency Framework board report. Framework: {html.escape(result.framework.title)} "
-        f"(version {result.framework.version}). Produced {date.today().isoformat()}.</p>"
+        f"(version {result.framework.version}). Produced {when_day(date.today().isoformat())}.</p>"
         + "".join(sections)
         + "</main></body></html>"
     )
@@ -389,7 +390,7 @@ def public_report(store: Store, site: str, round_id: str) -> str:
         f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
         f"<style>{STYLE}</style></head><body><main>{notice}<h1>{html.escape(title)}</h1>"
         f"<p>{html.escape(summary.framework_title)}. Published for the communities the trust "
-        f"serves. Produced {date.today().isoformat()}.</p>"
+        f"serves. Produced {when_day(date.today().isoformat())}.</p>"
         + "".join(sections)
         + "</main></body></html>"
     )

@@ -98,9 +98,13 @@ def test_a_stale_save_is_refused_and_changes_nothing(db: Store) -> None:
     opened = open_self_assessment(db, lead, "RX1", "r1")
     save(db, lead, opened, {"staff-training-level": ("1", None)})  # someone else saves first
     before = dump(db)
-    with pytest.raises(ConflictError, match="saved elsewhere"):
+    with pytest.raises(ConflictError, match="saved elsewhere") as refused:
         save(db, lead, opened, {"staff-training-level": ("3", None)})
     assert dump(db) == before
+    # Said as a sentence with a readable time, not a raw stamp and version numbers (issue 35).
+    said = str(refused.value)
+    assert said.startswith("This was saved elsewhere") and "UTC on " in said
+    assert "version" not in said and "+00:00" not in said
 
 
 def test_a_second_submit_changes_nothing(db: Store) -> None:

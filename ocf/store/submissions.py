@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -447,10 +448,12 @@ class SubmissionStore(StoreBase):
             if current and current.status == "submitted":
                 raise ConflictError("this has already been submitted; nothing was changed")
             if version != expected_version:
+                saved = datetime.fromisoformat(current.updated_at)
                 raise ConflictError(
-                    f"this was saved elsewhere at {current.updated_at} (version {version}; you had "
-                    f"version {expected_version}). Your changes are still on screen but were not "
-                    "saved: copy anything you need, then reload to see the latest answers."
+                    f"This was saved elsewhere (in another tab, or by someone else) at "
+                    f"{saved:%H:%M} UTC on {saved.day} {saved:%b %Y}, after you opened it. Your "
+                    "changes are still on screen but were not saved: copy anything you need, then "
+                    "reload to see the latest answers."
                 )
             stamp = now()
             if current is None:
