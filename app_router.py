@@ -24,6 +24,7 @@ from ocf import sessions
 from ocf.access import sign_in_email, still_active
 from ocf.display import plain
 from ocf.memory import keep_freed_memory
+from ocf.tables import ROLE_TITLES
 
 keep_freed_memory()  # once per process: scoring reuses its freed arrays instead of faulting
 
@@ -185,7 +186,8 @@ with st.sidebar:
         who = (
             "Panel member"
             if role == "panel"
-            else f"{actor.name} ({role}{', ' + actor.site if actor.site else ''})"
+            else f"{actor.name} ({ROLE_TITLES.get(role, role)}"
+            + (f", {db.get_site(actor.site).name})" if actor.site else ")")
         )
         st.caption(f"Signed in: {plain(who)}")
         if st.button("Sign out", icon=":material/logout:"):

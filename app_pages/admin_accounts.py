@@ -16,7 +16,7 @@ from ocf.admin import accounts, create_account, reset_code, revoke_account
 from ocf.display import plain
 from ocf.errors import OcfError
 from ocf.reports import SLIP_ADDRESS_UNKNOWN, invitation_slips
-from ocf.tables import accounts_table
+from ocf.tables import ROLE_TITLES, accounts_table
 
 actor = require_actor("admin")
 db = store()
@@ -35,7 +35,7 @@ if db.is_demo:
 with st.form("account", clear_on_submit=True):
     a, b, c, d = st.columns(4)
     name = a.text_input("Name")
-    role = b.selectbox("Role", ROLES)
+    role = b.selectbox("Role", ROLES, format_func=ROLE_TITLES.get)
     site = c.selectbox(
         "Site (leads and facilitators)",
         [None, *trusts],

@@ -5,6 +5,7 @@ import streamlit as st
 from app_pages.common import decoded, flash, require_actor, show_error, show_flash, store
 from app_pages.widgets import render_item
 from ocf.admin import check_content, content_library, diff_frameworks, framework_versions, publish
+from ocf.display import counted
 from ocf.errors import OcfError
 
 actor = require_actor("admin")
@@ -13,7 +14,8 @@ st.title("Publish a framework or survey version")
 show_flash()
 library = content_library(db)
 st.write(
-    f"{len(library.frameworks)} framework(s) and {len(library.surveys)} survey(s) available for new "
+    f"{counted(len(library.frameworks), 'framework')} and "
+    f"{counted(len(library.surveys), 'survey')} available for new "
     "rounds. A published version never changes: rounds keep the version they opened with."
 )
 

@@ -7,7 +7,7 @@ import streamlit as st
 
 from app_pages.common import flash, require_actor, show_error, show_flash, store
 from ocf.admin import confirm_detentions, confirm_responses, preview_detentions, preview_responses
-from ocf.display import plain
+from ocf.display import counted, plain
 from ocf.errors import OcfError
 
 actor = require_actor("admin")
@@ -57,7 +57,9 @@ preview = (
     )
 )
 if preview is not None:
-    st.write(f"**{preview.adding}** row(s) will be added and **{preview.replacing}** replaced.")
+    st.write(
+        f"**{counted(preview.adding, 'row')}** will be added and **{preview.replacing}** replaced."
+    )
     if preview.report.skipped:
         st.table(
             pd.DataFrame(
@@ -101,7 +103,10 @@ batch = (
     )
 )
 if batch is not None:
-    st.write(f"**{len(batch):,}** response(s), **{batch.answers:,}** answers, will be added:")
+    st.write(
+        f"**{counted(len(batch), 'response')}**, **{counted(batch.answers, 'answer')}**, "
+        "will be added:"
+    )
     st.dataframe(batch.summary(), hide_index=True)
     if st.button(
         "Confirm the import",
@@ -120,5 +125,5 @@ if batch is not None:
             show_error(error)
         else:
             st.session_state.pop("responses-preview", None)
-            flash(f"Imported {count} response(s) from {plain(batch.source)}.")
+            flash(f"Imported {counted(count, 'response')} from {plain(batch.source)}.")
             st.rerun()

@@ -12,9 +12,10 @@ from app_pages.common import (
     store,
 )
 from ocf.admin import add_site, add_sites, edit_site, preview_sites, retire_site
-from ocf.display import plain
+from ocf.display import counted, plain
 from ocf.errors import OcfError
 from ocf.models import SITE_KINDS
+from ocf.tables import SITE_KINDS as KIND_WORDS
 from ocf.tables import sites_table
 
 actor = require_actor("admin")
@@ -26,16 +27,23 @@ show_retired = st.checkbox("Show retired sites")
 sites = db.list_sites(include_retired=show_retired)
 st.dataframe(sites_table(sites, reader_zone()), hide_index=True)
 parents = [s.code for s in sites if s.kind in ("icb", "place") and not s.retired_at]
+names = {s.code: s.name for s in sites}
+
+
+def named(code: str | None) -> str:
+    """A site as people know it: 'NHS North East ICB (QHM)'; '' for none."""
+    return f"{names.get(code, code)} ({code})" if code else ""
+
 
 st.header("Add a site")
 with st.form("add-site", clear_on_submit=True):
     a, b, c = st.columns(3)
     code = a.text_input("Code (ODS style, e.g. RX4)")
     name = b.text_input("Name")
-    kind = c.selectbox("Kind", SITE_KINDS)
+    kind = c.selectbox("Kind", SITE_KINDS, format_func=KIND_WORDS.get)
     d, e = st.columns(2)
     parent = d.selectbox(
-        "Belongs to (ICB or place)", [None, *parents], format_func=lambda p: p or "none"
+        "Part of (ICB or place)", [None, *parents], format_func=lambda p: named(p) or "none"
     )
     cohort = e.text_input("Pilot cohort (optional)")
     if st.form_submit_button("Add the site", type="primary"):
@@ -54,13 +62,15 @@ if active:
     with st.form("edit-site"):
         a, b, c, d = st.columns(4)
         name = a.text_input("Name", chosen.name)
-        kind = b.selectbox("Kind", SITE_KINDS, index=SITE_KINDS.index(chosen.kind))
+        kind = b.selectbox(
+            "Kind", SITE_KINDS, index=SITE_KINDS.index(chosen.kind), format_func=KIND_WORDS.get
+        )
         options = [None, *[p for p in parents if p != chosen.code]]
         parent = c.selectbox(
-            "Belongs to",
+            "Part of",
             options,
             index=options.index(chosen.parent) if chosen.parent in options else 0,
-            format_func=lambda p: p or "none",
+            format_func=lambda p: named(p) or "none",
         )
         cohort = d.text_input("Cohort", chosen.cohort or "")
         if st.form_submit_button("Save changes"):
@@ -92,9 +102,9 @@ if upload is not None:
     except OcfError as error:
         show_error(error)
     else:
-        st.write(f"{len(new_sites)} site(s) will be added:")
+        st.write(f"{counted(len(new_sites), 'site')} will be added:")
         st.dataframe(sites_table(new_sites).drop(columns="Retired"), hide_index=True)
         if st.button("Confirm: add these sites", type="primary"):
             added = add_sites(db, actor, new_sites)
-            flash(f"Added {added} site(s).")
+            flash(f"Added {counted(added, 'site')}.")
             st.rerun()

@@ -4,6 +4,7 @@ import streamlit as st
 
 from app_pages.common import reader_zone, require_actor, store
 from ocf.admin import audit_check, audit_filters, audit_log
+from ocf.display import counted
 from ocf.spreadsheet import csv_text
 from ocf.tables import audit_table
 
@@ -29,7 +30,7 @@ by = b.text_input("By (start of the name)")
 action = c.selectbox("Action", ["", *actions], format_func=lambda e: e or "any")
 limit = d.number_input("Most recent", min_value=10, max_value=5000, value=200, step=50)
 events = audit_log(db, actor, entity or None, int(limit), by or None, action or None)
-st.caption(f"{len(events)} event(s), newest first.")
+st.caption(f"{counted(len(events), 'event')}, newest first.")
 st.dataframe(audit_table(events, reader_zone()), hide_index=True)
 # The download keeps the raw log (UTC timestamps, actor labels, JSON), as `ocf audit` does.
 st.download_button("Download as CSV", csv_text(events), file_name="ocf-audit.csv", mime="text/csv")

@@ -18,7 +18,7 @@ from app_pages.common import (
 from app_pages.widgets import render_item
 from ocf.access import issue_invitations
 from ocf.disclosure import effective_min_panel
-from ocf.display import plain
+from ocf.display import counted, plain
 from ocf.errors import OcfError
 from ocf.languages import ENGLISH, interface
 from ocf.panel_info import set_site_text, site_text
@@ -69,7 +69,8 @@ for column, (label, key) in zip(
     column.metric(label, counts[key])
 if counts["paper_waiting"]:
     st.warning(
-        f"{counts['paper_waiting']} keyed paper form(s) wait for a second person to confirm "
+        f"{counted(counts['paper_waiting'], 'keyed paper form')} waiting for a second person to "
+        "confirm "
         "them (below). They do not count until confirmed, and not at all once the panel closes."
     )
 if closed:
@@ -245,5 +246,5 @@ if st.button("Close the panel", disabled=not sure):
     except OcfError as error:
         show_error(error)
     else:
-        flash(f"Panel closed; {revoked} unused code(s) revoked.")
+        flash(f"Panel closed; {counted(revoked, 'unused code')} revoked.")
         st.rerun()

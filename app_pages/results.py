@@ -33,6 +33,7 @@ from ocf.comments import for_staff
 from ocf.display import (
     SPREAD_NOTE,
     agreement_words,
+    counted,
     coverage_words,
     fewer_than,
     final_label,
@@ -239,7 +240,7 @@ else:
         for text in group["In their words"]:
             st.markdown(f"> {plain(text)}")
 if words.waiting and not words.withheld_because:
-    st.caption(f"{words.waiting} comment(s) wait for the facilitator's review.")
+    st.caption(f"{counted(words.waiting, 'comment')} waiting for the facilitator's review.")
 
 
 def report_html() -> str:

@@ -96,6 +96,11 @@ def flag_sentence(
     return None
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 row', '3 rows', '1,200 responses': a count with its noun agreeing (never 'row(s)')."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def label_or_none(label: object) -> str:
     """A level word from the scores (`final_label`, `panel_label`), or "" where there is none
     (no figure, or a final the panel checked nowhere: no level is claimed for it)."""

@@ -90,7 +90,7 @@ def test_a_sites_csv_is_previewed_then_added_on_confirmation(real_db: Path) -> N
         b"code,name,kind,parent\nRX7,Seven,trust,PL1\nPL1,A place,place,XQA\n",
         "text/csv",
     ).run()
-    assert any("2 site(s) will be added" in m.value for m in at.markdown)
+    assert any("2 sites will be added" in m.value for m in at.markdown)
     assert Store.open(db).get_site("RX7") is None  # nothing before confirmation
     button(at, "Confirm: add these sites").click().run()
     assert Store.open(db).get_site("RX7").parent == "PL1"
@@ -202,7 +202,7 @@ def test_detention_upload_is_previewed_then_imported_on_confirmation(real_db: Pa
     at = admin_page(db, "admin_imports")
     csv = b"site,period,measure,ethnic_group,count,population\nXTA1,2025-26,All detentions,White,100,500000\nXTA1,2025-26,All detentions,M,40,20000\n"
     at.file_uploader[0].upload("new.csv", csv, "text/csv").run()
-    assert any("**2** row(s) will be added and **0** replaced" in m.value for m in at.markdown)
+    assert any("**2 rows** will be added and **0** replaced" in m.value for m in at.markdown)
     assert Store.open(db).detentions_frame("2025-26").empty  # nothing before confirmation
     button(at, "Confirm the import").click().run()
     assert len(Store.open(db).detentions_frame("2025-26")) == 2
@@ -243,7 +243,7 @@ def test_panel_responses_upload_is_previewed_then_refused_to_an_administrator(
         for item, value in [("understood-culture", 4), ("help-early", 2), ("easy-feedback", 9)]
     )
     at.file_uploader[1].upload("paper.csv", rows.encode(), "text/csv").run()
-    assert any("**1** response(s), **3** answers, will be added" in m.value for m in at.markdown)
+    assert any("**1 response**, **3 answers**, will be added" in m.value for m in at.markdown)
     button(at, "Confirm the import").click().run()
     # An administrator reads every result, so never enters panel answers (padding a panel).
     assert any("never enters panel answers" in e.value for e in at.error)

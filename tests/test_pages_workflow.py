@@ -307,7 +307,7 @@ def test_facilitator_keys_in_a_paper_response(db_path: Path) -> None:
     next(b for b in at.button if b.label == "Save the paper response").click().run()
     assert not at.exception
     assert at.success[0].value == "Paper form 1 saved; it counts once a second person confirms it."
-    assert at.metric[5].value == "0" and "wait for a second person" in at.warning[0].value
+    assert at.metric[5].value == "0" and "waiting for a second person" in at.warning[0].value
     # The one who keyed it cannot confirm it; a second facilitator (the panel chair) does.
     next(b for b in at.button if b.label.startswith("Confirm:")).click().run()
     assert "second person" in at.error[0].value and at.metric[5].value == "0"

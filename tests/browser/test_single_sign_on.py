@@ -158,7 +158,7 @@ def sign_in_through_provider(page, url: str, sub: str) -> None:
 def test_a_matching_account_signs_in_and_a_reload_keeps_it(page, app) -> None:
     url, _ = app
     sign_in_through_provider(page, url, "ada")
-    signed_in = page.get_by_text("Signed in: Ada Lead (lead, RX1)")
+    signed_in = page.get_by_text("Signed in: Ada Lead (Equality lead, Trust one)")
     signed_in.wait_for()
     page.get_by_role("link", name="Self-assessment").wait_for()  # the lead's own pages
     page.reload()
