@@ -49,6 +49,13 @@ _AUDIT_ACTIONS = {
     "publish": "published",
     "reset": "reset",
     "restore": "restored",
+    "carry": "carried over to the next round",
+    "remove": "removed",
+    "review": "reviewed",
+    "reset code": "reset the code of",
+    "key paper form": "keyed in a paper form for",
+    "confirm paper form": "confirmed a paper form for",
+    "discard paper form": "discarded a paper form for",
 }
 _WHO = {"demo": "Demo set-up", "migration": "Database upgrade", "admin:system": "System"}
 
