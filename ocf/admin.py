@@ -155,6 +155,7 @@ class RoundSummary:
     # Names to say them by: site code → name, competency id → title.
     site_names: dict[str, str] = field(default_factory=dict)
     titles: dict[str, str] = field(default_factory=dict)
+    answered: bool = True  # False: nobody has answered anything in the round
 
     @property
     def needs_reason(self) -> bool:
@@ -166,7 +167,11 @@ class RoundSummary:
 
     def lines(self, action: str) -> list[str]:
         """The consequences of `action` (close, publish or reopen), in words."""
-        lines = []
+        lines = (
+            []
+            if self.answered
+            else [f"Round {self.round_id} has no answers at all: no site has taken part."]
+        )
         if self.unsubmitted:
             lines.append(
                 f"{_count(len(self.unsubmitted), 'site has', 'sites have')} not submitted a "
@@ -219,6 +224,7 @@ def round_summary(store: Store, actor: Actor, round_id: str) -> RoundSummary:
         gaps_without_response(store, round_id),
         site_names={s.code: s.name for s in store.list_sites(include_retired=True)},
         titles={c.id: c.title for c in store.round_framework(round_id).competencies},
+        answered=not submissions.empty,
     )
 
 

@@ -304,10 +304,7 @@ def _summary_lines(store: Store, round_id: str, action: str) -> list[str]:
     """What the change means, as the Rounds page says it before asking (said on stderr once it
     is done, so scripts reading the result line are unaffected); an empty round says so."""
     store.require_round(round_id)
-    lines = round_summary(store, _cli_actor(), round_id).lines(action)
-    if store.list_submissions(round_id).empty:
-        lines.insert(0, f"Round {round_id} has no answers at all: no site has taken part.")
-    return lines
+    return round_summary(store, _cli_actor(), round_id).lines(action)
 
 
 def _say(lines: list[str]) -> None:
@@ -515,7 +512,7 @@ def users_add(
 ) -> None:
     """Add an account and print its access code once (only a hash is kept)."""
     store = _store_to_add(db_path)
-    namesakes = [a for a in store.list_accounts() if a.name.casefold() == name.casefold()]
+    namesakes = [a for a in accounts(store, _cli_actor()) if a.name.casefold() == name.casefold()]
     code = add_account(store, _cli_actor(), name, role, site.upper() if site else None, email)
     for other in namesakes:  # a second account, not a changed one: say so
         click.echo(

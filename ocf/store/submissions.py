@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -131,27 +132,7 @@ class SubmissionStore(StoreBase):
             for chunk in _chunks(responses, _RESPONSES_PER_CHUNK):
                 term = self._term_ids(_texts(a for r in chunk for a in r.answers))
                 for response in chunk:
-                    stamp = now()
-                    submission_id = (
-                        self.db["submissions"]
-                        .insert(
-                            {
-                                "site": response.site,
-                                "round": response.round,
-                                "survey": response.survey,
-                                "respondent": response.respondent,
-                                "status": "submitted",
-                                "version": 1,
-                                "assisted": int(response.assisted),
-                                # Who entered it: an import's or paper form's, never a member's.
-                                "entered_by": actor,
-                                "created_at": stamp,
-                                "updated_at": stamp,
-                                "submitted_at": stamp,
-                            }
-                        )
-                        .last_pk
-                    )
+                    submission_id = self._insert_entered(response, "submitted", actor)
                     self._put_answers(submission_id, response.answers, term)
                     count += 1
                     if audiences[(response.round, response.survey)] == "panel":
@@ -181,30 +162,31 @@ class SubmissionStore(StoreBase):
                 )  # fmt: skip
         return count
 
+    def _insert_entered(self, response: Response, status: str, actor: str) -> int:
+        """A submission entered by `actor` (an import's or a paper form's, never a member's
+        own), `submitted` or a `draft` waiting for confirmation; its id."""
+        stamp = now()
+        record = {
+            "site": response.site,
+            "round": response.round,
+            "survey": response.survey,
+            "respondent": response.respondent,
+            "status": status,
+            "version": 1,
+            "assisted": int(response.assisted),
+            "entered_by": actor,
+            "created_at": stamp,
+            "updated_at": stamp,
+            "submitted_at": stamp if status == "submitted" else None,
+        }
+        return self.db["submissions"].insert(record).last_pk
+
     def add_paper_entry(self, response: Response, actor: str) -> int:
         """A paper form as keyed in: a draft, marked assisted, waiting for a second person to
         confirm it (`confirm_paper_entry`); not counted until then. Returns its id."""
         with self.write():
             self._require_accepting(response.site, response.round, response.survey)
-            stamp = now()
-            submission_id = (
-                self.db["submissions"]
-                .insert(
-                    {
-                        "site": response.site,
-                        "round": response.round,
-                        "survey": response.survey,
-                        "respondent": response.respondent,
-                        "status": "draft",
-                        "version": 1,
-                        "assisted": 1,
-                        "entered_by": actor,
-                        "created_at": stamp,
-                        "updated_at": stamp,
-                    }
-                )
-                .last_pk
-            )
+            submission_id = self._insert_entered(replace(response, assisted=True), "draft", actor)
             self._put_answers(
                 submission_id, response.answers, self._term_ids(_texts(response.answers))
             )
