@@ -200,7 +200,9 @@ else:
             st.subheader(section.title)
             for item in section.items:
                 numbered = replace(item, text=f"{numbers[item.id]}. {item.text}")
-                raw[item.id] = render_item(numbered, scale, None, key=f"paper:{item.id}")
+                raw[item.id] = render_item(
+                    numbered, scale, None, key=f"paper:{item.id}", clearable=True
+                )
         if st.button("Save the paper response", type="primary"):
             try:
                 number = add_paper_response(db, actor, site.code, round_.id, raw)

@@ -13,6 +13,8 @@ import streamlit as st
 from ocf.answers import LONGEST_ANSWER_TEXT
 from ocf.models import Answer, Item, Scale
 
+NO_ANSWER = ""  # the "No answer" choice of a clearable radio
+
 
 def render_item(
     item: Item,
@@ -21,9 +23,12 @@ def render_item(
     key: str,
     disabled: bool = False,
     optional_mark: bool = True,
+    clearable: bool = False,
 ) -> tuple[str | None, str | None]:
     """`optional_mark`: add "(optional)" to a question that may be skipped (the panel survey
-    says once, instead, that any question may be skipped)."""
+    says once, instead, that any question may be skipped). `clearable`: a choice offers "No
+    answer" first, since a radio button, once chosen, cannot otherwise be cleared (paper entry:
+    a tick keyed by mistake would block the form)."""
     label = item.text + ("" if item.required or not optional_mark else " (optional)")
     helptext = item.help or None
     value = current.value if current else None
@@ -38,11 +43,14 @@ def render_item(
     if item.type in ("likert", "yes_no", "choice", "obligation"):
         options = [o.value for o in item.options]
         labels = {o.value: o.label for o in item.options}
+        if clearable:
+            options, labels = [NO_ANSWER, *options], {NO_ANSWER: "No answer", **labels}
+            value = value or NO_ANSWER
         chosen = st.radio(
             label, options, index=_index(options, value), format_func=labels.get,
             key=key, help=helptext, disabled=disabled,
         )  # fmt: skip
-        return chosen, None
+        return (None if chosen == NO_ANSWER else chosen), None
     if item.type == "multi":
         labels = {o.value: o.label for o in item.options}
         default = [v for v in (value or "").split(";") if v in labels]

@@ -16,6 +16,7 @@ from ocf.access import Actor, check_active, require_role, require_site_role
 from ocf.answers import hidden_but_answered, missing_required, parse_answer
 from ocf.errors import ConflictError, DataError, PermissionDenied, Problem
 from ocf.models import Answer, Response, Survey
+from ocf.paper import question_numbers
 from ocf.store import Store
 
 SELF_RESPONDENT = "equality-lead"
@@ -219,12 +220,18 @@ def add_paper_response(
     survey = _survey_for(store, round_id, "panel", survey_id)
     answers, _ = parse_answers(survey, raw, store.round_framework(round_id).scale)
     by_item = {a.item_id: a for a in answers}
+    # Questions are named by their printed numbers, as the facilitator reads them on paper.
+    numbers = question_numbers(survey)
     problems = [
-        Problem(survey.title, "needs an answer", field=i.text)
+        Problem(survey.title, "needs an answer", field=f"Question {numbers[i.id]}: {i.text}")
         for i in missing_required(survey, by_item)
     ]
     problems += [
-        Problem(survey.title, "is not asked given the answers above; leave it empty", field=i.text)
+        Problem(
+            survey.title,
+            "is not asked given the answers above: choose No answer for it",
+            field=f"Question {numbers[i.id]}: {i.text}",
+        )
         for i in hidden_but_answered(survey, by_item)
     ]
     if problems:

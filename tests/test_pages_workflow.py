@@ -475,3 +475,29 @@ def test_the_facilitator_counts_every_response_the_scores_count(db_path: Path) -
         "site == 'XTA1' and status == 'submitted' and survey == 'ocf-panel'"
     )
     assert int(counted.value) == len(submitted) > 0
+
+
+def test_a_paper_answer_ticked_by_mistake_can_be_cleared(db_path: Path) -> None:
+    """Ticking Q11 when Q10 was not Yes was refused, and a radio button cannot be cleared: the
+    form was stuck (issue 35). Every paper answer offers No answer; problems name the printed
+    question numbers."""
+    from ocf.paper import question_numbers
+
+    store = Store.open(db_path)
+    survey = store.round_surveys(ROUND)["ocf-panel"]
+    numbers = question_numbers(survey)
+    asked = next(i for i in survey.items if i.show_if)  # shown only after an earlier answer
+    at = app(demo_actor(store, "facilitator"))
+    at.switch_page("app_pages/facilitation.py").run()
+    for item, value in [("understood-culture", "2"), ("help-early", "4"), ("easy-feedback", "9")]:
+        at.radio(key=f"paper:{item}").set_value(value)
+    mistaken = at.radio(key=f"paper:{asked.id}")
+    assert mistaken.options[0] == "No answer"
+    mistaken.set_value(asked.options[0].value)
+    at.run()
+    next(b for b in at.button if b.label == "Save the paper response").click().run()
+    assert f"Question {numbers[asked.id]}" in at.error[0].value
+    at.radio(key=f"paper:{asked.id}").set_value("")  # No answer
+    at.run()
+    next(b for b in at.button if b.label == "Save the paper response").click().run()
+    assert not at.exception and at.success[0].value.startswith("Paper form 1 saved")
