@@ -193,8 +193,7 @@ def privacy_link() -> None:
 
 if draft.submitted:
     st.title(words("thanks_title"))
-    st.success(words("sent"))
-    say(survey.thanks)
+    say(survey.thanks)  # says the answers are saved (a "sent" above it said otherwise)
     if st.button(words("finish")):
         sign_out()
         st.rerun()

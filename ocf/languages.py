@@ -92,6 +92,8 @@ INTERFACE: dict[str, str] = {
     "code_help": "It is on the slip you were given, like K7QX-M2PD-4HTN.",
     "start": "Start",
     "code_unknown": "We could not find that code. Please check it, or ask the panel facilitator.",
+    "paper_withdraw": "Once your form is handed in and entered, it cannot be taken back: nothing on it says who filled it in, so nobody can find it. If you change your mind, do not hand it in.",
+    "paper_facilitator": "The panel facilitator types your form in, and a second person checks it against the paper: they see the answers on it, so write no name on it. Nobody else at the trust sees your own answers.",
     "return_word_label": "Return word",
     "return_word_help": "Only if you started on another phone or computer: the word you chose there.",
     "code_elsewhere": "This code was first used on another phone or computer. To carry on here, type the return word you chose. Or ask the panel facilitator for a new code.",

@@ -123,13 +123,15 @@ def paper_form(
             f"<h2>{words('privacy_title')}</h2>",
             f"<h3>{words('who_sees_title')}</h3>",
             para(interface(translation, "who_sees", least=least)),
-            para(interface(translation, "facilitator")),
+            # On paper the facilitator, and a second person, see the form (ocf.submissions).
+            para(interface(translation, "paper_facilitator")),
             f"<h3>{words('words_title')}</h3>",
             para(interface(translation, "words")),
             f"<h3>{words('kept_title')}</h3>",
             para(kept or interface(translation, "kept")),
             f"<h3>{words('withdraw_title')}</h3>",
-            para(interface(translation, "withdraw")),
+            # A paper member has no code to sign in with and take answers back.
+            para(interface(translation, "paper_withdraw")),
         ]
     )
     return f"""<!DOCTYPE html>
@@ -139,7 +141,6 @@ def paper_form(
 <body>
 <h1>{escape(shown.title)}</h1>
 {para(interface(translation, "about", trust=trust))}
-{para(shown.intro)}
 <div class="promise"><h2>{words("promise_title")}</h2>
 {para(interface(translation, "promise", least=least))}
 <p><strong>{words("paper_return")}</strong></p></div>

@@ -5,6 +5,7 @@ who answered, only in aggregate; paper forms numbered as the paper entry."""
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -13,7 +14,15 @@ import pytest
 
 from ocf.access import sign_in
 from ocf.errors import ConfigError, DataError, PermissionDenied
-from ocf.languages import INTERFACE, SYMBOLS, as_answered, in_language, sentences, translatable
+from ocf.languages import (
+    INTERFACE,
+    SYMBOLS,
+    as_answered,
+    in_language,
+    interface,
+    sentences,
+    translatable,
+)
 from ocf.loading import load_library, load_shipped
 from ocf.panel_makeup import OTHER, makeup
 from ocf.paper import paper_form, question_numbers
@@ -511,3 +520,21 @@ def test_a_facilitator_writes_what_their_panel_is_told(demo_copy: Path) -> None:
         "Call the ward on 0100 000 000, or PALS."
     )
     assert any("Saved: where to get support." in s.value for s in at.success)
+
+
+@pytest.mark.parametrize("code", [None, *CODES])
+def test_a_paper_form_never_mentions_a_code(code) -> None:
+    """The Easy Read paper form said "use the same code" and told members to sign in with their
+    code to take their answers back: a paper member has no code (issue 35)."""
+    from ocf.paper import paper_form
+
+    translation = PANEL.translations[code] if code else None
+    form = html.unescape(paper_form(PANEL, translation, "Trust one", 5))
+    form = " ".join(re.sub(r"<[^>]+>", " ", form).split())  # Easy Read: a sentence a line
+    online_only = [
+        interface(translation, key) for key in ("withdraw", "saved", "code_label", "facilitator")
+    ]
+    assert not any(text in form for text in online_only)
+    assert interface(translation, "paper_withdraw") in form
+    if code in (None, "easy"):
+        assert "same code" not in form and "your code" not in form.lower()
