@@ -198,7 +198,10 @@ with st.sidebar:
 # secondary text colour passes (6.1:1).
 st.html(
     "<style>[data-testid='stCaptionContainer'], [data-testid='stCaptionContainer'] *,"
-    " .stMarkdown code {color: #4c6272 !important; opacity: 1 !important;}</style>"
+    " .stMarkdown code {color: #4c6272 !important; opacity: 1 !important;}"
+    # A collapsed menu is off screen, yet its links took the first Tab stops on a phone (the
+    # code box was the 16th): hidden, they take none until the menu is opened.
+    " [data-testid='stSidebar'][data-collapsed='true'] {visibility: hidden;}</style>"
 )
 # On a phone the menu covers the page: close it once a page is chosen (Streamlit leaves it
 # open). One listener per browser tab, kept on the app's window across reruns; drawn in the
@@ -217,6 +220,7 @@ with st.sidebar:
         }
         </script>""",
         height=0,
+        tab_index=-1,  # a script, not a place to stop when tabbing
     )
 show_demo_notice()
 show_notice()

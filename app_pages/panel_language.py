@@ -79,6 +79,7 @@ def _read_in(translation: Translation | None) -> None:
         "<script>window.parent.document.documentElement.lang ="
         " document.querySelector('meta[name=ocf-lang]').content;</script>",
         height=0,
+        tab_index=-1,  # a script, not a place to stop when tabbing
     )
 
 

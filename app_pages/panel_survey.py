@@ -46,7 +46,7 @@ if actor is None or actor.kind != "panel":
 
     if st.query_params.get("ended") == "withdrawn":
         st.success(words("withdrawn"), icon=":material/check_circle:")
-    st.title(words("have_your_say"))
+    st.title(words("have_your_say"), anchor=False)  # no "link to heading" Tab stop
     st.write(words("welcome"))
     with st.form("invitation"):
         code = st.text_input(words("code_label"), help=words("code_help"))
@@ -245,6 +245,7 @@ if st.session_state.get("panel-moved") == index:
         go();
         </script>""",
         height=0,
+        tab_index=-1,  # a script, not a place to stop when tabbing
     )
 if section.intro:
     say(section.intro)
