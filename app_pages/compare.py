@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import require_actor, show_chart, show_error, store
+from app_pages.common import framework_titles, require_actor, show_chart, show_error, store
 from ocf.access import visible_rounds
 from ocf.charts import caterpillar_chart, heatmap_chart
 from ocf.comparison import compare_sites, crosswalk_scores, domain_grid, trends
@@ -23,11 +23,12 @@ rounds = visible_rounds(db, actor)
 if not rounds:
     st.info("No round to compare yet: regulators see a round once it is published.")
     st.stop()
+titles = framework_titles()  # a round is named by its framework's title, never its id
 round_ = st.selectbox(
     "Round",
     rounds,
     index=len(rounds) - 1,
-    format_func=lambda r: f"{r.id} ({r.status}, {r.framework_id})",
+    format_func=lambda r: f"{r.id}: {titles.get(r.framework_id, r.framework_id)} ({r.status})",
 )
 try:
     # The first look at a national round scores every site (seconds); later ones are cached.

@@ -94,3 +94,11 @@ def test_times_are_shown_on_the_readers_clock() -> None:
     assert when("2026-12-01T12:30:00+00:00", "Europe/London") == "1 Dec 2026, 12:30"
     assert when("2026-12-01T12:30:00+00:00", "Not/AZone") == "1 Dec 2026, 12:30"
     assert when(None) == ""
+
+
+def test_the_compare_page_names_rounds_by_framework_title(app_as) -> None:
+    """Round labels read "2024-25 (published, ocf-race-equality)" (issue 35)."""
+    at = app_as("regulator", "compare")
+    round_box = next(s for s in at.selectbox if s.label == "Round")
+    assert all("ocf-" not in option for option in round_box.options)
+    assert any("Organisational Competency Framework" in o for o in round_box.options)
