@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from urllib.parse import urlencode, urlsplit
 
@@ -314,6 +316,31 @@ def signed_on_email() -> str | None:
     """The verified email of a person signed in through single sign-on, if any."""
     person = signed_on()
     return person.email if person else None
+
+
+# Keyed paper forms not yet saved, per facilitator, site and round, kept by this server process
+# so that a reload (which starts a new Streamlit session) does not lose 37 keyed answers. In
+# memory only, at most _MOST_DRAFTS forms (the oldest dropped first), gone on a restart.
+_PAPER_DRAFTS: OrderedDict[tuple, dict] = OrderedDict()
+_DRAFTS_LOCK = threading.Lock()
+_MOST_DRAFTS = 200
+
+
+def paper_draft(key: tuple) -> dict:
+    """The raw answers (item id → (value, text)) last keyed for `key`, or none."""
+    with _DRAFTS_LOCK:
+        return dict(_PAPER_DRAFTS.get(key, {}))
+
+
+def keep_paper_draft(key: tuple, raw: dict) -> None:
+    """Keep what is keyed so far for `key` (nothing kept when nothing is keyed)."""
+    keyed = {item: pair for item, pair in raw.items() if pair[0] or (pair[1] or "").strip()}
+    with _DRAFTS_LOCK:
+        _PAPER_DRAFTS.pop(key, None)
+        if keyed:
+            _PAPER_DRAFTS[key] = keyed
+            while len(_PAPER_DRAFTS) > _MOST_DRAFTS:
+                _PAPER_DRAFTS.popitem(last=False)
 
 
 def decoded(upload) -> str:

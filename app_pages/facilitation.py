@@ -8,7 +8,9 @@ import streamlit as st
 from app_pages.common import (
     choose_round_and_site,
     flash,
+    keep_paper_draft,
     open_rounds_or_stop,
+    paper_draft,
     reader_zone,
     require_actor,
     show_error,
@@ -21,6 +23,7 @@ from ocf.disclosure import effective_min_panel
 from ocf.display import counted, plain
 from ocf.errors import OcfError
 from ocf.languages import ENGLISH, interface
+from ocf.models import Answer
 from ocf.panel_info import set_site_text, site_text
 from ocf.paper import paper_form, question_numbers
 from ocf.submissions import (
@@ -194,21 +197,31 @@ else:
     )
     scale = framework.scale
     numbers = question_numbers(survey)
-    with st.expander("Enter the answers from a paper form (marked as assisted)"):
+    draft_key = (db.identity, actor.account_id, site.code, round_.id)
+    draft = paper_draft(draft_key)  # what was keyed before a reload
+    with st.expander(
+        "Enter the answers from a paper form (marked as assisted)", expanded=bool(draft)
+    ):
+        if draft:
+            st.caption("The answers keyed before are back: carry on, or choose No answer.")
         raw = {}
         for section in survey.sections:
             st.subheader(section.title)
             for item in section.items:
                 numbered = replace(item, text=f"{numbers[item.id]}. {item.text}")
+                before = draft.get(item.id)
+                current = Answer(item.id, before[0], before[1]) if before else None
                 raw[item.id] = render_item(
-                    numbered, scale, None, key=f"paper:{item.id}", clearable=True
+                    numbered, scale, current, key=f"paper:{item.id}", clearable=True
                 )
+        keep_paper_draft(draft_key, raw)
         if st.button("Save the paper response", type="primary"):
             try:
                 number = add_paper_response(db, actor, site.code, round_.id, raw)
             except OcfError as error:
                 show_error(error)
             else:
+                keep_paper_draft(draft_key, {})
                 for item in survey.items:
                     st.session_state.pop(f"paper:{item.id}", None)
                 flash(f"Paper form {number} saved; it counts once a second person confirms it.")

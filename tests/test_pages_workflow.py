@@ -501,3 +501,26 @@ def test_a_paper_answer_ticked_by_mistake_can_be_cleared(db_path: Path) -> None:
     at.run()
     next(b for b in at.button if b.label == "Save the paper response").click().run()
     assert not at.exception and at.success[0].value.startswith("Paper form 1 saved")
+
+
+def test_keyed_paper_answers_survive_a_reload(db_path: Path) -> None:
+    """A reload lost all 37 keyed answers of a paper form (issue 35)."""
+    store = Store.open(db_path)
+    facilitator = demo_actor(store, "facilitator")
+    at = app(facilitator)
+    at.switch_page("app_pages/facilitation.py").run()
+    at.radio(key="paper:understood-culture").set_value("2")
+    at.radio(key="paper:help-early").set_value("4")
+    at.run()
+    again = app(facilitator)  # a reload: a new session, the same person
+    again.switch_page("app_pages/facilitation.py").run()
+    assert again.radio(key="paper:understood-culture").value == "2"
+    assert again.radio(key="paper:help-early").value == "4"
+    assert any("keyed before are back" in c.value for c in again.caption)
+    again.radio(key="paper:easy-feedback").set_value("9")
+    again.run()
+    next(b for b in again.button if b.label == "Save the paper response").click().run()
+    assert again.success[0].value.startswith("Paper form 1 saved")
+    fresh = app(facilitator)
+    fresh.switch_page("app_pages/facilitation.py").run()
+    assert fresh.radio(key="paper:understood-culture").value == ""  # saved: No answer again
