@@ -191,6 +191,7 @@ def test_a_ticket_signs_in_only_the_browser_that_began_the_sign_in(db: Path) -> 
 
 def test_every_browser_gets_an_httponly_id_cookie_once() -> None:
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from streamlit_app import BrowserCookie
 
@@ -214,7 +215,9 @@ def test_every_browser_gets_an_httponly_id_cookie_once() -> None:
             "headers": headers,
             "server": ("ocf.example.nhs.uk", 443),
         }
-        asyncio.run(BrowserCookie(page)(scope, None, send))
+        # In a thread of its own: the browser tests may leave an event loop in this one.
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, BrowserCookie(page)(scope, None, send)).result()
         return [v.decode() for k, v in sent[0]["headers"] if k == b"set-cookie"]
 
     first = load(None)
