@@ -272,10 +272,12 @@ def read_nhs_annual(table: Table) -> tuple[list[dict], ImportReport]:
         report.skipped["two rows for one geography, measure and group; neither used"] += len(
             conflicts
         )
-        names = sorted({f"{k[2]} / {k[3]}" for k in conflicts})
-        report.notes.append("conflicting rows: " + "; ".join(names))
+        from ocf.measures import measure_name  # (it names measures by their ids from here)
+
+        names = sorted({f"{measure_name(k[2])} / {k[3]}" for k in conflicts})
+        report.notes.append("Conflicting rows: " + "; ".join(names))
     report.notes.append(
-        "populations are derived from count and crude rate, both rounded: approximate"
+        "Populations are derived from count and crude rate, both rounded: approximate."
     )
     report.totals = list(totals.values())
     return list(records.values()), report
@@ -410,8 +412,8 @@ def read_template(
     _check_and_standardise(records)
     if records.rated():
         report.notes.append(
-            "age-standardised rates worked out from the age bands (European Standard "
-            "Population 2013, Dobson intervals)"
+            "Age-standardised rates worked out from the age bands (European Standard "
+            "Population 2013, Dobson intervals)."
         )
     return records, report
 

@@ -269,7 +269,7 @@ def test_a_template_with_age_bands_gives_a_dobson_dsr(tmp_path: Path, runner) ->
     )
     result = runner.invoke(main, ["import", "detentions", str(csv), "--db", str(db)])
     assert result.exit_code == 0, result.output
-    assert "age-standardised rates worked out from the age bands" in result.output
+    assert "Age-standardised rates worked out from the age bands" in result.output
     rows = Store.open(db).detentions_frame("2024-25", "all-detentions")
     table = disparity_table(rows, method="standardised").iloc[0]
     expected = dsr([40, 10], [10_000, 5_000], [47_000, 53_000])
