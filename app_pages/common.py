@@ -17,6 +17,7 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_r
 
 from ocf import charts, sessions
 from ocf.access import Actor, client_address
+from ocf.display import sentence
 from ocf.errors import DataError, OcfError
 from ocf.loading import Library, load_shipped
 from ocf.sso import SignedOn, auth_problems
@@ -177,7 +178,7 @@ def show_error(error: OcfError) -> None:
             + "\n".join(f"- {where(p)}{p.message}" for p in error.problems)
         )
     else:
-        st.error(str(error))
+        st.error(sentence(str(error)))
 
 
 def where(problem) -> str:

@@ -96,6 +96,16 @@ def flag_sentence(
     return None
 
 
+def sentence(text: str) -> str:
+    """A core message as people read it: a capital first, a full stop last. The core's messages
+    are also command-line diagnostics (`FILE:LINE: message`), so they start in lower case."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?)" else text + "."
+
+
 def counted(n: int, noun: str, plural: str | None = None) -> str:
     """'1 row', '3 rows', '1,200 responses': a count with its noun agreeing (never 'row(s)')."""
     return f"{n:,} {noun if n == 1 else plural or noun + 's'}"

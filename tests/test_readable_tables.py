@@ -102,3 +102,21 @@ def test_the_compare_page_names_rounds_by_framework_title(app_as) -> None:
     round_box = next(s for s in at.selectbox if s.label == "Round")
     assert all("ocf-" not in option for option in round_box.options)
     assert any("Organisational Competency Framework" in o for o in round_box.options)
+
+
+def test_core_messages_read_as_sentences_on_pages(demo_copy) -> None:
+    """Core messages reached people in lower case, without a full stop (issue 35): pages show
+    them as sentences."""
+    from ocf.display import sentence
+
+    from .conftest import page_at
+
+    assert sentence("the panel has been closed") == "The panel has been closed."
+    assert sentence("Already a sentence.") == "Already a sentence."
+    at = page_at(demo_copy, "admin", "admin_rounds")
+    next(b for b in at.button if b.label == "Close").click().run()
+    next(b for b in at.button if b.label.startswith("Yes, close")).click().run()
+    next(b for b in at.button if b.label == "Reopen").click().run()
+    next(b for b in at.button if b.label.startswith("Yes, reopen")).click().run()
+    said = at.error[0].value
+    assert "needs a reason" in said and said[0].isupper() and said.endswith(".")
