@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import settle
+from .helpers import screenshot, settle
 
 pytestmark = pytest.mark.browser
 
@@ -35,4 +35,5 @@ def test_on_a_phone_the_code_box_comes_within_a_few_tab_stops(browser, server) -
     assert not any(stop["inMenu"] for stop in stops)  # nothing in the collapsed menu
     assert not any(stop["tag"] == "IFRAME" for stop in stops)  # no script frame either
     assert stops[-1]["label"] == "Your invitation code" and len(stops) <= 8
+    screenshot(page, "phone-code-screen-focused")
     context.close()
