@@ -19,6 +19,7 @@ from ocf.obligations import COLUMNS, LABELS, checklist
 from ocf.scoring import RoundScores, score_round, score_table
 from ocf.store import Store
 from ocf.submissions import SELF_RESPONDENT
+from ocf.tables import when_day
 
 
 def round_scores(store: Store, round_id: str) -> RoundScores:
@@ -274,6 +275,7 @@ def action_plan(store: Store, framework: Framework, site: str, round_id: str) ->
             label: _answer_text(answers.get(Survey.plan_item_id(competency.id, part)))
             for part, label in Survey.PLAN_PARTS.items()
         }
+        plan["Due"] = when_day(plan["Due"])  # "30 Dec 2026", as every date people read
         if plan["Action"]:
             now = _answer_text(answers.get(Survey.rating_item_id(competency)))
             if competency.is_obligation:

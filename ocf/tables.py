@@ -80,7 +80,10 @@ def when_day(day: str | None) -> str:
     """'31 Mar 2026' for an ISO date; '' for none."""
     if not isinstance(day, str) or not day:
         return ""
-    moment = datetime.fromisoformat(day)
+    try:
+        moment = datetime.fromisoformat(day)
+    except ValueError:  # not a date (an older answer typed as words): shown as written
+        return day
     return f"{moment.day} {moment:%b %Y}"
 
 

@@ -25,6 +25,8 @@ RAW = {
     "None": lambda text: text in ("None", "nan", "NaN", "<NA>", "null"),
     "JSON": lambda text: text.startswith(("{", "[")),
     "an ISO timestamp": lambda text: re.search(r"\d{4}-\d\d-\d\dT\d\d:", text) is not None,
+    # One date format for people: "4 Apr 2027" (issue 35), never 2027-04-04.
+    "an ISO date": lambda text: re.search(r"\b\d{4}-\d\d-\d\d\b", text) is not None,
 }
 PAGES = {
     "home": ("admin", "app_pages/home.py"),
@@ -132,3 +134,17 @@ def test_core_messages_read_as_sentences_on_pages(demo_copy) -> None:
     next(b for b in at.button if b.label.startswith("Yes, reopen")).click().run()
     said = at.error[0].value
     assert "needs a reason" in said and said[0].isupper() and said.endswith(".")
+
+
+def test_admin_forms_say_kinds_roles_and_parents_in_words(demo_copy) -> None:
+    """Site kind trust/icb/place, "Belongs to" as codes and roles lead/admin (issue 35)."""
+    from .conftest import page_at
+
+    sites = page_at(demo_copy, "admin", "admin_sites")
+    kinds = next(s for s in sites.selectbox if s.label == "Kind")
+    assert kinds.options == ["Trust", "ICB", "Place"]
+    parent = next(s for s in sites.selectbox if s.label.startswith("Part of"))
+    assert all(o == "none" or (o.endswith(")") and " (" in o) for o in parent.options)
+    accounts = page_at(demo_copy, "admin", "admin_accounts")
+    roles = next(s for s in accounts.selectbox if s.label == "Role")
+    assert roles.options == ["Equality lead", "Panel facilitator", "Regulator", "Administrator"]
