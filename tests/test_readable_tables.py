@@ -148,3 +148,27 @@ def test_admin_forms_say_kinds_roles_and_parents_in_words(demo_copy) -> None:
     accounts = page_at(demo_copy, "admin", "admin_accounts")
     roles = next(s for s in accounts.selectbox if s.label == "Role")
     assert roles.options == ["Equality lead", "Panel facilitator", "Regulator", "Administrator"]
+
+
+def test_the_audit_log_says_every_action_in_words() -> None:
+    """ "Did: carry" (issue 35): every action the platform audits reads as words."""
+    import pandas as pd
+
+    from ocf.tables import audit_table
+
+    actions = ["carry", "remove", "review", "reset code", "key paper form",
+               "confirm paper form", "discard paper form"]  # fmt: skip
+    events = pd.DataFrame(
+        {
+            "at": ["2026-12-06T10:00:00+00:00"] * len(actions),
+            "actor": ["admin:system"] * len(actions),
+            "action": actions,
+            "entity": ["panel"] * len(actions),
+            "entity_id": ["XTA1:2025-26"] * len(actions),
+            "before": [None] * len(actions),
+            "after": [None] * len(actions),
+        }
+    )
+    said = audit_table(events)["Did"].tolist()
+    assert said[0] == "carried over to the next round"
+    assert all(word not in actions for word in said)
