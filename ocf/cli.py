@@ -36,6 +36,7 @@ from ocf.admin import (
     round_summary,
     set_round_status,
 )
+from ocf.backups import backup_name, rotate
 from ocf.disparity import DEFAULT_FOCUS, DEFAULT_MEASURE, DEFAULT_REFERENCE, disparity_table
 from ocf.errors import OcfError, StorageError
 from ocf.evidence import MAX_BYTES as MAX_EVIDENCE_BYTES
@@ -787,15 +788,36 @@ def audit(
     click.echo(csv_text(audit_log(store, _cli_actor(), entity, limit)), nl=False)
 
 
+def _agreed(question: str) -> bool:
+    """A yes from the person at the terminal; no answer at all (no input) is a no."""
+    try:
+        return click.confirm(question, err=True)
+    except click.Abort:
+        return False
+
+
 @main.command()
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path())
+@click.option(
+    "--keep",
+    type=click.IntRange(1, 10_000),
+    default=None,
+    help="With FILE a folder: keep only the newest N backups there (for a timer: deployment.md).",
+)
 @db_option
 @reports_errors
-def backup(file: str, db_path: str | None) -> None:
-    """Copy the database to FILE while it is in use (SQLite's online backup)."""
+def backup(file: str, keep: int | None, db_path: str | None) -> None:
+    """Copy the database to FILE while it is in use (SQLite's online backup). FILE may be a
+    folder: the backup is then named ocf-YYYYMMDD-HHMMSS.db inside it."""
     store = _store(db_path)
-    path = store.backup(file)
+    folder = Path(file) if Path(file).is_dir() else None
+    if keep is not None and folder is None:
+        raise click.UsageError("--keep needs FILE to be a folder of backups")
+    path = store.backup(folder / backup_name() if folder else file)
     click.echo(f"Backed up to {path}")
+    if folder is not None and keep is not None:
+        for old in rotate(folder, keep):
+            click.echo(f"Removed the older backup {old}")
     if store.key_file is not None:
         click.echo(
             f"Keep a copy of the audit key {store.key_file} apart from the backups: a "
@@ -817,12 +839,20 @@ def backup(file: str, db_path: str | None) -> None:
     is_flag=True,
     help="Restore a demo database (one-click sign-in as any role): only to show the demo.",
 )
+@click.option("--yes", is_flag=True, help="Do not ask: replace the database (for scripts).")
 @db_option
 @reports_errors
-def restore(file: str, unchained: bool, demo: bool, db_path: str | None) -> None:
+def restore(file: str, unchained: bool, demo: bool, yes: bool, db_path: str | None) -> None:
     """Replace the database with a backup, after checking the backup's integrity, schema and
-    keyed audit chain (the audit key beside the database must be the one it was made with)."""
+    keyed audit chain (the audit key beside the database must be the one it was made with).
+    Says what it replaces and with what, and asks first unless --yes."""
     Store.check_backup(file, unchained=unchained)  # before the target is even opened
+    target = _database(db_path)
+    if Path(target).is_file():
+        click.echo(f"This replaces {target} ({Store.describe(target)})", err=True)
+    click.echo(f"with the backup {file} ({Store.describe(file)}).", err=True)
+    if not yes and not _agreed("Replace it?"):
+        raise OcfError("nothing was restored")
     _store_to_add(db_path, real_data=False).restore_from(file, _cli_actor().label, unchained, demo)
     click.echo(f"Restored from {file}")
 

@@ -377,7 +377,7 @@ def test_restore_refuses_a_backup_whose_schema_was_changed(
     live = tmp_path / "live.db"
     Store.open(live).add_sites([Site("RX2", "Live trust")], "t")
     before = dump(Store.open(live))
-    result = invoke("restore", str(backup), "--db", str(live))
+    result = invoke("restore", "--yes", str(backup), "--db", str(live))
     assert result.exit_code == 1 and problem in result.output, result.output
     assert dump(Store.open(live)) == before
 
@@ -392,7 +392,7 @@ def test_restore_refuses_a_backup_whose_audit_log_was_edited(tmp_path: Path) -> 
            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
         ],
     )
-    result = invoke("restore", str(backup), "--db", str(tmp_path / "live.db"))
+    result = invoke("restore", "--yes", str(backup), "--db", str(tmp_path / "live.db"))
     assert result.exit_code == 1 and "BROKEN" in result.output
 
 
@@ -400,14 +400,14 @@ def test_a_good_backup_still_restores(tmp_path: Path) -> None:
     backup = crafted_backup(tmp_path, [])
     # On another server, the audit key comes with the backup (deployment.md).
     shutil.copy(tmp_path / "source.db.audit-key", tmp_path / "live.db.audit-key")
-    result = invoke("restore", str(backup), "--db", str(tmp_path / "live.db"))
+    result = invoke("restore", "--yes", str(backup), "--db", str(tmp_path / "live.db"))
     assert result.exit_code == 0, result.output
     assert Store.open(tmp_path / "live.db").get_site("RX1") is not None
 
 
 def test_a_backup_made_with_another_servers_key_is_not_restored(tmp_path: Path) -> None:
     backup = crafted_backup(tmp_path, [])
-    result = invoke("restore", str(backup), "--db", str(tmp_path / "live.db"))
+    result = invoke("restore", "--yes", str(backup), "--db", str(tmp_path / "live.db"))
     assert result.exit_code == 1 and "another server's audit key" in result.output
 
 
@@ -719,11 +719,11 @@ def test_an_entry_deleted_and_the_hashes_recomputed_is_caught_by_the_key(tmp_pat
     assert bad.exit_code == 1 and "BROKEN at entry 3" in bad.output
     doctored = Store.open(db).backup(tmp_path / "doctored.db")
     Store.check_backup(doctored)  # the hashes alone hold: only the key shows the edit
-    restore = invoke("restore", str(doctored), "--db", str(tmp_path / "live.db"))
+    restore = invoke("restore", "--yes", str(doctored), "--db", str(tmp_path / "live.db"))
     assert restore.exit_code == 1
     # The untouched backup restores, and holds the head written down before.
     shutil.copy(key, tmp_path / "live.db.audit-key")
-    assert invoke("restore", str(backup), "--db", str(tmp_path / "live.db")).exit_code == 0
+    assert invoke("restore", "--yes", str(backup), "--db", str(tmp_path / "live.db")).exit_code == 0
     held = invoke("audit", "--verify", "--anchor", head, "--db", str(tmp_path / "live.db"))
     assert held.exit_code == 0 and f"holds the anchor {head[:16]}" in held.output
 
@@ -766,9 +766,9 @@ def test_a_backup_from_before_the_chain_is_restored_only_when_asked(tmp_path: Pa
     old.conn.commit()
     old.close()
     live = str(tmp_path / "live.db")
-    refused = invoke("restore", str(backup), "--db", live)
+    refused = invoke("restore", "--yes", str(backup), "--db", live)
     assert refused.exit_code == 1 and "before the audit log was chained" in refused.output
-    done = invoke("restore", str(backup), "--unchained", "--db", live)
+    done = invoke("restore", "--yes", str(backup), "--unchained", "--db", live)
     assert done.exit_code == 0, done.output
     assert "unchained backup" in Store.open(live).audit_events("database")[0]["after"]
 
@@ -784,12 +784,12 @@ def test_a_demo_backup_is_not_restored_over_a_real_database_unless_asked(
     real = tmp_path / "real.db"
     Store.open(real).add_sites([Site("RX1", "Trust")], "t")
     shutil.copy(tmp_path / "demo.db.audit-key", tmp_path / "real.db.audit-key.demo")
-    refused = invoke("restore", str(backup), "--db", str(real))
+    refused = invoke("restore", "--yes", str(backup), "--db", str(real))
     assert refused.exit_code == 1 and "it is a demo database" in refused.output
     assert not Store.open(real).is_demo and Store.open(real).get_site("RX1") is not None
     (tmp_path / "real.db.audit-key").unlink()  # the demo's key, to show the demo here
     shutil.move(tmp_path / "real.db.audit-key.demo", tmp_path / "real.db.audit-key")
-    shown = invoke("restore", str(backup), "--demo", "--db", str(real))
+    shown = invoke("restore", "--yes", str(backup), "--demo", "--db", str(real))
     assert shown.exit_code == 0, shown.output
     assert Store.open(real).is_demo
 
@@ -852,3 +852,33 @@ def test_a_backup_killed_midway_leaves_no_file_that_blocks_a_retry(tmp_path: Pat
     assert not target.exists()
     assert invoke("backup", str(target), "--db", str(db)).exit_code == 0
     assert Store.open(target).get_site("R2999") is not None
+
+
+def test_backups_rotate_and_a_restore_says_what_it_replaces(tmp_path: Path) -> None:
+    """A timer's backup keeps the newest N; a restore names what it replaces and asks first
+    (issue 34)."""
+    from datetime import UTC, datetime, timedelta
+
+    from ocf.backups import backup_name, rotate
+
+    db = tmp_path / "ocf.db"
+    Store.open(db).add_sites([Site("RX1", "Trust")], "t")
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("not a backup: never touched")
+    start = datetime(2026, 12, 1, tzinfo=UTC)
+    for day in range(4):  # four older backups, one a day
+        (folder / backup_name(start + timedelta(days=day))).write_bytes(b"old")
+    made = invoke("backup", str(folder), "--keep", "3", "--db", str(db))
+    assert made.exit_code == 0, made.output
+    kept = sorted(p.name for p in folder.glob("ocf-*.db"))
+    assert len(kept) == 3 and "ocf-20261203-000000.db" in kept  # the two oldest went
+    assert (folder / "notes.txt").exists()
+    assert rotate(folder, 10) == []
+    assert invoke("backup", str(tmp_path / "x.db"), "--keep", "2", "--db", str(db)).exit_code == 2
+    newest = folder / kept[-1]
+    asked = invoke("restore", str(newest), "--db", str(db))  # no answer: nothing restored
+    assert asked.exit_code == 1 and "This replaces" in asked.output and "1 site" in asked.output
+    assert "nothing was restored" in asked.output
+    done = CliRunner().invoke(main, ["restore", str(newest), "--db", str(db)], input="y\n")
+    assert done.exit_code == 0 and "Restored from" in done.output

@@ -266,12 +266,12 @@ def test_backup_and_restore_round_trip_and_refuse_a_bad_file(
     assert runner.invoke(main, ["backup", str(backup), "--db", str(live)]).exit_code == 0
     Store.open(live).db.execute("DELETE FROM answers")
     Store.open(live).db.conn.commit()
-    assert runner.invoke(main, ["restore", str(backup), "--db", str(live)]).exit_code == 0
+    assert runner.invoke(main, ["restore", "--yes", str(backup), "--db", str(live)]).exit_code == 0
     assert len(Store.open(live).answers_frame(PUBLISHED)) > 0
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"not a database" * 200)
     before = dump(Store.open(live))
-    result = runner.invoke(main, ["restore", str(junk), "--db", str(live)])
+    result = runner.invoke(main, ["restore", "--yes", str(junk), "--db", str(live)])
     assert result.exit_code == 1 and "not an SQLite database" in result.stderr
     assert dump(Store.open(live)) == before
     with pytest.raises(StorageError, match="already exists"):

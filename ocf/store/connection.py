@@ -269,6 +269,27 @@ class StoreBase:
                 "from, restore it with --unchained (recorded in the audit log)."
             )
 
+    @staticmethod
+    def describe(path: str | Path) -> str:
+        """A database file in a few words, to say what a restore replaces and with what:
+        '3 sites, 2 rounds, last change 6 Dec 2026 10:04 UTC'. Read only."""
+        conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
+        try:
+            sites = conn.execute("SELECT COUNT(*) FROM sites").fetchone()[0]
+            rounds = conn.execute("SELECT COUNT(*) FROM rounds").fetchone()[0]
+            last = conn.execute("SELECT MAX(at) FROM audit").fetchone()[0]
+        except sqlite3.DatabaseError:
+            return "not a readable OCF database"
+        finally:
+            conn.close()
+        when = "never changed"
+        if last:
+            moment = datetime.fromisoformat(last)
+            when = f"last change {moment.day} {moment:%b %Y %H:%M} UTC"
+        sites_said = f"{sites} site{'' if sites == 1 else 's'}"
+        rounds_said = f"{rounds} round{'' if rounds == 1 else 's'}"
+        return f"{sites_said}, {rounds_said}, {when}"
+
     def restore_from(
         self, path: str | Path, actor: str, unchained: bool = False, demo: bool = False
     ) -> None:
