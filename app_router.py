@@ -89,12 +89,13 @@ admin_imports = page("admin_imports", "Data imports", "upload_file")
 sign_in = page("sign_in", "Sign in", "login")
 public = page("public", "Public summary", "public")
 privacy = page("privacy", "Panel privacy notice", "lock")
+accessibility = page("accessibility", "Accessibility", "accessibility_new")
 
 # The menu, grouped by task; each role sees the pages it may use. A page not given to
 # st.navigation cannot be opened: this is how each role gets its menu. Permissions are checked
 # again in ocf for every read and write.
 SECTIONS = {
-    "": [home, sign_in, public, frameworks],
+    "": [home, sign_in, public, frameworks, accessibility],
     "Assess": [self_assessment, results, evidence],
     "Panel": [panel_survey, facilitation, comments, privacy],
     "Compare": [compare, systems],
@@ -102,10 +103,28 @@ SECTIONS = {
     "Administer": [admin_sites, admin_rounds, admin_accounts, submissions, admin_content, audit],
 }
 ACCESS = {
-    None: [home, sign_in, public, panel_survey, privacy, frameworks],
-    "panel": [panel_survey, privacy],
-    "lead": [home, self_assessment, results, evidence, disparity, public, frameworks],
-    "facilitator": [home, facilitation, comments, privacy, evidence, public, frameworks],
+    None: [home, sign_in, public, panel_survey, privacy, frameworks, accessibility],
+    "panel": [panel_survey, privacy, accessibility],
+    "lead": [
+        home,
+        self_assessment,
+        results,
+        evidence,
+        disparity,
+        public,
+        frameworks,
+        accessibility,
+    ],
+    "facilitator": [
+        home,
+        facilitation,
+        comments,
+        privacy,
+        evidence,
+        public,
+        frameworks,
+        accessibility,
+    ],
     "regulator": [
         home,
         compare,
@@ -116,6 +135,7 @@ ACCESS = {
         linking,
         public,
         frameworks,
+        accessibility,
     ],
     "admin": [p for pages in SECTIONS.values() for p in pages if p not in (sign_in, panel_survey)],
 }
@@ -165,7 +185,7 @@ menu = {
 }
 menu = {section: pages for section, pages in menu.items() if pages}
 if first not in SECTIONS[""]:  # a panel member's menu is their survey and its privacy notice
-    menu = {"": [front, privacy]}
+    menu = {"": [front, privacy, accessibility]}
 menu[next(iter(menu))] += [*elsewhere, by_name]  # hidden: never shown in the menu
 # Streamlit's own grouped menu puts each section's header and items in a <div> inside its <ul>,
 # which fails WCAG 1.3.1 (axe: list, listitem); so it routes, hidden, and the menu is drawn

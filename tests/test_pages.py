@@ -84,28 +84,28 @@ def test_an_empty_database_gets_a_helpful_home_page(
 
 MENUS = {
     None: {
-        "": ["Home", "Sign in", "Public summary", "Frameworks"],
+        "": ["Home", "Sign in", "Public summary", "Frameworks", "Accessibility"],
         "Panel": ["Panel survey", "Panel privacy notice"],
     },
-    "panel": {"": ["Panel survey", "Panel privacy notice"]},
+    "panel": {"": ["Panel survey", "Panel privacy notice", "Accessibility"]},
     "lead": {
-        "": ["Home", "Public summary", "Frameworks"],
+        "": ["Home", "Public summary", "Frameworks", "Accessibility"],
         "Assess": ["Self-assessment", "Results", "Evidence"],
         "Data": ["Detention disparity"],
     },
     "facilitator": {
-        "": ["Home", "Public summary", "Frameworks"],
+        "": ["Home", "Public summary", "Frameworks", "Accessibility"],
         "Assess": ["Evidence"],
         "Panel": ["Panel facilitation", "Panel comments", "Panel privacy notice"],
     },
     "regulator": {
-        "": ["Home", "Public summary", "Frameworks"],
+        "": ["Home", "Public summary", "Frameworks", "Accessibility"],
         "Assess": ["Results", "Evidence"],
         "Compare": ["Compare sites", "Systems"],
         "Data": ["Detention disparity", "Maturity and disparity"],
     },
     "admin": {
-        "": ["Home", "Public summary", "Frameworks"],
+        "": ["Home", "Public summary", "Frameworks", "Accessibility"],
         "Assess": ["Self-assessment", "Results", "Evidence"],
         "Panel": ["Panel facilitation", "Panel comments", "Panel privacy notice"],
         "Compare": ["Compare sites", "Systems"],
@@ -145,3 +145,28 @@ def test_the_menu_groups_pages_by_task_with_one_name_per_thing(
     assert menu == MENUS[role]
     names = [name for pages in menu.values() for name in pages]
     assert not [(a, b) for a in names for b in names if a != b and a in b]
+
+
+@pytest.mark.parametrize("role", [None, "lead", "admin"])
+def test_the_accessibility_statement_is_open_to_everyone(
+    demo_path: Path, monkeypatch: pytest.MonkeyPatch, role: str | None
+) -> None:
+    """Public-sector websites must publish one (issue 34): its status, known issues and how to
+    report a problem, with the operator's contact where set."""
+    from streamlit.testing.v1 import AppTest
+
+    from ocf.demo import demo_actor
+    from ocf.store import Store
+
+    monkeypatch.setenv("OCF_DB", str(demo_path))
+    monkeypatch.setenv("OCF_ACCESSIBILITY_CONTACT", "accessibility@trust.nhs.uk")
+    at = AppTest.from_file(str(PROJECT / "app_router.py"), default_timeout=30)
+    if role:
+        at.session_state["actor"] = demo_actor(Store.open(demo_path), role)
+    at.run()
+    at.switch_page("app_pages/accessibility.py").run()
+    assert not at.exception and at.title[0].value == "Accessibility statement"
+    text = " ".join(m.value for m in at.markdown)
+    assert "partially compliant" in text and "WCAG" in text
+    assert "machine drafts" in text and "Nastaliq" in text
+    assert "accessibility@trust.nhs.uk" in text

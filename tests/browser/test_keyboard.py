@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import screenshot, settle
+from .helpers import check_accessibility, screenshot, settle
 
 pytestmark = pytest.mark.browser
 
@@ -36,4 +36,16 @@ def test_on_a_phone_the_code_box_comes_within_a_few_tab_stops(browser, server) -
     assert not any(stop["tag"] == "IFRAME" for stop in stops)  # no script frame either
     assert stops[-1]["label"] == "Your invitation code" and len(stops) <= 8
     screenshot(page, "phone-code-screen-focused")
+    context.close()
+
+
+def test_the_accessibility_statement_passes_axe_strictly(browser, server, axe_log) -> None:
+    url, _ = server
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    page.goto(f"{url}/accessibility")
+    page.get_by_role("heading", name="Accessibility statement").wait_for()
+    settle(page)
+    check_accessibility(page, "accessibility statement", axe_log, strict=True)
     context.close()
