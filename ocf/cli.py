@@ -102,7 +102,7 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _store(db_path: str | None) -> Store:
+def _store(db_path: str | None, migrate: bool = True) -> Store:
     """An existing database: a mistyped --db is refused, never created."""
     location = _database(db_path)
     if location != ":memory:" and not Path(location).is_file():
@@ -110,7 +110,7 @@ def _store(db_path: str | None) -> Store:
             f"no database at {location}; give --db PATH or set OCF_DB (commands that add "
             "data, such as `ocf site add`, create a new database)"
         )
-    return Store.open(location)
+    return Store.open(location, migrate=migrate)
 
 
 def _store_to_add(db_path: str | None, real_data: bool = True) -> Store:
@@ -788,6 +788,27 @@ def audit(
     click.echo(csv_text(audit_log(store, _cli_actor(), entity, limit)), nl=False)
 
 
+@main.command()
+@click.option("--check", is_flag=True, help="Only say which steps are pending: exit 1 if any.")
+@db_option
+@reports_errors
+def migrate(check: bool, db_path: str | None) -> None:
+    """Bring the database's schema up to date (every `ocf` command and the app do so when they
+    open it; this does it explicitly, after a backup: deployment.md, Upgrading)."""
+    location = _database(db_path)
+    if not Path(location).is_file():
+        raise OcfError(f"no database at {location}; give --db PATH or set OCF_DB")
+    pending = Store.pending_steps(location)
+    if check:
+        if pending:
+            raise OcfError(f"{len(pending)} step(s) pending: {', '.join(pending)}")
+        click.echo("The schema is up to date.")
+        return
+    Store.open(location).close()
+    done = ", ".join(pending) if pending else "none: the schema was up to date"
+    click.echo(f"Applied: {done}")
+
+
 def _agreed(question: str) -> bool:
     """A yes from the person at the terminal; no answer at all (no input) is a no."""
     try:
@@ -809,7 +830,7 @@ def _agreed(question: str) -> bool:
 def backup(file: str, keep: int | None, db_path: str | None) -> None:
     """Copy the database to FILE while it is in use (SQLite's online backup). FILE may be a
     folder: the backup is then named ocf-YYYYMMDD-HHMMSS.db inside it."""
-    store = _store(db_path)
+    store = _store(db_path, migrate=False)  # as it is: the copy to go back to before an upgrade
     folder = Path(file) if Path(file).is_dir() else None
     if keep is not None and folder is None:
         raise click.UsageError("--keep needs FILE to be a folder of backups")

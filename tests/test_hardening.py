@@ -882,3 +882,42 @@ def test_backups_rotate_and_a_restore_says_what_it_replaces(tmp_path: Path) -> N
     assert "nothing was restored" in asked.output
     done = CliRunner().invoke(main, ["restore", str(newest), "--db", str(db)], input="y\n")
     assert done.exit_code == 0 and "Restored from" in done.output
+
+
+def test_a_database_of_the_previous_release_upgrades_explicitly(tmp_path: Path) -> None:
+    """The upgrade procedure (deployment.md, Upgrading; issue 34): check, back up, migrate,
+    verify. The database is one the previous release made (its steps up to 0014)."""
+    import sqlite3
+
+    from sqlite_utils import Database
+
+    from ocf.audit_chain import FIELDS, GENESIS, entry_hash
+    from ocf.migrations import migrations
+
+    path = tmp_path / "old.db"
+    old = Database(sqlite3.connect(path))
+    migrations.apply(old, stop_before="0015_browser_binding")
+    old.execute(
+        "INSERT INTO sites (code, name, kind, created_at) "
+        "VALUES ('RX1', 'Trust one', 'trust', '2026-11-01')"
+    )
+    entry = dict(zip(FIELDS, [1, "2026-11-01T09:00:00+00:00", "admin:1:Ada", "add", "site",
+                              "RX1", None, '{"name": "Trust one"}'], strict=True))  # fmt: skip
+    old.execute(
+        f"INSERT INTO audit ({', '.join(FIELDS)}, hash) VALUES ({', '.join('?' * 9)})",
+        [*entry.values(), entry_hash(GENESIS, entry)],
+    )
+    old.conn.commit()
+    old.close()
+    check = invoke("migrate", "--check", "--db", str(path))
+    assert check.exit_code == 1 and "0015_browser_binding" in check.output
+    assert "0018_detention_totals" in check.output
+    assert invoke("backup", str(tmp_path / "before-upgrade.db"), "--db", str(path)).exit_code == 0
+    done = invoke("migrate", "--db", str(path))
+    assert done.exit_code == 0 and "Applied: 0015_browser_binding" in done.output
+    assert invoke("migrate", "--check", "--db", str(path)).output.strip() == (
+        "The schema is up to date."
+    )
+    verified = invoke("audit", "--verify", "--db", str(path))
+    assert verified.exit_code == 0 and "intact" in verified.output
+    assert Store.open(path).get_site("RX1").name == "Trust one"

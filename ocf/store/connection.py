@@ -73,8 +73,9 @@ class StoreBase:
         self._location = location
 
     @classmethod
-    def open(cls, path: str | Path | None = None) -> Self:
-        """Open (creating if needed) and migrate the database at `path`."""
+    def open(cls, path: str | Path | None = None, migrate: bool = True) -> Self:
+        """Open (creating if needed) and migrate the database at `path`; with `migrate` False,
+        as it is (a backup before an upgrade must copy the database as it was)."""
         location = resolve_path(path)
         try:
             if location == ":memory:":
@@ -97,7 +98,7 @@ class StoreBase:
             # Only take the write lock when there is something to do: every page run opens a
             # store, and waiting for another process's write just to find nothing pending
             # made reads as slow as the slowest write.
-            if not store._up_to_date():
+            if migrate and not store._up_to_date():
                 with store.write():  # checked again under the lock: another process may have
                     migrations.apply(db)  # applied them in between (apply skips those done)
                     if store.get_meta("epoch") is None:
@@ -268,6 +269,19 @@ class StoreBase:
                 "nothing shows whether its audit log was changed. If you know where it came "
                 "from, restore it with --unchained (recorded in the audit log)."
             )
+
+    @staticmethod
+    def pending_steps(path: str | Path) -> list[str]:
+        """The migration steps a database file has not applied yet, read without changing it
+        (a new file, or one without any step, has them all pending)."""
+        conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
+        try:
+            applied = set(schema.applied_steps(conn))
+        except sqlite3.OperationalError:
+            applied = set()
+        finally:
+            conn.close()
+        return [name for name in schema.step_names() if name not in applied]
 
     @staticmethod
     def describe(path: str | Path) -> str:
