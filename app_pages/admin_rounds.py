@@ -12,10 +12,14 @@ from app_pages.common import (
 )
 from ocf.admin import content_library, open_new_round, round_summary, set_round_status
 from ocf.demo import create_demo
+from ocf.display import counted
 from ocf.errors import OcfError
+from ocf.retention import due as retention_due
+from ocf.retention import parse_period
+from ocf.retention import policy as retention_policy
 from ocf.rounds import TRANSITIONS
 from ocf.store import resolve_path
-from ocf.tables import rounds_table
+from ocf.tables import rounds_table, when_day
 
 actor = require_actor("admin")
 db = store()
@@ -67,6 +71,29 @@ if rounds:
             if no.button("Cancel"):
                 st.session_state.pop(pending_key, None)
                 st.rerun()
+
+st.header("Records policy")
+period = retention_policy(db)
+if period is None:
+    st.write(
+        "No records policy period is set: panel answers are kept until one is. An operator "
+        "sets it with `ocf retention policy 3y` (docs/information-governance.md)."
+    )
+else:
+    due_now = retention_due(db, actor, parse_period(period))
+    st.write(f"Panel answers are kept for {period} after a round is published.")
+    if due_now:
+        st.warning(
+            "Due for deletion under the policy (the figures each round disclosed are kept): "
+            + "; ".join(
+                f"round {d.round}, published {when_day(d.published[:10])}, "
+                f"{counted(d.answers, 'panel answer')}"
+                for d in due_now
+            )
+            + ". The operator runs `ocf retention apply`."
+        )
+    else:
+        st.write("Nothing is due.")
 
 st.header("Open a new round")
 library = content_library(db)

@@ -10,6 +10,7 @@ import functools
 import getpass
 import sys
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,10 +49,15 @@ from ocf.loading import SHIPPED_FRAMEWORKS, SHIPPED_SURVEYS, load_library, load_
 from ocf.memory import keep_freed_memory
 from ocf.reports import export_round, write_board_report
 from ocf.results import scores_table
+from ocf.retention import apply as apply_retention
+from ocf.retention import parse_period
+from ocf.retention import policy as retention_policy
+from ocf.retention import set_policy as set_retention_policy
 from ocf.rounds import resolve_content
 from ocf.spreadsheet import csv_text
 from ocf.store import Store, resolve_path
 from ocf.submissions import close_panel, panel_status
+from ocf.tables import when_day
 
 
 def _actor() -> str:
@@ -807,6 +813,51 @@ def migrate(check: bool, db_path: str | None) -> None:
     Store.open(location).close()
     done = ", ".join(pending) if pending else "none: the schema was up to date"
     click.echo(f"Applied: {done}")
+
+
+@main.group()
+def retention() -> None:
+    """Keep panel answers only as long as the records policy says (figures are kept)."""
+
+
+def _period(store: Store, older_than: str | None) -> timedelta:
+    text = older_than or retention_policy(store)
+    if not text:
+        raise OcfError(
+            "no records policy period: give --older-than (such as 3y) or set one with "
+            "`ocf retention policy PERIOD`"
+        )
+    return parse_period(text)
+
+
+@retention.command("policy")
+@click.argument("period")
+@db_option
+@reports_errors
+def retention_policy_command(period: str, db_path: str | None) -> None:
+    """Record the trust's records policy period (3y, 18m, 400d): what Rounds shows as due."""
+    set_retention_policy(_store(db_path), _cli_actor(), period)
+    click.echo(f"Records policy: panel answers kept for {period} after a round is published")
+
+
+@retention.command("apply")
+@click.option("--older-than", default=None, help="3y, 18m or 400d (default: the policy's).")
+@click.option("--dry-run", is_flag=True, help="Only say what would be deleted.")
+@db_option
+@reports_errors
+def retention_apply(older_than: str | None, dry_run: bool, db_path: str | None) -> None:
+    """Delete the panel answers of rounds published longer ago than the policy, keeping each
+    round's disclosed figures (and the audit of the deletion)."""
+    store = _store(db_path)
+    done = apply_retention(store, _cli_actor(), _period(store, older_than), dry_run=dry_run)
+    if not done:
+        click.echo("Nothing is due.")
+    for item in done:
+        verb = "would delete" if dry_run else "deleted"
+        click.echo(
+            f"Round {item.round} (published {when_day(item.published[:10])}): {verb} "
+            f"{item.answers:,} panel answers; its figures are kept"
+        )
 
 
 def _agreed(question: str) -> bool:

@@ -454,6 +454,19 @@ def detention_totals(db: Database) -> None:
     )
 
 
+@migrations(name="0019_retention")
+def retention(db: Database) -> None:
+    # A round whose panel answers were deleted under the records policy keeps the figures it
+    # disclosed (scores are otherwise computed from the answers): each part as Parquet.
+    db.execute(
+        """CREATE TABLE retired_rounds (
+            round_id TEXT PRIMARY KEY REFERENCES rounds(id),
+            retired_at TEXT NOT NULL,
+            scores BLOB NOT NULL
+        )"""
+    )
+
+
 # --------------------------------------------------------------------------- schema checks
 
 

@@ -16,6 +16,7 @@ from ocf.evidence import can_read as can_read_evidence
 from ocf.evidence import evidence_words, given
 from ocf.models import Answer, Framework, Round, Site, Survey
 from ocf.obligations import COLUMNS, LABELS, checklist
+from ocf.retention import kept_scores
 from ocf.scoring import RoundScores, score_round, score_table
 from ocf.store import Store
 from ocf.submissions import SELF_RESPONDENT
@@ -33,10 +34,13 @@ def round_scores(store: Store, round_id: str) -> RoundScores:
         store,
         "scores",
         round_id,
-        lambda: score_round(
-            disclosed_answers(store, round_id),
-            store.round_framework(round_id),
-            store.round_surveys(round_id),
+        lambda: (
+            kept_scores(store, round_id)
+            or score_round(
+                disclosed_answers(store, round_id),
+                store.round_framework(round_id),
+                store.round_surveys(round_id),
+            )
         ),
     )
 

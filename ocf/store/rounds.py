@@ -157,3 +157,57 @@ class RoundStore(StoreBase):
             [round_id, survey],
         ).fetchone()
         return row[0] if row else None
+
+    def published_at(self, round_id: str) -> str | None:
+        """When a round was last published (from its audit entry), or None."""
+        row = self.db.execute(
+            "SELECT MAX(at) FROM audit WHERE entity = 'round' AND entity_id = ? "
+            "AND action = 'status' AND after LIKE '%\"published\"%'",
+            [round_id],
+        ).fetchone()
+        return row[0] if row else None
+
+    def retired_scores(self, round_id: str) -> bytes | None:
+        """The figures a retired round disclosed (Parquet parts), or None."""
+        row = self.db.execute(
+            "SELECT scores FROM retired_rounds WHERE round_id = ?", [round_id]
+        ).fetchone()
+        return row[0] if row else None
+
+    def panel_answer_count(self, round_id: str) -> int:
+        """How many panel answers a round holds (a count only)."""
+        return self.db.execute(
+            """SELECT COUNT(*) FROM answers a JOIN submissions s ON s.id = a.submission_id
+               JOIN round_surveys r ON r.round_id = s.round AND r.survey_id = s.survey
+               WHERE s.round = ? AND r.audience = 'panel'""",
+            [round_id],
+        ).fetchone()[0]
+
+    def retire_panel_answers(self, round_id: str, scores: bytes, actor: str) -> int:
+        """Keep the round's disclosed figures, then delete its panel answers and the reviews of
+        its comments, in one write; audited as a count. Returns the answers deleted."""
+        with self.write():
+            status = self.db.execute(
+                "SELECT status FROM rounds WHERE id = ?", [round_id]
+            ).fetchone()
+            if status is None or status[0] != "published":
+                raise ConflictError(f"round {round_id} is not published; nothing was deleted")
+            panel = """SELECT s.id FROM submissions s
+                       JOIN round_surveys r ON r.round_id = s.round AND r.survey_id = s.survey
+                       WHERE s.round = ? AND r.audience = 'panel'"""
+            self.db.execute(
+                "INSERT OR REPLACE INTO retired_rounds (round_id, retired_at, scores) "
+                "VALUES (?, ?, ?)",
+                [round_id, now(), scores],
+            )
+            deleted = self.db.execute(
+                f"DELETE FROM answers WHERE submission_id IN ({panel})", [round_id]
+            ).rowcount
+            self.db.execute(
+                f"DELETE FROM comment_reviews WHERE submission_id IN ({panel})", [round_id]
+            )
+            self._audit(
+                actor, "retire answers", "round", round_id, None,
+                {"panel answers deleted": deleted, "figures kept": True},
+            )  # fmt: skip
+        return deleted

@@ -1,0 +1,137 @@
+"""Keeping panel answers only as long as the trust's records policy says (docs/security.md,
+*Retention*; docs/information-governance.md).
+
+Once a round has been published for longer than the policy's period, its panel answers and the
+reviews of its comments can be deleted. Scores are computed from answers, never stored, so the
+figures the round disclosed are kept first, exactly as computed under the disclosure rule
+(Parquet, one part per table); every page, report and export of the round then reads them.
+The deletion is audited as a count; self-assessments, evidence and the audit log stay.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ocf.access import Actor, check_active, require_role
+from ocf.errors import DataError, Problem
+from ocf.scoring import RoundScores
+from ocf.store import Store
+
+__all__ = ["Due", "apply", "due", "kept_scores", "parse_period", "policy", "set_policy"]
+
+POLICY_KEY = "retention_period"  # a meta key: the records policy's period, such as "3y"
+_PERIOD = re.compile(r"(\d{1,4})\s*([ymd])")
+_DAYS = {"y": 365, "m": 30, "d": 1}
+_FRAMES = ("competencies", "domains", "overall", "agreement", "obligations")
+
+
+def parse_period(text: str) -> timedelta:
+    """'3y', '18m' or '400d' as a length of time (a year 365 days, a month 30)."""
+    match = _PERIOD.fullmatch(text.strip().lower())
+    if not match or int(match.group(1)) == 0:
+        raise DataError(
+            [Problem("--older-than", f"{text!r}: expected a period such as 3y, 18m or 400d")]
+        )
+    return timedelta(days=int(match.group(1)) * _DAYS[match.group(2)])
+
+
+def policy(store: Store) -> str | None:
+    """The records policy's period as set (`set_policy`), or None."""
+    return store.get_meta(POLICY_KEY)
+
+
+def set_policy(store: Store, actor: Actor, period: str) -> None:
+    """Record the trust's records policy period (an admin): what Rounds shows as due."""
+    check_active(store, actor)
+    require_role(actor, "admin")
+    parse_period(period)
+    store.set_meta(POLICY_KEY, period.strip().lower())
+
+
+@dataclass(frozen=True)
+class Due:
+    round: str
+    published: str
+    answers: int
+
+
+def due(
+    store: Store, actor: Actor, older_than: timedelta, now: datetime | None = None
+) -> list[Due]:
+    """Published rounds whose panel answers the policy says to delete now: published longer
+    ago than `older_than`, still holding panel answers (counts only)."""
+    check_active(store, actor)
+    require_role(actor, "admin")
+    moment = now or datetime.now(UTC)
+    found = []
+    for round_ in store.list_rounds():
+        published = store.published_at(round_.id)
+        if round_.status != "published" or published is None:
+            continue
+        if moment - datetime.fromisoformat(published) <= older_than:
+            continue
+        answers = store.panel_answer_count(round_.id)
+        if answers:
+            found.append(Due(round_.id, published, answers))
+    return found
+
+
+def apply(
+    store: Store,
+    actor: Actor,
+    older_than: timedelta,
+    dry_run: bool = False,
+    now: datetime | None = None,
+) -> list[Due]:
+    """Delete the panel answers `due` says to, keeping each round's disclosed figures first;
+    with `dry_run`, only say what would be deleted. Returns the rounds (and answers) done."""
+    from ocf.results import round_scores  # (results reads kept figures through this module)
+
+    rounds = due(store, actor, older_than, now)
+    if dry_run:
+        return rounds
+    for item in rounds:
+        figures = _as_parquet(round_scores(store, item.round))
+        store.retire_panel_answers(item.round, figures, actor.label)
+    return rounds
+
+
+def kept_scores(store: Store, round_id: str) -> RoundScores | None:
+    """The figures a retired round disclosed, exactly as they were computed; None when the
+    round still holds its answers."""
+    data = store.retired_scores(round_id)
+    if data is None:
+        return None
+    table = pq.read_table(io.BytesIO(data))
+    frames: dict[str, pd.DataFrame] = {}
+    meta = table.schema.metadata or {}
+    min_panel = int(meta.get(b"min_panel", b"5"))
+    for name in _FRAMES:
+        blob = meta.get(name.encode())
+        frames[name] = pq.read_table(io.BytesIO(bytes.fromhex(blob.decode()))).to_pandas()
+    return RoundScores(min_panel=min_panel, **frames)
+
+
+def _as_parquet(scores: RoundScores) -> bytes:
+    """Every part of the scores as one Parquet file (each part carried in its metadata)."""
+    parts = {}
+    for name in _FRAMES:
+        buffer = io.BytesIO()
+        pq.write_table(pa.Table.from_pandas(getattr(scores, name), preserve_index=False), buffer)
+        parts[name.encode()] = buffer.getvalue().hex().encode()
+    carrier = pa.table({"kept": [True]}).replace_schema_metadata(
+        {**parts, b"min_panel": str(scores.min_panel).encode()}
+    )
+    out = io.BytesIO()
+    pq.write_table(carrier, out)
+    return out.getvalue()
+
+
+assert {f.name for f in fields(RoundScores)} == {*_FRAMES, "min_panel"}  # every part is kept
