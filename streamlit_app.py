@@ -84,10 +84,10 @@ class BrowserCookie:
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or sessions.BROWSER_COOKIE in _cookies(scope):
+        request = Request(scope) if scope["type"] == "http" else None
+        if request is None or sessions.BROWSER_COOKIE in request.cookies:
             await self.app(scope, receive, send)
             return
-        request = Request(scope)
         value = SimpleCookie()
         value[sessions.BROWSER_COOKIE] = secrets.token_urlsafe(32)
         morsel = value[sessions.BROWSER_COOKIE]
@@ -109,10 +109,6 @@ class BrowserCookie:
             await send(message)
 
         await self.app(scope, receive, with_cookie)
-
-
-def _cookies(scope) -> dict[str, str]:
-    return Request(scope).cookies
 
 
 app = st.App(

@@ -211,8 +211,7 @@ else:
         f"({agreement})."
     )
     st.caption("Krippendorff's alpha, ordinal: 1 is full agreement, 0 no more than chance.")
-    if not result.panel_pending:
-        came = sources(db, actor, site.code, round_.id)
+    if (came := sources(db, actor, site.code, round_.id)) is not None:
         st.write(
             f"Of the panel's responses, {came.online} were made online and {came.on_paper} on "
             "paper (keyed in by the facilitator and confirmed by a second person) or imported."

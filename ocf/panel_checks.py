@@ -31,9 +31,19 @@ class Sources:
     on_paper: int  # keyed from paper and confirmed, or imported
 
 
-def sources(store: Store, actor: Actor, site: str, round_id: str) -> Sources:
-    """How the site's counted panel responses came in: for those who may see its results."""
+def _still_collecting(store: Store, site: str, round_id: str) -> bool:
+    """The site's panel may still take answers: nothing of how it came in is shown yet, or
+    watching the counts (and the flags) change would time and describe each new response."""
+    round_ = store.require_round(round_id)
+    return round_.status == "open" and not store.panel_closed(site, round_id)
+
+
+def sources(store: Store, actor: Actor, site: str, round_id: str) -> Sources | None:
+    """How the site's counted panel responses came in, for those who may see its results;
+    None while its panel is still collecting."""
     require_results(store, actor, site, round_id)
+    if _still_collecting(store, site, round_id):
+        return None
     entries = store.panel_entries(round_id)
     mine = entries[entries["site"] == site]
     paper = int(mine["entered_by"].notna().sum())
@@ -50,6 +60,10 @@ def extreme_entries(store: Store, actor: Actor, round_id: str) -> pd.DataFrame:
     columns = ["site", "entered_by", "responses", "extreme", "flagged"]
     entries = store.panel_entries(round_id)
     entered = entries[entries["entered_by"].notna()]
+    # Only panels that have closed: an admin watching a count of extreme forms move as each is
+    # confirmed would learn that form's answers.
+    collecting = {s for s in set(entered["site"]) if _still_collecting(store, s, round_id)}
+    entered = entered[~entered["site"].isin(collecting)]
     if entered.empty:
         return pd.DataFrame(columns=columns)
     framework = store.round_framework(round_id)

@@ -128,6 +128,12 @@ def change_status(store: Store, round_id: str, action: str, actor: str, reason: 
     starts, target = TRANSITIONS[action]
     if action == "reopen" and not reason.strip():
         raise ConflictError("reopening a round needs a reason; it is kept in the audit log")
+    if action == "reopen" and store.retired_scores(round_id) is not None:
+        # Its figures are kept as published; a changed self-assessment would never reach them.
+        raise ConflictError(
+            f"round {round_id}'s panel answers were deleted under the records policy; its "
+            "figures are kept as published, so it cannot be reopened"
+        )
     with store.write():  # check and change under one lock, so two admins cannot race
         current = store.require_round(round_id)
         if current.status not in starts:

@@ -357,3 +357,19 @@ def test_an_unknown_question_or_a_value_not_text_is_a_data_error(
     member = sign_in(demo_store, code)
     with pytest.raises(DataError):
         save(demo_store, member, open_panel_survey(demo_store, member), raw)
+
+
+def test_no_count_of_paper_or_extreme_forms_while_the_panel_still_collects(trust: Store) -> None:
+    """An admin watching "3 of 3 extreme" become "3 of 4" would learn the 4th form's answers."""
+    keyer, chair = person(trust, "Fay", "facilitator"), person(trust, "Cal", "facilitator")
+    admin = person(trust, "Ada", "admin", None)
+    for _ in range(2):
+        add_paper_response(trust, keyer, "RX1", "r1", lowest(trust))
+    for form in paper_waiting(trust, chair, "RX1", "r1"):
+        settle_paper_response(trust, chair, "RX1", "r1", form.id, confirm=True)
+    assert sources(trust, admin, "RX1", "r1") is None
+    assert extreme_entries(trust, admin, "r1").empty
+    assert entry_flags(trust, admin, "RX1", "r1") == []
+    close_panel(trust, keyer, "RX1", "r1")
+    assert sources(trust, admin, "RX1", "r1") == Sources(online=0, on_paper=2)
+    assert len(entry_flags(trust, admin, "RX1", "r1")) == 1

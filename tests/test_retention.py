@@ -96,3 +96,14 @@ def test_the_rounds_page_shows_what_is_due(db: Path, monkeypatch: pytest.MonkeyP
     # Published today: under a day's policy nothing is due yet (due() is tested above).
     assert any("kept for 1d" in m.value for m in at.markdown)
     assert any(m.value == "Nothing is due." for m in at.markdown)
+
+
+def test_a_retired_round_cannot_be_reopened(db: Path) -> None:
+    """Its figures are kept as published: a changed self-assessment would never reach them."""
+    from ocf.errors import ConflictError
+    from ocf.rounds import change_status
+
+    store = Store.open(db)
+    apply(store, SYSTEM, parse_period("3y"), now=LATER)
+    with pytest.raises(ConflictError, match="cannot be reopened"):
+        change_status(store, PUBLISHED, "reopen", "t", "late forms")
