@@ -24,9 +24,10 @@ def prepare(path: Path) -> None:
     store.close()
 
 
-def responses_file(path: Path, megabytes: float, seed: int = 5) -> int:
-    """Long-format panel answers, every respondent complete, until the file reaches its size.
-    Returns the number of data rows."""
+def responses_file(path: Path, megabytes: float, seed: int = 5, required_only: bool = False) -> int:
+    """Long-format panel answers, every respondent complete (or, with `required_only`, answering
+    only the required questions: many more respondents for the same size), until the file
+    reaches its size. Returns the number of data rows."""
     survey = resolve_content("ocf-race-equality").surveys
     panel = next(s for s, _ in survey if s.audience == "panel")
     rng = np.random.default_rng(seed)
@@ -42,6 +43,8 @@ def responses_file(path: Path, megabytes: float, seed: int = 5) -> int:
             label = f"R{respondent:07d}"
             answers: dict[str, str] = {}
             for item in panel.items:
+                if required_only and not item.required:
+                    continue
                 if item.show_if and not item.show_if.holds(answers.get(item.show_if.item)):
                     continue
                 if item.type == "text":

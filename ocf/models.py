@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from types import MappingProxyType
 from typing import ClassVar, Literal
 
@@ -254,15 +255,17 @@ class Survey:
     translations: Mapping[str, object] = field(default_factory=dict)
     carers: Carers | None = None
 
-    @property
+    # Worked out once per survey (a frozen value): an import asks for them for every row.
+    @cached_property
     def items(self) -> tuple[Item, ...]:
         return tuple(i for s in self.sections for i in s.items)
 
+    @cached_property
+    def _items_by_id(self) -> Mapping[str, Item]:
+        return MappingProxyType({item.id: item for item in self.items})
+
     def item(self, item_id: str) -> Item:
-        for item in self.items:
-            if item.id == item_id:
-                return item
-        raise KeyError(item_id)
+        return self._items_by_id[item_id]
 
     # A self-assessment names a competency's items after it: `<competency>-level` holds the
     # rating and `<competency>-action`, `-action-owner`, `-action-due` the plan. The loader

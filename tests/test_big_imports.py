@@ -230,3 +230,84 @@ def test_a_bad_detention_row_deep_in_a_big_file_is_named_and_nothing_written(
         preview_detentions(store, SYSTEM, io.BytesIO(data), "d.csv")
     messages = [str(p) for p in caught.value.problems]
     assert messages[0].startswith(f"d.csv:ROW {rows + 2}: count: 9 is more than the population")
+
+
+def test_many_respondents_of_a_few_answers_grow_memory_by_less_than_the_file(
+    tmp_path: Path,
+) -> None:
+    """Issue 34: a file where every few rows are a new respondent (only the required questions
+    answered) grew memory about 3 times the file: the respondents were kept as Python tuples
+    of strings and indexed in a dict. Checked and written, growth stays below the file's."""
+    prepare(tmp_path / "empty.db")
+    few = tmp_path / "few.csv"
+    rows = responses_file(few, 3, required_only=True)
+    whole = few.read_bytes()
+    third = whole[
+        : whole.rindex(b"\n", 0, whole.index(b",understood-culture,", len(whole) // 3)) + 1
+    ]
+
+    def peak(data: bytes) -> tuple[int, int]:
+        store = _copy(tmp_path, tmp_path / "empty.db")
+        warm = b"".join(data.splitlines(keepends=True)[:7])  # two respondents: the caches
+        preview_responses(store, SYSTEM, io.BytesIO(warm), "warm.csv")
+        tracemalloc.start()
+        batch = preview_responses(store, SYSTEM, io.BytesIO(data), "few.csv")
+        added = confirm_responses(store, SYSTEM, batch, assisted=False)
+        _, top = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        store.close()
+        return top, added
+
+    small, _ = peak(third)
+    large, added = peak(whole)
+    grown, longer = large - small, len(whole) - len(third)
+    assert added == rows // 3
+    assert grown < longer, f"{grown:,} more bytes for {longer:,} more bytes of file"
+
+
+def test_respondents_are_joined_across_runs_and_never_by_a_shared_hash() -> None:
+    """Runs of one respondent's rows are joined wherever they are in the file; two respondents
+    whose (group, label) hashes collide stay apart, numbered in order of first appearance."""
+    from array import array
+
+    from ocf.response_import import Respondents
+
+    keys = Respondents()
+    for label in ("A", "B", "A", "C", "B"):
+        keys.start_run("XB001", ROUND, "ocf-panel", label)
+    keys.start_run("XB002", ROUND, "ocf-panel", "A")  # another site: another respondent
+    keys.hashes = array("q", [7] * keys.runs)  # every hash the same, as a collision would be
+    owner = keys.finish()
+    assert owner.tolist() == [0, 1, 0, 2, 1, 3]
+    assert list(keys) == [
+        ("XB001", ROUND, "ocf-panel", "A"),
+        ("XB001", ROUND, "ocf-panel", "B"),
+        ("XB001", ROUND, "ocf-panel", "C"),
+        ("XB002", ROUND, "ocf-panel", "A"),
+    ]
+    assert keys[-1] == ("XB002", ROUND, "ocf-panel", "A") and len(keys) == 4
+
+
+def test_a_respondent_split_across_the_file_is_one_response_with_answers_in_file_order(
+    big, tmp_path: Path
+) -> None:
+    db, _, _ = big
+    store = _copy(tmp_path, db)
+    text = (
+        "site,round,survey,respondent,item,value,text\n"
+        f"{SITES[1]},{ROUND},ocf-panel,P1,understood-culture,4,\n"
+        f"{SITES[1]},{ROUND},ocf-panel,P2,understood-culture,2,\n"
+        f"{SITES[1]},{ROUND},ocf-panel,P2,help-early,2,\n"
+        f"{SITES[1]},{ROUND},ocf-panel,P1,help-early,5,\n"
+        f"{SITES[1]},{ROUND},ocf-panel,P2,easy-feedback,1,\n"
+        f"{SITES[1]},{ROUND},ocf-panel,P1,easy-feedback,3,\n"
+    )
+    batch = preview_responses(store, SYSTEM, text, "split.csv")
+    responses = list(batch.responses())
+    assert [(r.respondent, [(a.item_id, a.value) for a in r.answers]) for r in responses] == [
+        ("P1", [("understood-culture", "4"), ("help-early", "5"), ("easy-feedback", "3")]),
+        ("P2", [("understood-culture", "2"), ("help-early", "2"), ("easy-feedback", "1")]),
+    ]
+    assert batch.summary().to_dict("records") == [
+        {"Site": SITES[1], "Round": ROUND, "Survey": "ocf-panel", "Responses": 2, "Answers": 6}
+    ]

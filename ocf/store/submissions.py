@@ -111,23 +111,27 @@ class SubmissionStore(StoreBase):
         if keys is None:
             responses = list(responses)
             keys = [(r.site, r.round, r.survey, r.respondent) for r in responses]
-        by_group: dict[tuple[str, str, str], set[str]] = {}
-        for site, round_id, survey, respondent in keys:
-            by_group.setdefault((site, round_id, survey), set()).add(respondent)
         count = 0
         panels: Counter[tuple[str, str, str]] = Counter()
         with self.write():
-            for (site, round_id, survey), respondents in by_group.items():
-                self._require_accepting(site, round_id, survey)
-                taken = self.respondents(site, round_id, survey) & respondents
-                if taken:  # imported meanwhile by someone else (checked again under the lock)
-                    raise ConflictError(
-                        f"{', '.join(sorted(taken)[:5])} already has a submission for {site}, "
-                        f"round {round_id}, survey {survey}; nothing was imported"
-                    )
+            # Each respondent checked against those stored, one at a time: a set of a big
+            # file's labels would cost more memory than the file.
+            stored: dict[tuple[str, str, str], set[str]] = {}
+            taken: list[str] = []
+            for site, round_id, survey, respondent in keys:
+                group = (site, round_id, survey)
+                if group not in stored:
+                    self._require_accepting(site, round_id, survey)
+                    stored[group] = self.respondents(site, round_id, survey)
+                if respondent in stored[group] and len(taken) < 5:
+                    taken.append(f"{respondent} ({site}, round {round_id}, survey {survey})")
+            if taken:  # imported meanwhile by someone else (checked again under the lock)
+                raise ConflictError(
+                    f"{', '.join(taken)} already has a submission; nothing was imported"
+                )
             audiences = {
                 (round_id, survey): self._audience(round_id, survey)
-                for _, round_id, survey in by_group
+                for _, round_id, survey in stored
             }
             for chunk in _chunks(responses, _RESPONSES_PER_CHUNK):
                 term = self._term_ids(_texts(a for r in chunk for a in r.answers))
@@ -179,7 +183,13 @@ class SubmissionStore(StoreBase):
             "updated_at": stamp,
             "submitted_at": stamp if status == "submitted" else None,
         }
-        return self.db["submissions"].insert(record).last_pk
+        # One prepared statement, not sqlite-utils' insert: an import makes a submission for
+        # each of up to a million respondents, and the table's shape is the migrations'.
+        cursor = self.db.execute(
+            f"INSERT INTO submissions ({', '.join(record)}) VALUES ({', '.join('?' * len(record))})",
+            list(record.values()),
+        )
+        return cursor.lastrowid
 
     def add_paper_entry(self, response: Response, actor: str) -> int:
         """A paper form as keyed in: a draft, marked assisted, waiting for a second person to
