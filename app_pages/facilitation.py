@@ -24,7 +24,7 @@ from ocf.display import counted, plain
 from ocf.errors import OcfError
 from ocf.languages import ENGLISH, interface
 from ocf.models import Answer
-from ocf.panel_info import set_site_text, site_text
+from ocf.panel_info import kept_text, set_site_text, site_text
 from ocf.paper import paper_form, question_numbers
 from ocf.submissions import (
     add_paper_response,
@@ -145,7 +145,7 @@ for which, label, default in (
     own = site_text(db, site.code, which)
     with st.expander(f"{label}: {'your own words' if own else 'the national wording'}"):
         if not own:
-            st.caption(interface(None, default))
+            st.caption(kept_text(db, None, None) if which == "kept" else interface(None, default))
         with st.form(f"panel-text-{which}"):
             text = st.text_area(label, value=own or "", max_chars=4000)
             if st.form_submit_button("Save"):
@@ -176,7 +176,7 @@ st.download_button(
         site.name,
         effective_min_panel(framework.min_panel),
         support=site_text(store(), site.code, "support"),
-        kept=site_text(store(), site.code, "kept"),
+        kept=kept_text(store(), site.code, survey.translations.get(language)),
     ),
     file_name=f"panel-form-{site.code}-{round_.id}-{language}.html",
     mime="text/html",

@@ -10,7 +10,7 @@ from app_pages.common import current_actor, shipped, store
 from app_pages.panel_language import choose_language, easy_read_lines
 from ocf.disclosure import effective_min_panel
 from ocf.languages import interface
-from ocf.panel_info import site_text
+from ocf.panel_info import kept_text, site_text
 from ocf.submissions import open_panel_survey
 
 db = store()
@@ -45,7 +45,7 @@ say(words("facilitator"))
 st.header(words("words_title"), anchor=False)
 say(words("words"))
 st.header(words("kept_title"), anchor=False)
-say((site_text(db, actor.site, "kept") if member else None) or words("kept"))
+say(kept_text(db, actor.site if member else None, translation))
 st.header(words("withdraw_title"), anchor=False)
 say(words("withdraw"))
 st.header(words("support_title"), anchor=False)

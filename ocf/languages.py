@@ -64,6 +64,11 @@ INTERFACE: dict[str, str] = {
         "The trust keeps the panel's answers as its records policy says. "
         "Ask the panel facilitator how long that is."
     ),
+    # Said instead of `kept` once the trust has set its records policy's period (ocf.retention).
+    "kept_for": (
+        "The trust keeps the panel's answers for {period} after the results are published, then "
+        "deletes them. The published results stay; they do not show any one person's answers."
+    ),
     "withdraw_title": "Taking your answers back",
     "withdraw": (
         "Until the panel closes, you can take your answers back at any time, even after you "

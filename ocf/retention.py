@@ -18,13 +18,24 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from babel import UnknownLocaleError
+from babel.units import format_unit
 
 from ocf.access import Actor, check_active, require_role
 from ocf.errors import DataError, Problem
 from ocf.scoring import RoundScores
 from ocf.store import Store
 
-__all__ = ["Due", "apply", "due", "kept_scores", "parse_period", "policy", "set_policy"]
+__all__ = [
+    "Due",
+    "apply",
+    "due",
+    "kept_scores",
+    "parse_period",
+    "period_words",
+    "policy",
+    "set_policy",
+]
 
 POLICY_KEY = "retention_period"  # a meta key: the records policy's period, such as "3y"
 _PERIOD = re.compile(r"(\d{1,4})\s*([ymd])")
@@ -40,6 +51,22 @@ def parse_period(text: str) -> timedelta:
             [Problem("--older-than", f"{text!r}: expected a period such as 3y, 18m or 400d")]
         )
     return timedelta(days=int(match.group(1)) * _DAYS[match.group(2)])
+
+
+_UNITS = {"y": "duration-year", "m": "duration-month", "d": "duration-day"}
+
+
+def period_words(period: str, locale: str = "en") -> str:
+    """A policy period in words, in a language ("3y" → "3 years", "3 lata", "3 سنوات"):
+    Babel has each language's plural forms (CLDR), which a table of ours would get wrong."""
+    parse_period(period)
+    match = _PERIOD.fullmatch(period.strip().lower())
+    assert match is not None  # parse_period has checked it
+    number, unit = int(match.group(1)), _UNITS[match.group(2)]
+    try:
+        return format_unit(number, unit, length="long", locale=locale)
+    except (UnknownLocaleError, ValueError):
+        return format_unit(number, unit, length="long", locale="en")
 
 
 def policy(store: Store) -> str | None:

@@ -107,3 +107,35 @@ def test_a_retired_round_cannot_be_reopened(db: Path) -> None:
     apply(store, SYSTEM, parse_period("3y"), now=LATER)
     with pytest.raises(ConflictError, match="cannot be reopened"):
         change_status(store, PUBLISHED, "reopen", "t", "late forms")
+
+
+def test_members_read_the_records_policy_period_in_their_own_language(demo_copy: Path) -> None:
+    """Issue 34: the privacy notice and the paper form say how long answers are kept from the
+    period the trust set (`ocf retention policy`), in the member's language; the site's own
+    words still come first."""
+    from ocf.demo import DEMO_SITE, demo_actor
+    from ocf.languages import interface
+    from ocf.panel_info import kept_text, set_site_text
+    from ocf.paper import paper_form
+    from ocf.retention import set_policy
+
+    from .conftest import page_at
+
+    store = Store.open(demo_copy)
+    survey = store.round_surveys(PUBLISHED)["ocf-panel"]
+    polish = survey.translations["pl"]
+    assert kept_text(store, DEMO_SITE, polish) == interface(polish, "kept")  # no policy yet
+    set_policy(store, SYSTEM, "3y")
+    assert "for 3 years after the results are published" in kept_text(store, DEMO_SITE, None)
+    assert "przez 3 lata od opublikowania" in kept_text(store, DEMO_SITE, polish)
+    set_policy(store, SYSTEM, "18m")
+    assert "لمدة 18 شهرًا" in kept_text(store, DEMO_SITE, survey.translations["ar"])
+    assert "for 18 months" in kept_text(store, DEMO_SITE, survey.translations["easy"])
+
+    at = page_at(demo_copy, "panel", "privacy")
+    assert "keeps the panel's answers for 18 months" in " ".join(m.value for m in at.markdown)
+    form = paper_form(survey, polish, "Trust", 5, kept=kept_text(store, DEMO_SITE, polish))
+    assert "przez 18 miesięcy" in form
+
+    set_site_text(store, demo_actor(store, "admin"), DEMO_SITE, "kept", "Six years, then gone.")
+    assert kept_text(store, DEMO_SITE, polish) == "Six years, then gone."
