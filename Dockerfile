@@ -1,6 +1,10 @@
 # The OCF platform in a container (docs/deployment.md, section 5): a non-root user, the
 # database and its audit key on a volume, a health check on Streamlit's own address.
-FROM python:3.11-slim
+# BASE: any Debian-like image with Python 3.11 or later and its venv module (a trust's own
+# hardened base, or one made from Debian's packages where no registry is reachable:
+# deployment.md section 5).
+ARG BASE=python:3.11-slim
+FROM ${BASE}
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -9,9 +13,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 RUN useradd --create-home --uid 10001 ocf
 WORKDIR /app
+# Into a virtual environment of its own: nothing installed over the base's Python (Debian's
+# refuses that anyway, PEP 668). The dependencies first, from pyproject.toml alone, so a change
+# to the code rebuilds only the layers after them.
 COPY pyproject.toml README.md ./
+RUN python3 -m venv /opt/ocf && /opt/ocf/bin/python -c "import subprocess, sys, tomllib; \
+    deps = tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']; \
+    subprocess.check_call([sys.executable, '-m', 'pip', 'install', '--no-cache-dir', *deps])"
 COPY ocf ./ocf
-RUN pip install --no-cache-dir .
+RUN /opt/ocf/bin/pip install --no-cache-dir --no-deps .
+ENV PATH=/opt/ocf/bin:$PATH
 COPY . .
 RUN mkdir -p /data && chown ocf:ocf /data
 
