@@ -9,9 +9,9 @@ and memory per session. `--think`: each member pauses a random time averaging S 
 each interaction, as people read a question (0: everyone clicks at once, a stress test);
 `--spread`: members arrive over S seconds; `--processes`: that many app processes on the one
 database file, each connection sent where the proxy in docs/deployment.md sends it (a hash of
-the session cookie and the address: every member here shares one address, as a room does, so
-all sign in on one process and then spread by their cookies; the proxy's own time is not in
-the figures). No browser: a browser per member would need more of these two cores than the
+the cookies and the address: every member here shares one address, as a room does, and
+spreads by the browser cookie the first page gave it, then by its session cookie; the proxy's
+own time is not in the figures). No browser: a browser per member would need more of these two cores than the
 server does.
 """
 
@@ -126,6 +126,14 @@ async def take_part(
         timings,
         lambda: asyncio.sleep(rng.expovariate(1 / think)) if think else asyncio.sleep(0),
     )
+    # A browser first loads the page, which gives it the app's browser cookie (sign-in tickets
+    # are bound to it: docs/security.md, login CSRF); it sends that with every request after.
+    async with httpx.AsyncClient(base_url=member.base, timeout=120) as http:
+        await http.get("/")
+        browser = "; ".join(f"{name}={value}" for name, value in http.cookies.items())
+    if not browser:
+        raise RuntimeError("no browser cookie")
+    member.cookie = browser
     await member.open()
     try:
         page, _ = await member.run("open the code page")
@@ -142,13 +150,13 @@ async def take_part(
             raise RuntimeError("sign-in did not lead anywhere")
         began = time.perf_counter()
         async with httpx.AsyncClient(base_url=member.base, timeout=120) as http:
-            reply = await http.get(redirect, follow_redirects=False)
+            reply = await http.get(redirect, headers={"Cookie": browser}, follow_redirects=False)
         timings["start the session (cookie)"].append(time.perf_counter() - began)
-        cookie = reply.headers.get("set-cookie", "").split(";", 1)[0]
-        if not cookie:
+        session = [c.split(";", 1)[0] for c in reply.headers.get_list("set-cookie")]
+        if not session:
             raise RuntimeError("no session cookie")
         await member.close()
-        member.cookie = cookie
+        member.cookie = "; ".join([browser, *session])
         await member.open()
         page, _ = await member.run("open the survey")
         for number, section in enumerate(survey.sections):

@@ -508,8 +508,8 @@ rows ({scale.sites} geographies × {scale.years} years × 4 measures × 6 groups
   a browser per member would need more of these two cores than the server. With two
   processes on the one database file, each connection goes where the proxy in
   docs/deployment.md would send it (a hash of the session cookie and the address; all
-  members share one address, as a room does, so all sign in on one process and then spread
-  by their cookies). Per interaction, p50 / p95 in ms:
+  members share one address, as a room does, and spread by their cookies: the browser cookie
+  the first page gives, then the session's). Per interaction, p50 / p95 in ms:
 
 {event_table}
 
