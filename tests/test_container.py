@@ -95,9 +95,11 @@ def running(name: str) -> Iterator[tuple[str, int, str]]:
         return
     if name != "podman" or os.geteuid() != 0 or not shutil.which("chroot"):
         pytest.skip(f"the image was built, but this machine cannot run it: {run.stderr[-300:]}")
-    container = subprocess.run(
-        [name, "create", TAG], capture_output=True, text=True, check=True
-    ).stdout.strip().splitlines()[-1]
+    container = (
+        subprocess.run([name, "create", TAG], capture_output=True, text=True, check=True)
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     root = subprocess.run(
         [name, "mount", container], capture_output=True, text=True, check=True
     ).stdout.strip()
