@@ -20,6 +20,7 @@ from ocf.comments import (
 )
 from ocf.display import plain
 from ocf.errors import ConflictError, OcfError
+from ocf.permissions import allowed
 
 actor = require_actor("facilitator", "admin")
 db = store()
@@ -45,7 +46,7 @@ st.caption(
     "Marking a concern records it here for the facilitator and the administrator; nothing is "
     "sent automatically. Follow the procedure above."
 )
-if actor.role == "admin":
+if allowed(actor, "set-safeguarding-procedure", site=site.code):
     with st.expander("Change this trust's safeguarding procedure"), st.form("procedure"):
         text = st.text_area("What facilitators do about a safeguarding concern", max_chars=4000)
         if st.form_submit_button("Save the procedure"):

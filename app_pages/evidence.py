@@ -7,6 +7,7 @@ from app_pages.evidence_parts import evidence_list
 from ocf.display import plain
 from ocf.errors import OcfError
 from ocf.evidence import MAX_BYTES, NO_EVIDENCE, WHAT_IS_ACCEPTED, listing, size_words
+from ocf.permissions import allowed_rounds
 
 actor = require_actor("lead", "facilitator", "regulator", "admin")
 db = store()
@@ -17,7 +18,7 @@ st.write(
     "with their SHA-256, so a copy can be checked against it. A rating above the lowest level "
     f"without a file or link reads “{NO_EVIDENCE}” on the results and in the board report."
 )
-rounds = [r for r in db.list_rounds() if actor.role != "regulator" or r.status == "published"]
+rounds = allowed_rounds(actor, "view-evidence", db.list_rounds())
 if not rounds:
     st.info("No rounds to show yet: regulators see a round's evidence once it is published.")
     st.stop()

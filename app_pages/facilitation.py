@@ -26,6 +26,7 @@ from ocf.languages import ENGLISH, interface
 from ocf.models import Answer
 from ocf.panel_info import kept_text, set_site_text, site_text
 from ocf.paper import paper_form, question_numbers
+from ocf.permissions import allowed
 from ocf.submissions import (
     add_paper_response,
     close_panel,
@@ -184,7 +185,7 @@ st.download_button(
 )
 
 st.header("Key in a paper response")
-if actor.role != "facilitator":
+if not allowed(actor, "key-paper-forms", site=site.code):
     st.info(
         "Paper forms are keyed in by the site's facilitator and confirmed by a second "
         "facilitator (or the panel chair, with a facilitator account). An administrator, who "

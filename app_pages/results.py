@@ -51,6 +51,7 @@ from ocf.obligations import checklist_table
 from ocf.obligations import headline as obligation_headline
 from ocf.panel_checks import entry_flags, sources
 from ocf.panel_makeup import who_answered
+from ocf.permissions import allowed
 from ocf.reports import board_report
 from ocf.results import latest_with_results, site_results
 
@@ -267,7 +268,7 @@ else:
 
 # --------------------------------------------------------------------------- the loop
 titles = result.titles
-may_write = actor.role == "admin" or (actor.role == "lead" and actor.site == site.code)
+may_write = allowed(actor, "edit-actions", site=site.code)
 
 st.header("You said, we did")
 st.write(

@@ -19,9 +19,9 @@ from typing import Literal
 
 from ocf.errors import ConflictError, DataError, PermissionDenied, Problem
 from ocf.models import Account, Invitation
+from ocf.permissions import ROLES, allowed, allowed_rounds
 from ocf.store import Store
 
-ROLES = ("lead", "facilitator", "regulator", "admin")
 SITE_ROLES = ("lead", "facilitator")
 # No 0/O, 1/I/L: codes are read aloud and copied from paper.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -473,17 +473,10 @@ def require_site_role(actor: Actor, roles: tuple[str, ...], site: str) -> None:
 
 
 def can_view_results(store: Store, actor: Actor, site: str, round_id: str) -> bool:
-    """Leads see their own site; regulators see published rounds; admins see everything."""
+    """Whether the actor may see a site's results for a round (ocf.permissions, view-results:
+    a lead their own site, a regulator published rounds, an admin everything)."""
     round_ = store.get_round(round_id)
-    if round_ is None:
-        return False
-    if actor.role == "admin":
-        return True
-    if actor.role in ("regulator", "public"):
-        return round_.status == "published"
-    if actor.role == "lead":
-        return actor.site == site
-    return False
+    return round_ is not None and allowed(actor, "view-results", site, round_)
 
 
 def require_results(store: Store, actor: Actor, site: str, round_id: str) -> None:
@@ -494,9 +487,4 @@ def require_results(store: Store, actor: Actor, site: str, round_id: str) -> Non
 
 def visible_rounds(store: Store, actor: Actor) -> list:
     """Rounds whose results this actor may see."""
-    rounds = store.list_rounds()
-    if actor.role == "regulator":
-        return [r for r in rounds if r.status == "published"]
-    if actor.role in ("admin", "lead"):
-        return rounds
-    return []
+    return allowed_rounds(actor, "view-results", store.list_rounds())

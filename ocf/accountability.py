@@ -19,9 +19,10 @@ from datetime import date
 
 import pandas as pd
 
-from ocf.access import Actor, check_active, require_results, require_role, require_site_role
+from ocf.access import Actor, check_active, require_results, require_site_role
 from ocf.errors import ConflictError, DataError, PermissionDenied, Problem
 from ocf.importers import Table, read_table
+from ocf.permissions import allowed, allowed_rounds, ensure, held_to_site
 from ocf.results import round_scores
 from ocf.store import Store
 from ocf.tables import when_day
@@ -219,21 +220,20 @@ def _is_date(text: str) -> bool:
 def import_actions(store: Store, actor: Actor, text: str, source: str) -> tuple[int, int]:
     """Add or update a site's actions from a spreadsheet; all-or-nothing. (added, updated)."""
     check_active(store, actor)
-    require_role(actor, "admin", "lead")
+    ensure(actor, "edit-actions")
     rows = validate_actions(read_table(source, ACTION_COLUMNS, ACTION_REQUIRED, text=text), store)
-    if actor.role == "lead":
-        others = sorted({r.site for r in rows} - {actor.site})
-        if others:
-            raise PermissionDenied(
-                f"a lead imports only their own site's actions, not {', '.join(others)}"
-            )
+    others = sorted({r.site for r in rows if not allowed(actor, "edit-actions", site=r.site)})
+    if others:
+        raise PermissionDenied(
+            f"a {actor.role} imports only their own site's actions, not {', '.join(others)}"
+        )
     return store.put_actions([r.as_record() for r in rows], actor.label, source)
 
 
 def save_action(store: Store, actor: Actor, row: ActionRow) -> None:
     """One action added or updated from a page (the same checks as an import)."""
     check_active(store, actor)
-    require_site_role(actor, ("lead", "admin"), row.site)
+    ensure(actor, "edit-actions", site=row.site)
     table = Table(
         "action",
         [(None, {k: ("" if v is None else str(v)) for k, v in row.as_record().items()})],
@@ -248,21 +248,17 @@ def actions(
     """Actions the actor may see: a lead their own site's; a regulator those of published
     rounds; an admin all. Columns: LIST_COLUMNS plus id, previous_id and done_at."""
     check_active(store, actor)
-    if actor.role == "lead":
-        if site and site != actor.site:
-            raise PermissionDenied(f"you cannot see the actions of {site}")
-        site = actor.site
-    elif actor.role not in ("regulator", "admin", "public"):
-        raise PermissionDenied("only leads, regulators and administrators see action plans")
+    ensure(actor, "view-actions")
+    if site and not allowed(actor, "view-actions", site=site):
+        raise PermissionDenied(f"you cannot see the actions of {site}")
+    site = site or held_to_site(actor, "view-actions")
     if site:
         store.require_site(site)
     if round_id:
         store.require_round(round_id)
     frame = store.actions_frame(site, round_id)
-    if actor.role in ("regulator", "public"):
-        published = {r.id for r in store.list_rounds() if r.status == "published"}
-        frame = frame[frame["round"].isin(published)]
-    return frame.reset_index(drop=True)
+    seen = {r.id for r in allowed_rounds(actor, "view-actions", store.list_rounds())}
+    return frame[frame["round"].isin(seen)].reset_index(drop=True)
 
 
 def carry_over(store: Store, new_round: str, actor: str) -> int:

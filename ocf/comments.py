@@ -17,9 +17,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ocf.access import Actor, check_active, require_results, require_site_role
+from ocf.access import Actor, check_active, require_results
 from ocf.disclosure import effective_min_panel
 from ocf.errors import ConflictError, DataError, NotFound, Problem
+from ocf.permissions import ensure
 from ocf.store import Store
 
 DECISIONS = {"approved": "Approve for staff to read", "withheld": "Withhold from staff"}
@@ -47,7 +48,7 @@ WAIT_FOR_CLOSE = (
 def _require_reviewer(store: Store, actor: Actor, site: str, round_id: str) -> None:
     """A facilitator of the site or an admin, once the panel is closed (frozen)."""
     check_active(store, actor)
-    require_site_role(actor, ("facilitator", "admin"), site)
+    ensure(actor, "review-comments", site=site)
     store.require_site(site)
     store.require_round(round_id)
     if not store.panel_closed(site, round_id):
@@ -229,7 +230,7 @@ def safeguarding_procedure(store: Store, site: str) -> str:
 def set_safeguarding_procedure(store: Store, actor: Actor, site: str, text: str) -> None:
     """An admin records what the trust's facilitators do about a safeguarding concern."""
     check_active(store, actor)
-    require_site_role(actor, ("admin",), site)
+    ensure(actor, "set-safeguarding-procedure", site=site)
     store.require_site(site)
     text = text.strip()
     if not text or len(text) > LONGEST_TEXT:

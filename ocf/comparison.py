@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ocf import ethnicity
-from ocf.access import Actor, check_active, require_role, visible_rounds
+from ocf.access import Actor, check_active, visible_rounds
 from ocf.cache import cached
 from ocf.disclosure import disclose
 from ocf.disparity import (
@@ -18,8 +18,8 @@ from ocf.disparity import (
     disparity_table,
     group_totals,
 )
-from ocf.errors import PermissionDenied
 from ocf.models import Framework
+from ocf.permissions import allowed_rounds, ensure
 from ocf.results import disclosed_answers, round_scores
 from ocf.scoring import item_scores
 from ocf.stats import rate_ratio, row_medians
@@ -33,12 +33,10 @@ COMPARE_COLUMNS = [
 
 
 def require_oversight(store: Store, actor: Actor, round_id: str) -> None:
-    """Regulators see published rounds; admins every round."""
+    """Regulators see published rounds; admins every round (ocf.permissions, compare-sites)."""
     check_active(store, actor)
-    require_role(actor, "regulator", "admin")
-    round_ = store.require_round(round_id)
-    if actor.role == "regulator" and round_.status != "published":
-        raise PermissionDenied(f"round {round_id} is not published yet")
+    ensure(actor, "compare-sites")
+    ensure(actor, "compare-sites", round_=store.require_round(round_id))
 
 
 def compare_sites(store: Store, actor: Actor, round_id: str) -> pd.DataFrame:
@@ -129,12 +127,10 @@ def domain_grid(store: Store, actor: Actor, round_id: str) -> pd.DataFrame:
 def trends(store: Store, actor: Actor, framework_id: str) -> pd.DataFrame:
     """Final overall per site for every round of a framework this actor may see."""
     check_active(store, actor)  # a revoked regulator is refused here as everywhere
-    require_role(actor, "regulator", "admin")
+    ensure(actor, "compare-sites")
     frames = []
-    for round_ in store.list_rounds():
-        if round_.framework_id != framework_id or (
-            actor.role == "regulator" and round_.status != "published"
-        ):
+    for round_ in allowed_rounds(actor, "compare-sites", store.list_rounds()):
+        if round_.framework_id != framework_id:
             continue
         overall = round_scores(store, round_.id).overall[
             ["site", "final", "self", "panel", "coverage"]

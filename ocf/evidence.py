@@ -25,6 +25,7 @@ import pandas as pd
 from ocf.access import Actor, check_active, require_site_role
 from ocf.errors import ConflictError, DataError, NotFound, PermissionDenied, Problem
 from ocf.models import Framework
+from ocf.permissions import allowed
 from ocf.store import Store
 
 MAX_BYTES = 10 * 1024 * 1024  # 10 MB: a board paper or a scanned report, not a video
@@ -184,13 +185,9 @@ def _require_writer(store: Store, actor: Actor, site: str, round_id: str, compet
 def can_read(store: Store, actor: Actor, site: str, round_id: str) -> bool:
     """The site's own lead and facilitator, regulators once the round is published, admins."""
     round_ = store.get_round(round_id)
-    if round_ is None or actor.kind not in ("account",):
+    if round_ is None or actor.kind != "account":
         return False
-    if actor.role == "admin":
-        return True
-    if actor.role == "regulator":
-        return round_.status == "published"
-    return actor.role in ("lead", "facilitator") and actor.site == site
+    return allowed(actor, "view-evidence", site, round_)
 
 
 def _require_reader(store: Store, actor: Actor, site: str, round_id: str) -> None:

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ocf.access import Actor, check_active, require_role
+from ocf.access import Actor, check_active
 from ocf.disparity import DEFAULT_FOCUS, DEFAULT_MEASURE, DEFAULT_REFERENCE, disparity_table
-from ocf.errors import PermissionDenied
+from ocf.permissions import ensure
 from ocf.results import round_scores
 from ocf.stats import Correlation, spearman
 from ocf.store import Store
@@ -79,9 +79,8 @@ def link(
     round_ = store.require_round(round_id)
     if actor is not None:
         check_active(store, actor)
-        require_role(actor, "regulator", "admin")
-        if actor.role == "regulator" and round_.status != "published":
-            raise PermissionDenied(f"round {round_id} is not published yet")
+        ensure(actor, "link-disparity")
+        ensure(actor, "link-disparity", round_=round_)
     joined = _joined(store, round_id, measure, focus, reference, method)
     paired = joined.dropna(subset=["final", "rate_ratio"])
     correlation = spearman(paired["final"], paired["rate_ratio"])

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ocf.access import Actor, check_active, require_results, require_role
+from ocf.access import Actor, check_active, require_results
+from ocf.permissions import allowed, ensure
 from ocf.scoring import item_scores
 from ocf.store import Store
 
@@ -56,7 +57,7 @@ def extreme_entries(store: Store, actor: Actor, round_id: str) -> pd.DataFrame:
     EXTREME_FLAG or more. For the regulator and administrators only: columns site, entered_by
     (the person's name), responses, extreme, flagged."""
     check_active(store, actor)
-    require_role(actor, "regulator", "admin")
+    ensure(actor, "review-panel-entries")
     columns = ["site", "entered_by", "responses", "extreme", "flagged"]
     entries = store.panel_entries(round_id)
     entered = entries[entries["entered_by"].notna()]
@@ -96,7 +97,7 @@ def extreme_entries(store: Store, actor: Actor, round_id: str) -> pd.DataFrame:
 def entry_flags(store: Store, actor: Actor, site: str, round_id: str) -> list[str]:
     """Plain sentences for the regulator (and administrators) about a site's padded-looking
     entries; empty for anyone else or when nothing is flagged."""
-    if actor.role not in ("regulator", "admin"):
+    if not allowed(actor, "review-panel-entries"):
         return []
     require_results(store, actor, site, round_id)
     table = extreme_entries(store, actor, round_id)

@@ -17,6 +17,7 @@ from ocf.answers import hidden_but_answered, missing_required, parse_answer
 from ocf.errors import ConflictError, DataError, PermissionDenied, Problem
 from ocf.models import Answer, Response, Survey
 from ocf.paper import question_numbers
+from ocf.permissions import ensure, held_to_site
 from ocf.store import Store
 
 SELF_RESPONDENT = "equality-lead"
@@ -213,7 +214,7 @@ def add_paper_response(
     results never creates panel answers). It waits for a second person to confirm it against
     the paper (`settle_paper_response`) and counts only then. Returns the form's number."""
     check_active(store, actor)
-    require_site_role(actor, ("facilitator",), site)
+    ensure(actor, "key-paper-forms", site=site)
     _require_open(store, round_id)
     if store.panel_closed(site, round_id):
         raise PermissionDenied("the panel has been closed")
@@ -262,7 +263,7 @@ def paper_waiting(store: Store, actor: Actor, site: str, round_id: str) -> list[
     """The site's keyed paper forms not yet confirmed, with their answers, for the second
     person (a facilitator of the site) to check against the paper."""
     check_active(store, actor)
-    require_site_role(actor, ("facilitator",), site)
+    ensure(actor, "key-paper-forms", site=site)
     store.require_round(round_id)
     forms = []
     surveys = store.round_surveys(round_id)
@@ -300,7 +301,7 @@ def settle_paper_response(
     """Confirm a keyed paper form (it is then counted) or discard it, as a facilitator of the
     site other than the one who keyed it. Returns the form's number."""
     check_active(store, actor)
-    require_site_role(actor, ("facilitator",), site)
+    ensure(actor, "key-paper-forms", site=site)
     respondent = store.settle_paper_entry(site, round_id, form_id, actor.label, confirm)
     return int(respondent.removeprefix("paper-"))
 
@@ -321,7 +322,7 @@ def panel_status(store: Store, actor: Actor, round_id: str) -> pd.DataFrame:
     sees their own site; an admin every site with codes, responses or a closure.
     """
     check_active(store, actor)
-    require_role(actor, "facilitator", "admin")
+    ensure(actor, "see-panel-status")
     store.require_round(round_id)
     codes = store.invitation_statuses(None, round_id)
     submissions = store.list_submissions(round_id)
@@ -334,8 +335,8 @@ def panel_status(store: Store, actor: Actor, round_id: str) -> pd.DataFrame:
     waiting = keyed[keyed["status"] != "submitted"]["site"].value_counts()
     closures = store.panel_closures(round_id)
     sites = sorted({*codes["site"], *paper.index, *waiting.index, *counted.index, *closures})
-    if actor.role == "facilitator":
-        sites = [actor.site]
+    if held := held_to_site(actor, "see-panel-status"):
+        sites = [held]
     counts = codes.groupby(["site", "status"]).size()
     rows = []
     for site in sites:

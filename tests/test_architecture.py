@@ -143,3 +143,41 @@ def test_streamlit_run_streamlit_app_serves_the_whole_app() -> None:
     paths = {getattr(route, "path", None) for route in app._user_routes}
     assert {"/_ocf/session", "/_ocf/sign-out"} <= paths
     assert "streamlit run streamlit_app.py" in (PROJECT / "Makefile").read_text()
+
+
+# Where a role's name may still be compared: the action table, the account checks that use it
+# (ocf.access: require_role, kept for administrator-only functions, issue 32), and the page
+# guard that reads a page's roles (app_pages/common.py: require_actor).
+ROLE_HOMES = {"ocf/permissions.py", "ocf/access.py", "app_pages/common.py"}
+
+
+def role_comparisons(path: Path) -> list[str]:
+    """`….role == x`, `….role in (…)`, `….role != x`: a role's powers decided in place."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Compare):
+            sides = [node.left, *node.comparators]
+            if any(isinstance(s, ast.Attribute) and s.attr == "role" for s in sides):
+                found.append(f"{path.relative_to(PROJECT)}:{node.lineno}")
+    return found
+
+
+def test_what_each_role_may_do_is_decided_only_by_the_action_table() -> None:
+    """Issue 32: "regulators see only published rounds" was written in six places; it is now one
+    row of ocf.permissions.ACTIONS, and no other module compares roles."""
+    offenders = [
+        where
+        for p in [*CORE, *UI]
+        if str(p.relative_to(PROJECT)) not in ROLE_HOMES
+        for where in role_comparisons(p)
+    ]
+    assert offenders == []
+
+
+def test_the_role_check_would_catch_one(tmp_path: Path) -> None:
+    sample = PROJECT / "tests" / "_role_sample.py"
+    sample.write_text('if actor.role == "regulator" and round_.status != "published":\n    pass\n')
+    try:
+        assert role_comparisons(sample) == ["tests/_role_sample.py:1"]
+    finally:
+        sample.unlink()
