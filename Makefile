@@ -38,10 +38,11 @@ browser:
 		echo "WARNING: the browser tests will be SKIPPED"; \
 	fi
 
-## Run lint and every test, browser tests included.
+## Run lint, type checks and every test, browser tests included.
 test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 ## Benchmarks at national scale; results are written to BENCHMARKS.md.

@@ -279,7 +279,7 @@ def sign_in(
     finally:
         with _SETTLED:  # its place goes to the attempt that has waited longest here
             _SETTLED.notify()
-    if actor is not None and actor.kind == "panel":
+    if actor is not None and actor.kind == "panel" and actor.round is not None:
         round_ = store.get_round(actor.round)
         closed = round_ is None or round_.status != "open"
         if round_ is not None and round_.status == "published" and _submitted(store, actor):
@@ -375,6 +375,8 @@ def _await_a_turn(store: Store, keys: list[str], since: str, stale: str, deadlin
 
 
 def _submitted(store: Store, actor: Actor) -> bool:
+    if actor.invitation_id is None:
+        return False
     invitation = store.get_invitation(actor.invitation_id)
     if invitation is None or invitation.submission_id is None:
         return False

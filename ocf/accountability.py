@@ -145,7 +145,7 @@ def validate_actions(table: Table, store: Store) -> list[ActionRow]:
     sites = {s.code for s in store.list_sites(include_retired=True)}
     rounds = {r.id: r for r in store.list_rounds()}
     competencies: dict[str, set[str]] = {}
-    seen: dict[tuple, int] = {}
+    seen: dict[tuple, int | None] = {}
     rows: list[ActionRow] = []
 
     def problem(row: int | None, field: str, message: str) -> None:
@@ -365,6 +365,7 @@ def for_the_panel(store: Store, actor: Actor) -> tuple[pd.DataFrame, pd.DataFram
     if actor.kind != "panel":
         raise PermissionDenied("this page is for panel members, with their invitation code")
     check_active(store, actor)
+    assert actor.round is not None and actor.site is not None  # an invitation's, always
     round_ = store.require_round(actor.round)
     if round_.status != "published":
         raise PermissionDenied("the trust's response appears here once the round is published")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 import pandas as pd
 
@@ -38,7 +38,7 @@ from ocf.importers import (
     validate_sites,
 )
 from ocf.loading import Library, load_shipped, parse_framework, parse_survey, plain_data
-from ocf.models import Framework, Response, Site, Survey
+from ocf.models import Account, Framework, Response, Site, SiteKind, Survey
 from ocf.response_import import ResponseBatch, read_responses
 from ocf.rounds import RoundContent, change_status, open_round, resolve_content
 from ocf.store import AUDIT_COLUMNS, Store
@@ -96,8 +96,12 @@ def edit_site(
 ) -> Site:
     """Change a site's name, kind, parent or cohort (its code, which data refer to, stays)."""
     require_admin(store, actor)
-    site = Site(
-        code, name.strip(), kind, (parent or "").upper() or None, (cohort or "").strip() or None
+    site = Site(  # the kind is checked below with the rest (site_problems)
+        code,
+        name.strip(),
+        cast(SiteKind, kind),
+        (parent or "").upper() or None,
+        (cohort or "").strip() or None,
     )
     kinds = {s.code: s.kind for s in store.list_sites(include_retired=True)}
     problems = [
@@ -333,6 +337,7 @@ def diff_frameworks(old: Framework, new: Framework) -> pd.DataFrame:
     ):
         a, b = before.get(cid), after.get(cid)
         if a is None:
+            assert b is not None  # each id is in one version or both
             rows.append({"competency": cid, "change": "added", "before": "", "after": b.title})
         elif b is None:
             rows.append({"competency": cid, "change": "removed", "before": a.title, "after": ""})
@@ -376,7 +381,7 @@ def revoke_account(store: Store, actor: Actor, account_id: int) -> None:
     store.revoke_account(account_id, actor.label)
 
 
-def accounts(store: Store, actor: Actor) -> list[dict]:
+def accounts(store: Store, actor: Actor) -> list[Account]:
     """Active accounts (never their codes), for an admin."""
     require_admin(store, actor)
     return store.list_accounts()

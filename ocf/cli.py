@@ -464,10 +464,12 @@ def evidence_add(
             store, actor, site.upper(), round_id, competency, Path(file).name, data
         )
     else:
+        assert link is not None
         evidence_id = add_evidence_link(
             store, actor, site.upper(), round_id, competency, link, title
         )
     row = store.get_evidence(evidence_id)
+    assert row is not None  # just added
     detail = f"SHA-256 {row['sha256']}" if row["kind"] == "file" else row["url"]
     click.echo(f"Added evidence {evidence_id} for {competency}: {row['name']} ({detail})")
 
@@ -659,7 +661,9 @@ def disparity(
             + (f" in {period}" if period else "")
             + "; see `ocf import detentions`"
         )
-    table = disparity_table(rows, groups[focus][0], groups[reference][0], method)
+    chosen, against = groups[focus], groups[reference]
+    assert chosen is not None and against is not None  # unknown groups are refused above
+    table = disparity_table(rows, chosen[0], against[0], method)
     if method == "standardised" and (missing := table["rate_ratio"].isna().sum()):
         click.echo(
             f"note: {missing} of {len(table)} geographies have no standardised figure for these "

@@ -193,7 +193,7 @@ def system_view(
     where the data have one, else computed from its organisations' pooled counts.
     """
     require_oversight(store, actor, round_id)
-    round_ = store.get_round(round_id)
+    round_ = store.require_round(round_id)
     own_round = system_round_for(store, actor, round_id)
     own = (
         round_scores(store, own_round).overall.set_index("site")

@@ -545,9 +545,9 @@ def _panel_response(
             if rng.random() < 0.1:
                 raw[item.id] = next(o.value for o in item.options if o.score is None)
                 continue
-            seen = truth[item.competency] + leniency + rng.normal(0, 0.5)
-            scored = [o for o in item.options if o.score is not None]
-            raw[item.id] = min(scored, key=lambda o: abs(o.score - seen)).value
+            seen = truth[item.competency or ""] + leniency + rng.normal(0, 0.5)
+            scored = [(o.score, o.value) for o in item.options if o.score is not None]
+            raw[item.id] = min(scored, key=lambda o: abs(o[0] - seen))[1]
         elif item.type == "yes_no":
             raw[item.id] = "yes" if rng.random() < 0.25 else "no"
         elif item.type == "choice":

@@ -15,10 +15,10 @@ import math
 import re
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -36,6 +36,7 @@ from ocf.importers import (
     open_binary,
     stream_rows,
 )
+from ocf.models import Site
 from ocf.stats import DSR_MINIMUM_EVENTS, poisson_limits
 from ocf.store import Store
 
@@ -153,7 +154,9 @@ def _number(
     return value
 
 
-def _total_row(row: Row, source: str, number: int, problems: list[Problem]) -> dict | None:
+def _total_row(
+    row: dict[str, str], source: str, number: int | None, problems: list[Problem]
+) -> dict | None:
     """An area's count of all detentions (every ethnicity, acute hospitals too), from a row
     by nothing: England's from its "All submissions" row of both data sources, an ICB's or
     sub-ICB's from its own. None for any other such row."""
@@ -298,7 +301,7 @@ class TemplateRecords:
     the record `Store.upsert_detentions` takes, one at a time."""
 
     source: str
-    sites: dict[str, object]
+    sites: Mapping[str, Site]
     texts: Interned = field(default_factory=Interned)
     codes: dict[str, array] = field(default_factory=lambda: {k: array("i") for k in _TEMPLATE_KEY})
     count: array = field(default_factory=lambda: array("d"))  # NaN: suppressed
@@ -356,6 +359,8 @@ def read_template(
         source, rows = table.source, table.rows
     else:
         rows = table
+    if source is None:
+        raise ValueError("a stream of rows needs its source (the file's name)")
     report = ImportReport(source)
     problems: list[Problem] = []
     sites = {s.code: s for s in store.list_sites(include_retired=True)}
@@ -658,8 +663,9 @@ def read_detentions(
         with open_binary(path) as opened:
             return read_detentions(path, store, fmt, stream=opened, progress=progress)
     if stream is None:
+        assert text is not None
         stream = as_stream(text)
-    buffered = io.BufferedReader(stream, 1 << 20) if not hasattr(stream, "peek") else stream
+    buffered: Any = stream if hasattr(stream, "peek") else io.BufferedReader(stream, 1 << 20)
     head = buffered.peek(1 << 16)[: 1 << 16].decode("utf-8", errors="replace")
     fmt = detect_format(head) if fmt == "auto" else fmt
     if fmt not in ("nhs-mha-annual", "template"):

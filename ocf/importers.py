@@ -10,14 +10,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from ocf.errors import DataError, Problem
-from ocf.models import SITE_KINDS, Response, Site
+from ocf.models import SITE_KINDS, Response, Site, SiteKind
 from ocf.store import Store
 
 SITE_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,11}$")
@@ -32,7 +32,7 @@ Row = tuple[int | None, dict[str, str]]  # (spreadsheet row number, cells)
 @dataclass(frozen=True)
 class Table:
     source: str
-    rows: list[Row]
+    rows: Iterable[Row]  # a list, or rows read as they come (stream_rows)
 
 
 def read_text(path: str | Path) -> str:
@@ -303,7 +303,7 @@ def validate_sites(table: Table, store: Store) -> list[Site]:
     """Sites from rows of code,name[,kind,parent,cohort], parents ordered before children."""
     problems: list[Problem] = []
     existing = {site.code: site for site in store.list_sites(include_retired=True)}
-    incoming: dict[str, tuple[int, Site]] = {}
+    incoming: dict[str, tuple[int | None, Site]] = {}
 
     def problem(row: int | None, field: str, message: str) -> None:
         problems.append(Problem(table.source, message, row=row, field=field))
@@ -327,7 +327,10 @@ def validate_sites(table: Table, store: Store) -> list[Site]:
         parent = (row.get("parent") or "").upper() or None
         incoming[code] = (
             number,
-            Site(code, row.get("name", ""), kind, parent, row.get("cohort") or None),
+            # The kind is checked with everything else below (site_problems), by row.
+            Site(
+                code, row.get("name", ""), cast(SiteKind, kind), parent, row.get("cohort") or None
+            ),
         )
 
     kinds = {code: site.kind for code, site in existing.items()}
@@ -353,10 +356,10 @@ def validate_sites(table: Table, store: Store) -> list[Site]:
 
 
 def _depth(
-    site: Site, incoming: Mapping[str, tuple[int, Site]], existing: Mapping[str, Site]
+    site: Site, incoming: Mapping[str, tuple[int | None, Site]], existing: Mapping[str, Site]
 ) -> int:
     depth, parent = 0, site.parent
-    while parent in incoming and depth < 10:
+    while parent is not None and parent in incoming and depth < 10:
         depth, parent = depth + 1, incoming[parent][1].parent
     return depth
 

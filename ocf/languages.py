@@ -186,7 +186,9 @@ def flatten(block: Mapping, prefix: str = "") -> dict[str, object]:
 def gaps(survey: Survey, texts: Mapping[str, object]) -> tuple[list[str], list[str]]:
     """(keys the translation misses, keys it adds that the survey does not have)."""
     wanted = translatable(survey)
-    missing = [k for k in wanted if not (isinstance(texts.get(k), str) and texts[k].strip())]
+    missing = [
+        k for k in wanted if not ((text := texts.get(k)) and isinstance(text, str) and text.strip())
+    ]
     extra = [k for k in texts if k not in wanted]
     return missing, extra
 

@@ -135,7 +135,7 @@ def standardised_available(store: Store, round_id: str, measure: str = DEFAULT_M
 def _joined(
     store: Store, round_id: str, measure: str, focus: str, reference: str, method: str = "crude"
 ) -> pd.DataFrame:
-    round_ = store.get_round(round_id)
+    round_ = store.require_round(round_id)
     scores = round_scores(store, round_id)
     # The panel's own view beside the final: the final is partly the trust's own rating.
     overall = scores.overall[["site", "final", "panel", "panel_n"]]

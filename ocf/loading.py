@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -38,6 +38,7 @@ from ocf.models import (
     Scale,
     Section,
     ShowIf,
+    ShowIfOperator,
     Survey,
 )
 
@@ -465,7 +466,16 @@ def _check_competency(
             elif key in wanted:
                 descriptors[key] = text.strip()
     checks = _check_checks(check, raw, path, values)
-    if None in (comp_id, title, kind, weight, tags, evidence, common) or levels is None:
+    if (
+        comp_id is None
+        or title is None
+        or kind is None
+        or weight is None
+        or tags is None
+        or evidence is None
+        or common is None
+        or levels is None
+    ):
         return None
     return Competency(
         id=comp_id,
@@ -583,7 +593,7 @@ def _check_obligation(
         if key in raw:
             check.error((*path, key), f"remove it: {why}")
     duty = check.get(raw, path, "duty", "text")
-    if None in (comp_id, title, tags, evidence, duty):
+    if comp_id is None or title is None or tags is None or evidence is None or duty is None:
         return None
     return Competency(
         id=comp_id,
@@ -850,7 +860,7 @@ def _check_item(
     options = _check_options(check, raw, path, item_type, competency, framework)
     show_if = _check_show_if(check, raw, path, earlier)
 
-    if None in (item_id, item_type, text, required, options):
+    if item_id is None or item_type is None or text is None or required is None or options is None:
         return None
     return Item(
         id=item_id,
@@ -989,7 +999,7 @@ def _check_show_if(
                 f"{', '.join(map(repr, unknown))} is not an option of {target!r}; expected one of "
                 f"{', '.join(sorted(allowed))}",
             )
-    return ShowIf(target, operator, values)
+    return ShowIf(target, cast(ShowIfOperator, operator), values)  # one of the pattern's three
 
 
 # --------------------------------------------------------------------------- files and folders

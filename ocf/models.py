@@ -184,12 +184,15 @@ OBLIGATION_OPTIONS: tuple[Option, ...] = (
 )
 
 
+ShowIfOperator = Literal["==", "!=", "in"]
+
+
 @dataclass(frozen=True)
 class ShowIf:
     """Show an item only when an earlier item's answer is (or is not) one of `values`."""
 
     item: str
-    operator: Literal["==", "!=", "in"]
+    operator: ShowIfOperator
     values: tuple[str, ...]
 
     def holds(self, answer: str | None) -> bool:

@@ -59,7 +59,7 @@ def checklist(
             if by_competency is not None and competency.id in by_competency.index
             else None
         )
-        shown = evidence_words(framework, competency.id, status, evidence or {})
+        shown = evidence_words(framework, competency.id, status, dict(evidence or {}))
         label = LABELS.get(status, NOT_ANSWERED)
         if shown == NO_EVIDENCE:
             label = f"{label}: {CLAIMED}"

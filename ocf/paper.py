@@ -98,7 +98,7 @@ def paper_form(
         else:
             parts.append('<div class="write"></div>')
         body = "".join(parts)
-        if easy:
+        if easy and translation is not None:
             picture = _symbol(translation.symbols[item.id])
             body = f'<div class="easy">{picture}<div>{body}</div></div>'
         return f'<div class="question">{body}</div>'

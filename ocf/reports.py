@@ -249,7 +249,7 @@ def _disparity(store: Store, result: SiteResults) -> str:
     period = result.round.period
     heading = f"<h2>Detention disparity ({html.escape(period or 'no period linked')})</h2>"
     rows = store.detentions_frame(period, DEFAULT_MEASURE) if period else pd.DataFrame()
-    if rows.empty or result.site.code not in set(rows["geography"]):
+    if period is None or rows.empty or result.site.code not in set(rows["geography"]):
         return heading + "<p>No detention data for this organisation and period.</p>"
     total = store.detention_total(period, result.site.code, DEFAULT_MEASURE)
     rates, meta = rates_by_group(rows, result.site.code, total)

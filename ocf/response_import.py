@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import overload
 
@@ -216,7 +216,7 @@ class ResponseBatch:
 
 
 def read_responses(
-    rows: Iterator[Row] | list[Row], source: str, store: Store, progress: Progress | None = None
+    rows: Iterable[Row], source: str, store: Store, progress: Progress | None = None
 ) -> ResponseBatch:
     """Every row checked as it comes, then each respondent's rows together; a DataError lists
     every problem (up to MOST_PROBLEMS) by row. Writes nothing."""
@@ -373,6 +373,7 @@ def _check_respondents(batch: ResponseBatch, store: Store, problems: list, surve
             )
         for hidden in hidden_but_answered(survey, answers):
             condition = hidden.show_if
+            assert condition is not None  # only an item with a condition is ever hidden
             problems.append(
                 Problem(
                     source,

@@ -237,9 +237,8 @@ def self_answers(
     caution = {"not_met": 0, "partly": 1, "met": 2}
     for row in rows:
         for item_id, answer in store.submission_answers(row.id).items():
-            held = merged.get(item_id)
-            both = answer.value in caution and held is not None and held.value in caution
-            if both and caution[answer.value] < caution[held.value]:
+            now, before = answer.value, (held := merged.get(item_id)) and held.value
+            if now in caution and before in caution and caution[now] < caution[before]:
                 merged[item_id] = answer
     return merged
 

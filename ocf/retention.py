@@ -142,6 +142,8 @@ def kept_scores(store: Store, round_id: str) -> RoundScores | None:
     min_panel = int(meta.get(b"min_panel", b"5"))
     for name in _FRAMES:
         blob = meta.get(name.encode())
+        if blob is None:
+            raise DataError([Problem("kept figures", f"the kept figures have no {name}")])
         frames[name] = pq.read_table(io.BytesIO(bytes.fromhex(blob.decode()))).to_pandas()
     return RoundScores(min_panel=min_panel, **frames)
 

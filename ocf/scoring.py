@@ -468,7 +468,7 @@ def _respondent_values(coded: _Coded) -> tuple[np.ndarray, np.ndarray]:
     counts = np.bincount(cells, minlength=size).reshape(-1, width)
     with np.errstate(invalid="ignore"):
         means = totals / counts  # 0 / 0: NaN where a respondent has no score
-    return means[:, :-1], counts[:, :-1].any(axis=1)
+    return means[:, :-1], np.asarray(counts[:, :-1].any(axis=1))
 
 
 def _side_by_side(coded: _Coded, values: np.ndarray, audience: int) -> np.ndarray:

@@ -95,12 +95,14 @@ def place_file(path: str | Path, write: Callable[[Path], None], force: bool = Fa
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path, force: bool = False) -> Path:
-    text = csv_text(frame)
-    return place_file(path, lambda p: p.write_text(text, encoding="utf-8"), force)
+    return write_text(csv_text(frame), path, force)
 
 
 def write_text(text: str, path: str | Path, force: bool = False) -> Path:
-    return place_file(path, lambda p: p.write_text(text, encoding="utf-8"), force)
+    def write(place: Path) -> None:
+        place.write_text(text, encoding="utf-8")
+
+    return place_file(path, write, force)
 
 
 def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | Path, force: bool = False) -> Path:

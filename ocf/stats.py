@@ -405,7 +405,7 @@ def proportion_funnel(
 
 
 def ratio_funnel(
-    target: float, precisions: Sequence[float], confidence: float, tau2: float = 0.0
+    target: float, precisions: Sequence[float] | np.ndarray, confidence: float, tau2: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray]:
     """Control limits for a ratio on the log scale: target·exp(±z√(1/precision + τ²)).
 

@@ -89,6 +89,7 @@ def open_panel_survey(store: Store, actor: Actor) -> Draft:
     if actor.kind != "panel" or actor.invitation_id is None:
         raise PermissionDenied("the panel survey needs an invitation code")
     check_active(store, actor)  # the invitation's own site, round and survey, not revoked
+    assert actor.site is not None and actor.round is not None  # an invitation's, always
     survey = _survey_for(store, actor.round, "panel", actor.survey)
     return _draft(store, actor.site, actor.round, survey, f"panel-{actor.invitation_id}")
 
@@ -154,7 +155,7 @@ def save(store: Store, actor: Actor, draft: Draft, raw: RawAnswers) -> Draft:
     hidden = [item.id for item in hidden_but_answered(draft.survey, merged)]
     answers = [a for a in answers if a.item_id not in hidden]
     row = store.save_answers(draft.key, answers, [*cleared, *hidden], draft.version, actor.label)
-    if actor.kind == "panel" and draft.submission_id is None:
+    if actor.kind == "panel" and actor.invitation_id is not None and draft.submission_id is None:
         store.link_invitation(actor.invitation_id, row.id)
     return _draft(store, draft.site, draft.round, draft.survey, draft.respondent)
 
@@ -183,6 +184,7 @@ def withdraw(store: Store, actor: Actor) -> None:
     answers are deleted and the code stops working (docs/methods.md, Taking answers back)."""
     draft = open_panel_survey(store, actor)
     _check_can_write(store, actor, draft)  # own code, open round, open panel; sent or not
+    assert actor.invitation_id is not None  # open_panel_survey has checked it
     store.withdraw_panel_answers(actor.invitation_id, draft.submission_id)
 
 

@@ -152,3 +152,21 @@ def test_bad_csv_files_are_refused_cleanly_and_change_nothing(
         assert dump(store) == before
     except OcfError:
         assert dump(store) == before
+
+
+def test_saving_answers_taken_back_in_another_tab_says_so(demo_path: Path, tmp_path: Path) -> None:
+    """Found by mypy (issue 32): a save whose answers were deleted meanwhile (taken back in
+    another tab) failed with an internal error; it is now a conflict that says what happened."""
+    from ocf.errors import ConflictError
+    from ocf.models import Answer
+
+    path = tmp_path / "ocf.db"
+    shutil.copy(demo_path, path)
+    store = Store.open(path)
+    [code] = issue_invitations(store, SYSTEM, "XTA1", ROUND, 1)
+    actor = sign_in(store, code, client="tab")
+    draft = save(store, actor, open_panel_survey(store, actor), {"help-early": ("4", None)})
+    store.withdraw_panel_answers(actor.invitation_id, draft.submission_id)  # the other tab
+    with pytest.raises(ConflictError, match="deleted elsewhere"):
+        store.save_answers(draft.key, [Answer("easy-feedback", "2")], [], draft.version, "m")
+    assert store.get_submission_by_id(draft.submission_id) is None

@@ -43,7 +43,7 @@ class AccountabilityStore(StoreBase):
                 " WHERE site = ? AND round = ? AND competency = ?",
                 key,
             ).fetchone()
-            self.db["responses"].upsert(
+            self.db.table("responses").upsert(
                 {
                     "site": site,
                     "round": round_id,
@@ -117,23 +117,20 @@ class AccountabilityStore(StoreBase):
                 stamp = now()
                 done_at = stamp if row["status"] == "done" else None
                 if found is None:
-                    action_id = (
-                        self.db["actions"]
-                        .insert(
-                            {
-                                "site": row["site"],
-                                "round": row["round"],
-                                "competency": row["competency"],
-                                "action": row["action"],
-                                "owner": row["owner"],
-                                "due": row["due"],
-                                "status": row["status"],
-                                "done_at": done_at,
-                                "created_at": stamp,
-                                "updated_at": stamp,
-                            }
-                        )
-                        .last_pk
+                    action_id = self._insert(
+                        "actions",
+                        {
+                            "site": row["site"],
+                            "round": row["round"],
+                            "competency": row["competency"],
+                            "action": row["action"],
+                            "owner": row["owner"],
+                            "due": row["due"],
+                            "status": row["status"],
+                            "done_at": done_at,
+                            "created_at": stamp,
+                            "updated_at": stamp,
+                        },
                     )
                     added += 1
                 else:
@@ -142,7 +139,7 @@ class AccountabilityStore(StoreBase):
                         row.get("progress")
                     ):
                         continue
-                    self.db["actions"].update(
+                    self.db.table("actions").update(
                         action_id,
                         {
                             "owner": row["owner"],
@@ -153,7 +150,7 @@ class AccountabilityStore(StoreBase):
                         },
                     )
                     updated += 1
-                self.db["action_notes"].insert(
+                self.db.table("action_notes").insert(
                     {
                         "action_id": action_id,
                         "at": stamp,
@@ -193,7 +190,7 @@ class AccountabilityStore(StoreBase):
             ).fetchall()
             stamp = now()
             for old_id, site, old_round, competency, action, owner, due, status in rows:
-                self.db["actions"].insert(
+                self.db.table("actions").insert(
                     {
                         "site": site,
                         "round": new_round,

@@ -32,7 +32,7 @@ class AccountStore(StoreBase):
                 "code_hash": code_hash,
                 "created_at": now(),
             }
-            account_id = self.db["accounts"].insert(record).last_pk
+            account_id = self._insert("accounts", record)
             self._audit(
                 actor,
                 "add",
@@ -45,7 +45,9 @@ class AccountStore(StoreBase):
 
     def account_by_hash(self, code_hash: str) -> Account | None:
         rows = list(
-            self.db["accounts"].rows_where("code_hash = ? AND revoked_at IS NULL", [code_hash])
+            self.db.table("accounts").rows_where(
+                "code_hash = ? AND revoked_at IS NULL", [code_hash]
+            )
         )
         return _record(Account, rows[0]) if rows else None
 
@@ -74,10 +76,9 @@ class AccountStore(StoreBase):
                 return None
             moment = datetime.now(UTC).isoformat()
             return [
-                self.db.execute(
-                    "INSERT INTO sign_in_attempts (client, at, success) VALUES (?, ?, ?)",
-                    [client, moment, _CHECKING],
-                ).lastrowid
+                self._insert(
+                    "sign_in_attempts", {"client": client, "at": moment, "success": _CHECKING}
+                )
                 for client in clients
             ]
 
@@ -161,19 +162,19 @@ class AccountStore(StoreBase):
         with self.write():
             if self.get_account(account_id) is None:
                 raise ConflictError(f"no active account {account_id}")
-            self.db["accounts"].update(account_id, {"code_hash": code_hash})
+            self.db.table("accounts").update(account_id, {"code_hash": code_hash})
             self._audit(actor, "reset code", "account", str(account_id), None, None)
 
     def revoke_account(self, account_id: int, actor: str) -> None:
         with self.write():
             if self.get_account(account_id) is None:
                 raise ConflictError(f"no active account {account_id}")
-            self.db["accounts"].update(account_id, {"revoked_at": now()})
+            self.db.table("accounts").update(account_id, {"revoked_at": now()})
             self._audit(actor, "revoke", "account", str(account_id), None, None)
 
     def accounts_by_email(self, email: str) -> list[Account]:
         """Active accounts with this email, whatever its case."""
-        rows = self.db["accounts"].rows_where(
+        rows = self.db.table("accounts").rows_where(
             "lower(email) = lower(?) AND revoked_at IS NULL", [email.strip()]
         )
         return [_record(Account, row) for row in rows]
@@ -185,7 +186,9 @@ class AccountStore(StoreBase):
         return found[0] if len(found) == 1 else None
 
     def get_account(self, account_id: int) -> Account | None:
-        rows = list(self.db["accounts"].rows_where("id = ? AND revoked_at IS NULL", [account_id]))
+        rows = list(
+            self.db.table("accounts").rows_where("id = ? AND revoked_at IS NULL", [account_id])
+        )
         return _record(Account, rows[0]) if rows else None
 
     def list_accounts(self, role: str | None = None) -> list[Account]:
@@ -194,5 +197,5 @@ class AccountStore(StoreBase):
         )
         return [
             _record(Account, row)
-            for row in self.db["accounts"].rows_where(where, params, order_by="id")
+            for row in self.db.table("accounts").rows_where(where, params, order_by="id")
         ]

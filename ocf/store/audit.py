@@ -34,4 +34,6 @@ class AuditStore(StoreBase):
                 clauses.append(clause)
                 params.append(value)
         where = " AND ".join(clauses) or None
-        return list(self.db["audit"].rows_where(where, params, order_by="id DESC", limit=limit))
+        return list(
+            self.db.table("audit").rows_where(where, params, order_by="id DESC", limit=limit)
+        )

@@ -53,7 +53,7 @@ class CommentStore(StoreBase):
     ) -> None:
         """Keep a review; the audit log gets `audited` (the decision, never the words)."""
         with self.write():
-            self.db["comment_reviews"].upsert(
+            self.db.table("comment_reviews").upsert(
                 {**record, "reviewed_by": actor, "reviewed_at": now()},
                 pk=("submission_id", "item_id"),
             )
@@ -63,5 +63,5 @@ class CommentStore(StoreBase):
         """The trust's safeguarding procedure, shown to its facilitators (audited)."""
         with self.write():
             before = self.get_meta(key)
-            self.db["meta"].upsert({"key": key, "value": text}, pk="key")
+            self.db.table("meta").upsert({"key": key, "value": text}, pk="key")
             self._audit(actor, "edit", "safeguarding procedure", site, before, text)

@@ -10,7 +10,7 @@ import random
 import secrets
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import fields
 from datetime import UTC, datetime
@@ -57,7 +57,7 @@ def now() -> str:
 
 def _record(cls: type[T], row: dict[str, Any]) -> T:
     """A frozen record from a database row with the same column names."""
-    return cls(**{f.name: row[f.name] for f in fields(cls)})  # type: ignore[call-arg]
+    return cls(**{f.name: row[f.name] for f in fields(cls)})  # type: ignore[arg-type]
 
 
 class StoreBase:
@@ -71,6 +71,12 @@ class StoreBase:
         self._surveys: dict[str, dict[str, Survey]] = {}
         self._audit_key: AuditKey | None = None
         self._location = location
+
+    def _insert(self, table: str, record: Mapping[str, Any]) -> int:
+        """One row added to `table`; its id."""
+        added = self.db.table(table).insert(dict(record)).last_pk
+        assert added is not None  # every table here has an integer key
+        return int(added)
 
     @classmethod
     def open(cls, path: str | Path | None = None, migrate: bool = True) -> Self:
@@ -373,7 +379,7 @@ class StoreBase:
         entry["hash"] = entry_hash(last[1] if last else GENESIS, entry)
         link = link_of(last[0], last[1], last[2], key) if last else GENESIS
         entry["mac"] = entry_mac(key.key, link, entry)
-        self.db["audit"].insert(entry)
+        self.db.table("audit").insert(entry)
 
     def check_audit_chain(self, key: AuditKey | None = None, keyed: bool = True) -> ChainCheck:
         """Recompute the audit log's keyed hash chain (`ocf.audit_chain`) with `key`, by
@@ -397,7 +403,7 @@ class StoreBase:
 
     def set_meta(self, key: str, value: str) -> None:
         with self.write():
-            self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+            self.db.table("meta").upsert({"key": key, "value": value}, pk="key")
 
     @property
     def is_demo(self) -> bool:

@@ -21,7 +21,7 @@ class EvidenceStore(StoreBase):
         """Keep one file or link (already checked); audited without its bytes."""
         with self.write():
             row = {**record, "added_by": actor, "added_at": now()}
-            evidence_id = self.db["evidence"].insert(row).last_pk
+            evidence_id = self._insert("evidence", row)
             self._audit(actor, "add", "evidence", str(evidence_id), None, _described(record))
         return int(evidence_id)
 
@@ -39,7 +39,7 @@ class EvidenceStore(StoreBase):
 
     def get_evidence(self, evidence_id: int) -> dict[str, Any] | None:
         """One piece of evidence with its bytes (`content`), or None."""
-        rows = list(self.db["evidence"].rows_where("id = ?", [evidence_id]))
+        rows = list(self.db.table("evidence").rows_where("id = ?", [evidence_id]))
         return rows[0] if rows else None
 
     def remove_evidence(self, evidence_id: int, actor: str) -> None:

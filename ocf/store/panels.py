@@ -17,7 +17,7 @@ class PanelStore(StoreBase):
     ) -> None:
         with self.write():
             stamp = now()
-            self.db["invitations"].insert_all(
+            self.db.table("invitations").insert_all(
                 {
                     "code_hash": h,
                     "site": site,
@@ -37,11 +37,11 @@ class PanelStore(StoreBase):
             )
 
     def invitation_by_hash(self, code_hash: str) -> Invitation | None:
-        rows = list(self.db["invitations"].rows_where("code_hash = ?", [code_hash]))
+        rows = list(self.db.table("invitations").rows_where("code_hash = ?", [code_hash]))
         return _record(Invitation, rows[0]) if rows else None
 
     def get_invitation(self, invitation_id: int) -> Invitation | None:
-        rows = list(self.db["invitations"].rows_where("id = ?", [invitation_id]))
+        rows = list(self.db.table("invitations").rows_where("id = ?", [invitation_id]))
         return _record(Invitation, rows[0]) if rows else None
 
     def invitation_statuses(self, site: str | None, round_id: str) -> pd.DataFrame:
@@ -64,12 +64,12 @@ class PanelStore(StoreBase):
 
     def revoke_invitation(self, invitation_id: int, actor: str) -> None:
         with self.write():
-            self.db["invitations"].update(invitation_id, {"revoked_at": now()})
+            self.db.table("invitations").update(invitation_id, {"revoked_at": now()})
             self._audit(actor, "revoke", "invitation", str(invitation_id), None, None)
 
     def link_invitation(self, invitation_id: int, submission_id: int) -> None:
         with self.write():
-            self.db["invitations"].update(invitation_id, {"submission_id": submission_id})
+            self.db.table("invitations").update(invitation_id, {"submission_id": submission_id})
 
     def invitation_binding(self, invitation_id: int) -> tuple[str | None, str | None]:
         """(the hash of the browser that first used the code, or "shared"; the hash of the
@@ -91,7 +91,7 @@ class PanelStore(StoreBase):
     def set_return_hash(self, invitation_id: int, return_hash: str) -> None:
         """A member's return word (its hash); not audited, like every member's own write."""
         with self.write():
-            self.db["invitations"].update(invitation_id, {"return_hash": return_hash})
+            self.db.table("invitations").update(invitation_id, {"return_hash": return_hash})
 
     def mark_staff_browser(self, browser_hash: str, at: str, forget_before: str) -> None:
         """A browser where a staff account signed in (kept for the life of a browser cookie)."""
@@ -148,7 +148,7 @@ class PanelStore(StoreBase):
 
     def _freeze_panel(self, site: str, round_id: str, actor: str) -> int:
         stamp = now()
-        self.db["panel_closures"].insert(
+        self.db.table("panel_closures").insert(
             {"site": site, "round": round_id, "closed_at": stamp, "closed_by": actor}
         )
         cursor = self.db.execute(

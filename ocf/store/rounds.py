@@ -34,7 +34,7 @@ class RoundStore(StoreBase):
         self, kind: str, content_id: str, version: int, text: str, actor: str
     ) -> None:
         with self.write():
-            self.db["content"].insert(
+            self.db.table("content").insert(
                 {
                     "kind": kind,
                     "id": content_id,
@@ -47,7 +47,7 @@ class RoundStore(StoreBase):
             self._audit(actor, "publish", kind, f"{content_id} v{version}", None, None)
 
     def published_content(self) -> list[dict[str, Any]]:
-        return list(self.db["content"].rows_where(order_by="kind, id, version"))
+        return list(self.db.table("content").rows_where(order_by="kind, id, version"))
 
     def add_round(
         self,
@@ -62,8 +62,8 @@ class RoundStore(StoreBase):
             if self.get_round(round_.id) is not None:
                 raise ConflictError(f"round {round_.id!r} already exists")
             record = {**asdict(round_), "framework_yaml": framework_yaml, "created_at": now()}
-            self.db["rounds"].insert(record)
-            self.db["round_surveys"].insert_all(
+            self.db.table("rounds").insert(record)
+            self.db.table("round_surveys").insert_all(
                 {
                     "round_id": round_.id,
                     "survey_id": survey.id,
@@ -83,7 +83,7 @@ class RoundStore(StoreBase):
             )
 
     def get_round(self, round_id: str) -> Round | None:
-        rows = list(self.db["rounds"].rows_where("id = ?", [round_id]))
+        rows = list(self.db.table("rounds").rows_where("id = ?", [round_id]))
         return _record(Round, rows[0]) if rows else None
 
     def require_round(self, round_id: str) -> Round:
@@ -95,13 +95,14 @@ class RoundStore(StoreBase):
 
     def list_rounds(self) -> list[Round]:
         return [
-            _record(Round, row) for row in self.db["rounds"].rows_where(order_by="created_at, id")
+            _record(Round, row)
+            for row in self.db.table("rounds").rows_where(order_by="created_at, id")
         ]
 
     def set_round_status(self, round_id: str, status: str, actor: str, reason: str = "") -> None:
         with self.write():
             current = self.require_round(round_id)
-            self.db["rounds"].update(round_id, {"status": status})
+            self.db.table("rounds").update(round_id, {"status": status})
             after = {"status": status, **({"reason": reason} if reason else {})}
             self._audit(actor, "status", "round", round_id, {"status": current.status}, after)
 

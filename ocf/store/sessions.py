@@ -41,7 +41,7 @@ class SessionStore(StoreBase):
                 "(token_hash IS NULL AND ticket_expires_at < ?)",
                 [forget_before, at],
             )
-            self.db["sessions"].insert(
+            self.db.table("sessions").insert(
                 {
                     "ticket_hash": ticket_hash,
                     "ticket_expires_at": ticket_expires_at,
@@ -69,12 +69,12 @@ class SessionStore(StoreBase):
             return cursor.rowcount == 1
 
     def session_by_token(self, token_hash: str) -> SessionRow | None:
-        rows = list(self.db["sessions"].rows_where("token_hash = ?", [token_hash]))
+        rows = list(self.db.table("sessions").rows_where("token_hash = ?", [token_hash]))
         return _record(SessionRow, rows[0]) if rows else None
 
     def touch_session(self, session_id: int, at: str) -> None:
         with self.write():
-            self.db["sessions"].update(session_id, {"last_seen_at": at})
+            self.db.table("sessions").update(session_id, {"last_seen_at": at})
 
     def end_session(self, token_hash: str) -> None:
         with self.write():

@@ -19,7 +19,7 @@ class SiteStore(StoreBase):
         with self.write():
             for site in sites:
                 record = {**asdict(site), "created_at": now()}
-                self.db["sites"].insert(record)
+                self.db.table("sites").insert(record)
                 self._audit(actor, "add", "site", site.code, None, asdict(site))
                 added += 1
         return added
@@ -31,23 +31,25 @@ class SiteStore(StoreBase):
             if text is None:
                 self.db.execute("DELETE FROM meta WHERE key = ?", [key])
             else:
-                self.db["meta"].upsert({"key": key, "value": text}, pk="key")
+                self.db.table("meta").upsert({"key": key, "value": text}, pk="key")
             self._audit(actor, "edit", what, site, before, text)
 
     def get_site(self, code: str) -> Site | None:
-        rows = list(self.db["sites"].rows_where("code = ?", [code]))
+        rows = list(self.db.table("sites").rows_where("code = ?", [code]))
         return _record(Site, rows[0]) if rows else None
 
     def list_sites(self, include_retired: bool = False) -> list[Site]:
         where = None if include_retired else "retired_at IS NULL"
-        return [_record(Site, row) for row in self.db["sites"].rows_where(where, order_by="code")]
+        return [
+            _record(Site, row) for row in self.db.table("sites").rows_where(where, order_by="code")
+        ]
 
     def update_site(self, site: Site, actor: str) -> None:
         with self.write():
             before = self.get_site(site.code)
             if before is None:
                 raise ConflictError(f"site {site.code} does not exist")
-            self.db["sites"].update(
+            self.db.table("sites").update(
                 site.code,
                 {
                     "name": site.name,
@@ -60,7 +62,7 @@ class SiteStore(StoreBase):
 
     def retire_site(self, code: str, actor: str) -> None:
         with self.write():
-            self.db["sites"].update(code, {"retired_at": now()})
+            self.db.table("sites").update(code, {"retired_at": now()})
             self._audit(actor, "retire", "site", code, None, None)
 
     def require_site(self, code: str) -> Site:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -81,6 +81,12 @@ def _term_categorical(
 
 class SubmissionStore(StoreBase):
     """Submissions and answers."""
+
+    if TYPE_CHECKING:  # beside RoundStore and PanelStore in Store (issue 32: to be composed)
+
+        def _audience(self, round_id: str, survey: str) -> str | None: ...
+        def assesses(self, site: str, round_id: str) -> str | None: ...
+        def panel_closed(self, site: str, round_id: str) -> bool: ...
 
     def rounds_with_submissions(self) -> set[str]:
         """The rounds that have at least one submitted submission."""
@@ -189,7 +195,7 @@ class SubmissionStore(StoreBase):
             f"INSERT INTO submissions ({', '.join(record)}) VALUES ({', '.join('?' * len(record))})",
             list(record.values()),
         )
-        return cursor.lastrowid
+        return int(cursor.lastrowid or 0)
 
     def add_paper_entry(self, response: Response, actor: str) -> int:
         """A paper form as keyed in: a draft, marked assisted, waiting for a second person to
@@ -240,7 +246,7 @@ class SubmissionStore(StoreBase):
                 )
             self._require_accepting(site, round_id, survey)
             if confirm:
-                self.db["submissions"].update(
+                self.db.table("submissions").update(
                     submission_id,
                     {"status": "submitted", "confirmed_by": actor, "submitted_at": now()},
                 )
@@ -359,15 +365,21 @@ class SubmissionStore(StoreBase):
         self, site: str, round_id: str, survey: str, respondent: str
     ) -> Submission | None:
         rows = list(
-            self.db["submissions"].rows_where(
+            self.db.table("submissions").rows_where(
                 "site = ? AND round = ? AND survey = ? AND respondent = ?",
                 [site, round_id, survey, respondent],
             )
         )
         return _record(Submission, rows[0]) if rows else None
 
+    def _submission(self, submission_id: int) -> Submission:
+        """A submission this write has just made or changed (so it is there)."""
+        found = self.get_submission_by_id(submission_id)
+        assert found is not None
+        return found
+
     def get_submission_by_id(self, submission_id: int) -> Submission | None:
-        rows = list(self.db["submissions"].rows_where("id = ?", [submission_id]))
+        rows = list(self.db.table("submissions").rows_where("id = ?", [submission_id]))
         return _record(Submission, rows[0]) if rows else None
 
     def submission_answers(self, submission_id: int) -> dict[str, Answer]:
@@ -439,7 +451,13 @@ class SubmissionStore(StoreBase):
             version = current.version if current else 0
             if current and current.status == "submitted":
                 raise ConflictError("this has already been submitted; nothing was changed")
+            if version != expected_version and current is None:  # taken back meanwhile
+                raise ConflictError(
+                    "These answers were deleted elsewhere after you opened them, so nothing was "
+                    "saved. Reload to start again."
+                )
             if version != expected_version:
+                assert current is not None
                 saved = datetime.fromisoformat(current.updated_at)
                 raise ConflictError(
                     f"This was saved elsewhere (in another tab, or by someone else) at "
@@ -454,10 +472,10 @@ class SubmissionStore(StoreBase):
                     "status": "draft", "version": 1, "assisted": int(assisted),
                     "created_at": stamp, "updated_at": stamp,
                 }  # fmt: skip
-                submission_id = self.db["submissions"].insert(record).last_pk
+                submission_id = self._insert("submissions", record)
             else:
                 submission_id = current.id
-                self.db["submissions"].update(
+                self.db.table("submissions").update(
                     submission_id, {"version": version + 1, "updated_at": stamp}
                 )
             self._put_answers(submission_id, answers, self._term_ids(_texts(answers)))
@@ -478,7 +496,7 @@ class SubmissionStore(StoreBase):
                     {"version": version},
                     {"version": version + 1, "items": len(answers), "cleared": len(cleared)},
                 )
-        return self.get_submission_by_id(submission_id)
+        return self._submission(submission_id)
 
     def mark_submitted(self, submission_id: int, expected_version: int, actor: str) -> Submission:
         """Submit a draft at `expected_version`. Submitting twice is a no-op, never a duplicate."""
@@ -494,7 +512,7 @@ class SubmissionStore(StoreBase):
                     f"this was changed elsewhere at {current.updated_at}; reload and check before submitting"
                 )
             stamp = now()
-            self.db["submissions"].update(
+            self.db.table("submissions").update(
                 submission_id,
                 {
                     "status": "submitted",
@@ -513,14 +531,14 @@ class SubmissionStore(StoreBase):
                     {"status": "draft"},
                     {"status": "submitted"},
                 )
-        return self.get_submission_by_id(submission_id)
+        return self._submission(submission_id)
 
     def reopen_submission(self, submission_id: int, reason: str, actor: str) -> None:
         with self.write():
             current = self.get_submission_by_id(submission_id)
             if current is None or current.status != "submitted":
                 raise ConflictError("only a submitted submission can be reopened")
-            self.db["submissions"].update(
+            self.db.table("submissions").update(
                 submission_id,
                 {
                     "status": "draft",
@@ -558,7 +576,7 @@ class SubmissionStore(StoreBase):
 
     def site_submissions(self, site: str, round_id: str, survey: str) -> list[Submission]:
         """Every submission (draft or submitted) of a site for one survey in a round."""
-        rows = self.db["submissions"].rows_where(
+        rows = self.db.table("submissions").rows_where(
             "site = ? AND round = ? AND survey = ?", [site, round_id, survey], order_by="id"
         )
         return [_record(Submission, row) for row in rows]
