@@ -22,6 +22,51 @@ from ocf.models import Account, Invitation
 from ocf.permissions import ROLES, allowed, allowed_rounds
 from ocf.store import Store
 
+__all__ = [
+    "ALPHABET",
+    "ANONYMOUS",
+    "CHECKING_AT_MOST",
+    "CODE_LENGTH",
+    "DEMO_REFUSAL",
+    "LONGEST_PAUSE",
+    "LOOPBACK",
+    "MAX_FAILED_SIGN_INS",
+    "PREFIX_LENGTH",
+    "PUBLIC",
+    "RETURN_WORD_LENGTH",
+    "SHARED",
+    "SIGN_IN_WINDOW",
+    "SITE_ROLES",
+    "SYSTEM",
+    "WAIT_AT_MOST",
+    "Actor",
+    "Kind",
+    "UsedElsewhere",
+    "account_actor",
+    "add_account",
+    "browser_hash",
+    "can_view_results",
+    "check_active",
+    "client_address",
+    "has_return_word",
+    "hash_code",
+    "issue_invitations",
+    "new_code",
+    "normalise_code",
+    "panel_actor",
+    "refuse_real_data_in_demo",
+    "require_results",
+    "require_role",
+    "require_site_role",
+    "set_return_word",
+    "sign_in",
+    "sign_in_email",
+    "sign_in_pause",
+    "still_active",
+    "visible_rounds",
+]
+
+
 SITE_ROLES = ("lead", "facilitator")
 # No 0/O, 1/I/L: codes are read aloud and copied from paper.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"

@@ -27,6 +27,35 @@ from ocf.results import round_scores
 from ocf.store import Store
 from ocf.tables import when_day
 
+__all__ = [
+    "ACTION_COLUMNS",
+    "ACTION_REQUIRED",
+    "FINISHED",
+    "LIST_COLUMNS",
+    "LONGEST_TEXT",
+    "RESPONSE_FIELDS",
+    "STATES",
+    "STATUSES",
+    "ActionRow",
+    "action_state",
+    "actions",
+    "carry_over",
+    "check_publishable",
+    "for_the_panel",
+    "gaps_without_response",
+    "history",
+    "import_actions",
+    "plan_table",
+    "progress",
+    "responses",
+    "responses_table",
+    "save_action",
+    "save_response",
+    "states",
+    "validate_actions",
+]
+
+
 STATUSES = ("not started", "on track", "at risk", "done", "dropped")
 FINISHED = ("done", "dropped")
 ACTION_COLUMNS = ["site", "round", "competency", "action", "owner", "due", "status", "progress"]

@@ -43,6 +43,38 @@ from ocf.response_import import ResponseBatch, read_responses
 from ocf.rounds import RoundContent, change_status, open_round, resolve_content
 from ocf.store import AUDIT_COLUMNS, Store
 
+__all__ = [
+    "Candidate",
+    "DetentionPreview",
+    "RoundSummary",
+    "accounts",
+    "add_site",
+    "add_sites",
+    "audit_check",
+    "audit_filters",
+    "audit_log",
+    "check_content",
+    "confirm_detentions",
+    "confirm_responses",
+    "content_library",
+    "create_account",
+    "diff_frameworks",
+    "edit_site",
+    "framework_versions",
+    "open_new_round",
+    "preview_detentions",
+    "preview_responses",
+    "preview_sites",
+    "publish",
+    "require_admin",
+    "reset_code",
+    "retire_site",
+    "revoke_account",
+    "round_summary",
+    "self_assessments",
+    "set_round_status",
+]
+
 
 def require_admin(store: Store, actor: Actor) -> None:
     check_active(store, actor)

@@ -12,6 +12,16 @@ from datetime import date
 
 from ocf.models import Answer, Item, Scale, Survey
 
+__all__ = [
+    "LONGEST_ANSWER_TEXT",
+    "MULTI_SEPARATOR",
+    "hidden_but_answered",
+    "missing_required",
+    "parse_answer",
+    "visible_items",
+]
+
+
 MULTI_SEPARATOR = ";"
 # The longest words one answer may hold: about 600 words, as much as a comment reviewer can
 # approve (ocf.comments.LONGEST_TEXT); a megabyte pasted into a box is refused, not stored.

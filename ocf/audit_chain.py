@@ -24,6 +24,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+__all__ = [
+    "FIELDS",
+    "GENESIS",
+    "AuditKey",
+    "ChainCheck",
+    "KeyFileError",
+    "check_chain",
+    "entry_hash",
+    "entry_mac",
+    "key_path",
+    "link_of",
+    "load_or_create_key",
+    "rekey_from",
+]
+
+
 FIELDS = ("id", "at", "actor", "action", "entity", "entity_id", "before", "after")
 GENESIS = ""
 

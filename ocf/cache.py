@@ -9,6 +9,13 @@ from typing import TypeVar
 
 from ocf.store import Store
 
+__all__ = [
+    "KEPT",
+    "T",
+    "cached",
+]
+
+
 T = TypeVar("T")
 _CACHE: OrderedDict[tuple, object] = OrderedDict()
 _LOCK = threading.Lock()  # Streamlit runs each session's reruns on their own threads

@@ -16,6 +16,23 @@ import pandas as pd
 
 from ocf.models import Scale
 
+__all__ = [
+    "COLOURS",
+    "LABEL_HEIGHT",
+    "LABEL_WIDTH",
+    "SERIES",
+    "SHAPES",
+    "caterpillar_chart",
+    "funnel_chart",
+    "heatmap_chart",
+    "label_positions",
+    "link_chart",
+    "maturity_chart",
+    "rates_chart",
+    "vega_lite",
+]
+
+
 # altair's data transformer and theme are process-wide settings: one conversion at a time.
 _CONVERTING = threading.Lock()
 

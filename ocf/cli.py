@@ -59,6 +59,8 @@ from ocf.store import Store, resolve_path
 from ocf.submissions import close_panel, panel_status
 from ocf.tables import when_day
 
+__all__ = ["main"]  # the `ocf` command; its subcommands are DESIGN §8's contract
+
 
 def _actor() -> str:
     try:

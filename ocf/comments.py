@@ -23,6 +23,24 @@ from ocf.errors import ConflictError, DataError, NotFound, Problem
 from ocf.permissions import ensure
 from ocf.store import Store
 
+__all__ = [
+    "DECISIONS",
+    "LONGEST_TEXT",
+    "LONGEST_THEME",
+    "NO_PROCEDURE",
+    "SAFEGUARDING_KEY",
+    "WAIT_FOR_CLOSE",
+    "ForStaff",
+    "Review",
+    "for_review",
+    "for_staff",
+    "review",
+    "safeguarding_procedure",
+    "set_safeguarding_procedure",
+    "themes",
+]
+
+
 DECISIONS = {"approved": "Approve for staff to read", "withheld": "Withhold from staff"}
 LONGEST_TEXT = 4000
 LONGEST_THEME = 80

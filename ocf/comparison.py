@@ -25,6 +25,19 @@ from ocf.scoring import item_scores
 from ocf.stats import rate_ratio, row_medians
 from ocf.store import Store
 
+__all__ = [
+    "COMPARE_COLUMNS",
+    "compare_sites",
+    "crosswalk_scores",
+    "domain_grid",
+    "require_oversight",
+    "system_competencies",
+    "system_round_for",
+    "system_view",
+    "trends",
+]
+
+
 COMPARE_COLUMNS = [
     "site", "name", "parent", "cohort", "self", "panel", "final", "gap", "flag", "panel_n",
     "suppressed_competencies", "panel_median", "panel_lower", "panel_upper", "panel_coverage",

@@ -6,6 +6,12 @@ import pandas as pd
 
 from ocf.models import Framework
 
+__all__ = [
+    "CROSSWALK_COLUMNS",
+    "crosswalk",
+]
+
+
 CROSSWALK_COLUMNS = ["tag", "tag_title", "domain", "competency", "competency_title", "kind"]
 
 

@@ -26,6 +26,40 @@ from ocf.rounds import RoundContent, change_status, open_round, resolve_content
 from ocf.store import Store
 from ocf.submissions import SELF_RESPONDENT
 
+__all__ = [
+    "ACTIONS",
+    "ACTOR",
+    "COMMENTS",
+    "COMMENT_THEMES",
+    "DEMO_ACCOUNTS",
+    "DEMO_ACTIONS",
+    "DEMO_RESPONSE",
+    "DEMO_SAFEGUARDING",
+    "DEMO_SITE",
+    "DRAFT_SELF",
+    "EVIDENCE",
+    "EVIDENCE_LINKS",
+    "FRAMEWORK",
+    "GROUP_SHARES",
+    "ICBS",
+    "OWNERS",
+    "REFERENCE_DATA",
+    "ROUNDS",
+    "SEED",
+    "SMALL_PANEL",
+    "SYSTEMS",
+    "SYSTEM_FRAMEWORK",
+    "TRUSTS",
+    "WHITE_RATE",
+    "DemoTrust",
+    "create_demo",
+    "demo_actor",
+    "demo_pdf",
+    "seed_demo",
+    "trust_name",
+]
+
+
 ACTOR = "demo"
 SEED = 2026
 FRAMEWORK = "ocf-race-equality"

@@ -40,6 +40,31 @@ from ocf.models import Site
 from ocf.stats import DSR_MINIMUM_EVENTS, poisson_limits
 from ocf.store import Store
 
+__all__ = [
+    "AGE_BAND",
+    "ESP_2013",
+    "LARGEST",
+    "LEVELS",
+    "NATIONAL",
+    "NHS_COLUMNS",
+    "NHS_REQUIRED",
+    "PART_ROWS",
+    "SUPPRESSED",
+    "TEMPLATE_COLUMNS",
+    "TEMPLATE_REQUIRED",
+    "ImportReport",
+    "TemplateRecords",
+    "age_span",
+    "detect_format",
+    "esp_weight",
+    "import_detentions",
+    "measure_id",
+    "read_detentions",
+    "read_nhs_annual",
+    "read_template",
+]
+
+
 NHS_COLUMNS = (
     "year", "measure", "measuresubcategory", "demographic", "demographicbreakdown",
     "organisationbreakdown", "datasource", "orgid", "orgname", "mhsds_count", "acute_count",

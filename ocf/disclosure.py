@@ -25,6 +25,16 @@ import pandas as pd
 
 from ocf.stats import RowMedians, median_ci_ranks
 
+__all__ = [
+    "CONFIDENCE",
+    "MIN_PANEL_FLOOR",
+    "SPREAD_MIN_N",
+    "disclose",
+    "effective_min_panel",
+    "withhold_open_panels",
+]
+
+
 MIN_PANEL_FLOOR = 3  # the loader refuses a framework's min_panel below this
 CONFIDENCE = 0.95
 

@@ -31,6 +31,42 @@ from ocf.stats import (
 )
 from ocf.store import Store
 
+__all__ = [
+    "ANY_OTHER_CAVEAT",
+    "CENSUS_CAVEAT",
+    "DEFAULT_FOCUS",
+    "DEFAULT_MEASURE",
+    "DEFAULT_REFERENCE",
+    "DISPARITY_COLUMNS",
+    "EPISODES_CAVEAT",
+    "LEVEL_NAMES",
+    "METHODS",
+    "NATIONAL_KINDS",
+    "ROUND_TO",
+    "SMALL_COUNTS",
+    "STANDARDISED",
+    "caveats",
+    "default_period",
+    "detention_choices",
+    "detention_rows",
+    "disclose_counts",
+    "disparity_table",
+    "funnel",
+    "funnel_heterogeneity",
+    "funnel_points",
+    "group_figures",
+    "group_totals",
+    "groups_held",
+    "levels_held",
+    "one_level",
+    "rated_measures",
+    "rates_by_group",
+    "trend",
+    "unrated_measures",
+    "within_area_target",
+]
+
+
 DEFAULT_FOCUS = ethnicity.BLACK
 DEFAULT_REFERENCE = ethnicity.WHITE
 DEFAULT_MEASURE = "all-detentions"

@@ -13,6 +13,27 @@ import pandas as pd
 
 from ocf.disclosure import SPREAD_MIN_N
 
+__all__ = [
+    "SPREAD_NOTE",
+    "agreement_words",
+    "correlation_words",
+    "counted",
+    "coverage_words",
+    "fewer_than",
+    "final_label",
+    "flag_sentence",
+    "interval",
+    "label_or_none",
+    "number",
+    "panel_cell",
+    "panel_figure",
+    "panel_interval",
+    "plain",
+    "sentence",
+    "share",
+]
+
+
 SPREAD_NOTE = (
     "Panel figures are medians of members' views. With fewer than {min_panel} responses "
     f"they are not shown; a distribution-free 95% interval is shown from {SPREAD_MIN_N} "

@@ -16,6 +16,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+__all__ = [
+    "ConfigError",
+    "ConflictError",
+    "DataError",
+    "NotFound",
+    "OcfError",
+    "PermissionDenied",
+    "Problem",
+    "StorageError",
+]
+
 
 @dataclass(frozen=True)
 class Problem:

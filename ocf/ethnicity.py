@@ -6,6 +6,20 @@ its own row when a source gives one, else from the sum of its detailed categorie
 
 from __future__ import annotations
 
+__all__ = [
+    "ASIAN",
+    "BLACK",
+    "CODES",
+    "HIGHER_GROUPS",
+    "MIXED",
+    "OTHER",
+    "UNKNOWN",
+    "WHITE",
+    "higher_group",
+    "normalise",
+]
+
+
 WHITE = "White"
 MIXED = "Mixed"
 ASIAN = "Asian or Asian British"

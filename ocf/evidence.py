@@ -28,6 +28,32 @@ from ocf.models import Framework
 from ocf.permissions import allowed
 from ocf.store import Store
 
+__all__ = [
+    "ACCEPTED",
+    "LONGEST_NAME",
+    "LONGEST_URL",
+    "MAX_BYTES",
+    "NO_EVIDENCE",
+    "WHAT_IS_ACCEPTED",
+    "EvidenceFile",
+    "Refused",
+    "add_file",
+    "add_link",
+    "can_read",
+    "check_file",
+    "check_link",
+    "evidence_table",
+    "evidence_words",
+    "given",
+    "listing",
+    "needs_evidence",
+    "open_file",
+    "remove",
+    "size_words",
+    "sniff",
+]
+
+
 MAX_BYTES = 10 * 1024 * 1024  # 10 MB: a board paper or a scanned report, not a video
 NO_EVIDENCE = "no evidence given"
 LONGEST_NAME = 200

@@ -20,6 +20,34 @@ from ocf.errors import DataError, Problem
 from ocf.models import SITE_KINDS, Response, Site, SiteKind
 from ocf.store import Store
 
+__all__ = [
+    "LONGEST_LINE",
+    "MOST_PROBLEMS",
+    "RESPONSE_COLUMNS",
+    "RESPONSE_REQUIRED",
+    "SITE_CODE",
+    "SITE_COLUMNS",
+    "SITE_REQUIRED",
+    "Interned",
+    "LineTooLong",
+    "Progress",
+    "Row",
+    "Table",
+    "arguments_table",
+    "as_stream",
+    "bytes_left",
+    "check_header",
+    "open_binary",
+    "parent_cycle",
+    "read_table",
+    "read_text",
+    "site_problems",
+    "stream_rows",
+    "validate_responses",
+    "validate_sites",
+]
+
+
 SITE_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,11}$")
 SITE_COLUMNS = ("code", "name", "kind", "parent", "cohort")
 SITE_REQUIRED = ("code", "name")

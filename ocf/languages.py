@@ -16,6 +16,23 @@ from typing import Literal
 
 from ocf.models import Item, Option, Section, Survey
 
+__all__ = [
+    "ENGLISH",
+    "INTERFACE",
+    "REVIEW_STATES",
+    "STYLES",
+    "SYMBOLS",
+    "Translation",
+    "as_answered",
+    "flatten",
+    "gaps",
+    "in_language",
+    "interface",
+    "sentences",
+    "translatable",
+]
+
+
 ENGLISH = "en"
 # The page's own words, in English; a translation gives each of them.
 INTERFACE: dict[str, str] = {

@@ -20,6 +20,17 @@ from ocf.results import round_scores
 from ocf.stats import Correlation, spearman
 from ocf.store import Store
 
+__all__ = [
+    "CAVEAT",
+    "SEED",
+    "SIMULATIONS",
+    "Link",
+    "link",
+    "rho_with_ratio_uncertainty",
+    "standardised_available",
+]
+
+
 CAVEAT = (
     "This shows an association between organisations, not a cause: organisations differ in "
     "many ways besides their maturity, and few sites make any pattern uncertain."

@@ -42,6 +42,26 @@ from ocf.models import (
     Survey,
 )
 
+__all__ = [
+    "DEFAULT_YES_NO",
+    "ID_PATTERN",
+    "LANGUAGE_TAG",
+    "MAX_NODES",
+    "PROJECT_ROOT",
+    "SHIPPED_FRAMEWORKS",
+    "SHIPPED_SURVEYS",
+    "SHOW_IF_PATTERN",
+    "TRANSLATION_CODE",
+    "Library",
+    "Path_",
+    "load_library",
+    "load_shipped",
+    "parse_framework",
+    "parse_survey",
+    "plain_data",
+]
+
+
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 SHOW_IF_PATTERN = re.compile(
     r"^\s*(?P<item>[a-z0-9][a-z0-9-]*)\s*(?P<op>==|!=|in)\s*(?P<rest>.+?)\s*$"

@@ -10,6 +10,15 @@ from __future__ import annotations
 
 from ocf.detention_import import measure_id
 
+__all__ = [
+    "NAMES",
+    "NHS_MEASURES",
+    "UNRATED_REASON",
+    "measure_name",
+    "unrated_names",
+]
+
+
 _TIMES = {"1": "once", "2": "twice"}
 
 # (Measure, measureSubcategory, the name shown) for NHS England's MHA annual statistics.

@@ -17,6 +17,13 @@ import ctypes
 import ctypes.util
 from functools import cache
 
+__all__ = [
+    "MMAP_THRESHOLD",
+    "TRIM_THRESHOLD",
+    "keep_freed_memory",
+]
+
+
 # mallopt(3) parameters, from glibc's <malloc.h>.
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 TRIM_THRESHOLD = 64 * 2**20  # free memory kept at the top of the heap

@@ -13,6 +13,9 @@ from sqlite_utils import Database, Migrations
 
 from ocf.audit_chain import FIELDS, GENESIS, entry_hash
 
+__all__ = ["applied_steps", "migrations", "schema_of", "schema_problems", "step_names"]
+
+
 migrations = Migrations("ocf")
 
 _INITIAL_SCHEMA = [

@@ -11,6 +11,41 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import ClassVar, Literal
 
+__all__ = [
+    "COMPETENCY_KINDS",
+    "ITEM_TYPES",
+    "OBLIGATION_OPTIONS",
+    "OPTION_TYPES",
+    "SCORED_TYPES",
+    "SITE_KINDS",
+    "Account",
+    "Answer",
+    "Audience",
+    "Carers",
+    "Competency",
+    "CompetencyKind",
+    "Domain",
+    "Framework",
+    "Invitation",
+    "Item",
+    "ItemType",
+    "Level",
+    "Moderation",
+    "Option",
+    "Response",
+    "Round",
+    "RoundStatus",
+    "Scale",
+    "Section",
+    "ShowIf",
+    "ShowIfOperator",
+    "Site",
+    "SiteKind",
+    "Submission",
+    "Survey",
+]
+
+
 CompetencyKind = Literal["organisational", "individual", "obligation"]
 COMPETENCY_KINDS: tuple[str, ...] = ("organisational", "individual", "obligation")
 Audience = Literal["self", "panel"]

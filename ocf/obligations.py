@@ -17,6 +17,20 @@ from ocf.display import panel_cell
 from ocf.evidence import NO_EVIDENCE, evidence_words
 from ocf.models import OBLIGATION_OPTIONS, Answer, Framework, Survey
 
+__all__ = [
+    "CLAIMED",
+    "COLUMNS",
+    "LABELS",
+    "NOT_ANSWERED",
+    "SHORT_OF_DUTY",
+    "checklist",
+    "checklist_table",
+    "evidence_item_id",
+    "headline",
+    "shortfall",
+]
+
+
 LABELS: dict[str, str] = {option.value: option.label for option in OBLIGATION_OPTIONS}
 NOT_ANSWERED = "Not answered yet"
 # Met (or partly met) by the trust's own word, with no file or link behind it: a claim, named

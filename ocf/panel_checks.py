@@ -20,6 +20,16 @@ from ocf.permissions import allowed, ensure
 from ocf.scoring import item_scores
 from ocf.store import Store
 
+__all__ = [
+    "EXTREME_FLAG",
+    "LEAST_SCORED",
+    "Sources",
+    "entry_flags",
+    "extreme_entries",
+    "sources",
+]
+
+
 EXTREME_FLAG = 2  # responses entered by one person, every scored answer at one end
 LEAST_SCORED = 3  # a response with fewer scored answers is never called extreme
 

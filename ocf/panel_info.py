@@ -17,6 +17,16 @@ from ocf.languages import Translation, interface
 from ocf.retention import period_words, policy
 from ocf.store import Store
 
+__all__ = [
+    "KEYS",
+    "WHAT",
+    "PanelText",
+    "kept_text",
+    "set_site_text",
+    "site_text",
+]
+
+
 PanelText = Literal["support", "kept"]
 KEYS: dict[str, str] = {"support": "panel-support:{site}", "kept": "panel-kept:{site}"}
 WHAT = {"support": "panel support information", "kept": "panel answers kept"}

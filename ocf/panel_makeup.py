@@ -16,6 +16,14 @@ from ocf.disclosure import effective_min_panel
 from ocf.models import Survey
 from ocf.store import Store
 
+__all__ = [
+    "OTHER",
+    "makeup",
+    "makeup_empty",
+    "who_answered",
+]
+
+
 OTHER = "Other answers, or not said"
 
 

@@ -23,6 +23,13 @@ from ocf.languages import (
 )
 from ocf.models import Item, Survey
 
+__all__ = [
+    "STYLE",
+    "paper_form",
+    "question_numbers",
+]
+
+
 STYLE = """
   body {font-family: Arial, Helvetica, sans-serif; font-size: 18pt; line-height: 1.5;
         color: #000; background: #fff; max-width: 40em; margin: 1em auto; padding: 0 1em;}

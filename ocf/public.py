@@ -21,6 +21,13 @@ from ocf.results import site_results
 from ocf.store import Store
 from ocf.tables import when_day
 
+__all__ = [
+    "PublicSummary",
+    "public_summary",
+    "published_rounds",
+    "sites_in",
+]
+
 
 @dataclass(frozen=True)
 class PublicSummary:

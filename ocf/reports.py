@@ -55,6 +55,23 @@ from ocf.spreadsheet import FileRefused, write_csv, write_text, write_xlsx
 from ocf.store import Store
 from ocf.tables import when_day
 
+__all__ = [
+    "EXPORT_COLUMNS",
+    "LEVELS",
+    "SLIP_ADDRESS_UNKNOWN",
+    "SLIP_STYLE",
+    "STYLE",
+    "board_report",
+    "export_round",
+    "export_table",
+    "invitation_slips",
+    "public_report",
+    "require_folder",
+    "write_board_report",
+    "xlsx_bytes",
+]
+
+
 EXPORT_COLUMNS = {
     "site": "Site code (ODS style).",
     "round": "Assessment round.",

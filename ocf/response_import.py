@@ -27,6 +27,12 @@ from ocf.importers import MOST_PROBLEMS, Interned, Progress, Row
 from ocf.models import Answer, Response
 from ocf.store import Store
 
+__all__ = [
+    "Respondents",
+    "ResponseBatch",
+    "read_responses",
+]
+
 
 class Respondents(Sequence[tuple[str, str, str, str]]):
     """Each respondent's (site, round, survey, label), made when asked for: a file of a million

@@ -22,6 +22,18 @@ from ocf.store import Store
 from ocf.submissions import SELF_RESPONDENT
 from ocf.tables import when_day
 
+__all__ = [
+    "SiteResults",
+    "action_plan",
+    "disclosed_answers",
+    "latest_with_results",
+    "panel_still_collecting",
+    "round_scores",
+    "scores_table",
+    "self_answers",
+    "site_results",
+]
+
 
 def round_scores(store: Store, round_id: str) -> RoundScores:
     """Score every site of a round from its disclosed answers and framework snapshot (cached).

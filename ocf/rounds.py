@@ -16,6 +16,16 @@ from ocf.loading import Library, load_shipped, parse_framework, parse_survey
 from ocf.models import Framework, Round, Survey
 from ocf.store import Store
 
+__all__ = [
+    "ROUND_ID",
+    "TRANSITIONS",
+    "RoundContent",
+    "change_status",
+    "open_round",
+    "resolve_content",
+]
+
+
 # action → (statuses it may start from, status it leads to)
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "close": (("open",), "closed"),

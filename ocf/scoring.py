@@ -21,6 +21,21 @@ from ocf.disclosure import disclose, effective_min_panel
 from ocf.models import Framework, Survey
 from ocf.stats import ordinal_alpha_from_counts, row_medians
 
+__all__ = [
+    "ACCOUNTABILITY_GAP",
+    "AUDIENCES",
+    "NOT_VERIFIED",
+    "OBLIGATION_COLUMNS",
+    "PARTLY_VERIFIED",
+    "SCORE_COLUMNS",
+    "RoundScores",
+    "item_scores",
+    "score_round",
+    "score_table",
+    "scoring_answers",
+]
+
+
 SCORE_COLUMNS = [
     "site", "round", "level", "id", "self", "panel", "panel_n", "final", "gap", "flag", "coverage",
     "panel_label", "final_label",

@@ -22,6 +22,27 @@ from urllib.parse import urlencode
 from ocf.access import Actor, account_actor, browser_hash, panel_actor, still_active
 from ocf.store import Store
 
+__all__ = [
+    "BROWSER_COOKIE",
+    "BROWSER_LIFE",
+    "COOKIE",
+    "ENDED",
+    "IDLE",
+    "LANGUAGE",
+    "LONGEST",
+    "SESSION_PATH",
+    "SIGN_OUT_PATH",
+    "TICKET_LIFE",
+    "TOUCH_EVERY",
+    "by_single_sign_on",
+    "end",
+    "exchange",
+    "page_address",
+    "resume",
+    "start",
+]
+
+
 IDLE = timedelta(minutes=30)
 LONGEST = timedelta(hours=12)
 TICKET_LIFE = timedelta(seconds=60)

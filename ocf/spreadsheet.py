@@ -18,6 +18,21 @@ from typing import Any
 
 import pandas as pd
 
+__all__ = [
+    "FORMULA_LEADS",
+    "PRIVATE",
+    "FileRefused",
+    "csv_text",
+    "neutralise",
+    "neutralised",
+    "place_file",
+    "private_file",
+    "write_csv",
+    "write_text",
+    "write_xlsx",
+]
+
+
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 PRIVATE = 0o600
 

@@ -11,6 +11,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+__all__ = [
+    "CALLBACK_PATH",
+    "MIN_COOKIE_SECRET",
+    "REQUIRED",
+    "SignedOn",
+    "auth_problems",
+    "signed_on",
+]
+
+
 REQUIRED = ("redirect_uri", "cookie_secret", "client_id", "client_secret", "server_metadata_url")
 CALLBACK_PATH = "/oauth2callback"
 MIN_COOKIE_SECRET = 32  # characters: the cookie that keeps people signed in is signed with it

@@ -14,6 +14,36 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+__all__ = [
+    "DSR_MINIMUM_EVENTS",
+    "SPEARMAN_INTERVAL_MIN_N",
+    "Correlation",
+    "Heterogeneity",
+    "Interval",
+    "MedianCI",
+    "RowMedians",
+    "dersimonian_laird_tau2",
+    "dsr",
+    "heterogeneity",
+    "mantel_haenszel_rate_ratio",
+    "median_ci",
+    "median_ci_ranks",
+    "ordinal_alpha",
+    "ordinal_alpha_from_counts",
+    "poisson_count_limits",
+    "poisson_limits",
+    "proportion_ci",
+    "proportion_funnel",
+    "rate_ci",
+    "rate_funnel",
+    "rate_ratio",
+    "rate_ratios",
+    "ratio_funnel",
+    "row_medians",
+    "spearman",
+    "standardised_ratio",
+]
+
 
 @dataclass(frozen=True)
 class MedianCI:

@@ -20,6 +20,30 @@ from ocf.paper import question_numbers
 from ocf.permissions import ensure, held_to_site
 from ocf.store import Store
 
+__all__ = [
+    "PANEL_STATUS_COLUMNS",
+    "SELF_RESPONDENT",
+    "Draft",
+    "PaperForm",
+    "RawAnswers",
+    "add_paper_response",
+    "close_panel",
+    "completion",
+    "invitations",
+    "open_panel_survey",
+    "open_self_assessment",
+    "panel_status",
+    "paper_waiting",
+    "parse_answers",
+    "reopen",
+    "revoke_invitation",
+    "save",
+    "settle_paper_response",
+    "submit",
+    "withdraw",
+]
+
+
 SELF_RESPONDENT = "equality-lead"
 RawAnswers = Mapping[str, tuple[str | None, str | None]]  # item id → (value, text)
 

@@ -15,6 +15,25 @@ import pandas as pd
 
 from ocf.models import Account, Round, Site
 
+__all__ = [
+    "HOME_ZONE",
+    "ROLE_TITLES",
+    "SITE_KINDS",
+    "STATUSES",
+    "accounts_table",
+    "audit_table",
+    "change_words",
+    "invitations_table",
+    "rounds_table",
+    "sites_table",
+    "submissions_table",
+    "when",
+    "when_day",
+    "who",
+    "zone_of",
+]
+
+
 HOME_ZONE = "Europe/London"  # when the browser does not say where it is
 ROLE_TITLES = {
     "lead": "Equality lead",
