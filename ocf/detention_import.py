@@ -36,6 +36,7 @@ from ocf.importers import (
     open_binary,
     stream_rows,
 )
+from ocf.measures import measure_id, measure_name
 from ocf.models import Site
 from ocf.stats import DSR_MINIMUM_EVENTS, poisson_limits
 from ocf.store import Store
@@ -118,12 +119,6 @@ class ImportReport:
         ]
         out += [f"  note: {note}" for note in self.notes]
         return out
-
-
-def measure_id(measure: str, subcategory: str = "All") -> str:
-    """'All detentions' → all-detentions; ('Short term orders', 'Section 136') → short-term-orders-section-136."""
-    text = measure if subcategory in ("", "All") else f"{measure} {subcategory}"
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 def detect_format(text: str) -> str:
@@ -300,7 +295,6 @@ def read_nhs_annual(table: Table) -> tuple[list[dict], ImportReport]:
         report.skipped["two rows for one geography, measure and group; neither used"] += len(
             conflicts
         )
-        from ocf.measures import measure_name  # (it names measures by their ids from here)
 
         names = sorted({f"{measure_name(k[2])} / {k[3]}" for k in conflicts})
         report.notes.append("Conflicting rows: " + "; ".join(names))

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import BinaryIO, cast
 
 from ocf.errors import DataError, Problem
-from ocf.models import SITE_KINDS, Response, Site, SiteKind
+from ocf.models import SITE_KINDS, Site, SiteKind
 from ocf.store import Store
 
 __all__ = [
@@ -43,7 +43,6 @@ __all__ = [
     "read_text",
     "site_problems",
     "stream_rows",
-    "validate_responses",
     "validate_sites",
 ]
 
@@ -392,21 +391,7 @@ def _depth(
     return depth
 
 
-# --------------------------------------------------------------------------- responses
-
-
-def validate_responses(table: Table, store: Store) -> list[Response]:
-    """Responses from long-format rows site,round,survey,respondent,item,value[,text].
-
-    Each respondent's rows become one submitted Response. Everything is checked: the site,
-    round (open) and survey exist, a panel's rows are for a panel still open (a closed panel
-    is frozen), each item belongs to the survey, each value fits its item,
-    no item is answered twice, the respondent is new, required items are answered and hidden
-    items are not (ocf.response_import, which reads big files in bounded memory).
-    """
-    from ocf.response_import import read_responses
-
-    return list(read_responses(table.rows, table.source, store).responses())
+# --------------------------------------------------------------------------- arguments
 
 
 def arguments_table(source: str, row: Mapping[str, str | None]) -> Table:

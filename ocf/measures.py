@@ -1,22 +1,29 @@
 """Detention measures by the names NHS England publishes them under, and which can be rated.
 
 The importer keeps a measure as an id made from NHS England's `Measure` and
-`measureSubcategory` (`ocf.detention_import.measure_id`); pages show the published wording.
+`measureSubcategory` (`measure_id`); pages show the published wording.
 A measure with no population (NHS England publishes counts of people for repeat detentions,
 with no denominator) has no rate, so it cannot be compared between groups.
 """
 
 from __future__ import annotations
 
-from ocf.detention_import import measure_id
+import re
 
 __all__ = [
     "NAMES",
     "NHS_MEASURES",
     "UNRATED_REASON",
+    "measure_id",
     "measure_name",
     "unrated_names",
 ]
+
+
+def measure_id(measure: str, subcategory: str = "All") -> str:
+    """'All detentions' → all-detentions; ('Short term orders', 'Section 136') → short-term-orders-section-136."""
+    text = measure if subcategory in ("", "All") else f"{measure} {subcategory}"
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 _TIMES = {"1": "once", "2": "twice"}

@@ -14,9 +14,9 @@ from ocf.cache import cached
 from ocf.disclosure import withhold_open_panels
 from ocf.evidence import can_read as can_read_evidence
 from ocf.evidence import evidence_words, given
+from ocf.kept_figures import kept_scores
 from ocf.models import Answer, Framework, Round, Site, Survey
 from ocf.obligations import COLUMNS, LABELS, checklist
-from ocf.retention import kept_scores
 from ocf.scoring import RoundScores, score_round, score_table
 from ocf.store import Store
 from ocf.submissions import SELF_RESPONDENT

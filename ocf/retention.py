@@ -10,20 +10,17 @@ The deletion is audited as a count; self-assessments, evidence and the audit log
 
 from __future__ import annotations
 
-import io
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 from babel import UnknownLocaleError
 from babel.units import format_unit
 
 from ocf.access import Actor, check_active, require_role
 from ocf.errors import DataError, Problem
-from ocf.scoring import RoundScores
+from ocf.kept_figures import as_parquet, kept_scores
+from ocf.results import round_scores
 from ocf.store import Store
 
 __all__ = [
@@ -40,7 +37,6 @@ __all__ = [
 POLICY_KEY = "retention_period"  # a meta key: the records policy's period, such as "3y"
 _PERIOD = re.compile(r"(\d{1,4})\s*([ymd])")
 _DAYS = {"y": 365, "m": 30, "d": 1}
-_FRAMES = ("competencies", "domains", "overall", "agreement", "obligations")
 
 
 def parse_period(text: str) -> timedelta:
@@ -119,48 +115,10 @@ def apply(
 ) -> list[Due]:
     """Delete the panel answers `due` says to, keeping each round's disclosed figures first;
     with `dry_run`, only say what would be deleted. Returns the rounds (and answers) done."""
-    from ocf.results import round_scores  # (results reads kept figures through this module)
-
     rounds = due(store, actor, older_than, now)
     if dry_run:
         return rounds
     for item in rounds:
-        figures = _as_parquet(round_scores(store, item.round))
+        figures = as_parquet(round_scores(store, item.round))
         store.retire_panel_answers(item.round, figures, actor.label)
     return rounds
-
-
-def kept_scores(store: Store, round_id: str) -> RoundScores | None:
-    """The figures a retired round disclosed, exactly as they were computed; None when the
-    round still holds its answers."""
-    data = store.retired_scores(round_id)
-    if data is None:
-        return None
-    table = pq.read_table(io.BytesIO(data))
-    frames: dict[str, pd.DataFrame] = {}
-    meta = table.schema.metadata or {}
-    min_panel = int(meta.get(b"min_panel", b"5"))
-    for name in _FRAMES:
-        blob = meta.get(name.encode())
-        if blob is None:
-            raise DataError([Problem("kept figures", f"the kept figures have no {name}")])
-        frames[name] = pq.read_table(io.BytesIO(bytes.fromhex(blob.decode()))).to_pandas()
-    return RoundScores(min_panel=min_panel, **frames)
-
-
-def _as_parquet(scores: RoundScores) -> bytes:
-    """Every part of the scores as one Parquet file (each part carried in its metadata)."""
-    parts = {}
-    for name in _FRAMES:
-        buffer = io.BytesIO()
-        pq.write_table(pa.Table.from_pandas(getattr(scores, name), preserve_index=False), buffer)
-        parts[name.encode()] = buffer.getvalue().hex().encode()
-    carrier = pa.table({"kept": [True]}).replace_schema_metadata(
-        {**parts, b"min_panel": str(scores.min_panel).encode()}
-    )
-    out = io.BytesIO()
-    pq.write_table(carrier, out)
-    return out.getvalue()
-
-
-assert {f.name for f in fields(RoundScores)} == {*_FRAMES, "min_panel"}  # every part is kept

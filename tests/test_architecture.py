@@ -201,3 +201,50 @@ def test_every_core_module_declares_its_public_names() -> None:
             continue
         stale += [f"{name}.{n}" for n in module.__all__ if not hasattr(module, n)]
     assert missing == [] and stale == []
+
+
+def core_imports() -> dict[str, set[str]]:
+    """Each core module's imports of other core modules, lazy ones inside functions included."""
+    modules = {
+        ".".join(p.relative_to(PROJECT).with_suffix("").parts).removesuffix(".__init__"): p
+        for p in CORE
+    }
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                found.add(node.module)
+                found.update(f"{node.module}.{alias.name}" for alias in node.names)
+            elif isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+        graph[name] = {m for m in found if m in modules and m != name}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every import cycle, each as the modules on it."""
+    found, done = [], set()
+
+    def visit(name: str, path: list[str]) -> None:
+        for other in sorted(graph[name]):
+            if other in path:
+                found.append(path[path.index(other) :])
+            elif other not in done:
+                visit(other, [*path, other])
+        done.add(name)
+
+    for name in sorted(graph):
+        if name not in done:
+            visit(name, [name])
+    return found
+
+
+def test_the_core_has_no_import_cycle() -> None:
+    """Issue 32: a module that needs another which needs it back (even lazily, inside a
+    function) cannot be understood or tested alone."""
+    assert cycles(core_imports()) == []
+
+
+def test_the_cycle_check_would_catch_one() -> None:
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == [["a", "b", "c"]]

@@ -569,7 +569,8 @@ def test_writing_into_a_missing_folder_says_so(tmp_path: Path, command: list[str
 def test_the_same_import_twice_at_once_writes_it_once(tmp_path: Path) -> None:
     """Both validated before either wrote: the second hit a duplicate key (a traceback)."""
     from ocf.errors import ConflictError
-    from ocf.importers import RESPONSE_COLUMNS, RESPONSE_REQUIRED, read_table, validate_responses
+    from ocf.importers import RESPONSE_COLUMNS, RESPONSE_REQUIRED, read_table
+    from ocf.response_import import read_responses
 
     db = cli_db(tmp_path)
     path = tmp_path / "responses.csv"
@@ -582,7 +583,10 @@ def test_the_same_import_twice_at_once_writes_it_once(tmp_path: Path) -> None:
     )
     first, second = Store.open(db), Store.open(db)
     table = read_table(path, RESPONSE_COLUMNS, RESPONSE_REQUIRED)
-    one, two = validate_responses(table, first), validate_responses(table, second)
+    one, two = (
+        list(read_responses(table.rows, table.source, store).responses())
+        for store in (first, second)
+    )
     first.add_submitted(one, "a")
     before = dump(second)
     with pytest.raises(ConflictError, match="already"):

@@ -11,7 +11,8 @@ from ocf.accountability import carry_over
 from ocf.comparison import system_competencies, system_round_for, system_view
 from ocf.demo import demo_actor
 from ocf.errors import ConflictError
-from ocf.importers import Table, validate_responses
+from ocf.importers import Table
+from ocf.response_import import read_responses
 from ocf.rounds import change_status, open_round, resolve_content
 from ocf.store import Store
 from ocf.submissions import open_self_assessment
@@ -48,7 +49,7 @@ def test_an_import_row_for_a_site_the_round_does_not_assess_is_refused(demo_stor
               "respondent": "lead", "item": "system-police-level", "value": "2"})],
     )  # fmt: skip
     with pytest.raises(Exception) as caught:
-        validate_responses(table, demo_store)
+        read_responses(table.rows, table.source, demo_store)
     assert "returns.csv:ROW 2: site: round s2 assesses ICB or place sites; XTA1 is a trust" in str(
         caught.value
     )
