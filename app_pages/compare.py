@@ -108,7 +108,7 @@ st.table(
 )
 
 st.header("Against PCREF")
-crosswalk = crosswalk_scores(db, round_.id)
+crosswalk = crosswalk_scores(db, actor, round_.id)
 crosswalk = crosswalk[crosswalk["site"].isin(shown["site"])]
 if crosswalk.empty:
     st.write("This framework's competencies carry no PCREF tags.")

@@ -10,6 +10,7 @@ import pandas as pd
 from ocf import ethnicity
 from ocf.access import Actor, check_active, visible_rounds
 from ocf.cache import cached
+from ocf.crosswalk import crosswalk
 from ocf.disclosure import disclose
 from ocf.disparity import (
     DEFAULT_FOCUS,
@@ -21,7 +22,7 @@ from ocf.disparity import (
 from ocf.models import Framework
 from ocf.permissions import allowed_rounds, ensure
 from ocf.results import disclosed_answers, round_scores
-from ocf.scoring import item_scores
+from ocf.scoring import item_scores, scores_by_group
 from ocf.stats import rate_ratio, row_medians
 from ocf.store import Store
 
@@ -157,37 +158,24 @@ def trends(store: Store, actor: Actor, framework_id: str) -> pd.DataFrame:
 
 
 def crosswalk_scores(
-    store: Store, round_id: str, site: str | None = None, prefix: str = "pcref-"
+    store: Store, actor: Actor, round_id: str, site: str | None = None, prefix: str = "pcref-"
 ) -> pd.DataFrame:
-    """The assessment reported against another framework's areas through competency tags.
-
-    Each tag's self, panel and final are the weighted means of the competencies carrying it
-    (competency weights), over the values that exist, like a domain.
-    """
+    """The assessment reported against another framework's areas through competency tags
+    (`ocf.crosswalk`), each area rolled up as a domain is (`ocf.scoring.scores_by_group`: the
+    final capped at the area's panel figure plus the tolerance). Columns site, tag, area,
+    competencies, self, panel, final."""
+    require_oversight(store, actor, round_id)
     framework = store.round_framework(round_id)
     competencies = round_scores(store, round_id).competencies
     if site is not None:
         competencies = competencies[competencies["site"] == site]
-    tags = pd.DataFrame(
-        [
-            (c.id, t, framework.tags.get(t, t))
-            for c in framework.competencies
-            for t in c.tags
-            if t.startswith(prefix)
-        ],
-        columns=["competency", "tag", "tag_title"],
-    )
-    joined = competencies.merge(tags, on="competency").rename(columns={"tag_title": "area"})
-    for column in ("self", "panel", "final"):
-        present = joined[column].notna()
-        joined[f"{column}_w"] = joined["weight"] * present
-        joined[f"{column}_wx"] = joined[column].fillna(0) * joined["weight"] * present
-    grouped = joined.groupby(["site", "tag", "area"], sort=False)
-    result = grouped.size().rename("competencies").to_frame()
-    for column in ("self", "panel", "final"):
-        weights = grouped[f"{column}_w"].sum()
-        result[column] = grouped[f"{column}_wx"].sum() / weights.where(weights > 0)
-    return result.reset_index()[["site", "tag", "area", "competencies", "self", "panel", "final"]]
+    tags = crosswalk(framework, prefix)
+    rolled = scores_by_group(
+        competencies, framework, tags.rename(columns={"tag": "group"})[["competency", "group"]]
+    ).rename(columns={"group": "tag"})
+    areas = dict(zip(tags["tag"], tags["tag_title"], strict=False))
+    rolled.insert(2, "area", rolled["tag"].map(areas))
+    return rolled[["site", "tag", "area", "competencies", "self", "panel", "final"]]
 
 
 def system_view(

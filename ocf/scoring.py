@@ -32,6 +32,7 @@ __all__ = [
     "item_scores",
     "score_round",
     "score_table",
+    "scores_by_group",
     "scoring_answers",
 ]
 
@@ -434,6 +435,50 @@ def _score_maturity(
     )
     agreement = _agreement(coded, answered, effective_min_panel(framework.min_panel))
     return RoundScores(competencies, domains, overall, agreement, framework.min_panel)
+
+
+def scores_by_group(
+    competencies: pd.DataFrame, framework: Framework, members: pd.DataFrame
+) -> pd.DataFrame:
+    """Competency figures rolled up into another grouping of competencies (a crosswalk's areas)
+    by the rules a domain follows (`_roll_up`): weighted means of the values that exist, and the
+    final never above the group's panel figure plus the tolerance (docs/methods.md).
+
+    `competencies`: RoundScores.competencies (some or all sites); `members`: one row per
+    (competency, group). Returns site, group, competencies, self, panel, final, gap, coverage,
+    panel_n, in the groups' order of first appearance."""
+    columns = ["site", "group", "competencies", *_ROLLED, "coverage", "panel_n"]
+    ids = [c.id for c in framework.competencies]
+    groups = list(dict.fromkeys(members["group"]))
+    sites = list(dict.fromkeys(competencies["site"]))
+    if not groups or not sites:
+        return pd.DataFrame(columns=columns)
+    into = np.zeros((len(ids), len(groups)))
+    for competency, group in members[["competency", "group"]].itertuples(index=False):
+        into[ids.index(competency), groups.index(group)] = 1.0
+    by_cell = competencies.assign(competency=competencies["competency"].astype(str)).set_index(
+        ["site", "competency"]
+    )
+
+    def grid(column: str) -> np.ndarray:
+        wide = by_cell[column].unstack("competency").reindex(index=sites, columns=ids)
+        return wide.to_numpy(dtype=float)
+
+    level = {name: grid(name) for name in (*_ROLLED, "coverage")}
+    panel_n = np.nan_to_num(grid("panel_n")).astype(np.int64)
+    weights = np.array([float(c.weight) for c in framework.competencies])
+    rolled = _roll_up(level, panel_n, weights, into)
+    rolled["final"] = _moderate(rolled["final"], rolled["panel"], framework)
+    each_site = np.repeat(np.arange(len(sites)), len(groups))
+    return pd.DataFrame(
+        {
+            "site": np.array(sites, dtype=object)[each_site],
+            "group": np.tile(np.array(groups, dtype=object), len(sites)),
+            "competencies": np.tile(into.sum(axis=0).astype(int), len(sites)),
+            **{name: rolled[name].ravel() for name in (*_ROLLED, "coverage")},
+            "panel_n": rolled["panel_n"].ravel(),
+        }
+    )[columns]
 
 
 def _level_labels(
