@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app_pages.common import (
+    choose_round,
     flash,
     public_address,
     reader_zone,
@@ -86,7 +87,7 @@ else:
     with st.form("slips"):
         a, b, c = st.columns(3)
         slip_site = a.selectbox("Site", trusts, format_func=lambda s: s.name)
-        slip_round = b.selectbox("Round", open_rounds, format_func=lambda r: r.id)
+        slip_round = choose_round(open_rounds, where=b)
         count = c.number_input("How many", min_value=1, max_value=100, value=10)
         make = st.form_submit_button("Make the slips", type="primary")
     address = public_address()

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app_pages.common import (
+    choose_round,
     flash,
     framework_titles,
     require_actor,
@@ -34,9 +35,7 @@ st.dataframe(rounds_table(rounds, framework_titles()), hide_index=True)
 
 if rounds:
     st.header("Change a round's status")
-    chosen = st.selectbox(
-        "Round", rounds, index=len(rounds) - 1, format_func=lambda r: f"{r.id} ({r.status})"
-    )
+    chosen = choose_round(rounds)
     actions = [a for a, (starts, _) in TRANSITIONS.items() if chosen.status in starts]
     reason = st.text_input(
         "Reason (needed to reopen, or to publish while an accountability gap has no response; "

@@ -38,7 +38,7 @@ rounds = db.list_rounds()
 if not rounds:
     st.info("No rounds yet.")
     st.stop()
-round_, site = choose_round_and_site(db, actor, rounds, lambda r: f"{r.id} ({r.status})")
+round_, site = choose_round_and_site(db, actor, rounds)
 
 st.subheader("If a comment raises a safeguarding concern")
 st.info(safeguarding_procedure(db, site.code), icon=":material/health_and_safety:")

@@ -17,7 +17,7 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_r
 
 from ocf import charts, sessions
 from ocf.access import Actor, client_address
-from ocf.display import sentence
+from ocf.display import round_words, sentence
 from ocf.errors import DataError, OcfError
 from ocf.loading import Library, load_shipped
 from ocf.sso import SignedOn, auth_problems
@@ -223,7 +223,7 @@ def open_rounds_or_stop(db: Store) -> list:
 
 
 def choose_round_and_site(
-    db: Store, actor: Actor, rounds: list, describe=lambda r: r.id, default: int | None = None
+    db: Store, actor: Actor, rounds: list, describe=None, default: int | None = None
 ) -> tuple:
     """Round and organisation pickers: a site's own staff get their site, others choose a trust.
 
@@ -235,7 +235,9 @@ def choose_round_and_site(
         own = db.get_site(actor.site)
         rounds = [r for r in rounds if db.assesses(own.code, r.id) is None] or rounds
     index = rounds.index(chosen) if chosen in rounds else len(rounds) - 1
-    round_ = left.selectbox("Round", rounds, index=index, format_func=describe)
+    round_ = left.selectbox(
+        "Round", rounds, index=index, format_func=describe or _round_namer(rounds)
+    )
     if actor.site:
         site = db.get_site(actor.site)
         right.text_input("Organisation", site.name, disabled=True)
@@ -249,6 +251,19 @@ def choose_round_and_site(
             "Organisation", assessed, format_func=lambda s: f"{s.name} ({s.code})"
         )
     return round_, site
+
+
+def choose_round(rounds: list, where=st, label: str = "Round", key: str | None = None):
+    """The one round picker: the latest round first chosen, each named by `round_words`."""
+    return where.selectbox(
+        label, rounds, index=len(rounds) - 1, format_func=_round_namer(rounds), key=key
+    )
+
+
+def _round_namer(rounds: list):
+    """`round_words` with each round's framework title (words, not ids: issue 35)."""
+    titles = framework_titles()
+    return lambda r: round_words(r, titles.get(r.framework_id, r.framework_id))
 
 
 def framework_titles() -> dict[str, str]:

@@ -6,7 +6,13 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import framework_titles, require_actor, show_chart, show_error, store
+from app_pages.common import (
+    choose_round,
+    require_actor,
+    show_chart,
+    show_error,
+    store,
+)
 from ocf.access import visible_rounds
 from ocf.charts import caterpillar_chart, heatmap_chart
 from ocf.comparison import compare_sites, crosswalk_scores, domain_grid, trends
@@ -23,13 +29,7 @@ rounds = visible_rounds(db, actor)
 if not rounds:
     st.info("No round to compare yet: regulators see a round once it is published.")
     st.stop()
-titles = framework_titles()  # a round is named by its framework's title, never its id
-round_ = st.selectbox(
-    "Round",
-    rounds,
-    index=len(rounds) - 1,
-    format_func=lambda r: f"{r.id}: {titles.get(r.framework_id, r.framework_id)} ({r.status})",
-)
+round_ = choose_round(rounds)
 try:
     # The first look at a national round scores every site (seconds); later ones are cached.
     with st.spinner(f"Working out every site's scores for round {round_.id}…"):

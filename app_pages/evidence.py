@@ -22,7 +22,7 @@ rounds = allowed_rounds(actor, "view-evidence", db.list_rounds())
 if not rounds:
     st.info("No rounds to show yet: regulators see a round's evidence once it is published.")
     st.stop()
-round_, site = choose_round_and_site(db, actor, rounds, lambda r: f"{r.id} ({r.status})")
+round_, site = choose_round_and_site(db, actor, rounds)
 try:
     evidence = listing(db, actor, site.code, round_.id)
 except OcfError as error:

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import require_actor, show_chart, show_error, store
+from app_pages.common import choose_round, require_actor, show_chart, show_error, store
 from ocf import ethnicity
 from ocf.access import visible_rounds
 from ocf.charts import link_chart
@@ -24,9 +24,7 @@ if not rounds:
     st.stop()
 groups = list(ethnicity.HIGHER_GROUPS)
 a, b, c, d = st.columns(4)
-round_ = a.selectbox(
-    "Round", rounds, index=len(rounds) - 1, format_func=lambda r: f"{r.id} (data {r.period})"
-)
+round_ = choose_round(rounds, where=a)
 choices = detention_choices(db)
 measures = rated_measures(choices[choices["period"] == round_.period])
 if not measures:

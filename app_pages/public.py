@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_pages.common import show_error, store
+from app_pages.common import choose_round, show_error, store
 from ocf.errors import OcfError
 from ocf.public import public_summary, published_rounds, sites_in
 
@@ -18,7 +18,7 @@ if not rounds:
     st.info("Nothing has been published yet.")
     st.stop()
 left, right = st.columns(2)
-round_ = left.selectbox("Round", rounds, index=len(rounds) - 1, format_func=lambda r: r.id)
+round_ = choose_round(rounds, where=left)
 trusts = sites_in(db, round_.id)
 if not trusts:
     st.info(f"No trust took part in round {round_.id}.")

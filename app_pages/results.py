@@ -40,7 +40,6 @@ from ocf.display import (
     flag_sentence,
     label_or_none,
     number,
-    panel_cell,
     panel_figure,
     plain,
     share,
@@ -53,7 +52,7 @@ from ocf.panel_checks import entry_flags, sources
 from ocf.panel_makeup import who_answered
 from ocf.permissions import allowed
 from ocf.reports import board_report
-from ocf.results import latest_with_results, site_results
+from ocf.results import competency_table, latest_with_results, site_results
 
 actor = require_actor("lead", "regulator", "admin")
 db = store()
@@ -64,9 +63,7 @@ rounds = visible_rounds(db, actor)
 if not rounds:
     st.info("No results to show yet: regulators see a round once it is published.")
     st.stop()
-round_, site = choose_round_and_site(
-    db, actor, rounds, lambda r: f"{r.id} ({r.status})", latest_with_results(db, rounds)
-)
+round_, site = choose_round_and_site(db, actor, rounds, default=latest_with_results(db, rounds))
 
 try:
     result = site_results(db, actor, site.code, round_.id)
@@ -178,19 +175,7 @@ else:
 st.header("Every competency")
 
 
-st.table(
-    pd.DataFrame(
-        {
-            "Area": competencies["domain_title"],
-            "Competency": competencies["title"],
-            "Self": competencies["self"].map(number),
-            "Panel": competencies.apply(panel_cell, axis=1, min_panel=min_panel),
-            "Final": competencies["final"].map(number),
-            "Flag": competencies["flag"].str.replace("_", " "),
-            "Evidence": competencies["evidence"],
-        }
-    ).set_index("Competency")
-)
+st.table(competency_table(result).set_index("Competency"))
 st.caption(SPREAD_NOTE.format(min_panel=min_panel))
 st.caption(
     f"Evidence: the files and links given for the self-assessment's rating; “{NO_EVIDENCE}” "

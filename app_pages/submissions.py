@@ -2,7 +2,15 @@
 
 import streamlit as st
 
-from app_pages.common import flash, reader_zone, require_actor, show_error, show_flash, store
+from app_pages.common import (
+    choose_round,
+    flash,
+    reader_zone,
+    require_actor,
+    show_error,
+    show_flash,
+    store,
+)
 from ocf.admin import self_assessments
 from ocf.errors import OcfError
 from ocf.submissions import reopen
@@ -17,9 +25,7 @@ rounds = db.list_rounds()
 if not rounds:
     st.info("No rounds yet.")
     st.stop()
-round_ = st.selectbox(
-    "Round", rounds, index=len(rounds) - 1, format_func=lambda r: f"{r.id} ({r.status})"
-)
+round_ = choose_round(rounds)
 own = self_assessments(db, actor, round_.id)
 st.dataframe(submissions_table(own, reader_zone()), hide_index=True)
 

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import require_actor, show_error, store
+from app_pages.common import choose_round, require_actor, show_error, store
 from ocf.access import visible_rounds
 from ocf.comparison import system_competencies, system_view
 from ocf.display import interval, number
@@ -21,12 +21,7 @@ rounds = [r for r in visible_rounds(db, actor) if "trust" in db.round_framework(
 if not rounds:
     st.info("No round to show yet: regulators see a round once it is published.")
     st.stop()
-round_ = st.selectbox(
-    "Round",
-    rounds,
-    index=len(rounds) - 1,
-    format_func=lambda r: f"{r.id} ({r.status}, data {r.period or 'none'})",
-)
+round_ = choose_round(rounds)
 try:
     with st.spinner(f"Rolling up each system's trusts for round {round_.id}…"):
         systems = system_view(db, actor, round_.id)

@@ -29,6 +29,7 @@ __all__ = [
     "panel_figure",
     "panel_interval",
     "plain",
+    "round_words",
     "sentence",
     "share",
 ]
@@ -199,3 +200,11 @@ def plain(text: str) -> str:
     """Someone's words for a Markdown element, shown as typed: no link, image, heading or HTML
     can come from a panel member's or a lead's text."""
     return _MARKDOWN.sub(r"\\\1", text)
+
+
+def round_words(round_, title: str | None = None) -> str:
+    """A round as every picker names it: its id, its framework's title, its status and the
+    period of detention data it links to ("2024-25: Organisational … (published, data
+    2023-24)")."""
+    data = f", data {round_.period}" if round_.period else ""
+    return f"{round_.id}{f': {title}' if title else ''} ({round_.status}{data})"

@@ -40,7 +40,6 @@ from ocf.display import (
     interval,
     label_or_none,
     number,
-    panel_cell,
     panel_figure,
     share,
 )
@@ -49,7 +48,7 @@ from ocf.evidence import evidence_table
 from ocf.obligations import checklist_table
 from ocf.obligations import headline as obligation_headline
 from ocf.public import public_summary
-from ocf.results import SiteResults, round_scores, site_results
+from ocf.results import SiteResults, competency_table, round_scores, site_results
 from ocf.scoring import SCORE_COLUMNS, score_table
 from ocf.spreadsheet import FileRefused, write_csv, write_text, write_xlsx
 from ocf.store import Store
@@ -241,19 +240,7 @@ def _gaps(result: SiteResults) -> str:
 
 
 def _competencies(result: SiteResults) -> str:
-    c, min_panel = result.competencies, result.framework.min_panel
-
-    frame = pd.DataFrame(
-        {
-            "Competency": c["title"],
-            "Area": c["domain_title"],
-            "Self": c["self"].map(number),
-            "Panel (interval, n)": c.apply(panel_cell, axis=1, min_panel=min_panel),
-            "Final": c["final"].map(number),
-            "Flag": c["flag"].str.replace("_", " "),
-            "Evidence": c["evidence"],
-        }
-    )
+    frame = competency_table(result)
     agreement = (
         "not measured"
         if result.agreement is None

@@ -12,6 +12,7 @@ import pandas as pd
 from ocf.access import Actor, require_results, visible_rounds
 from ocf.cache import cached
 from ocf.disclosure import withhold_open_panels
+from ocf.display import number, panel_cell
 from ocf.evidence import can_read as can_read_evidence
 from ocf.evidence import evidence_words, given
 from ocf.kept_figures import kept_scores
@@ -25,6 +26,7 @@ from ocf.tables import when_day
 __all__ = [
     "SiteResults",
     "action_plan",
+    "competency_table",
     "disclosed_answers",
     "latest_with_results",
     "panel_still_collecting",
@@ -307,3 +309,20 @@ def _answer_text(answer) -> str:
     if answer is None:
         return ""
     return answer.text or answer.value or ""
+
+
+def competency_table(result: SiteResults) -> pd.DataFrame:
+    """Every competency as the results page and the board report show it: the words beside
+    the numbers, the panel's interval and n under the disclosure rule, the evidence given."""
+    c, min_panel = result.competencies, result.framework.min_panel
+    return pd.DataFrame(
+        {
+            "Competency": c["title"],
+            "Area": c["domain_title"],
+            "Self": c["self"].map(number),
+            "Panel (interval, n)": c.apply(panel_cell, axis=1, min_panel=min_panel),
+            "Final": c["final"].map(number),
+            "Flag": c["flag"].str.replace("_", " "),
+            "Evidence": c["evidence"],
+        }
+    ).reset_index(drop=True)

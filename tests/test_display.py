@@ -61,3 +61,27 @@ def test_framework_versions_include_current_published_and_round_snapshots(demo_s
     assert (
         versions["ocf-race-equality (current)"] == versions["ocf-race-equality v3 (round 2024-25)"]
     )
+
+
+def test_a_round_is_named_the_same_way_in_every_picker() -> None:
+    """Issue 32: compare, system, public, linking, submissions and rounds each named rounds
+    their own way; `round_words` is the one way (`app_pages.common.choose_round`)."""
+    from ocf.display import round_words
+    from ocf.models import Round
+
+    published = Round("2024-25", "ocf", 1, "published", period="2023-24")
+    assert round_words(published, "OCF") == "2024-25: OCF (published, data 2023-24)"
+    assert round_words(Round("s1", "sys", 1, "open")) == "s1 (open)"
+
+
+def test_no_page_builds_its_own_round_picker() -> None:
+    import re
+
+    from .conftest import PROJECT
+
+    own = [
+        p.name
+        for p in (PROJECT / "app_pages").glob("*.py")
+        if re.search(r'selectbox\(\s*"Round"', p.read_text()) and p.name != "common.py"
+    ]
+    assert own == []

@@ -17,6 +17,8 @@ from .conftest import PROJECT
 APP = str(PROJECT / "app_router.py")
 ROUND = "2025-26"
 
+OCF_TITLE = "Organisational Competency Framework for race equality in mental health care"
+
 
 @pytest.fixture
 def db_path(demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -327,7 +329,7 @@ def test_a_regulator_sees_only_published_rounds_and_results_pages(db_path: Path)
     at = app(demo_actor(Store.open(db_path), "regulator"))
     at.switch_page("app_pages/results.py").run()
     assert not at.exception
-    assert at.selectbox[0].options == ["2024-25 (published)"]
+    assert at.selectbox[0].options == ["2024-25: " + OCF_TITLE + " (published, data 2023-24)"]
     assert [m.label for m in at.metric][:3] == [
         # Competencies a panel cannot judge count as unchecked (issue 31): partly moderated.
         "Final (partly moderated)",
