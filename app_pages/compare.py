@@ -1,8 +1,5 @@
 """Compare sites (regulators, admins): a round's sites by area, with uncertainty and gaps."""
 
-import tempfile
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
@@ -140,8 +137,7 @@ def scores_csv() -> str:
 
 
 def scores_xlsx() -> bytes:
-    with tempfile.TemporaryDirectory() as folder:
-        return xlsx_bytes(store(), actor, round_.id, Path(folder))
+    return xlsx_bytes(store(), actor, round_.id)
 
 
 # Files are made when the button is pressed, not on every rerun of the page.

@@ -50,7 +50,7 @@ from ocf.obligations import headline as obligation_headline
 from ocf.public import public_summary
 from ocf.results import SiteResults, competency_table, round_scores, site_results
 from ocf.scoring import SCORE_COLUMNS, score_table
-from ocf.spreadsheet import FileRefused, write_csv, write_text, write_xlsx
+from ocf.spreadsheet import FileRefused, write_csv, write_text, write_xlsx, xlsx_data
 from ocf.store import Store
 from ocf.tables import when_day
 
@@ -454,18 +454,21 @@ def export_round(
     table = export_table(store, actor, round_id)
     if path.suffix.lower() == ".csv":
         return _written(write_csv, table, path, force)
+    return _written(write_xlsx, _workbook(table), path, force)
+
+
+def _workbook(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The XLSX export's sheets: a README describing the columns, then one per level."""
     readme = pd.DataFrame(
         {"column": list(EXPORT_COLUMNS), "meaning": list(EXPORT_COLUMNS.values())}
     )
     levels = {level: table[table["level"] == level][SCORE_COLUMNS] for level in LEVELS}
-    return _written(write_xlsx, {"README": readme, **levels}, path, force)
+    return {"README": readme, **levels}
 
 
-def xlsx_bytes(store: Store, actor: Actor, round_id: str, tmp_dir: Path) -> bytes:
-    """The XLSX export as bytes, for a download button."""
-    return export_round(
-        store, actor, round_id, tmp_dir / f"ocf-scores-{round_id}.xlsx"
-    ).read_bytes()
+def xlsx_bytes(store: Store, actor: Actor, round_id: str) -> bytes:
+    """The XLSX export as bytes, for a download button (made in memory)."""
+    return xlsx_data(_workbook(export_table(store, actor, round_id)))
 
 
 SLIP_STYLE = """

@@ -10,6 +10,7 @@ Files are created readable by their owner only (0600): exports hold assessment d
 
 from __future__ import annotations
 
+import io
 import os
 import secrets
 from collections.abc import Callable, Mapping
@@ -30,6 +31,7 @@ __all__ = [
     "write_csv",
     "write_text",
     "write_xlsx",
+    "xlsx_data",
 ]
 
 
@@ -120,16 +122,25 @@ def write_text(text: str, path: str | Path, force: bool = False) -> Path:
     return place_file(path, write, force)
 
 
+def xlsx_data(sheets: Mapping[str, pd.DataFrame]) -> bytes:
+    """A workbook in memory: one sheet per frame, every cell a value (text cells neutralised,
+    none a formula). For a download, no file is written anywhere."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            neutralised(frame).to_excel(writer, sheet_name=name, index=False)
+            for row in writer.sheets[name].iter_rows():
+                for cell in row:
+                    if cell.data_type == "f":  # openpyxl reads a leading '=' as a formula
+                        cell.data_type = "s"
+    return buffer.getvalue()
+
+
 def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | Path, force: bool = False) -> Path:
-    """One sheet per frame, every cell a value (text cells neutralised, none a formula)."""
+    """`xlsx_data` written to `path` as every file here is (`place_file`)."""
+    data = xlsx_data(sheets)
 
     def fill(target: Path) -> None:
-        with pd.ExcelWriter(target, engine="openpyxl") as writer:
-            for name, frame in sheets.items():
-                neutralised(frame).to_excel(writer, sheet_name=name, index=False)
-                for row in writer.sheets[name].iter_rows():
-                    for cell in row:
-                        if cell.data_type == "f":  # openpyxl reads a leading '=' as a formula
-                            cell.data_type = "s"
+        target.write_bytes(data)
 
     return place_file(path, fill, force)

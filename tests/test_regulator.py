@@ -328,3 +328,25 @@ def test_system_page_says_how_it_combines(app_as) -> None:
 def test_results_page_offers_the_board_report(app_as) -> None:
     at = app_as("lead", "results")
     assert len(at.get("download_button")) == 1
+
+
+def test_the_xlsx_download_is_made_in_memory_with_no_formula(db: Path, tmp_path: Path) -> None:
+    """Issue 32: the download was written to a temporary folder and read back; it is made in
+    memory now, and is the same workbook `ocf export` writes."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from ocf.reports import export_round, xlsx_bytes
+
+    store = Store.open(db)
+    admin = demo_actor(store, "admin")
+    data = xlsx_bytes(store, admin, "2024-25")
+    book = load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["README", "competency", "domain", "overall"]
+    assert not any(c.data_type == "f" for s in book for r in s.iter_rows() for c in r)
+    written = load_workbook(export_round(store, admin, "2024-25", tmp_path / "scores.xlsx"))
+    for name in book.sheetnames:
+        assert [[c.value for c in r] for r in book[name].iter_rows()] == [
+            [c.value for c in r] for r in written[name].iter_rows()
+        ]
