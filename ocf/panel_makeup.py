@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ocf.cache import cached
 from ocf.disclosure import effective_min_panel
 from ocf.models import Survey
 from ocf.store import Store
@@ -57,6 +58,11 @@ def who_answered(store: Store, site: str, round_id: str) -> pd.DataFrame:
     round_ = store.require_round(round_id)
     if round_.status == "open" and not store.panel_closed(site, round_id):
         return makeup_empty()
+    # Read from every answer of the round: once until the data change, not on every rerun.
+    return cached(store, "who-answered", f"{round_id}:{site}", lambda: _who(store, site, round_id))
+
+
+def _who(store: Store, site: str, round_id: str) -> pd.DataFrame:
     surveys = [s for s in store.round_surveys(round_id).values() if s.audience == "panel"]
     framework = store.round_framework(round_id)
     frame = store.answers_frame(round_id)
