@@ -51,6 +51,7 @@ from ocf.obligations import headline as obligation_headline
 from ocf.panel_checks import entry_flags, sources
 from ocf.panel_makeup import who_answered
 from ocf.permissions import allowed
+from ocf.public import plan_link, published_over, set_plan_link, unanswered_gaps
 from ocf.reports import board_report
 from ocf.results import competency_table, latest_with_results, site_results
 
@@ -266,6 +267,8 @@ gaps = result.competencies.loc[
     result.competencies["flag"] == "accountability_gap", "competency"
 ].tolist()
 said = responses_table(result.competencies, answered, result.titles)
+if note := published_over(db, round_.id, unanswered_gaps(said)):
+    st.warning(note, icon=":material/report:")
 if said.empty:
     st.write("No accountability gap in this round, and no response written.")
 else:
@@ -300,6 +303,23 @@ if may_write:
                     st.rerun()
 
 st.header("Actions and progress")
+if may_write:
+    with st.form("published-plan"):
+        address = st.text_input(
+            "Where the public can read your plan (a web address starting https://)",
+            value=plan_link(db, site.code, round_.id) or "",
+            max_chars=2000,
+            help="Shown on the public summary once the round is published. Leave it empty to "
+            "remove it.",
+        )
+        if st.form_submit_button("Save the address"):
+            try:
+                set_plan_link(db, actor, site.code, round_.id, address)
+            except OcfError as error:
+                show_error(error)
+            else:
+                flash("Saved where your plan is published.")
+                st.rerun()
 plan = actions(db, actor, site.code, round_.id)
 counts = progress(plan)
 if plan.empty:

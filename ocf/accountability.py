@@ -33,6 +33,7 @@ __all__ = [
     "FINISHED",
     "LIST_COLUMNS",
     "LONGEST_TEXT",
+    "NO_RESPONSE",
     "RESPONSE_FIELDS",
     "STATES",
     "STATUSES",
@@ -71,6 +72,9 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 # --------------------------------------------------------------------------- responses
+
+
+NO_RESPONSE = "no response yet"  # a gap the trust has not answered
 
 
 def save_response(
@@ -362,7 +366,7 @@ def responses_table(
             "Competency": titles.get(c, c),
             "Gap": "yes" if c in gaps else "no",
             **{
-                label: by_id.at[c, key] if c in by_id.index else "no response yet"
+                label: by_id.at[c, key] if c in by_id.index else NO_RESPONSE
                 for key, label in RESPONSE_FIELDS.items()
             },
         }

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 import vl_convert
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from ocf.access import Actor
 from ocf.accountability import (
@@ -47,7 +49,7 @@ from ocf.errors import OcfError
 from ocf.evidence import evidence_table
 from ocf.obligations import checklist_table
 from ocf.obligations import headline as obligation_headline
-from ocf.public import public_summary
+from ocf.public import public_summary, published_over, unanswered_gaps
 from ocf.results import SiteResults, competency_table, round_scores, site_results
 from ocf.scoring import SCORE_COLUMNS, score_table
 from ocf.spreadsheet import FileRefused, write_csv, write_text, write_xlsx, xlsx_data
@@ -103,6 +105,15 @@ def _table(frame: pd.DataFrame, caption: str) -> str:
     )  # fmt: skip
     return f"<table><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
+
+# HTML documents are made from templates in ocf/templates, escaped by Jinja2 (issue 32).
+TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 
 STYLE = """
 @page { size: A4; margin: 16mm; }
@@ -329,6 +340,8 @@ def _loop(store: Store, actor: Actor, result: SiteResults) -> str:
         result.competencies, responses(store, actor, site, round_id), result.titles
     )
     parts = ["<h2>You said, we did</h2>"]
+    if note := published_over(store, round_id, unanswered_gaps(said)):
+        parts.append(f'<p class="notice">{html.escape(note)}</p>')
     if said.empty:
         parts.append("<p>No accountability gap in this round, and no response written.</p>")
     else:
@@ -363,40 +376,15 @@ def _methods(result: SiteResults) -> str:
 
 
 def public_report(store: Store, site: str, round_id: str) -> str:
-    """The public summary (`ocf.public`) as one self-contained HTML document."""
+    """The public summary (`ocf.public`) as one self-contained HTML document, from its
+    template (autoescaped: nothing from the database reaches the page unescaped)."""
     summary = public_summary(store, site, round_id)
-    title = f"{summary.site.name}: how it tackles racial disparity, round {round_id}"
-    notice = (
-        '<p class="notice"><strong>Demo.</strong> All assessment data here are synthetic.</p>'
-        if store.is_demo
-        else ""
-    )
-    sections = [
-        "<h2>Each area</h2><p>How the trust rated itself, how its service user and carer panel "
-        "rated it, and how much of it the panel checked (0 Undeveloped to 3 Excelling). "
-        + html.escape(f"Panel figures from fewer than {summary.min_panel} members are never shown.")
-        + "</p>"
-        + _table(summary.areas, "Each area: self-assessment and panel"),
-        "<h2>What the trust said to its panel</h2>"
-        + (
-            "<p>No response published.</p>"
-            if summary.responses.empty
-            else _table(summary.responses, "The trust's response, by competency")
-        ),
-        "<h2>What the trust is doing</h2>"
-        + (
-            "<p>No actions published.</p>"
-            if summary.actions.empty
-            else _table(summary.actions, "Actions and their status")
-        ),
-    ]
-    return (
-        f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-        f"<style>{STYLE}</style></head><body><main>{notice}<h1>{html.escape(title)}</h1>"
-        f"<p>{html.escape(summary.framework_title)}. Published for the communities the trust "
-        f"serves. Produced {when_day(date.today().isoformat())}.</p>"
-        + "".join(sections)
-        + "</main></body></html>"
+    return TEMPLATES.get_template("public_summary.html").render(
+        s=summary,
+        title=f"{summary.site.name}: how it tackles racial disparity, round {round_id}",
+        style=Markup(STYLE),
+        demo=store.is_demo,
+        produced=when_day(date.today().isoformat()),
     )
 
 

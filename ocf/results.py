@@ -13,8 +13,8 @@ from ocf.access import Actor, require_results, visible_rounds
 from ocf.cache import cached
 from ocf.disclosure import withhold_open_panels
 from ocf.display import number, panel_cell
+from ocf.evidence import NO_EVIDENCE, evidence_words, given
 from ocf.evidence import can_read as can_read_evidence
-from ocf.evidence import evidence_words, given
 from ocf.kept_figures import kept_scores
 from ocf.models import Answer, Framework, Round, Site, Survey
 from ocf.obligations import COLUMNS, LABELS, checklist
@@ -167,9 +167,9 @@ def site_results(store: Store, actor: Actor, site_code: str, round_id: str) -> S
         domains["change"] = float("nan")
         overall_change = None
     # Evidence (without its bytes) for those who may open it; never the public's.
-    evidence = store.evidence_frame(round_id, site_code)
-    if not can_read_evidence(store, actor, site_code, round_id):
-        evidence = evidence.iloc[0:0]
+    held = store.evidence_frame(round_id, site_code)
+    readable = can_read_evidence(store, actor, site_code, round_id)
+    evidence = held if readable else held.iloc[0:0]
     words = given(evidence)
     competencies["evidence"] = [
         evidence_words(framework, c, rating, words)
@@ -179,8 +179,14 @@ def site_results(store: Store, actor: Actor, site_code: str, round_id: str) -> S
         framework,
         self_answers(store, site_code, round_id, submitted_only=True),
         scores.obligations[scores.obligations["site"] == site_code],
-        words,
+        # Whether a duty has evidence behind it is not hidden from anyone (a duty met with a
+        # file must never read "claimed, no evidence" to the public); the files themselves are.
+        given(held),
     )
+    if not readable:
+        duties["evidence"] = duties["evidence"].map(
+            lambda shown: shown if shown in (NO_EVIDENCE, "–") else "given"
+        )
     return SiteResults(
         site=site,
         round=round_,

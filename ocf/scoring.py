@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ocf.disclosure import disclose, effective_min_panel
-from ocf.models import Framework, Survey
+from ocf.models import Framework, Scale, Survey
 from ocf.stats import ordinal_alpha_from_counts, row_medians
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "SCORE_COLUMNS",
     "RoundScores",
     "item_scores",
+    "level_word",
     "score_round",
     "score_table",
     "scores_by_group",
@@ -493,19 +494,32 @@ def _level_labels(
     its own.
     """
     scale = framework.scale
-    values = [level.value for level in scale.levels]
     words = [level.label for level in scale.levels]
 
     def position(figure: np.ndarray) -> np.ndarray:
-        flat = figure.ravel()
-        found = np.searchsorted(values, flat + _EPSILON, side="right") - 1
-        return np.where(np.isnan(flat), -1, np.maximum(found, 0))
+        return _position(scale, figure)
 
     panel, final = position(level["panel"]), position(level["final"])
     capped = np.where(panel >= 0, np.minimum(final, panel), final)
     coverage = level["coverage"].ravel()
     capped = np.where(coverage == 0, -1, capped)  # NaN (not judged) compares False: kept
     return {"panel_label": _labels(words, panel), "final_label": _labels(words, capped)}
+
+
+def _position(scale: Scale, figure: np.ndarray) -> np.ndarray:
+    """Each figure's level on the scale (the level it reaches: 1.5 is level 1); -1 for none."""
+    values = [level.value for level in scale.levels]
+    flat = np.asarray(figure, dtype=float).ravel()
+    found = np.searchsorted(values, flat + _EPSILON, side="right") - 1
+    return np.where(np.isnan(flat), -1, np.maximum(found, 0))
+
+
+def level_word(scale: Scale, figure: float | None) -> str:
+    """The level a figure reaches, in words ("Developing" for 1.47), by the rule the score
+    labels follow; "" where there is no figure."""
+    if figure is None or pd.isna(figure):
+        return ""
+    return scale.levels[int(_position(scale, np.array([figure]))[0])].label
 
 
 def _labels(names: Sequence[str], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:

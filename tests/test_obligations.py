@@ -264,3 +264,21 @@ def test_a_self_assessment_imported_under_another_label_answers_the_duties(
     store.add_submitted([Response(framework_site, "r9", survey.id, "imported-1", answers)], "t")
     duties = site_results(store, ADMIN, framework_site, "r9").obligations
     assert set(duties["label"]) == {"Not met"}
+
+
+def test_a_duty_met_with_evidence_never_reads_claimed_to_the_public(dutiful: Store) -> None:
+    """Issue 33: the public cannot open evidence, and a duty backed by a file read "claimed, no
+    evidence" to them all the same. Whether evidence was given is public; the files are not."""
+    from ocf.access import PUBLIC, SYSTEM
+    from ocf.results import site_results
+
+    record = {"site": "S1", "round": "r1", "competency": "duty-lead", "kind": "link"}
+    dutiful.add_evidence({**record, "name": "Board minutes", "url": "https://example.org"}, "t")
+    change_status(dutiful, "r1", "publish", "t")
+    staff = site_results(dutiful, SYSTEM, "S1", "r1").obligations.set_index("competency")
+    public = site_results(dutiful, PUBLIC, "S1", "r1").obligations.set_index("competency")
+    assert staff.loc["duty-lead", "label"] == public.loc["duty-lead", "label"] == "Met"
+    assert (
+        staff.loc["duty-lead", "evidence"] == "1 link"
+        and public.loc["duty-lead", "evidence"] == "given"
+    )

@@ -106,6 +106,18 @@ class RoundStore(StoreBase):
             after = {"status": status, **({"reason": reason} if reason else {})}
             self._audit(actor, "status", "round", round_id, {"status": current.status}, after)
 
+    def status_reason(self, round_id: str, status: str) -> str | None:
+        """The reason given when the round last moved to `status` (publishing over unanswered
+        gaps needs one), or None."""
+        row = self.db.execute(
+            """SELECT json_extract(after, '$.reason') FROM audit
+               WHERE entity = 'round' AND entity_id = ? AND action = 'status'
+                 AND json_extract(after, '$.status') = ?
+               ORDER BY id DESC LIMIT 1""",
+            [round_id, status],
+        ).fetchone()
+        return row[0] if row and row[0] else None
+
     def round_framework(self, round_id: str) -> Framework:
         """The framework exactly as it was when the round opened (from its snapshot)."""
         if round_id not in self._frameworks:
