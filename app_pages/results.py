@@ -23,6 +23,8 @@ from ocf.accountability import (
     history,
     plan_table,
     progress,
+    repeated_responses,
+    repeated_sentence,
     responses,
     responses_table,
     save_action,
@@ -269,6 +271,8 @@ gaps = result.competencies.loc[
 said = responses_table(result.competencies, answered, result.titles)
 if note := published_over(db, round_.id, unanswered_gaps(said)):
     st.warning(note, icon=":material/report:")
+for groups in repeated_responses(answered).values():
+    st.warning(repeated_sentence(groups, result.titles), icon=":material/content_copy:")
 if said.empty:
     st.write("No accountability gap in this round, and no response written.")
 else:

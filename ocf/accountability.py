@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from difflib import SequenceMatcher
 
 import pandas as pd
 
@@ -35,6 +36,7 @@ __all__ = [
     "LONGEST_TEXT",
     "NO_RESPONSE",
     "RESPONSE_FIELDS",
+    "SAME_RESPONSE",
     "STATES",
     "STATUSES",
     "ActionRow",
@@ -48,6 +50,8 @@ __all__ = [
     "import_actions",
     "plan_table",
     "progress",
+    "repeated_responses",
+    "repeated_sentence",
     "responses",
     "responses_table",
     "save_action",
@@ -126,6 +130,69 @@ def responses(store: Store, actor: Actor, site: str, round_id: str) -> pd.DataFr
     """The site's responses in a round, for whoever may see its results."""
     require_results(store, actor, site, round_id)
     return store.responses_frame(round_id, site)
+
+
+SAME_RESPONSE = 0.9  # similarity (difflib's ratio) at which two responses count as one text
+
+
+def _plain(text: object) -> str:
+    """A response reduced to its words: lower case, no punctuation, single spaces."""
+    return " ".join(re.sub(r"[^\w\s]", " ", str(text or "")).lower().split())
+
+
+def repeated_responses(frame: pd.DataFrame) -> dict[str, list[list[str]]]:
+    """Per site, groups of competencies whose responses say (nearly) the same thing: what the
+    trust accepts and will do, compared after `_plain`, at SAME_RESPONSE or more. One text
+    pasted into every gap answers none of them (docs/methods.md, Accountability)."""
+    found: dict[str, list[list[str]]] = {}
+    for site, rows in frame.groupby("site", sort=True):
+        ids = list(rows["competency"])
+        texts = [
+            f"{_plain(a)} | {_plain(w)}"
+            for a, w in zip(rows["accepted"], rows["will_do"], strict=True)
+        ]
+        repeats = [[ids[i] for i in g] for g in _alike(texts) if len(g) > 1]
+        if repeats:
+            found[str(site)] = repeats
+    return found
+
+
+def _alike(texts: list[str]) -> list[list[int]]:
+    """The texts in groups, each joined to any other at SAME_RESPONSE similarity or more."""
+    group = list(range(len(texts)))  # union-find
+
+    def root(i: int) -> int:
+        while group[i] != i:
+            group[i] = group[group[i]]
+            i = group[i]
+        return i
+
+    for i in range(len(texts)):
+        for j in range(i + 1, len(texts)):
+            matcher = SequenceMatcher(None, texts[i], texts[j], autojunk=False)
+            if (  # the cheap upper bounds first: most pairs are far apart
+                matcher.real_quick_ratio() >= SAME_RESPONSE
+                and matcher.quick_ratio() >= SAME_RESPONSE
+                and matcher.ratio() >= SAME_RESPONSE
+            ):
+                group[root(j)] = root(i)
+    members: dict[int, list[int]] = {}
+    for i in range(len(texts)):
+        members.setdefault(root(i), []).append(i)
+    return list(members.values())
+
+
+def repeated_sentence(groups: list[list[str]], titles: dict[str, str]) -> str:
+    """The flag in words, for the admin before publishing and for the regulator."""
+    parts = [
+        f"{len(g)} gaps ({', '.join(titles.get(c, c) for c in g[:3])}{', …' if len(g) > 3 else ''})"
+        for g in groups
+    ]
+    return (
+        "The same response was given to "
+        + "; and to ".join(parts)
+        + ". One text for several gaps may not answer what the panel said about each."
+    )
 
 
 def gaps_without_response(store: Store, round_id: str) -> dict[str, list[str]]:

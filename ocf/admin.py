@@ -20,7 +20,13 @@ from ocf.access import (
     refuse_real_data_in_demo,
     require_role,
 )
-from ocf.accountability import carry_over, check_publishable, gaps_without_response
+from ocf.accountability import (
+    carry_over,
+    check_publishable,
+    gaps_without_response,
+    repeated_responses,
+    repeated_sentence,
+)
 from ocf.audit_chain import ChainCheck
 from ocf.detention_import import ImportReport, read_detentions
 from ocf.errors import ConflictError, DataError, PermissionDenied, Problem
@@ -192,6 +198,8 @@ class RoundSummary:
     site_names: dict[str, str] = field(default_factory=dict)
     titles: dict[str, str] = field(default_factory=dict)
     answered: bool = True  # False: nobody has answered anything in the round
+    # site → groups of competencies given (nearly) the same response (repeated_responses)
+    repeated: dict[str, list[list[str]]] = field(default_factory=dict)
 
     @property
     def needs_reason(self) -> bool:
@@ -230,6 +238,9 @@ class RoundSummary:
                     "Accountability gaps without the trust's response, so publishing needs a "
                     f"reason (kept in the audit log and shown with the results): {listed}"
                 )
+        if action == "publish":
+            for site, groups in sorted(self.repeated.items()):
+                lines.append(f"{self._site(site)}: {repeated_sentence(groups, self.titles)}")
         if action == "reopen":
             closed = _count(self.panels_closed, "closed panel stays", "closed panels stay")
             lines.append(f"Self-assessments can be changed again; the {closed} closed.")
@@ -261,6 +272,7 @@ def round_summary(store: Store, actor: Actor, round_id: str) -> RoundSummary:
         site_names={s.code: s.name for s in store.list_sites(include_retired=True)},
         titles={c.id: c.title for c in store.round_framework(round_id).competencies},
         answered=not submissions.empty,
+        repeated=repeated_responses(store.responses_frame(round_id)),
     )
 
 

@@ -418,3 +418,41 @@ def test_an_action_reads_the_same_everywhere(demo_store: Store) -> None:
     summary = public_summary(demo_store, DEMO_SITE, published)
     mine = plan[(plan["site"] == DEMO_SITE) & (plan["round"] == published)]
     assert list(summary.actions["Status"]) == list(states(mine))
+
+
+def test_one_response_pasted_into_many_gaps_is_flagged_before_publishing(
+    demo_path, tmp_path, monkeypatch
+):
+    """Issue 33, 4: the demo pastes one text into all 22 gaps and nothing noticed. Responses
+    that say (nearly) the same are flagged to the admin before publishing and to the regulator;
+    different answers, however short, are not."""
+    import shutil
+
+    import pandas as pd
+
+    from ocf.access import SYSTEM
+    from ocf.accountability import repeated_responses
+    from ocf.admin import round_summary
+    from ocf.store import Store
+
+    from .conftest import page_at
+
+    frame = pd.DataFrame(
+        {
+            "site": ["A", "A", "A", "A", "B"],
+            "competency": ["c1", "c2", "c3", "c4", "c1"],
+            "accepted": ["We accept this.", "we ACCEPT this", "Staff were rude.", "Yes", "x"],
+            "will_do": ["Train staff by June.", "Train staff, by June!", "Apologise.", "No", "x"],
+        }
+    )
+    assert repeated_responses(frame) == {"A": [["c1", "c2"]]}
+
+    path = tmp_path / "demo.db"
+    shutil.copy(demo_path, path)
+    store = Store.open(path)
+    lines = round_summary(store, SYSTEM, "2024-25").lines("publish")
+    flagged = [line for line in lines if "The same response was given to 22 gaps" in line]
+    assert len(flagged) == 1 and flagged[0].startswith("Northvale")
+    monkeypatch.setenv("OCF_DB", str(path))
+    at = page_at(path, "regulator", "results")
+    assert any("The same response was given to 22 gaps" in w.value for w in at.warning)
