@@ -15,9 +15,10 @@ from app_pages.common import (
 )
 from app_pages.evidence_parts import evidence_form, evidence_list
 from app_pages.widgets import answers_on_screen, changed, render_item
+from ocf.accountability import submit_self_assessment
 from ocf.errors import OcfError
 from ocf.evidence import NO_EVIDENCE, given, listing, needs_evidence
-from ocf.submissions import open_self_assessment, save, submit
+from ocf.submissions import open_self_assessment, save
 
 actor = require_actor("lead", "admin")
 db = store()
@@ -187,7 +188,7 @@ if not draft.submitted:
     ready = st.checkbox("I have saved every section and checked the answers")
     if st.button("Submit the self-assessment", disabled=not ready):
         try:
-            submit(db, actor, held)
+            submit_self_assessment(db, actor, held)
         except OcfError as error:
             show_error(error)
         else:

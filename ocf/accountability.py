@@ -23,9 +23,11 @@ import pandas as pd
 from ocf.access import Actor, check_active, require_results, require_site_role
 from ocf.errors import ConflictError, DataError, PermissionDenied, Problem
 from ocf.importers import Table, read_table
+from ocf.models import Survey
 from ocf.permissions import allowed, allowed_rounds, ensure, held_to_site
-from ocf.results import round_scores
+from ocf.results import round_scores, self_answers
 from ocf.store import Store
+from ocf.submissions import Draft, submit
 from ocf.tables import when_day
 
 __all__ = [
@@ -45,6 +47,7 @@ __all__ = [
     "carry_over",
     "check_publishable",
     "for_the_panel",
+    "gaps_without_action",
     "gaps_without_response",
     "history",
     "import_actions",
@@ -57,6 +60,8 @@ __all__ = [
     "save_action",
     "save_response",
     "states",
+    "submit_self_assessment",
+    "track_plan",
     "validate_actions",
 ]
 
@@ -204,6 +209,22 @@ def gaps_without_response(store: Store, round_id: str) -> dict[str, list[str]]:
     missing: dict[str, list[str]] = {}
     for site, competency in zip(gaps["site"], gaps["competency"], strict=True):
         if (site, competency) not in done:
+            missing.setdefault(site, []).append(competency)
+    return missing
+
+
+def gaps_without_action(store: Store, round_id: str) -> dict[str, list[str]]:
+    """Per site, the gaps the trust has answered but has no action for: a response that says
+    what the trust will do, with nothing tracked to do it."""
+    scores = round_scores(store, round_id).competencies
+    gaps = scores[scores["flag"] == "accountability_gap"]
+    answered = store.responses_frame(round_id)
+    said = set(zip(answered["site"], answered["competency"], strict=True))
+    tracked = store.actions_frame(None, round_id)
+    doing = set(zip(tracked["site"], tracked["competency"], strict=True))
+    missing: dict[str, list[str]] = {}
+    for site, competency in zip(gaps["site"], gaps["competency"], strict=True):
+        if (site, competency) in said and (site, competency) not in doing:
             missing.setdefault(site, []).append(competency)
     return missing
 
@@ -359,6 +380,46 @@ def actions(
     frame = store.actions_frame(site, round_id)
     seen = {r.id for r in allowed_rounds(actor, "view-actions", store.list_rounds())}
     return frame[frame["round"].isin(seen)].reset_index(drop=True)
+
+
+def track_plan(store: Store, site: str, round_id: str, actor: str) -> int:
+    """The submitted self-assessment's planned actions (`<competency>-action`, `-action-owner`,
+    `-action-due`) added to the site's tracked actions, "not started", so the plan typed in
+    the self-assessment is the one the trust reports progress on and carries into the next
+    round. An action already tracked (same competency and words) is left as it is. Returns how
+    many were added."""
+    framework = store.round_framework(round_id)
+    answers = self_answers(store, site, round_id, submitted_only=True)
+    tracked = store.actions_frame(site, round_id)
+    known = set(zip(tracked["competency"], tracked["action"], strict=True))
+
+    def said(competency: str, part: str) -> str:
+        answer = answers.get(Survey.plan_item_id(competency, part))
+        return ((answer.text or answer.value or "") if answer else "").strip()
+
+    rows = []
+    for competency in framework.competencies:
+        action = said(competency.id, "action")
+        if not action or (competency.id, action) in known:
+            continue
+        rows.append(
+            {
+                "site": site, "round": round_id, "competency": competency.id, "action": action,
+                "owner": said(competency.id, "action-owner"),
+                "due": said(competency.id, "action-due") or None, "status": "not started",
+            }
+        )  # fmt: skip
+    if rows:
+        store.put_actions(rows, actor, "self-assessment")
+    return len(rows)
+
+
+def submit_self_assessment(store: Store, actor: Actor, draft: Draft) -> Draft:
+    """Submit a self-assessment (`ocf.submissions.submit`) and track its planned actions."""
+    done = submit(store, actor, draft)
+    if done.survey.audience == "self":
+        track_plan(store, done.site, done.round, actor.label)
+    return done
 
 
 def carry_over(store: Store, new_round: str, actor: str) -> int:

@@ -23,9 +23,11 @@ from ocf.access import (
 from ocf.accountability import (
     carry_over,
     check_publishable,
+    gaps_without_action,
     gaps_without_response,
     repeated_responses,
     repeated_sentence,
+    track_plan,
 )
 from ocf.audit_chain import ChainCheck
 from ocf.detention_import import ImportReport, read_detentions
@@ -200,6 +202,8 @@ class RoundSummary:
     answered: bool = True  # False: nobody has answered anything in the round
     # site → groups of competencies given (nearly) the same response (repeated_responses)
     repeated: dict[str, list[list[str]]] = field(default_factory=dict)
+    # site → gaps answered with no action tracked for them (gaps_without_action)
+    unplanned: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def needs_reason(self) -> bool:
@@ -239,6 +243,12 @@ class RoundSummary:
                     f"reason (kept in the audit log and shown with the results): {listed}"
                 )
         if action == "publish":
+            if self.unplanned:
+                listed = "; ".join(
+                    f"{self._site(site)}: {', '.join(self.titles.get(i, i) for i in ids)}"
+                    for site, ids in sorted(self.unplanned.items())
+                )
+                lines.append(f"Gaps answered with no action to follow them: {listed}")
             for site, groups in sorted(self.repeated.items()):
                 lines.append(f"{self._site(site)}: {repeated_sentence(groups, self.titles)}")
         if action == "reopen":
@@ -273,6 +283,7 @@ def round_summary(store: Store, actor: Actor, round_id: str) -> RoundSummary:
         titles={c.id: c.title for c in store.round_framework(round_id).competencies},
         answered=not submissions.empty,
         repeated=repeated_responses(store.responses_frame(round_id)),
+        unplanned=gaps_without_action(store, round_id),
     )
 
 
@@ -553,7 +564,7 @@ def confirm_responses(
         )
     if isinstance(responses, ResponseBatch):
         total = max(len(responses), 1)
-        return store.add_submitted(
+        added = store.add_submitted(
             responses.responses(assisted=assisted),
             actor.label,
             keys=responses.keys,
@@ -561,13 +572,29 @@ def confirm_responses(
             if progress is None
             else lambda n: progress(f"Saved {n:,} of {total:,} responses", n / total),
         )
-    return store.add_submitted(
-        [
-            Response(r.site, r.round, r.survey, r.respondent, r.answers, assisted=assisted)
-            for r in responses
-        ],
-        actor.label,
-    )
+    else:
+        added = store.add_submitted(
+            [
+                Response(r.site, r.round, r.survey, r.respondent, r.answers, assisted=assisted)
+                for r in responses
+            ],
+            actor.label,
+        )
+    # An imported self-assessment's planned actions are tracked, as a submitted one's are.
+    for site, round_id in sorted(_self_assessed(store, keys)):
+        track_plan(store, site, round_id, actor.label)
+    return added
+
+
+def _self_assessed(store: Store, keys) -> set[tuple[str, str]]:
+    """The (site, round) pairs given a self-assessment among (site, round, survey, respondent)."""
+    surveys = {(round_id, survey) for _, round_id, survey, _ in keys}
+    own = {
+        pair for pair in surveys
+        if pair[1] in store.round_surveys(pair[0])
+        and store.round_surveys(pair[0])[pair[1]].audience == "self"
+    }  # fmt: skip
+    return {(site, round_id) for site, round_id, survey, _ in keys if (round_id, survey) in own}
 
 
 def _any_panel(store: Store, keys) -> bool:

@@ -284,7 +284,7 @@ DEMO_ACTIONS = [
 
 
 def _add_loop(store: Store) -> None:
-    from ocf.accountability import gaps_without_response
+    from ocf.accountability import gaps_without_response, track_plan
 
     published = [r.id for r in store.list_rounds() if r.status == "published"]
     if not published:
@@ -308,6 +308,9 @@ def _add_loop(store: Store) -> None:
         for c, a, o, d, s, p in DEMO_ACTIONS
     ]
     store.put_actions(rows, ACTOR, "demo")
+    # The actions each trust planned in its self-assessment are tracked too (one living plan).
+    for trust in TRUSTS:
+        track_plan(store, trust.site.code, first, ACTOR)
     for later in [r.id for r in store.list_rounds() if r.id > first]:
         store.carry_actions(later, ACTOR)
 

@@ -26,7 +26,7 @@ from ocf.accountability import (
 )
 from ocf.admin import open_new_round, round_summary, set_round_status
 from ocf.cli import main
-from ocf.demo import DEMO_ACTIONS, DEMO_SITE, demo_actor
+from ocf.demo import DEMO_SITE, demo_actor
 from ocf.errors import ConflictError, DataError, PermissionDenied
 from ocf.store import Store
 
@@ -211,7 +211,9 @@ def test_unfinished_actions_carry_over_into_the_next_round_with_their_history(
     set_round_status(demo_store, SYSTEM, "2025-26", "close")
     open_new_round(demo_store, SYSTEM, "2026-27", "ocf-race-equality", [], "2025-26")
     carried = actions(demo_store, lead, round_id="2026-27")
-    ours = carried[~carried["action"].isin([a for _, a, *_ in DEMO_ACTIONS])]
+    # The demo's own actions and those its self-assessment planned in 2024-25 carry over too.
+    earlier = set(actions(demo_store, lead, round_id="2024-25")["action"])
+    ours = carried[~carried["action"].isin(earlier)]
     assert sorted(ours["action"]) == ["Board race equality session", "Quarterly data review"]
     assert set(carried["carried_from"]) == {"2025-26"}
     notes = history(demo_store, carried)
@@ -312,8 +314,9 @@ def test_a_gap_is_answered_and_progress_recorded_on_the_results_page(results_as)
     next(b for b in at.button if b.label == "Save the action").click().run()
     assert not at.exception
     plan = next(t.value for t in at.table if "Latest note" in t.value.columns)
-    assert list(plan["Action"]) == ["Rights leaflet"]
-    assert list(plan["Latest note"]) == ["Drafted with the panel"]
+    # Beside the actions the trust's self-assessment planned (tracked since issue 33).
+    saved = plan[plan["Action"] == "Rights leaflet"]
+    assert list(saved["Latest note"]) == ["Drafted with the panel"]
 
 
 def test_a_regulator_reads_responses_and_plans_but_cannot_write(results_as) -> None:
@@ -456,3 +459,59 @@ def test_one_response_pasted_into_many_gaps_is_flagged_before_publishing(
     monkeypatch.setenv("OCF_DB", str(path))
     at = page_at(path, "regulator", "results")
     assert any("The same response was given to 22 gaps" in w.value for w in at.warning)
+
+
+def test_the_self_assessments_plan_becomes_tracked_actions_once(demo_path, tmp_path) -> None:
+    """Issue 33, 3: the actions typed in the self-assessment were never tracked. Submitting it
+    (or importing it) adds each planned action, "not started", with its owner and due date; a
+    second time adds nothing and never resets progress; gaps answered with no action are
+    listed before publishing."""
+    import shutil
+
+    from ocf.access import SYSTEM
+    from ocf.accountability import (
+        actions,
+        gaps_without_action,
+        submit_self_assessment,
+        track_plan,
+    )
+    from ocf.admin import round_summary
+    from ocf.demo import demo_actor
+    from ocf.store import Store
+    from ocf.submissions import open_self_assessment, save
+
+    path = tmp_path / "demo.db"
+    shutil.copy(demo_path, path)
+    store = Store.open(path)
+    lead = demo_actor(store, "lead")
+    draft = open_self_assessment(store, lead, lead.site, "2025-26")
+    competency = store.round_framework("2025-26").competencies[0].id
+    plan = {
+        f"{competency}-action": (None, "Publish detention figures by ethnicity each quarter"),
+        f"{competency}-action-owner": (None, "Head of informatics"),
+        f"{competency}-action-due": ("2027-03-31", None),
+    }
+    held = save(store, lead, draft, plan)
+    required = {
+        i.id: (i.options[-1].value if i.options else "1", None)
+        for i in held.survey.items
+        if i.required and i.id not in held.answers
+    }
+    held = save(store, lead, held, required)
+    before = len(actions(store, lead, round_id="2025-26"))
+    submit_self_assessment(store, lead, held)
+    tracked = actions(store, lead, round_id="2025-26")
+    new = tracked[tracked["action"] == "Publish detention figures by ethnicity each quarter"]
+    assert len(tracked) > before and len(new) == 1
+    row = new.iloc[0]
+    assert (row["competency"], row["owner"], row["due"], row["status"]) == (
+        competency, "Head of informatics", "2027-03-31", "not started",
+    )  # fmt: skip
+    assert track_plan(store, lead.site, "2025-26", "again") == 0  # nothing twice
+    assert len(actions(store, lead, round_id="2025-26")) == len(tracked)
+
+    # Before publishing: the demo lead answered 22 gaps with 3 actions for them.
+    unplanned = gaps_without_action(store, "2024-25")[lead.site]
+    assert len(unplanned) > 0
+    lines = round_summary(store, SYSTEM, "2024-25").lines("publish")
+    assert any(line.startswith("Gaps answered with no action to follow them") for line in lines)

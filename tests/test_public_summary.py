@@ -21,8 +21,13 @@ APP = str(PROJECT / "app_router.py")
 
 
 def panel_words(store: Store) -> list[str]:
+    """Every panel member's own words (the self-assessment's are the trust's, and its planned
+    actions are published as its plan)."""
     rows = store.db.execute(
-        "SELECT a.text FROM answers a WHERE a.text IS NOT NULL AND a.text != ''"
+        """SELECT a.text FROM answers a
+           JOIN submissions s ON s.id = a.submission_id
+           JOIN round_surveys rs ON rs.round_id = s.round AND rs.survey_id = s.survey
+           WHERE rs.audience = 'panel' AND a.text IS NOT NULL AND a.text != ''"""
     ).fetchall()
     return [r[0] for r in rows]
 
