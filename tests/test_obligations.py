@@ -180,14 +180,15 @@ def test_the_board_report_leads_with_the_duties_not_met(dutiful: Store) -> None:
 
 
 def test_shipped_pcref_self_assessment_scores_duties_apart(store: Store) -> None:
-    """PCREF version 3: the duties are obligations, the national competencies maturity."""
+    """PCREF version 4: the duties are obligations (14 with issue 33), the national
+    competencies maturity."""
     content = resolve_content("pcref")
-    assert content.framework.version == 3
+    assert content.framework.version == 4
     assert [d.id for d in content.framework.maturity_view().domains] == [
         "organisational-competencies",
         "feedback-mechanism",
     ]
-    assert len(content.framework.obligations) == 7
+    assert len(content.framework.obligations) == 14
 
 
 @pytest.fixture
@@ -239,10 +240,10 @@ def test_the_results_page_leads_with_duties_not_met_and_lists_the_checklist(
         next(i for i, o in enumerate(organisation.options) if "(XTA2)" in o)
     ).run()
     assert not at.exception
-    assert at.error[0].value.startswith("2 of 7 legal and regulatory duties are not met in full.")
+    assert at.error[0].value.startswith("2 of 14 legal and regulatory duties are not met in full.")
     assert "**Not met:** Use of force recorded and published by ethnicity" in at.error[0].value
     checklist = next(t.value for t in at.table if "Answer" in t.value.columns)
-    assert len(checklist) == 7
+    assert len(checklist) == 14
     answer = checklist.loc["Local PCREF plan, co-developed and published", "Answer"]
     assert answer.startswith("Partly met")
     areas = next(t.value for t in at.table if "Checked by panel" in t.value.columns)
