@@ -10,6 +10,7 @@ made up; the app says so on every page.
 from __future__ import annotations
 
 import hashlib
+import zlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -575,8 +576,19 @@ def _panel_response(
     other answer of the demo stays as it was)."""
     leniency = rng.normal(0, 0.4)
     raw: dict[str, str] = {}
+    # Whether force was used on the member or someone they know (seven in ten): drawn without
+    # the generator, and the questions it skips are drawn all the same and then dropped, so
+    # every other answer of the demo stays as it was before the question was asked.
+    force = zlib.crc32(f"{site}:{round_id}:{respondent}".encode()) % 10 < 7
+    skipped: list[str] = []
     for item in survey.items:
-        if item.show_if and not item.show_if.holds(raw.get(item.show_if.item)):
+        if item.id == "force-used":
+            raw[item.id] = "yes" if force else "no"
+            continue
+        if item.show_if and item.show_if.item == "force-used":
+            if not force:
+                skipped.append(item.id)
+        elif item.show_if and not item.show_if.holds(raw.get(item.show_if.item)):
             continue
         if item.scored:
             if rng.random() < 0.1:
@@ -593,6 +605,8 @@ def _panel_response(
             raw[item.id] = str(rng.choice(COMMENTS))
         elif item.type == "text" and comment is not None:
             raw[item.id] = comment
+    for item_id in skipped:
+        raw.pop(item_id, None)
     return _response(round_id, site, respondent, survey, framework, raw)
 
 

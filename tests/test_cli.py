@@ -137,7 +137,7 @@ def test_round_add_takes_a_framework_path_and_named_surveys(runner: CliRunner, d
         db,
     )
     assert code == 0
-    assert out.strip() == "Opened round p1: pcref v3; surveys pcref-panel"
+    assert out.strip() == "Opened round p1: pcref v4; surveys pcref-panel"
 
 
 def test_round_add_refuses_an_unknown_framework(runner: CliRunner, db: str) -> None:

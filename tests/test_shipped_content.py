@@ -107,7 +107,7 @@ def test_pcref_duties_are_obligations_with_their_sources() -> None:
     duties = framework.domains[0].competencies
     assert all(c.is_obligation for c in duties)
     assert framework.obligations == duties
-    assert all(re.search(r"\(.*(PCREF|Act) \d{4}.*\)", c.duty) for c in duties)
+    assert all(re.search(r"\(.*(PCREF|Act|Standard)\b.*\d{4}.*\)", c.duty) for c in duties)
     ids = {c.id for c in duties}
     assert {"obligations-use-of-force-lead", "obligations-use-of-force-data"} <= ids
     assert {"obligations-local-plan", "obligations-ethnicity-recording"} <= ids
