@@ -180,7 +180,7 @@ def test_a_member_switches_language_mid_survey_without_losing_answers(demo_copy:
     language = next(s for s in at.selectbox if s.label.startswith("Language"))
     language.select_index(2).run()  # Polski
     assert not at.exception
-    assert at.title[0].value == "Jak ten szpital traktuje ludzi z Twojej społeczności?"
+    assert at.title[0].value == "Jak ta organizacja traktuje ludzi z Twojej społeczności?"
     assert at.radio[0].value == "carer"  # the answer is kept…
     assert at.radio[0].options[1] == "Opiekuję się kimś, kto korzysta z usług"  # …in Polish
     assert any("wersją roboczą" in c.value for c in at.caption)  # a draft says so
