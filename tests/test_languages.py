@@ -188,7 +188,7 @@ def test_a_member_switches_language_mid_survey_without_losing_answers(demo_copy:
     assert not at.exception and at.header[0].value == "Zrozumienie"
     # A carer is asked as a carer, and told so.
     assert at.radio[0].label.startswith("Pracownicy rozumieli moją kulturę albo kulturę osoby")
-    assert any("jesteś opiekunem" in c.value for c in at.caption)
+    assert any("odpowiadasz jako opiekun" in c.value for c in at.caption)
     language = next(s for s in at.selectbox if s.label.startswith("Language"))
     language.select_index(6).run()  # اردو: right to left
     assert at.header[0].value == "سمجھا جانا"
