@@ -158,7 +158,7 @@ def test_round_life_cycle_commands(runner: CliRunner, db: str) -> None:
     )
     assert (
         run(runner, "round", "list", "--db", db)[1].splitlines()[1]
-        == "r1,ocf-race-equality,3,open,"
+        == "r1,ocf-race-equality,4,open,"
     )
 
 

@@ -56,10 +56,10 @@ def test_framework_versions_include_current_published_and_round_snapshots(demo_s
     assert {
         "ocf-race-equality (current)",
         "pcref (current)",
-        "ocf-race-equality v3 (round 2024-25)",
+        "ocf-race-equality v4 (round 2024-25)",
     } <= set(versions)
     assert (
-        versions["ocf-race-equality (current)"] == versions["ocf-race-equality v3 (round 2024-25)"]
+        versions["ocf-race-equality (current)"] == versions["ocf-race-equality v4 (round 2024-25)"]
     )
 
 
