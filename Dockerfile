@@ -9,7 +9,8 @@ FROM ${BASE}
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     OCF_DB=/data/ocf.db \
-    OCF_AUDIT_KEY_FILE=/data/ocf.db.audit-key
+    OCF_AUDIT_KEY_FILE=/data/ocf.db.audit-key \
+    GLIBC_TUNABLES=glibc.malloc.trim_threshold=67108864:glibc.malloc.mmap_threshold=16777216
 
 RUN useradd --create-home --uid 10001 ocf
 WORKDIR /app

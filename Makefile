@@ -10,6 +10,8 @@ ADDRESS ?= 127.0.0.1
 # More `streamlit run` options for `make run`, e.g. ARGS="--server.fileWatcherType auto" to
 # reload pages on edit (off by default: .streamlit/config.toml says why).
 ARGS ?=
+# Keep freed memory for reuse (ocf/memory.py, TUNABLES): glibc reads it when the app starts.
+TUNABLES := glibc.malloc.trim_threshold=67108864:glibc.malloc.mmap_threshold=16777216
 
 .PHONY: run test lint format install demo clean browser bench
 
@@ -24,7 +26,7 @@ install: $(STAMP)
 ## Start the app on $(ADDRESS):$(PORT) (this computer only), seeding the demo database when there is none.
 run: $(STAMP)
 	@if [ ! -f "$(DB)" ]; then $(BIN)/ocf demo --db "$(DB)"; fi
-	OCF_DB="$(DB)" $(BIN)/streamlit run streamlit_app.py --server.address $(ADDRESS) --server.port $(PORT) --server.headless true --browser.gatherUsageStats false $(ARGS)
+	OCF_DB="$(DB)" GLIBC_TUNABLES="$(TUNABLES)" $(BIN)/streamlit run streamlit_app.py --server.address $(ADDRESS) --server.port $(PORT) --server.headless true --browser.gatherUsageStats false $(ARGS)
 
 ## Debian's chromium for the browser tests (test tools cannot download browsers here).
 browser:

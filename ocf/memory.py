@@ -8,6 +8,11 @@ about three quarters of the time scoring spends per answer (the per-answer passe
 round: 6.7 ms, 1.9 ms with this set-up). The app, the command line and the benchmarks call
 `keep_freed_memory()` once at start.
 
+It is configuration first: the service unit, `make run` and the container set glibc's own
+tunables (`GLIBC_TUNABLES`, the value `TUNABLES` below), which glibc reads when the process
+starts; `keep_freed_memory()` then changes nothing. Run any other way (`ocf` from a shell, the
+tests), it sets the same two thresholds through `mallopt`.
+
 The cost: a process keeps up to `TRIM_THRESHOLD` of freed memory instead of returning it.
 """
 
@@ -15,11 +20,13 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import os
 from functools import cache
 
 __all__ = [
     "MMAP_THRESHOLD",
     "TRIM_THRESHOLD",
+    "TUNABLES",
     "keep_freed_memory",
 ]
 
@@ -28,12 +35,21 @@ __all__ = [
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 TRIM_THRESHOLD = 64 * 2**20  # free memory kept at the top of the heap
 MMAP_THRESHOLD = 16 * 2**20  # blocks smaller than this come from the heap, so they are reused
+# The same two settings as glibc tunables, for the environment of a service (deploy/ocf.service,
+# the Makefile, the Dockerfile: a test checks they all say this).
+TUNABLES = (
+    f"glibc.malloc.trim_threshold={TRIM_THRESHOLD}:glibc.malloc.mmap_threshold={MMAP_THRESHOLD}"
+)
 
 
 @cache
 def keep_freed_memory() -> bool:
-    """Raise glibc's trim and mmap thresholds (once per process). False where there is no glibc
-    (macOS, musl): nothing changes there and everything works as before, a little slower."""
+    """Raise glibc's trim and mmap thresholds (once per process). True when they are set: by
+    the environment's GLIBC_TUNABLES at start (nothing to do), else here through mallopt. False
+    where there is no glibc (macOS, musl): nothing changes there and everything works as
+    before, a little slower."""
+    if TUNABLES in os.environ.get("GLIBC_TUNABLES", ""):
+        return True
     name = ctypes.util.find_library("c")
     try:
         mallopt = ctypes.CDLL(name).mallopt if name else None

@@ -47,3 +47,24 @@ def test_without_glibc_nothing_changes(monkeypatch: pytest.MonkeyPatch) -> None:
         assert memory.keep_freed_memory() is False
     finally:
         memory.keep_freed_memory.cache_clear()
+
+
+def test_the_service_make_run_and_the_container_set_the_same_tunables() -> None:
+    """Issue 32: glibc tuning as configuration. The unit, `make run` and the Dockerfile carry
+    ocf.memory.TUNABLES, which glibc reads at start; keep_freed_memory then has nothing to do."""
+    import os
+    import subprocess
+    import sys
+
+    from ocf.memory import TUNABLES
+
+    from .conftest import PROJECT
+
+    for name in ("deploy/ocf.service", "Makefile", "Dockerfile"):
+        assert TUNABLES in (PROJECT / name).read_text(), name
+    said = subprocess.run(
+        [sys.executable, "-c", "from ocf.memory import keep_freed_memory as k; print(k())"],
+        env={**os.environ, "GLIBC_TUNABLES": TUNABLES}, capture_output=True, text=True,
+        check=True, cwd=PROJECT,
+    )  # fmt: skip
+    assert said.stdout.strip() == "True"
