@@ -39,7 +39,8 @@ if rounds:
     actions = [a for a, (starts, _) in TRANSITIONS.items() if chosen.status in starts]
     reason = st.text_input(
         "Reason (needed to reopen, or to publish while an accountability gap has no response; "
-        "kept in the audit log)"
+        "kept in the audit log, and a reason for publishing over gaps is shown on the public "
+        "summary and the board report)"
     )
     pending_key = "round-action"
     for column, action in zip(st.columns(max(len(actions), 1)), actions, strict=False):

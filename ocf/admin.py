@@ -47,7 +47,7 @@ from ocf.importers import (
 )
 from ocf.loading import Library, load_shipped, parse_framework, parse_survey, plain_data
 from ocf.models import Account, Framework, Response, Site, SiteKind, Survey
-from ocf.response_import import ResponseBatch, read_responses
+from ocf.response_import import Respondents, ResponseBatch, read_responses
 from ocf.rounds import RoundContent, change_status, open_round, resolve_content
 from ocf.store import AUDIT_COLUMNS, Store
 
@@ -586,22 +586,24 @@ def confirm_responses(
     return added
 
 
+def _groups(keys) -> set[tuple[str, str, str]]:
+    """The (site, round, survey) of (site, round, survey, respondent) keys: a big batch's from
+    its few groups, without making a million respondents' keys."""
+    if isinstance(keys, Respondents):
+        return keys.group_keys()
+    return {(site, round_id, survey) for site, round_id, survey, _ in keys}
+
+
+def _audience(store: Store, round_id: str, survey: str) -> str | None:
+    surveys = store.round_surveys(round_id)
+    return surveys[survey].audience if survey in surveys else None
+
+
 def _self_assessed(store: Store, keys) -> set[tuple[str, str]]:
-    """The (site, round) pairs given a self-assessment among (site, round, survey, respondent)."""
-    surveys = {(round_id, survey) for _, round_id, survey, _ in keys}
-    own = {
-        pair for pair in surveys
-        if pair[1] in store.round_surveys(pair[0])
-        and store.round_surveys(pair[0])[pair[1]].audience == "self"
-    }  # fmt: skip
-    return {(site, round_id) for site, round_id, survey, _ in keys if (round_id, survey) in own}
+    """The (site, round) pairs given a self-assessment among the keys."""
+    return {(s, r) for s, r, survey in _groups(keys) if _audience(store, r, survey) == "self"}
 
 
 def _any_panel(store: Store, keys) -> bool:
-    """Whether any (site, round, survey, respondent) is a panel survey's."""
-    pairs = {(round_id, survey) for _, round_id, survey, _ in keys}
-    return any(
-        store.round_surveys(round_id)[survey].audience == "panel"
-        for round_id, survey in pairs
-        if survey in store.round_surveys(round_id)
-    )
+    """Whether any of the keys is a panel survey's."""
+    return any(_audience(store, r, survey) == "panel" for _, r, survey in _groups(keys))

@@ -19,8 +19,9 @@ from ocf.access import PUBLIC, Actor, check_active
 from ocf.accountability import NO_RESPONSE, actions, responses, responses_table, states
 from ocf.detention_import import NATIONAL
 from ocf.disparity import DEFAULT_MEASURE, METHODS, detention_rows, disparity_table
-from ocf.display import label_or_none, number, panel_figure, share
+from ocf.display import interval, label_or_none, number, panel_figure, share
 from ocf.errors import DataError, PermissionDenied, Problem
+from ocf.evidence import Refused, check_link
 from ocf.models import Round, Site
 from ocf.permissions import ensure
 from ocf.results import site_results
@@ -213,18 +214,13 @@ def set_plan_link(store: Store, actor: Actor, site: str, round_id: str, address:
     ensure(actor, "edit-actions", site=site)
     store.require_round(round_id)
     address = address.strip()
-    if address and (
-        not address.startswith("https://")
-        or len(address) > 2000
-        or any(c.isspace() for c in address)
-    ):
-        raise DataError(
-            [
-                Problem(
-                    "published plan", f"{address[:80]!r}: expected a web address starting https://"
-                )
-            ]
-        )
+    if address:
+        try:  # the evidence links' rule (a host, no spaces, a length), and https: it is public
+            address, _ = check_link(address)
+            if not address.startswith("https://"):
+                raise Refused(f"{address[:80]!r}: expected a web address starting https://")
+        except Refused as why:
+            raise DataError([Problem("published plan", str(why), field="address")]) from None
     store.set_site_text(
         PLAN_KEY.format(site=site, round=round_id), address or None, actor.label, site,
         "published plan",
@@ -307,7 +303,7 @@ def ratio_words(ratio: float | None, lower: float | None, upper: float | None) -
     """A ratio with its 95% interval in words, or why it is not shown."""
     if ratio is None or pd.isna(ratio):
         return WITHHELD
-    return f"{ratio:.1f} (95% interval {lower:.1f} to {upper:.1f})"
+    return f"{number(ratio, 1)} (95% interval {interval(lower, upper, 1)})"
 
 
 WITHHELD = "not shown: too few detentions to show safely"

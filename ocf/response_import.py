@@ -56,6 +56,10 @@ class Respondents(Sequence[tuple[str, str, str, str]]):
         self.group.append(group)
         self.hashes.append(hash((group, label)))
 
+    def group_keys(self) -> set[tuple[str, str, str]]:
+        """Every (site, round, survey) the respondents belong to."""
+        return {(a, b, c) for a, b, c in (text.split("\x1f") for text in self.groups.texts)}
+
     @property
     def runs(self) -> int:
         return len(self.ends)

@@ -18,6 +18,15 @@ from ocf.store import Store
 from .conftest import PROJECT
 
 APP = str(PROJECT / "app_router.py")
+# The public summary's sections, on the page and in its file alike (the demo has no duties).
+HEADINGS = [
+    "Detentions under the Mental Health Act",
+    "Each area",
+    "The panel",
+    "What the trust said to its panel",
+    "What the trust is doing",
+    "What happens next",
+]
 
 
 def panel_words(store: Store) -> list[str]:
@@ -39,14 +48,7 @@ def test_a_signed_out_visitor_reads_the_public_summary(
     at = AppTest.from_file(APP, default_timeout=30).run()
     at.switch_page("app_pages/public.py").run()
     assert not at.exception
-    assert [h.value for h in at.header] == [
-        "Detentions under the Mental Health Act",
-        "Each area",
-        "The panel",
-        "What the trust said to its panel",
-        "What the trust is doing",
-        "What happens next",
-    ]
+    assert [h.value for h in at.header] == HEADINGS
     areas = at.table[1].value
     assert list(areas.columns) == ["Self-assessment", "Panel", "Checked by the panel"]
     shown = " ".join(str(t.value.to_dict()) for t in at.table)
@@ -74,14 +76,7 @@ def test_the_public_summary_file_is_the_same_page(demo_path: Path, tmp_path: Pat
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     page = out.read_text()
-    for heading in (
-        "Detentions under the Mental Health Act",
-        "Each area",
-        "The panel",
-        "What the trust said to its panel",
-        "What the trust is doing",
-        "What happens next",
-    ):
+    for heading in HEADINGS:
         assert f"<h2>{heading}</h2>" in page
     assert "<script" not in page and "http" not in page.replace("https://", "")
     assert "Ward staff will explain rights" in page
@@ -228,8 +223,9 @@ def test_the_trusts_published_plan_is_linked_when_its_lead_gives_the_address(
 
     lead = demo_actor(demo_store, "lead")
     assert public_summary(demo_store, lead.site, "2024-25").plan is None
-    with pytest.raises(DataError, match="expected a web address starting https://"):
-        set_plan_link(demo_store, lead, lead.site, "2024-25", "javascript:alert(1)")
+    for wrong in ("javascript:alert(1)", "https://", "http://example.org/plan"):
+        with pytest.raises(DataError, match=r"expected (one|a web address) starting https://"):
+            set_plan_link(demo_store, lead, lead.site, "2024-25", wrong)
     with pytest.raises(PermissionDenied):
         set_plan_link(demo_store, lead, "XTB1", "2024-25", "https://example.org/plan")
     set_plan_link(demo_store, lead, lead.site, "2024-25", "https://example.org/plan?a=1&b=2")
@@ -256,3 +252,23 @@ def test_publishing_over_unanswered_gaps_is_said_with_the_reason(demo_store: Sto
     assert said.endswith('The reason given for publishing: "The board meets on Friday"')
     assert "The board meets on Friday" in public_report(demo_store, "XTB3", "2024-25")
     assert "The board meets on Friday" in board_report(demo_store, SYSTEM, "XTB3", "2024-25")
+
+
+def test_the_lead_gives_the_plans_address_on_the_results_page_and_the_public_reads_it(
+    demo_copy: Path,
+) -> None:
+    from .conftest import page_at
+
+    at = page_at(demo_copy, "lead", "results")
+    next(s for s in at.selectbox if s.label == "Round").select_index(0).run()  # published
+    box = next(t for t in at.text_input if t.label.startswith("Where the public can read"))
+    box.input("http://example.org/plan")
+    next(b for b in at.button if b.label == "Save the address").click().run()
+    assert any("expected a web address starting https://" in e.value for e in at.error)
+    box = next(t for t in at.text_input if t.label.startswith("Where the public can read"))
+    box.input("https://example.org/plan")
+    next(b for b in at.button if b.label == "Save the address").click().run()
+    assert not at.exception and not at.error
+    store = Store.open(demo_copy)
+    lead = at.session_state["actor"]
+    assert public_summary(store, lead.site, "2024-25").plan == "https://example.org/plan"
