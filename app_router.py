@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from app_pages.common import (
     SIGNED_OUT,
@@ -20,6 +19,7 @@ from app_pages.common import (
     signed_on_email,
     store,
 )
+from app_pages.scripts import close_menu_on_choice
 from ocf import sessions
 from ocf.access import sign_in_email, still_active
 from ocf.display import plain
@@ -223,25 +223,10 @@ st.html(
     # code box was the 16th): hidden, they take none until the menu is opened.
     " [data-testid='stSidebar'][data-collapsed='true'] {visibility: hidden;}</style>"
 )
-# On a phone the menu covers the page: close it once a page is chosen (Streamlit leaves it
-# open). One listener per browser tab, kept on the app's window across reruns; drawn in the
-# menu, where its empty frame takes no room from the page.
+# On a phone the menu covers the page: close it once a page is chosen (app_pages/scripts.py).
+# Drawn in the menu, where it takes no room from the page.
 with st.sidebar:
-    components.html(
-        """<script>
-        const app = window.parent;
-        if (!app.__ocfMenuCloses) {
-          app.__ocfMenuCloses = true;
-          app.document.addEventListener('click', (event) => {
-            if (!event.target.closest('[data-testid=stSidebar] a')) return;
-            if (!app.matchMedia('(max-width: 767px)').matches) return;
-            app.document.querySelector('[data-testid=stSidebarCollapseButton] button')?.click();
-          }, true);
-        }
-        </script>""",
-        height=0,
-        tab_index=-1,  # a script, not a place to stop when tabbing
-    )
+    close_menu_on_choice()
 show_demo_notice()
 show_notice()
 navigation.run()

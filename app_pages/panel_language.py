@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import base64
 from functools import cache
-from html import escape
 
 import streamlit as st
-import streamlit.components.v1 as components
 
+from app_pages.scripts import set_page_language
 from ocf.languages import ENGLISH, SYMBOLS, Translation, interface, sentences
 from ocf.models import Survey
 
@@ -71,16 +70,9 @@ def _read_in(translation: Translation | None) -> None:
             " line-height: 1.7 !important;}</style>"
         )
     lang = (translation.lang or translation.code) if translation is not None else ENGLISH
-    # Screen readers pronounce the page in its language (WCAG 3.1.1): set it on the document.
-    # The script is fixed text; the tag (validated by the loader) reaches it only as an
-    # escaped attribute value, so no translation file can put script into the page.
-    components.html(
-        f'<meta name="ocf-lang" content="{escape(lang, quote=True)}">'
-        "<script>window.parent.document.documentElement.lang ="
-        " document.querySelector('meta[name=ocf-lang]').content;</script>",
-        height=0,
-        tab_index=-1,  # a script, not a place to stop when tabbing
-    )
+    # Screen readers pronounce the page in its language (WCAG 3.1.1). The tag (validated by
+    # the loader) reaches the fixed script as data only.
+    set_page_language(lang)
 
 
 @cache

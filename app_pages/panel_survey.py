@@ -3,7 +3,6 @@
 from dataclasses import replace
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from app_pages.common import (
     browser_id,
@@ -16,6 +15,7 @@ from app_pages.common import (
     store,
 )
 from app_pages.panel_language import choose_language, easy_read_lines, symbol
+from app_pages.scripts import focus_part_heading
 from app_pages.widgets import answers_on_screen, render_item
 from ocf.access import UsedElsewhere, has_return_word, set_return_word, sign_in
 from ocf.accountability import for_the_panel
@@ -225,28 +225,8 @@ privacy_link()
 st.progress(index / len(sections), text=words("part", n=index + 1, total=len(sections)))
 st.header(section.title, anchor=False)
 if st.session_state.get("panel-moved") == index:
-    # A new part: back to the top, and focus on its heading, so that a screen reader reads it
-    # and a phone shows it (Streamlit keeps the scroll position and focus of the last part).
-    # Drawn on every run of the part, not just the first: a run can be cut short by another
-    # (then the script never arrived and focus was lost, 1 in 5 browser runs under load),
-    # and an unchanged frame is not loaded again, so answering never moves the focus.
-    components.html(
-        f"""<script>/* part {index} */
-        const doc = window.parent.document;
-        let tries = 0;
-        const go = () => {{
-          const heading = doc.querySelector('.stMain h2');
-          if (!heading) {{ if (tries++ < 50) requestAnimationFrame(go); return; }}
-          heading.setAttribute('tabindex', '-1');
-          heading.focus({{preventScroll: true}});
-          (doc.querySelector('.stMain') || doc.documentElement).scrollTo(0, 0);
-          window.parent.scrollTo(0, 0);
-        }};
-        go();
-        </script>""",
-        height=0,
-        tab_index=-1,  # a script, not a place to stop when tabbing
-    )
+    # A new part: back to the top and focus on its heading (app_pages/scripts.py).
+    focus_part_heading(index)
 if section.intro:
     say(section.intro)
 if carer and index > 0:

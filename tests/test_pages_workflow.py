@@ -454,13 +454,17 @@ def test_a_new_parts_focus_script_stays_drawn_for_every_run_of_the_part(db_path:
     at, survey, _ = signed_in_member(db_path)
 
     def focus_scripts() -> list[str]:
-        return [f.proto.srcdoc for f in at.get("iframe") if "heading.focus" in f.proto.srcdoc]
+        return [
+            f.proto.id
+            for f in at.get("bidi_component")
+            if f.proto.component_name == "ocf.focus_part_heading"
+        ]
 
     assert focus_scripts() == []  # the first part opens at the top already
     answer_section(at, survey, 0)
     next(b for b in at.button if b.label == "Save and continue").click().run()
     moved = focus_scripts()
-    assert len(moved) == 1 and "part 1" in moved[0]
+    assert len(moved) == 1 and moved[0].endswith("-part-1")
     item = next(i for i in survey.sections[1].items if i.type == "likert")
     at.radio(key=f"panel-{item.id}").set_value(item.options[0].value).run()  # another run
     assert focus_scripts() == moved
