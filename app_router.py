@@ -24,6 +24,7 @@ from ocf import sessions
 from ocf.access import sign_in_email, still_active
 from ocf.display import plain
 from ocf.memory import keep_freed_memory
+from ocf.permissions import Role, allowed
 from ocf.tables import ROLE_TITLES
 
 keep_freed_memory()  # once per process: scoring reuses its freed arrays instead of faulting
@@ -102,42 +103,33 @@ SECTIONS = {
     "Data": [disparity, linking, admin_imports],
     "Administer": [admin_sites, admin_rounds, admin_accounts, submissions, admin_content, audit],
 }
-ACCESS = {
-    None: [home, sign_in, public, panel_survey, privacy, frameworks, accessibility],
-    "panel": [panel_survey, privacy, accessibility],
-    "lead": [
-        home,
-        self_assessment,
-        results,
-        evidence,
-        disparity,
-        public,
-        frameworks,
-        accessibility,
-    ],
-    "facilitator": [
-        home,
-        facilitation,
-        comments,
-        privacy,
-        evidence,
-        public,
-        frameworks,
-        accessibility,
-    ],
-    "regulator": [
-        home,
-        compare,
-        systems,
-        results,
-        evidence,
-        disparity,
-        linking,
-        public,
-        frameworks,
-        accessibility,
-    ],
-    "admin": [p for pages in SECTIONS.values() for p in pages if p not in (sign_in, panel_survey)],
+# The page each action opens: a role finds a page in its menu when ocf.permissions allows it
+# the page's action ("public" is a visitor not signed in), so adding a role or changing what
+# one may open is an edit to the action table alone.
+PAGE_ACTIONS = {
+    home: "open-home",
+    panel_survey: "answer-panel-survey",  # a panel member's first page
+    sign_in: "sign-in",
+    public: "read-public-summary",
+    frameworks: "read-frameworks",
+    accessibility: "read-accessibility",
+    self_assessment: "self-assess",
+    results: "open-results",
+    evidence: "view-evidence",
+    facilitation: "see-panel-status",
+    comments: "review-comments",
+    privacy: "read-panel-privacy",
+    compare: "compare-sites",
+    systems: "compare-sites",
+    disparity: "view-disparity",
+    linking: "link-disparity",
+    admin_imports: "import-data",
+    admin_sites: "manage-sites",
+    admin_rounds: "manage-rounds",
+    admin_accounts: "manage-accounts",
+    submissions: "manage-submissions",
+    admin_content: "publish-content",
+    audit: "read-audit-log",
 }
 ROLE_NAMES = {
     "lead": "equality leads",
@@ -161,8 +153,9 @@ def kept_at_its_address(target: st.Page) -> st.Page:
         if target is sign_in:
             st.info("You are signed in already. To use another account, sign out first.")
             return
-        users = [ROLE_NAMES[r] for r, pages in ACCESS.items() if r and target in pages]
-        you = "a panel member" if role == "panel" else f"one of the {ROLE_NAMES[role]}"
+        action = PAGE_ACTIONS[target]
+        users = [ROLE_NAMES[r] for r in ROLE_NAMES if allowed(Role(r), action)]
+        you = "a panel member" if actor.kind == "panel" else f"one of the {ROLE_NAMES[role]}"
         st.warning(
             f"This page is for {' and '.join(users)}; you are signed in as {you}. "
             "Choose a page from the menu, or sign out to use another account."
@@ -171,8 +164,8 @@ def kept_at_its_address(target: st.Page) -> st.Page:
     return st.Page(explain, title=target.title, url_path=target.url_path, visibility="hidden")
 
 
-mine = ACCESS[role]
-everyone = dict.fromkeys(p for pages in ACCESS.values() for p in pages)  # ordered, no repeats
+mine = [p for p, action in PAGE_ACTIONS.items() if allowed(Role(role or "public"), action)]
+everyone = list(PAGE_ACTIONS)
 elsewhere = [kept_at_its_address(p) for p in everyone if p not in mine]
 # Streamlit serves a menu's first page at "/" and, by its name, nowhere: it answers to its
 # name too (/home, /panel_survey) as a hidden page, for bookmarks, reloads and sign-in's return.
@@ -205,7 +198,7 @@ with st.sidebar:
     if actor is not None:
         who = (
             "Panel member"
-            if role == "panel"
+            if actor.kind == "panel"
             else f"{actor.name} ({ROLE_TITLES.get(role, role)}"
             + (f", {db.get_site(actor.site).name})" if actor.site else ")")
         )

@@ -19,7 +19,7 @@ from ocf.errors import OcfError
 from ocf.reports import SLIP_ADDRESS_UNKNOWN, invitation_slips
 from ocf.tables import ROLE_TITLES, accounts_table
 
-actor = require_actor("admin")
+actor = require_actor("manage-accounts")
 db = store()
 st.title("Accounts and invitations")
 show_flash()

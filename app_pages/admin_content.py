@@ -8,7 +8,7 @@ from ocf.admin import check_content, content_library, diff_frameworks, framework
 from ocf.display import counted
 from ocf.errors import OcfError
 
-actor = require_actor("admin")
+actor = require_actor("publish-content")
 db = store()
 st.title("Publish a framework or survey version")
 show_flash()

@@ -10,7 +10,7 @@ from ocf.admin import confirm_detentions, confirm_responses, preview_detentions,
 from ocf.display import counted, plain
 from ocf.errors import OcfError
 
-actor = require_actor("admin")
+actor = require_actor("import-data")
 db = store()
 st.title("Data imports")
 show_flash()

@@ -12,17 +12,16 @@ from app_pages.common import (
     store,
 )
 from ocf.admin import content_library, open_new_round, round_summary, set_round_status
-from ocf.demo import create_demo
+from ocf.demo import reset_demo
 from ocf.display import counted
 from ocf.errors import OcfError
 from ocf.retention import due as retention_due
 from ocf.retention import parse_period
 from ocf.retention import policy as retention_policy
 from ocf.rounds import TRANSITIONS
-from ocf.store import resolve_path
 from ocf.tables import rounds_table, when_day
 
-actor = require_actor("admin")
+actor = require_actor("manage-rounds")
 db = store()
 st.title("Rounds")
 show_flash()
@@ -125,6 +124,6 @@ if db.is_demo:
     if st.checkbox("I want to throw away every change made in this demo") and st.button(
         "Reset the demo data"
     ):
-        create_demo(resolve_path(), force=True).close()
+        reset_demo(db, actor)
         flash("The demo data were reset.")
         st.rerun()

@@ -18,7 +18,7 @@ from ocf.models import SITE_KINDS
 from ocf.tables import SITE_KINDS as KIND_WORDS
 from ocf.tables import sites_table
 
-actor = require_actor("admin")
+actor = require_actor("manage-sites")
 db = store()
 st.title("Sites")
 show_flash()

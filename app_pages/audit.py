@@ -8,7 +8,7 @@ from ocf.display import counted
 from ocf.spreadsheet import csv_text
 from ocf.tables import audit_table
 
-actor = require_actor("admin")
+actor = require_actor("read-audit-log")
 db = store()
 st.title("Audit log")
 check = audit_check(db, actor)

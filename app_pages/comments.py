@@ -22,7 +22,7 @@ from ocf.display import plain
 from ocf.errors import ConflictError, OcfError
 from ocf.permissions import allowed
 
-actor = require_actor("facilitator", "admin")
+actor = require_actor("review-comments")
 db = store()
 st.title("Panel comments")
 show_flash()

@@ -20,6 +20,7 @@ from ocf.access import Actor, client_address
 from ocf.display import round_words, sentence
 from ocf.errors import DataError, OcfError
 from ocf.loading import Library, load_shipped
+from ocf.permissions import allowed
 from ocf.sso import SignedOn, auth_problems
 from ocf.sso import signed_on as sso_claims
 from ocf.store import Store
@@ -27,7 +28,12 @@ from ocf.store import Store
 _LOG = logging.getLogger("ocf")
 
 
-def store() -> Store:
+# The handle pages pass to ocf functions. Pages cannot import the store (ruff TID251); what
+# they may do with this handle is an allowlist (tests/test_architecture.py).
+Db = Store
+
+
+def store() -> Db:
     """A store for this script run: Streamlit runs each rerun on its own thread."""
     return Store.open()
 
@@ -160,10 +166,11 @@ SIGNED_OUT = {
 }
 
 
-def require_actor(*roles: str) -> Actor:
-    """The signed-in actor with one of `roles`; otherwise say so and stop the page."""
+def require_actor(action: str) -> Actor:
+    """The signed-in actor, if they may take `action` (ocf.permissions: the page's purpose);
+    otherwise say so and stop the page."""
     actor = current_actor()
-    if actor is None or actor.role not in roles:
+    if actor is None or not allowed(actor, action):
         st.error("Please sign in with an account that can use this page.")
         st.stop()
     return actor

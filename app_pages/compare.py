@@ -18,7 +18,7 @@ from ocf.errors import OcfError
 from ocf.reports import export_table, xlsx_bytes
 from ocf.spreadsheet import csv_text
 
-actor = require_actor("regulator", "admin")
+actor = require_actor("compare-sites")
 db = store()
 st.title("Compare sites")
 

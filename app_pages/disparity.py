@@ -26,7 +26,7 @@ from ocf.disparity import (
 from ocf.display import interval, number, plain
 from ocf.measures import UNRATED_REASON, measure_name, unrated_names
 
-actor = require_actor("lead", "regulator", "admin")
+actor = require_actor("view-disparity")
 db = store()
 st.title("Detention disparity")
 

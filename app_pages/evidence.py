@@ -9,7 +9,7 @@ from ocf.errors import OcfError
 from ocf.evidence import MAX_BYTES, NO_EVIDENCE, WHAT_IS_ACCEPTED, listing, size_words
 from ocf.permissions import allowed_rounds
 
-actor = require_actor("lead", "facilitator", "regulator", "admin")
+actor = require_actor("view-evidence")
 db = store()
 st.title("Evidence")
 st.write(

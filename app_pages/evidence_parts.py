@@ -11,7 +11,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import flash, show_error, store
+from app_pages.common import Db, flash, show_error, store
 from ocf.access import Actor
 from ocf.display import plain
 from ocf.errors import OcfError
@@ -25,7 +25,6 @@ from ocf.evidence import (
     remove,
     size_words,
 )
-from ocf.store import Store
 from ocf.tables import when
 
 
@@ -42,7 +41,7 @@ def kind_and_size(row: pd.Series) -> str:
 
 
 def evidence_list(
-    db: Store, actor: Actor, rows: pd.DataFrame, key: str, removable: bool = False
+    db: Db, actor: Actor, rows: pd.DataFrame, key: str, removable: bool = False
 ) -> None:
     """Each piece of evidence on its own line: a file to download (its SHA-256 shown, checked
     on the way out), a link to follow; with a Remove button where the reader may remove it."""
@@ -83,7 +82,7 @@ def _file_bytes(actor: Actor, evidence_id: int) -> bytes:
     return open_file(store(), actor, evidence_id).content
 
 
-def evidence_form(db: Store, actor: Actor, site: str, round_id: str, competency: str) -> None:
+def evidence_form(db: Db, actor: Actor, site: str, round_id: str, competency: str) -> None:
     """Add a file or a link for one competency; a refused file is named with the reason."""
     with st.form(f"evidence:{site}:{round_id}:{competency}", clear_on_submit=True):
         upload = st.file_uploader(

@@ -38,7 +38,7 @@ from ocf.submissions import (
 )
 from ocf.tables import invitations_table
 
-actor = require_actor("facilitator", "admin")
+actor = require_actor("see-panel-status")
 db = store()
 st.title("Panel facilitation")
 show_flash()

@@ -13,7 +13,7 @@ from ocf.errors import OcfError
 from ocf.linking import CAVEAT, link, standardised_available
 from ocf.measures import measure_name
 
-actor = require_actor("regulator", "admin")
+actor = require_actor("link-disparity")
 db = store()
 st.title("Maturity and disparity")
 st.warning(CAVEAT, icon=":material/info:")

@@ -57,7 +57,7 @@ from ocf.public import plan_link, published_over, set_plan_link, unanswered_gaps
 from ocf.reports import board_report
 from ocf.results import competency_table, latest_with_results, site_results
 
-actor = require_actor("lead", "regulator", "admin")
+actor = require_actor("open-results")
 db = store()
 st.title("Results")
 show_flash()
@@ -207,7 +207,7 @@ else:
         )
     for flag in entry_flags(db, actor, site.code, round_.id):
         st.warning(flag, icon=":material/flag:")
-    who = who_answered(db, site.code, round_.id)
+    who = who_answered(db, actor, site.code, round_.id)
     if not who.empty:
         st.write("Who answered (groups smaller than the panel minimum are folded together):")
         st.table(who.set_index("Answered as"))

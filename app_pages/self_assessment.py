@@ -20,7 +20,7 @@ from ocf.errors import OcfError
 from ocf.evidence import NO_EVIDENCE, given, listing, needs_evidence
 from ocf.submissions import open_self_assessment, save
 
-actor = require_actor("lead", "admin")
+actor = require_actor("self-assess")
 db = store()
 st.title("Self-assessment")
 show_flash()

@@ -13,7 +13,7 @@ from app_pages.common import (
     store,
 )
 from ocf.access import sign_in
-from ocf.demo import DEMO_ACCOUNTS, demo_actor
+from ocf.demo import DEMO_SITE, demo_actor
 from ocf.errors import OcfError
 
 db = store()
@@ -74,7 +74,7 @@ st.markdown(
 if db.is_demo:
     st.header("Demo: sign in with one click")
     st.write("Each button signs you in as a fictional person, to see what that role sees.")
-    site = db.get_site(next(s for _, role, s in DEMO_ACCOUNTS if role == "lead"))
+    site = db.get_site(DEMO_SITE)
     choices = [
         ("lead", f"Equality lead, {site.name}"),
         ("facilitator", f"Panel facilitator, {site.name}"),

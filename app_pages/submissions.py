@@ -16,7 +16,7 @@ from ocf.errors import OcfError
 from ocf.submissions import reopen
 from ocf.tables import submissions_table
 
-actor = require_actor("admin")
+actor = require_actor("manage-submissions")
 db = store()
 st.title("Submissions")
 show_flash()

@@ -9,7 +9,7 @@ from ocf.comparison import system_competencies, system_view
 from ocf.display import interval, number
 from ocf.errors import OcfError
 
-actor = require_actor("regulator", "admin")
+actor = require_actor("compare-sites")
 db = store()
 st.title("Systems (ICBs and places)")
 st.write(

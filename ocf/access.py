@@ -19,7 +19,7 @@ from typing import Literal
 
 from ocf.errors import ConflictError, DataError, PermissionDenied, Problem
 from ocf.models import Account, Invitation
-from ocf.permissions import ROLES, allowed, allowed_rounds
+from ocf.permissions import ROLES, SITE_ROLES, allowed, allowed_rounds, ensure
 from ocf.store import Store
 
 __all__ = [
@@ -56,8 +56,6 @@ __all__ = [
     "panel_actor",
     "refuse_real_data_in_demo",
     "require_results",
-    "require_role",
-    "require_site_role",
     "set_return_word",
     "sign_in",
     "sign_in_email",
@@ -67,7 +65,6 @@ __all__ = [
 ]
 
 
-SITE_ROLES = ("lead", "facilitator")
 # No 0/O, 1/I/L: codes are read aloud and copied from paper.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 12
@@ -163,7 +160,7 @@ def add_account(
 ) -> str:
     """Create an account and return its access code (shown once, stored hashed)."""
     check_active(store, actor)
-    require_role(actor, "admin")
+    ensure(actor, "manage-accounts")
     refuse_real_data_in_demo(store, actor)
     if role not in ROLES:
         raise DataError(
@@ -196,7 +193,7 @@ def issue_invitations(
 ) -> list[str]:
     """Single-use panel codes for a site and round; returned once, stored hashed."""
     check_active(store, actor)
-    require_site_role(actor, ("facilitator", "admin"), site)
+    ensure(actor, "run-panel", site=site)
     store.require_site(site)
     round_ = store.require_round(round_id)
     if round_.status != "open":
@@ -505,18 +502,6 @@ def panel_actor(invitation: Invitation) -> Actor:
 
 
 # --------------------------------------------------------------------------- checks
-
-
-def require_role(actor: Actor, *roles: str) -> None:
-    if actor.role not in roles:
-        raise PermissionDenied(f"a {actor.role} cannot do this; it needs: {', '.join(roles)}")
-
-
-def require_site_role(actor: Actor, roles: tuple[str, ...], site: str) -> None:
-    """The actor has one of `roles`, and site roles act only for their own site."""
-    require_role(actor, *roles)
-    if actor.role in SITE_ROLES and actor.site != site:
-        raise PermissionDenied(f"your account is for site {actor.site}, not {site}")
 
 
 def can_view_results(store: Store, actor: Actor, site: str, round_id: str) -> bool:

@@ -20,7 +20,7 @@ from difflib import SequenceMatcher
 
 import pandas as pd
 
-from ocf.access import Actor, check_active, require_results, require_site_role
+from ocf.access import Actor, check_active, require_results
 from ocf.errors import ConflictError, DataError, PermissionDenied, Problem
 from ocf.importers import Table, read_table
 from ocf.models import Survey
@@ -98,7 +98,7 @@ def save_response(
 ) -> None:
     """The site's lead (or an admin) answers the panel on one competency; every part needed."""
     check_active(store, actor)
-    require_site_role(actor, ("lead", "admin"), site)
+    ensure(actor, "respond-to-panel", site=site)
     store.require_site(site)
     store.require_round(round_id)
     framework = store.round_framework(round_id)

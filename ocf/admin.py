@@ -18,7 +18,6 @@ from ocf.access import (
     hash_code,
     new_code,
     refuse_real_data_in_demo,
-    require_role,
 )
 from ocf.accountability import (
     carry_over,
@@ -47,6 +46,7 @@ from ocf.importers import (
 )
 from ocf.loading import Library, load_shipped, parse_framework, parse_survey, plain_data
 from ocf.models import Account, Framework, Response, Site, SiteKind, Survey
+from ocf.permissions import ensure
 from ocf.response_import import Respondents, ResponseBatch, read_responses
 from ocf.rounds import RoundContent, change_status, open_round, resolve_content
 from ocf.store import AUDIT_COLUMNS, Store
@@ -74,7 +74,6 @@ __all__ = [
     "preview_responses",
     "preview_sites",
     "publish",
-    "require_admin",
     "reset_code",
     "retire_site",
     "revoke_account",
@@ -84,9 +83,9 @@ __all__ = [
 ]
 
 
-def require_admin(store: Store, actor: Actor) -> None:
+def _ensure(store: Store, actor: Actor, action: str) -> None:
     check_active(store, actor)
-    require_role(actor, "admin")
+    ensure(actor, action)
 
 
 # --------------------------------------------------------------------------- sites
@@ -94,12 +93,12 @@ def require_admin(store: Store, actor: Actor) -> None:
 
 def preview_sites(store: Store, actor: Actor, text: str, source: str = "upload") -> list[Site]:
     """The sites a CSV would add (parents first); DataError lists every bad row. Writes nothing."""
-    require_admin(store, actor)
+    _ensure(store, actor, "manage-sites")
     return validate_sites(read_table(source, SITE_COLUMNS, SITE_REQUIRED, text=text), store)
 
 
 def add_sites(store: Store, actor: Actor, sites: list[Site]) -> int:
-    require_admin(store, actor)
+    _ensure(store, actor, "manage-sites")
     refuse_real_data_in_demo(store, actor)
     return store.add_sites(sites, actor.label)
 
@@ -113,7 +112,7 @@ def add_site(
     parent: str | None,
     cohort: str | None,
 ) -> Site:
-    require_admin(store, actor)
+    _ensure(store, actor, "manage-sites")
     sites = validate_sites(
         arguments_table(
             "new site",
@@ -135,7 +134,7 @@ def edit_site(
     cohort: str | None,
 ) -> Site:
     """Change a site's name, kind, parent or cohort (its code, which data refer to, stays)."""
-    require_admin(store, actor)
+    _ensure(store, actor, "manage-sites")
     site = Site(  # the kind is checked below with the rest (site_problems)
         code,
         name.strip(),
@@ -159,7 +158,7 @@ def edit_site(
 
 def retire_site(store: Store, actor: Actor, code: str) -> None:
     """Retire a site: it leaves the lists but keeps its history. Sites are never deleted."""
-    require_admin(store, actor)
+    _ensure(store, actor, "manage-sites")
     store.retire_site(code, actor.label)
 
 
@@ -177,7 +176,7 @@ def open_new_round(
     closes: str | None = None,
 ) -> RoundContent:
     """Open a round on a framework and surveys (shipped, published in the app, or YAML paths)."""
-    require_admin(store, actor)
+    _ensure(store, actor, "manage-rounds")
     content = resolve_content(framework, surveys, content_library(store))
     open_round(
         store, round_id, content, actor.label, period=period or None, opens=opens, closes=closes
@@ -263,7 +262,7 @@ def _count(n: int, one: str, many: str) -> str:
 
 
 def round_summary(store: Store, actor: Actor, round_id: str) -> RoundSummary:
-    require_admin(store, actor)
+    _ensure(store, actor, "manage-rounds")
     store.require_round(round_id)
     self_surveys = {s.id for s in store.round_surveys(round_id).values() if s.audience == "self"}
     submissions = store.list_submissions(round_id)
@@ -290,7 +289,7 @@ def round_summary(store: Store, actor: Actor, round_id: str) -> RoundSummary:
 def set_round_status(
     store: Store, actor: Actor, round_id: str, action: str, reason: str = ""
 ) -> str:
-    require_admin(store, actor)
+    _ensure(store, actor, "manage-rounds")
     if action == "publish":
         check_publishable(store, round_id, reason)
     return change_status(store, round_id, action, actor.label, reason)
@@ -342,7 +341,7 @@ def _framework_of(text: str) -> str:
 
 def check_content(store: Store, actor: Actor, text: str, source: str) -> Candidate:
     """Validate uploaded YAML exactly as `ocf validate` does; ConfigError lists every problem."""
-    require_admin(store, actor)
+    _ensure(store, actor, "publish-content")
     data = plain_data(text, source)
     library = content_library(store)
     if isinstance(data, dict) and ("audience" in data or "sections" in data):
@@ -354,7 +353,7 @@ def check_content(store: Store, actor: Actor, text: str, source: str) -> Candida
 
 def publish(store: Store, actor: Actor, candidate: Candidate) -> None:
     """Publish a new version. A version number, once used, is never reused for other content."""
-    require_admin(store, actor)
+    _ensure(store, actor, "publish-content")
     library = content_library(store)
     current = (library.frameworks if candidate.kind == "framework" else library.surveys).get(
         candidate.id
@@ -425,26 +424,26 @@ def create_account(
 
 def reset_code(store: Store, actor: Actor, account_id: int) -> str:
     """A new code for an account (the old one stops working); shown once."""
-    require_admin(store, actor)
+    _ensure(store, actor, "manage-accounts")
     code = new_code()
     store.replace_code(account_id, hash_code(store, code), actor.label)
     return code
 
 
 def revoke_account(store: Store, actor: Actor, account_id: int) -> None:
-    require_admin(store, actor)
+    _ensure(store, actor, "manage-accounts")
     store.revoke_account(account_id, actor.label)
 
 
 def accounts(store: Store, actor: Actor) -> list[Account]:
     """Active accounts (never their codes), for an admin."""
-    require_admin(store, actor)
+    _ensure(store, actor, "manage-accounts")
     return store.list_accounts()
 
 
 def self_assessments(store: Store, actor: Actor, round_id: str) -> pd.DataFrame:
     """A round's self-assessment submissions (never the panel's), for an admin."""
-    require_admin(store, actor)
+    _ensure(store, actor, "manage-submissions")
     surveys = {s.id for s in store.round_surveys(round_id).values() if s.audience == "self"}
     table = store.list_submissions(round_id)
     return table[table["survey"].isin(surveys)]
@@ -462,19 +461,19 @@ def audit_log(
     action: str | None = None,
 ) -> pd.DataFrame:
     """Audit entries, newest first (AUDIT_COLUMNS), for an admin."""
-    require_admin(store, actor)
+    _ensure(store, actor, "read-audit-log")
     return pd.DataFrame(store.audit_events(entity, limit, by, action), columns=AUDIT_COLUMNS)
 
 
 def audit_filters(store: Store, actor: Actor) -> tuple[list[str], list[str]]:
     """The entities and actions the log actually holds."""
-    require_admin(store, actor)
+    _ensure(store, actor, "read-audit-log")
     return store.audit_vocabulary()
 
 
 def audit_check(store: Store, actor: Actor) -> ChainCheck:
     """The audit log's hash chain, recomputed."""
-    require_admin(store, actor)
+    _ensure(store, actor, "read-audit-log")
     return store.check_audit_chain()
 
 
@@ -500,7 +499,7 @@ def preview_detentions(
 ) -> DetentionPreview:
     """What importing a detention file (its text, bytes or a binary stream, read as it comes)
     would add, replace and skip. Writes nothing."""
-    require_admin(store, actor)
+    _ensure(store, actor, "import-data")
     records, report = read_detentions(source, store, fmt, stream=as_stream(text), progress=progress)
     periods = records.periods() if hasattr(records, "periods") else {r["period"] for r in records}
     existing = store.existing_detention_keys(periods)
@@ -512,7 +511,7 @@ def preview_detentions(
 
 
 def confirm_detentions(store: Store, actor: Actor, preview: DetentionPreview) -> tuple[int, int]:
-    require_admin(store, actor)
+    _ensure(store, actor, "import-data")
     refuse_real_data_in_demo(store, actor)
     return store.upsert_detentions(
         preview.records, actor.label, preview.source, preview.report.totals
@@ -528,7 +527,7 @@ def preview_responses(
 ) -> ResponseBatch:
     """Responses from a CSV (its text, bytes or a binary stream, read as it comes), validated
     whole (DataError lists every bad row). Writes nothing."""
-    require_admin(store, actor)
+    _ensure(store, actor, "import-data")
     stream = as_stream(text)
     rows = stream_rows(stream, source, bytes_left(stream), progress)
     return read_responses(rows, source, store, progress)
@@ -546,7 +545,7 @@ def confirm_responses(
     Panel responses come in only through the operator's `ocf import responses`: an
     administrator in the app can read every result, and whoever can read a site's results
     never creates its panel answers (docs/security.md, Separation of duties)."""
-    require_admin(store, actor)
+    _ensure(store, actor, "import-data")
     refuse_real_data_in_demo(store, actor)
     keys = (
         responses.keys

@@ -17,12 +17,21 @@ from pathlib import Path
 
 import numpy as np
 
-from ocf.access import SYSTEM, Actor, account_actor, add_account, issue_invitations, sign_in
+from ocf.access import (
+    SYSTEM,
+    Actor,
+    account_actor,
+    add_account,
+    check_active,
+    issue_invitations,
+    sign_in,
+)
 from ocf.answers import parse_answer, visible_items
 from ocf.detention_import import import_detentions, read_template
 from ocf.errors import ConflictError, PermissionDenied
 from ocf.importers import Table
 from ocf.models import Answer, Framework, Response, Site, Survey
+from ocf.permissions import ensure
 from ocf.rounds import RoundContent, change_status, open_round, resolve_content
 from ocf.store import Store
 from ocf.submissions import SELF_RESPONDENT
@@ -56,6 +65,7 @@ __all__ = [
     "create_demo",
     "demo_actor",
     "demo_pdf",
+    "reset_demo",
     "seed_demo",
     "trust_name",
 ]
@@ -509,11 +519,21 @@ def _add_accounts(store: Store) -> None:
         add_account(store, SYSTEM, name, role, site)
 
 
-def demo_actor(store: Store, role: str) -> Actor:
-    """One-click sign-in for the demo: the demo account of `role`, or a fresh panel invitation."""
+def reset_demo(store: Store, actor: Actor) -> None:
+    """Throw away every change made in the demo: seed its database afresh (an admin only)."""
+    check_active(store, actor)
+    ensure(actor, "manage-rounds")
+    if not store.is_demo or store.identity.startswith("memory:"):
+        raise PermissionDenied("only the demo's database file can be reset")
+    create_demo(store.identity, force=True).close()
+
+
+def demo_actor(store: Store, persona: str) -> Actor:
+    """One-click sign-in for the demo: the demo account whose role is `persona`, or a fresh panel
+    invitation for the persona "panel"."""
     if not store.is_demo:
         raise PermissionDenied("one-click sign-in exists only in the demo")
-    if role == "panel":
+    if persona == "panel":
         open_rounds = [r.id for r in store.list_rounds() if r.status == "open"]
         if not open_rounds:
             raise PermissionDenied("the demo has no open round")
@@ -521,9 +541,9 @@ def demo_actor(store: Store, role: str) -> Actor:
         actor = sign_in(store, code)
         assert actor is not None
         return actor
-    account = next((a for a in store.list_accounts(role)), None)
+    account = next((a for a in store.list_accounts(persona)), None)
     if account is None:
-        raise PermissionDenied(f"the demo has no {role} account")
+        raise PermissionDenied(f"the demo has no {persona} account")
     return account_actor(account)
 
 

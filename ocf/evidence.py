@@ -22,10 +22,10 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from ocf.access import Actor, check_active, require_site_role
+from ocf.access import Actor, check_active
 from ocf.errors import ConflictError, DataError, NotFound, PermissionDenied, Problem
 from ocf.models import Framework
-from ocf.permissions import allowed
+from ocf.permissions import allowed, ensure
 from ocf.store import Store
 
 __all__ = [
@@ -189,7 +189,7 @@ def size_words(size: int) -> str:
 def _require_writer(store: Store, actor: Actor, site: str, round_id: str, competency: str) -> None:
     """The site's lead or an admin, while the round is open, for a competency of its framework."""
     check_active(store, actor)
-    require_site_role(actor, ("lead", "admin"), site)
+    ensure(actor, "self-assess", site=site)
     store.require_site(site)
     round_ = store.require_round(round_id)
     if round_.status != "open":

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ocf.access import Actor, check_active, require_site_role
+from ocf.access import Actor, check_active
 from ocf.accountability import LONGEST_TEXT
 from ocf.errors import DataError, Problem
 from ocf.languages import Translation, interface
+from ocf.permissions import ensure
 from ocf.retention import period_words, policy
 from ocf.store import Store
 
@@ -40,7 +41,7 @@ def site_text(store: Store, site: str, which: PanelText) -> str | None:
 def set_site_text(store: Store, actor: Actor, site: str, which: PanelText, text: str) -> None:
     """The site's facilitator or an administrator sets the text; blank goes back to the default."""
     check_active(store, actor)
-    require_site_role(actor, ("facilitator", "admin"), site)
+    ensure(actor, "run-panel", site=site)
     store.require_site(site)
     if which not in KEYS:
         raise DataError([Problem("panel text", f"unknown {which!r}; expected support or kept")])

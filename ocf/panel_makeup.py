@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ocf.access import Actor, require_results
 from ocf.cache import cached
 from ocf.disclosure import effective_min_panel
 from ocf.models import Survey
@@ -52,9 +53,10 @@ def makeup(answers: pd.DataFrame, survey: Survey, min_panel: int) -> pd.DataFram
     return pd.DataFrame(rows, columns=["Answered as", "Members"])
 
 
-def who_answered(store: Store, site: str, round_id: str) -> pd.DataFrame:
-    """The makeup of a site's panel, for staff who may see its results (the caller checks),
-    once the panel has closed; before that, an empty table, like every panel figure."""
+def who_answered(store: Store, actor: Actor, site: str, round_id: str) -> pd.DataFrame:
+    """The makeup of a site's panel, for staff who may see its results, once the panel has
+    closed; before that, an empty table, like every panel figure."""
+    require_results(store, actor, site, round_id)
     round_ = store.require_round(round_id)
     if round_.status == "open" and not store.panel_closed(site, round_id):
         return makeup_empty()

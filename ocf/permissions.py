@@ -19,8 +19,11 @@ from ocf.models import Round
 
 __all__ = [
     "ACTIONS",
+    "ACTORS",
     "ROLES",
+    "SITE_ROLES",
     "Action",
+    "Role",
     "allowed",
     "allowed_rounds",
     "ensure",
@@ -30,6 +33,12 @@ __all__ = [
 
 # Staff roles an account can hold (ocf.access); "panel" and "public" are actors without one.
 ROLES = ("lead", "facilitator", "regulator", "admin")
+# Roles whose account works for one site (a trust or ICB); the others see every site.
+SITE_ROLES = ("lead", "facilitator")
+# Every role an actor can have: staff, a panel member signed in with an invitation code, and
+# the public (a visitor who has not signed in, or the public summary's reader).
+ACTORS = (*ROLES, "panel", "public")
+NATIONAL = ("regulator", "admin")  # the roles that see every site
 Resource = Literal["site", "round", "site and round", "none"]
 
 
@@ -40,6 +49,14 @@ class Acting(Protocol):
     def role(self) -> str: ...
     @property
     def site(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Role:
+    """A role on its own, for asking what it may do anywhere (menus, messages)."""
+
+    role: str
+    site: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +162,92 @@ ACTIONS: dict[str, Action] = {
             "site",
             ("facilitator", "admin"),
             own_site=("facilitator",),
+        ),
+        _action(
+            "run-panel",
+            "Issue and revoke a site's panel codes, close its panel and write what its members "
+            "are told",
+            "site",
+            ("facilitator", "admin"),
+            own_site=("facilitator",),
+        ),
+        _action(
+            "self-assess",
+            "Fill in and submit a site's self-assessment and attach its evidence",
+            "site",
+            ("lead", "admin"),
+            own_site=("lead",),
+        ),
+        _action(
+            "respond-to-panel",
+            "Answer the gaps a site's panel found",
+            "site",
+            ("lead", "admin"),
+            own_site=("lead",),
+        ),
+        _action(
+            "view-disparity",
+            "See detention rates and ratios by ethnicity",
+            "none",
+            ("lead", "regulator", "admin"),
+        ),
+        # Administration: the platform's own records, never a site's.
+        _action("manage-sites", "Add, edit or retire sites", "none", ("admin",)),
+        _action("manage-rounds", "Open rounds and change their status", "none", ("admin",)),
+        _action(
+            "manage-submissions",
+            "See every round's submissions and reopen one",
+            "none",
+            ("admin",),
+        ),
+        _action(
+            "publish-content", "Publish new versions of frameworks and surveys", "none", ("admin",)
+        ),
+        _action("manage-accounts", "Create, reset and revoke staff accounts", "none", ("admin",)),
+        _action("read-audit-log", "Read and check the audit log", "none", ("admin",)),
+        _action("import-data", "Import detention figures and survey responses", "none", ("admin",)),
+        _action("set-retention", "Set how long panel answers are kept", "none", ("admin",)),
+        # Pages open to everyone in their menu: "public" is a visitor who has not signed in,
+        # "panel" a member signed in with an invitation code.
+        _action(
+            "open-home", "Open the home page", "none", ("public", "lead", "facilitator", *NATIONAL)
+        ),
+        _action("sign-in", "Sign in", "none", ("public",)),
+        _action(
+            "read-public-summary",
+            "Read a site's public summary of a published round",
+            "none",
+            ("public", "lead", "facilitator", *NATIONAL),
+        ),
+        _action(
+            "read-frameworks",
+            "Read the frameworks and surveys",
+            "none",
+            ("public", "lead", "facilitator", *NATIONAL),
+        ),
+        _action(
+            "read-accessibility",
+            "Read the accessibility statement",
+            "none",
+            ("public", "panel", "lead", "facilitator", *NATIONAL),
+        ),
+        _action(
+            "answer-panel-survey",
+            "Answer a panel survey with an invitation code",
+            "none",
+            ("public", "panel"),
+        ),
+        _action(
+            "read-panel-privacy",
+            "Read the panel's privacy notice",
+            "none",
+            ("public", "panel", "facilitator", "admin"),
+        ),
+        _action(
+            "open-results",
+            "See results on the Results page",
+            "none",
+            ("lead", "regulator", "admin"),
         ),
     )
 }

@@ -17,9 +17,10 @@ from datetime import UTC, datetime, timedelta
 from babel import UnknownLocaleError
 from babel.units import format_unit
 
-from ocf.access import Actor, check_active, require_role
+from ocf.access import Actor, check_active
 from ocf.errors import DataError, Problem
 from ocf.kept_figures import as_parquet, kept_scores
+from ocf.permissions import ensure
 from ocf.results import round_scores
 from ocf.store import Store
 
@@ -73,7 +74,7 @@ def policy(store: Store) -> str | None:
 def set_policy(store: Store, actor: Actor, period: str) -> None:
     """Record the trust's records policy period (an admin): what Rounds shows as due."""
     check_active(store, actor)
-    require_role(actor, "admin")
+    ensure(actor, "set-retention")
     parse_period(period)
     store.set_meta(POLICY_KEY, period.strip().lower())
 
@@ -91,7 +92,7 @@ def due(
     """Published rounds whose panel answers the policy says to delete now: published longer
     ago than `older_than`, still holding panel answers (counts only)."""
     check_active(store, actor)
-    require_role(actor, "admin")
+    ensure(actor, "set-retention")
     moment = now or datetime.now(UTC)
     found = []
     for round_ in store.list_rounds():

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ocf.access import Actor, check_active, require_role, require_site_role
+from ocf.access import Actor, check_active
 from ocf.answers import hidden_but_answered, missing_required, parse_answer
 from ocf.errors import ConflictError, DataError, PermissionDenied, Problem
 from ocf.models import Answer, Response, Survey
@@ -101,7 +101,7 @@ def _require_open(store: Store, round_id: str) -> None:
 def open_self_assessment(store: Store, actor: Actor, site: str, round_id: str) -> Draft:
     """The site's self-assessment for a round (one per site, shared by its leads)."""
     check_active(store, actor)
-    require_site_role(actor, ("lead", "admin"), site)
+    ensure(actor, "self-assess", site=site)
     store.require_round(round_id)
     if (why := store.assesses(site, round_id)) is not None:
         raise ConflictError(why)
@@ -128,7 +128,7 @@ def _check_can_write(store: Store, actor: Actor, draft: Draft) -> None:
             raise PermissionDenied("the panel has been closed: answers can no longer be changed")
     check_active(store, actor)
     if draft.survey.audience == "self":
-        require_site_role(actor, ("lead", "admin"), draft.site)
+        ensure(actor, "self-assess", site=draft.site)
     else:
         own = actor.kind == "panel" and draft.respondent == f"panel-{actor.invitation_id}"
         if not own:
@@ -215,7 +215,7 @@ def withdraw(store: Store, actor: Actor) -> None:
 def reopen(store: Store, actor: Actor, submission_id: int, reason: str) -> None:
     """An admin reopens a submitted self-assessment, with a reason kept in the audit log."""
     check_active(store, actor)
-    require_role(actor, "admin")
+    ensure(actor, "manage-submissions")
     if not reason.strip():
         raise ConflictError("reopening needs a reason; it is kept in the audit log")
     row = store.get_submission_by_id(submission_id)
@@ -382,7 +382,7 @@ def completion(store: Store, actor: Actor, site: str, round_id: str) -> dict[str
     Counts only: nobody sees who answered what.
     """
     check_active(store, actor)
-    require_site_role(actor, ("facilitator", "admin"), site)
+    ensure(actor, "see-panel-status", site=site)
     table = panel_status(store, actor, round_id).set_index("site")
     keys = (*_CODE_STATES, "issued", "paper", "paper_waiting", "responses")
     if site not in table.index:
@@ -393,7 +393,7 @@ def completion(store: Store, actor: Actor, site: str, round_id: str) -> dict[str
 
 def invitations(store: Store, actor: Actor, site: str, round_id: str) -> pd.DataFrame:
     check_active(store, actor)
-    require_site_role(actor, ("facilitator", "admin"), site)
+    ensure(actor, "run-panel", site=site)
     return store.invitation_statuses(site, round_id)
 
 
@@ -402,7 +402,7 @@ def revoke_invitation(store: Store, actor: Actor, invitation_id: int) -> None:
     if invitation is None:
         raise ConflictError(f"no invitation {invitation_id}")
     check_active(store, actor)
-    require_site_role(actor, ("facilitator", "admin"), invitation.site)
+    ensure(actor, "run-panel", site=invitation.site)
     store.revoke_invitation(invitation_id, actor.label)
 
 
@@ -410,7 +410,7 @@ def close_panel(store: Store, actor: Actor, site: str, round_id: str) -> int:
     """Close (freeze) a site's panel: no answer can be added after; unsubmitted codes are
     revoked (how many is returned). Staff see the panel's figures from then on."""
     check_active(store, actor)
-    require_site_role(actor, ("facilitator", "admin"), site)
+    ensure(actor, "run-panel", site=site)
     store.require_site(site)
     store.require_round(round_id)
     if store.panel_closed(site, round_id):

@@ -259,6 +259,19 @@ def test_demo_reset_restores_the_demo(db: Path) -> None:
     assert Store.open(db).get_site("XTA1").name == "Northvale Mental Health NHS Foundation Trust"
 
 
+def test_only_an_admin_resets_only_a_demo(db: Path) -> None:
+    from ocf.demo import reset_demo
+
+    store = Store.open(db)
+    with pytest.raises(PermissionDenied):
+        reset_demo(store, demo_actor(store, "lead"))
+    admin = demo_actor(store, "admin")
+    store.set_meta("demo", "0")  # a real database: never thrown away from a page
+    with pytest.raises(PermissionDenied, match="only the demo"):
+        reset_demo(store, admin)
+    assert Store.open(db).get_site("XTA1") is not None
+
+
 def test_only_admins_administer(db: Path) -> None:
     store = Store.open(db)
     with pytest.raises(PermissionDenied):

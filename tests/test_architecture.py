@@ -97,13 +97,123 @@ def test_the_spreadsheet_check_would_catch_a_writer() -> None:
     assert SPREADSHEET_WRITERS.search("with pd.ExcelWriter(path) as writer:")
 
 
-# Reads of people, answers' whereabouts and the log go through an ocf function that checks the
-# acting user against the database (issue 19); the store's raw methods are not for pages.
+# The command line reads people, answers' whereabouts and the log through the ocf functions
+# that check the acting user against the database (issue 19), as pages do (their allowlist is
+# below): the store's raw methods are not for it.
 GUARDED_READS = re.compile(
     r"\b(db|store|_store\([^)]*\)|_store_to_add\([^)]*\))\.(audit_events|list_accounts|list_submissions"
     r"|invitation_statuses|revoke_account|add_sites|add_submitted|upsert_detentions|add_round"
     r"|set_round_status|close_panel|add_account)\("
 )
+# Pages never hold the store (issue 32): ruff's TID251 bans importing it in app_pages, where
+# app_pages/common.py's store() is the one door. What a page may do with the handle it gets is
+# an allowlist: read the platform's reference records (rounds, sites, content) and pass it to
+# an ocf function that checks the acting user (an argument named actor), or to one of the few
+# that read only what is public or what the page was already given.
+REFERENCE_READS = {
+    "assesses",
+    "detention_total",
+    "get_round",
+    "get_site",
+    "identity",
+    "is_demo",
+    "list_rounds",
+    "list_sites",
+    "panel_closed",
+    "require_site",
+    "round_framework",
+    "round_surveys",
+}
+PUBLIC_READS = {
+    # published content, reference data and public statistics
+    "content_library",
+    "detention_choices",
+    "detention_rows",
+    "framework_versions",
+    "kept_text",
+    "plan_link",
+    "public_summary",
+    "published_over",
+    "published_rounds",
+    "retention_policy",
+    "safeguarding_procedure",
+    "site_text",
+    "sites_in",
+    "standardised_available",
+    "trend",
+    # what the page already holds: its rounds, a plan it was allowed to read
+    "history",
+    "latest_with_results",
+    "open_rounds_or_stop",
+    # signing in, and the demo's one-click sign-in
+    "demo_actor",
+    "end",
+    "resume",
+    "sign_in",
+    "sign_in_email",
+}
+
+
+def store_uses(path: Path) -> list[str]:
+    """Where a page uses its store handle (`db` or `store()`) other than as the allowlist says."""
+    tree = ast.parse(path.read_text())
+
+    def is_store(node: ast.AST) -> bool:
+        return (isinstance(node, ast.Name) and node.id == "db") or (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "store"
+        )
+
+    def acting(call: ast.Call) -> bool:
+        values = [*call.args, *(k.value for k in call.keywords)]
+        return any(
+            (isinstance(v, ast.Name) and "actor" in v.id) or (isinstance(v, ast.Call) and acting(v))
+            for v in values
+        ) or any(k.arg == "actor" for k in call.keywords)
+
+    found = []
+    for node in ast.walk(tree):
+        where = f"{path.relative_to(PROJECT)}:{getattr(node, 'lineno', 0)}"
+        if isinstance(node, ast.Attribute) and is_store(node.value):
+            if node.attr not in REFERENCE_READS:
+                found.append(f"{where}: .{node.attr}")
+        elif isinstance(node, ast.Call) and any(
+            is_store(a) for a in [*node.args, *(k.value for k in node.keywords)]
+        ):
+            name = getattr(node.func, "attr", getattr(node.func, "id", "?"))
+            if name not in PUBLIC_READS and not acting(node):
+                found.append(f"{where}: {name}()")
+    return sorted(found)
+
+
+def test_pages_use_the_store_only_through_checked_functions() -> None:
+    offenders = [
+        where
+        for p in UI
+        if p.name not in ("common.py", "streamlit_app.py")
+        for where in store_uses(p)
+    ]
+    assert offenders == []
+
+
+def test_the_store_check_would_catch_a_raw_read(tmp_path: Path) -> None:
+    sample = PROJECT / "tests" / "_store_sample.py"
+    sample.write_text(
+        "rows = db.answers_frame(round_id)\n"
+        "table = who_answered(db, site, round_id)\n"
+        "fine = results(db, actor, site, round_id)\n"
+        "framework = store().round_framework(round_id)\n"
+    )
+    try:
+        assert store_uses(sample) == [
+            "tests/_store_sample.py:1: .answers_frame",
+            "tests/_store_sample.py:2: who_answered()",
+        ]
+    finally:
+        sample.unlink()
+
+
 # …and the command line writes through the same functions as the app, never the importers'
 # or the round module's own shortcuts.
 CLI_SHORTCUTS = re.compile(
@@ -111,10 +221,10 @@ CLI_SHORTCUTS = re.compile(
 )
 
 
-def test_pages_and_the_cli_read_people_and_the_log_through_checked_functions() -> None:
+def test_the_cli_reads_people_and_the_log_through_checked_functions() -> None:
     offenders = [
         f"{p.relative_to(PROJECT)}: {line.strip()}"
-        for p in [*UI, PROJECT / "ocf" / "cli.py"]
+        for p in [PROJECT / "ocf" / "cli.py"]
         for line in p.read_text().splitlines()
         if GUARDED_READS.search(line)
     ]
@@ -145,21 +255,29 @@ def test_streamlit_run_streamlit_app_serves_the_whole_app() -> None:
     assert "streamlit run streamlit_app.py" in (PROJECT / "Makefile").read_text()
 
 
-# Where a role's name may still be compared: the action table, the account checks that use it
-# (ocf.access: require_role, kept for administrator-only functions, issue 32), and the page
-# guard that reads a page's roles (app_pages/common.py: require_actor).
-ROLE_HOMES = {"ocf/permissions.py", "ocf/access.py", "app_pages/common.py"}
+# The one place a role's name is compared: the action table (ocf/permissions.py). Core functions
+# call ensure/allowed with an action, pages name theirs (require_actor), and the router builds
+# each menu by asking the table (app_router.PAGE_ACTIONS).
+ROLE_HOMES = {"ocf/permissions.py"}
 
 
 def role_comparisons(path: Path) -> list[str]:
-    """`….role == x`, `….role in (…)`, `….role != x`: a role's powers decided in place."""
+    """`….role == x`, `….role in (…)`, `role == "admin"`: a role's powers decided in place (a
+    role checked against the table's own constants, `role in ROLES`, is not)."""
+
+    def named(side: ast.expr) -> bool:
+        items = side.elts if isinstance(side, ast.Tuple | ast.List | ast.Set) else [side]
+        return any(isinstance(i, ast.Constant) and isinstance(i.value, str) for i in items)
+
     found = []
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Compare):
             sides = [node.left, *node.comparators]
-            if any(isinstance(s, ast.Attribute) and s.attr == "role" for s in sides):
+            attribute = any(isinstance(s, ast.Attribute) and s.attr == "role" for s in sides)
+            variable = any(isinstance(s, ast.Name) and s.id == "role" for s in sides)
+            if attribute or (variable and any(named(s) for s in sides)):
                 found.append(f"{path.relative_to(PROJECT)}:{node.lineno}")
-    return found
+    return sorted(found, key=lambda where: int(where.rsplit(":", 1)[1]))
 
 
 def test_what_each_role_may_do_is_decided_only_by_the_action_table() -> None:
@@ -176,9 +294,13 @@ def test_what_each_role_may_do_is_decided_only_by_the_action_table() -> None:
 
 def test_the_role_check_would_catch_one(tmp_path: Path) -> None:
     sample = PROJECT / "tests" / "_role_sample.py"
-    sample.write_text('if actor.role == "regulator" and round_.status != "published":\n    pass\n')
+    sample.write_text(
+        'if actor.role == "regulator" and round_.status != "published":\n    pass\n'
+        'if role in ("lead", "admin"):\n    pass\n'
+        "if role in ROLES:\n    pass\n"
+    )
     try:
-        assert role_comparisons(sample) == ["tests/_role_sample.py:1"]
+        assert role_comparisons(sample) == ["tests/_role_sample.py:1", "tests/_role_sample.py:3"]
     finally:
         sample.unlink()
 
