@@ -11,7 +11,8 @@ and each question kept whole on one page.
 from __future__ import annotations
 
 import base64
-from html import escape
+
+from markupsafe import Markup
 
 from ocf.languages import (
     SYMBOLS,
@@ -22,6 +23,7 @@ from ocf.languages import (
     sentences,
 )
 from ocf.models import Item, Survey
+from ocf.templates import TEMPLATES
 
 __all__ = [
     "STYLE",
@@ -73,93 +75,52 @@ def paper_form(
     numbers = question_numbers(survey)
     easy = translation is not None and translation.easy_read
 
-    def words(key: str, **values: object) -> str:
-        return escape(interface(translation, key, **values))
-
-    def para(text: str) -> str:
-        if easy:  # one sentence to a line
-            return "".join(f"<p>{escape(s)}</p>" for s in sentences(text))
-        return f"<p>{escape(text)}</p>"
-
-    def question(item: Item) -> str:
-        parts = [f'<p><span class="number">{numbers[item.id]}.</span> {escape(item.text)}</p>']
-        if item.help:
-            parts.append(f"<p>{escape(item.help)}</p>")
+    def question(item: Item) -> dict:
         carer_text = as_carer.item(item.id).text
-        if carer_text != item.text:
-            parts.append(
-                f'<p><span class="note">{words("as_carer")}</span> {escape(carer_text)}</p>'
-            )
+        only_if = None
         if item.show_if is not None and item.show_if.operator != "!=":
             earlier = shown.item(item.show_if.item)
             answer = " / ".join(o.label for o in earlier.options if o.value in item.show_if.values)
-            parts.append(
-                f'<p class="note">{words("only_if", answer=answer, n=numbers[earlier.id])}</p>'
-            )
-        if item.options:
-            boxes = "".join(
-                f'<li><span class="box" aria-hidden="true"></span>{escape(o.label)}</li>'
-                for o in item.options
-            )
-            parts.append(f'<ul class="options">{boxes}</ul>')
-        else:
-            parts.append('<div class="write"></div>')
-        body = "".join(parts)
-        if easy and translation is not None:
-            picture = _symbol(translation.symbols[item.id])
-            body = f'<div class="easy">{picture}<div>{body}</div></div>'
-        return f'<div class="question">{body}</div>'
+            only_if = interface(translation, "only_if", answer=answer, n=numbers[earlier.id])
+        return {
+            "number": numbers[item.id],
+            "text": item.text,
+            "help": item.help,
+            "as_carer": carer_text if carer_text != item.text else None,
+            "only_if": only_if,
+            "options": [o.label for o in item.options],
+            "symbol": _symbol(translation.symbols[item.id])
+            if easy and translation is not None
+            else None,
+        }
 
-    sections = []
-    for section in shown.sections:
-        block = [f"<h2>{escape(section.title)}</h2>"]
-        if section.intro:
-            block.append(para(section.intro))
-        block += [question(item) for item in section.items]
-        if section.support:
-            block.append(
-                f'<div class="support"><h3>{words("support_title")}</h3>'
-                f"{para(support or interface(translation, 'support'))}</div>"
-            )
-        sections.append("".join(block))
-
-    lang = (translation.lang or translation.code) if translation is not None else "en"
-    direction = translation.direction if translation is not None else "ltr"
-    privacy = "".join(
-        [
-            f"<h2>{words('privacy_title')}</h2>",
-            f"<h3>{words('who_sees_title')}</h3>",
-            para(interface(translation, "who_sees", least=least)),
-            # On paper the facilitator, and a second person, see the form (ocf.submissions).
-            para(interface(translation, "paper_facilitator")),
-            f"<h3>{words('words_title')}</h3>",
-            para(interface(translation, "words")),
-            f"<h3>{words('kept_title')}</h3>",
-            para(kept or interface(translation, "kept")),
-            f"<h3>{words('withdraw_title')}</h3>",
-            # A paper member has no code to sign in with and take answers back.
-            para(interface(translation, "paper_withdraw")),
-        ]
+    sections = [
+        {
+            "title": section.title,
+            "intro": section.intro,
+            "questions": [question(item) for item in section.items],
+            "support": section.support,
+        }
+        for section in shown.sections
+    ]
+    return TEMPLATES.get_template("paper_form.html").render(
+        lang=(translation.lang or translation.code) if translation is not None else "en",
+        direction=translation.direction if translation is not None else "ltr",
+        title=shown.title,
+        style=Markup(STYLE),
+        sections=sections,
+        thanks=shown.thanks,
+        trust=trust,
+        least=least,
+        support=support,
+        kept=kept,
+        # Easy Read puts one sentence to a line.
+        lines=(lambda text: sentences(text)) if easy else (lambda text: [text]),
+        words=lambda key, **values: interface(translation, key, **values),
     )
-    return f"""<!DOCTYPE html>
-<html lang="{escape(lang)}" dir="{direction}">
-<head><meta charset="utf-8"><title>{escape(shown.title)}</title>
-<style>{STYLE}</style></head>
-<body>
-<h1>{escape(shown.title)}</h1>
-{para(interface(translation, "about", trust=trust))}
-<div class="promise"><h2>{words("promise_title")}</h2>
-{para(interface(translation, "promise", least=least))}
-<p><strong>{words("paper_return")}</strong></p></div>
-{para(interface(translation, "tick"))}
-{"".join(sections)}
-{para(shown.thanks)}
-{privacy}
-</body>
-</html>
-"""
 
 
 def _symbol(name: str) -> str:
+    """An Easy Read symbol as a data address for an <img>."""
     data = base64.b64encode((SYMBOLS / f"{name}.svg").read_bytes()).decode()
-    return f'<img src="data:image/svg+xml;base64,{data}" alt="">'
+    return f"data:image/svg+xml;base64,{data}"

@@ -7,13 +7,11 @@ already applied: nothing from fewer than `min_panel` panel members leaves the sy
 
 from __future__ import annotations
 
-import html
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import vl_convert
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from ocf.access import Actor
@@ -55,6 +53,7 @@ from ocf.scoring import SCORE_COLUMNS, score_table
 from ocf.spreadsheet import FileRefused, write_csv, write_text, write_xlsx, xlsx_data
 from ocf.store import Store
 from ocf.tables import when_day
+from ocf.templates import TEMPLATES
 
 __all__ = [
     "EXPORT_COLUMNS",
@@ -88,32 +87,12 @@ EXPORT_COLUMNS = {
 }
 
 
-def _svg(chart, label: str) -> str:
-    """A chart as inline SVG that a screen reader announces by its label."""
+def _svg(chart, label: str) -> Markup:
+    """A chart as inline SVG that a screen reader announces by its label (vl-convert draws it
+    from our own specification: markup we trust, with the label escaped)."""
     svg = vl_convert.vegalite_to_svg(vega_lite(chart.properties(width=520)))
-    return svg.replace("<svg", f'<svg role="img" aria-label="{html.escape(label)}"', 1)
+    return Markup(svg.replace("<svg", Markup('<svg role="img" aria-label="{}"').format(label), 1))
 
-
-def _table(frame: pd.DataFrame, caption: str) -> str:
-    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in frame.columns)
-    body = "".join(
-        "<tr>" + "".join(
-            (f'<th scope="row">{html.escape(str(v))}</th>' if i == 0 else f"<td>{html.escape(str(v))}</td>")
-            for i, v in enumerate(row)
-        ) + "</tr>"
-        for row in frame.itertuples(index=False)
-    )  # fmt: skip
-    return f"<table><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-# HTML documents are made from templates in ocf/templates, escaped by Jinja2 (issue 32).
-TEMPLATES = Environment(
-    loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
-    autoescape=True,
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
 
 STYLE = """
 @page { size: A4; margin: 16mm; }
@@ -130,88 +109,70 @@ svg { max-width: 100%; height: auto; }
 
 
 def board_report(store: Store, actor: Actor, site: str, round_id: str) -> str:
-    """The board report for one site and round, as one HTML document."""
+    """The board report for one site and round, as one HTML document (its template:
+    ocf/templates/board_report.html)."""
     result = site_results(store, actor, site, round_id)
-    sections = [
-        _summary(store, result),
-        _domains(result),
-        _obligations(result),
-        _gaps(result),
-        _competencies(result),
-        _evidence(result),
-        _disparity(store, result),
-        _actions(result),
-        _loop(store, actor, result),
-        _methods(result),
-    ]
-    title = f"{result.site.name}: race equality maturity, round {round_id}"
-    notice = (
-        '<p class="notice"><strong>Demo.</strong> All assessment data in this report are synthetic.</p>'
-        if store.is_demo
-        else ""
-    )
-    return (
-        f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-        f"<style>{STYLE}</style></head><body><main>{notice}<h1>{html.escape(title)}</h1>"
-        f"<p>Organisational Competency Framework board report. Framework: {html.escape(result.framework.title)} "
-        f"(version {result.framework.version}). Produced {when_day(date.today().isoformat())}.</p>"
-        + "".join(sections)
-        + "</main></body></html>"
+    competencies = competency_table(result)
+    return TEMPLATES.get_template("board_report.html").render(
+        title=f"{result.site.name}: race equality maturity, round {round_id}",
+        style=Markup(STYLE),
+        demo=store.is_demo,
+        framework=result.framework.title,
+        version=result.framework.version,
+        produced=when_day(date.today().isoformat()),
+        duties=obligation_headline(result.obligations),
+        summary=_summary(result),
+        domains=_domains(result),
+        obligations=None
+        if result.obligations.empty
+        else checklist_table(result.obligations, result.framework.min_panel),
+        gaps=_gaps(result),
+        competencies=competencies,
+        members=result.members,
+        agreement="not measured"
+        if result.agreement is None
+        else f"{result.agreement:.2f} (Krippendorff's alpha, ordinal)",
+        evidence=None if result.evidence.empty else evidence_table(result.evidence, result.titles),
+        disparity=_disparity(store, result),
+        actions=None
+        if result.actions.empty
+        else result.actions.drop(columns="competency").rename(
+            columns={"title": "Competency", "level": "Now (final)", "self_level": "Self-rated"}
+        ),
+        loop_=_loop(store, actor, result),
+        methods={
+            "spread": SPREAD_NOTE.format(min_panel=result.framework.min_panel),
+            "tolerance": f"{result.framework.moderation.tolerance:g}",
+        },
     )
 
 
-def _summary(store: Store, result: SiteResults) -> str:
+def _summary(result: SiteResults) -> dict | None:
     overall = result.overall
     if overall is None:
-        return f"<h2>Summary</h2>{_duties_short(result)}<p>No scores yet for this round.</p>"
-    panel = panel_figure(overall["panel"], overall["panel_n"], result.framework.min_panel)
-    change = "–" if result.overall_change is None else f"{result.overall_change:+.2f}"
-    level = label_or_none(overall["final_label"])
-    checked = coverage_words(overall["coverage"], result.checked, result.rated, result.by_evidence)
-    lines = [
-        f"<div>{final_label(overall['coverage'])}<strong>{number(overall['final'])}</strong>"
-        f"{html.escape(level)}<br>{html.escape(checked)}</div>",
-        f"<div>Self-assessment<strong>{number(overall['self'])}</strong></div>",
-        f"<div>Service user and carer panel<strong>{html.escape(panel)}</strong></div>",
-        f"<div>Change since {html.escape(result.previous_round or 'last round')}<strong>{change}</strong></div>",
-    ]
-    sentence = flag_sentence(
-        overall["flag"],
-        overall["gap"],
-        result.framework.moderation.tolerance,
-        result.checked,
-        result.rated,
-    )
-    text = f"<p>{_bold(sentence)}</p>" if sentence else ""
-    return (
-        f'<h2>Summary</h2>{_duties_short(result)}<div class="summary">{"".join(lines)}</div>{text}'
-    )
+        return None
+    return {
+        "final_label": final_label(overall["coverage"]),
+        "final": number(overall["final"]),
+        "level": label_or_none(overall["final_label"]),
+        "checked": coverage_words(
+            overall["coverage"], result.checked, result.rated, result.by_evidence
+        ),
+        "self": number(overall["self"]),
+        "panel": panel_figure(overall["panel"], overall["panel_n"], result.framework.min_panel),
+        "since": result.previous_round or "last round",
+        "change": "–" if result.overall_change is None else f"{result.overall_change:+.2f}",
+        "sentence": flag_sentence(
+            overall["flag"],
+            overall["gap"],
+            result.framework.moderation.tolerance,
+            result.checked,
+            result.rated,
+        ),
+    }
 
 
-def _duties_short(result: SiteResults) -> str:
-    """Any duty not met in full, named first (ocf.obligations)."""
-    sentence = obligation_headline(result.obligations)
-    return f'<p class="notice">{_bold(sentence)}</p>' if sentence else ""
-
-
-def _obligations(result: SiteResults) -> str:
-    if result.obligations.empty:
-        return ""
-    table = checklist_table(result.obligations, result.framework.min_panel)
-    return (
-        "<h2>Legal and regulatory obligations</h2><p>Each duty is answered met, partly met or "
-        "not met, with evidence. They are not averaged into the maturity rating.</p>"
-        + _table(table, "Obligations: the trust's answer, its evidence and the panel's view")
-    )
-
-
-def _bold(sentence: str) -> str:
-    """A display sentence's **bold** lead as HTML, the rest escaped."""
-    parts = html.escape(sentence).split("**")
-    return "".join(f"<strong>{p}</strong>" if i % 2 else p for i, p in enumerate(parts))
-
-
-def _domains(result: SiteResults) -> str:
+def _domains(result: SiteResults) -> dict:
     domains, scale = result.domains, result.framework.scale
     frame = pd.DataFrame(
         {
@@ -231,14 +192,14 @@ def _domains(result: SiteResults) -> str:
         maturity_chart(domains, scale),
         "Self, panel and final maturity by area; the same figures are in the table.",
     )
-    return f"<h2>Maturity by area: self, panel and final</h2><figure>{chart}<figcaption>Circle: self. Diamond: panel. Square: final.</figcaption></figure>{_table(frame, 'Maturity by area')}"
+    return {"chart": chart, "table": frame}
 
 
-def _gaps(result: SiteResults) -> str:
+def _gaps(result: SiteResults) -> pd.DataFrame | None:
     gaps = result.competencies[result.competencies["flag"] == "accountability_gap"]
     if gaps.empty:
-        return "<h2>Accountability gaps</h2><p>No competency is rated a level or more above the panel's view.</p>"
-    frame = pd.DataFrame(
+        return None
+    return pd.DataFrame(
         {
             "Competency": gaps["title"],
             "Self": gaps["self"].map(number),
@@ -247,25 +208,14 @@ def _gaps(result: SiteResults) -> str:
             "Final": gaps["final"].map(number),
         }
     )
-    return f"<h2>Accountability gaps</h2>{_table(frame, 'Competencies rated at least a level above the panel')}"
 
 
-def _competencies(result: SiteResults) -> str:
-    frame = competency_table(result)
-    agreement = (
-        "not measured"
-        if result.agreement is None
-        else f"{result.agreement:.2f} (Krippendorff's alpha, ordinal)"
-    )
-    return f"<h2>Every competency</h2>{_table(frame, 'Every competency')}<p>Panel members: {result.members}. Agreement: {agreement}.</p>"
-
-
-def _disparity(store: Store, result: SiteResults) -> str:
+def _disparity(store: Store, result: SiteResults) -> dict:
     period = result.round.period
-    heading = f"<h2>Detention disparity ({html.escape(period or 'no period linked')})</h2>"
+    found = {"period": period, "table": None}
     rows = store.detentions_frame(period, DEFAULT_MEASURE) if period else pd.DataFrame()
     if period is None or rows.empty or result.site.code not in set(rows["geography"]):
-        return heading + "<p>No detention data for this organisation and period.</p>"
+        return found
     total = store.detention_total(period, result.site.code, DEFAULT_MEASURE)
     rates, meta = rates_by_group(rows, result.site.code, total)
     ratio = disparity_table(
@@ -286,93 +236,45 @@ def _disparity(store: Store, result: SiteResults) -> str:
             ],
         }
     )
-    share = meta["unknown_share"]
-    unknown = (
-        ""
-        if share is None
-        else f"<p>Ethnicity unknown: {share.value:.1%} (95% interval {share.lower:.1%} to "
-        f"{share.upper:.1%}) of "
-        + (
-            f"all {meta['all_detentions']:,.0f} detentions"
-            if meta["all_detentions"]
-            else "the detentions broken down by ethnicity"
-        )
-        + ": "
-        + html.escape("; ".join(f"{n:,.0f} {label}" for label, n in meta["unknown_parts"]))
-        + "; excluded from rates.</p>"
+    unknown = meta["unknown_share"]
+    whole = (
+        f"all {meta['all_detentions']:,.0f} detentions"
+        if meta["all_detentions"]
+        else "the detentions broken down by ethnicity"
     )
+    parts = "; ".join(f"{n:,.0f} {label}" for label, n in meta["unknown_parts"])
     chart = _svg(
         rates_chart(rates),
         "Detention rate per 100,000 for each ethnic group with 95% intervals; the same figures are in the table.",
     )
-    return (
-        heading
-        + f"<p>Rate ratio, {DEFAULT_FOCUS} to {DEFAULT_REFERENCE}: <strong>{ratio_text}</strong>.</p>"
-        + f"<figure>{chart}</figure>{_table(frame, 'Detentions by ethnic group')}{unknown}"
-        + "<p>Crude rates: no age- and sex-standardised figures are published below England. "
-        "Counts are rounded to the nearest 5 and counts of 1 to 4 suppressed, as NHS England "
-        "publishes them.</p>"
-    )
+    return found | {
+        "focus": DEFAULT_FOCUS,
+        "reference": DEFAULT_REFERENCE,
+        "ratio": ratio_text,
+        "chart": chart,
+        "table": frame,
+        "unknown": None
+        if unknown is None
+        else f"Ethnicity unknown: {unknown.value:.1%} (95% interval {unknown.lower:.1%} to "
+        f"{unknown.upper:.1%}) of {whole}: {parts}; excluded from rates.",
+    }
 
 
-def _evidence(result: SiteResults) -> str:
-    """Every file (with its SHA-256, to check a copy against) and link given as evidence."""
-    heading = "<h2>Evidence</h2>"
-    if result.evidence.empty:
-        return heading + "<p>No files or links were given as evidence in this round.</p>"
-    table = evidence_table(result.evidence, result.titles)
-    return heading + _table(table, "Evidence given for the self-assessment, by competency")
-
-
-def _actions(result: SiteResults) -> str:
-    if result.actions.empty:
-        return "<h2>Action plan</h2><p>No actions recorded.</p>"
-    frame = result.actions.drop(columns="competency").rename(
-        columns={"title": "Competency", "level": "Now (final)", "self_level": "Self-rated"}
-    )
-    return f"<h2>Action plan</h2>{_table(frame, 'Actions with owners and dates')}"
-
-
-def _loop(store: Store, actor: Actor, result: SiteResults) -> str:
+def _loop(store: Store, actor: Actor, result: SiteResults) -> dict:
     """You said, we did; the action plan's progress (ocf/accountability.py)."""
     site, round_id = result.site.code, result.round.id
     said = responses_table(
         result.competencies, responses(store, actor, site, round_id), result.titles
     )
-    parts = ["<h2>You said, we did</h2>"]
-    if note := published_over(store, round_id, unanswered_gaps(said)):
-        parts.append(f'<p class="notice">{html.escape(note)}</p>')
-    if said.empty:
-        parts.append("<p>No accountability gap in this round, and no response written.</p>")
-    else:
-        parts.append(_table(said, "The trust's response to its panel, by competency"))
     plan = actions(store, actor, site, round_id)
-    parts.append("<h2>Actions and progress</h2>")
-    if plan.empty:
-        parts.append("<p>No actions in this round's plan.</p>")
-    else:
-        counts = progress(plan)
-        parts.append(
-            "<p>" + html.escape("; ".join(f"{k}: {v}" for k, v in counts.items() if v)) + "</p>"
-        )
-        titles = result.titles
-        parts.append(_table(plan_table(plan, history(store, plan), titles), "Actions"))
-    return "".join(parts)
-
-
-def _methods(result: SiteResults) -> str:
-    tolerance = result.framework.moderation.tolerance
-    return (
-        "<h2>Methods</h2><p>Ratings use the scale Undeveloped (0), Developing (1), Achieving (2), "
-        "Excelling (3). "
-        + html.escape(SPREAD_NOTE.format(min_panel=result.framework.min_panel))
-        + f" The final rating is the self-assessment capped at the panel's rating plus {tolerance:g}, "
-        "for each competency and again for each area and overall; "
-        "it is called moderated only where the panel gave a view on every competency behind it. "
-        "Areas and the overall rating are weighted means. Detention rates are crude rates per 100,000 with "
-        "exact Poisson (under 10 events) or Byar's 95% intervals; the rate ratio uses the log method. "
-        "Full methods: docs/methods.md in the OCF platform.</p>"
-    )
+    return {
+        "published_over": published_over(store, round_id, unanswered_gaps(said)),
+        "said": None if said.empty else said,
+        "plan": None if plan.empty else plan_table(plan, history(store, plan), result.titles),
+        "progress": "; ".join(f"{k}: {v}" for k, v in progress(plan).items() if v)
+        if not plan.empty
+        else "",
+    }
 
 
 def public_report(store: Store, site: str, round_id: str) -> str:
@@ -474,18 +376,10 @@ SLIP_ADDRESS_UNKNOWN = "the address your facilitator gives you"
 
 def invitation_slips(codes: list[str], site_name: str, round_id: str, address: str) -> str:
     """A printable sheet of panel invitation slips: one code per slip, with plain instructions."""
-    slips = "".join(
-        f'<div class="slip"><h2>Have your say about {html.escape(site_name)}</h2>'
-        f"<p>Go to <strong>{html.escape(address)}</strong> and choose <em>Panel survey</em>.</p>"
-        f'<p>Your code:</p><p class="code">{html.escape(code)}</p>'
-        "<p>Keep this slip: you can stop and come back with the same code. Please do not share it. "
-        "The trust will not know who you are.</p></div>"
-        for code in codes
-    )
-    title = f"Panel invitation codes: {site_name}, round {round_id}"
-    return (
-        f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-        f"<style>{SLIP_STYLE}</style></head><body><main><h1>{html.escape(title)}</h1>"
-        f'<p>Cut along the dashed lines and give one slip to each panel member.</p><div class="slips">{slips}</div>'
-        "</main></body></html>"
+    return TEMPLATES.get_template("invitation_slips.html").render(
+        title=f"Panel invitation codes: {site_name}, round {round_id}",
+        style=Markup(SLIP_STYLE),
+        codes=codes,
+        site_name=site_name,
+        address=address,
     )

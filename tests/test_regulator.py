@@ -210,6 +210,9 @@ class _Report(HTMLParser):
             self.svg_labels.append(attrs.get("aria-label", ""))
         self._in = tag if tag in ("h1", "h2", "td", "th") else None
 
+    def handle_endtag(self, tag):
+        self._in = None  # the text between elements (a template's newlines) is no heading
+
     def handle_data(self, data):
         if self._in in ("h1", "h2"):
             self.headings.append(data.strip())
