@@ -70,8 +70,9 @@ class PermissionDenied(OcfError):
     """The acting user is not allowed to do this."""
 
 
-class NotFound(OcfError):
-    """A site, round, account or other record named by the user does not exist."""
+class NotFound(OcfError, LookupError):
+    """A site, round, account, competency, item or other record named does not exist: the one
+    error for "not found" everywhere (a LookupError, as a missing key is)."""
 
 
 class ConflictError(OcfError):

@@ -11,6 +11,8 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import ClassVar, Literal
 
+from ocf.errors import NotFound
+
 __all__ = [
     "COMPETENCY_KINDS",
     "ITEM_TYPES",
@@ -172,13 +174,13 @@ class Framework:
         for competency in self.competencies:
             if competency.id == competency_id:
                 return competency
-        raise KeyError(competency_id)
+        raise NotFound(f"no competency {competency_id!r} in framework {self.id}")
 
     def domain_of(self, competency_id: str) -> Domain:
         for domain in self.domains:
             if any(c.id == competency_id for c in domain.competencies):
                 return domain
-        raise KeyError(competency_id)
+        raise NotFound(f"no competency {competency_id!r} in framework {self.id}")
 
     @property
     def obligations(self) -> tuple[Competency, ...]:
@@ -303,7 +305,10 @@ class Survey:
         return MappingProxyType({item.id: item for item in self.items})
 
     def item(self, item_id: str) -> Item:
-        return self._items_by_id[item_id]
+        try:
+            return self._items_by_id[item_id]
+        except KeyError:
+            raise NotFound(f"no item {item_id!r} in survey {self.id}") from None
 
     # A self-assessment names a competency's items after it: `<competency>-level` holds the
     # rating and `<competency>-action`, `-action-owner`, `-action-due` the plan. The loader

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ocf.answers import hidden_but_answered, missing_required, parse_answer
-from ocf.errors import DataError, Problem
+from ocf.errors import DataError, NotFound, Problem
 from ocf.importers import MOST_PROBLEMS, Interned, Progress, Row
 from ocf.models import Answer, Response
 from ocf.store import Store
@@ -299,7 +299,7 @@ def read_responses(
             continue
         try:
             item = survey.item(item_id)
-        except KeyError:
+        except NotFound:
             problem(number, "item", f"unknown item {item_id!r} in survey {survey_id}")
             continue
         words = row.get("text") or None

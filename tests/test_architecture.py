@@ -370,3 +370,18 @@ def test_the_core_has_no_import_cycle() -> None:
 
 def test_the_cycle_check_would_catch_one() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == [["a", "b", "c"]]
+
+
+def test_not_found_is_one_error() -> None:
+    """Issue 32: "not found" was NotFound, KeyError or ConflictError; the core raises NotFound."""
+    offenders = [
+        f"{p.relative_to(PROJECT)}:{n}"
+        for p in CORE
+        for n, line in enumerate(p.read_text().splitlines(), start=1)
+        if re.search(
+            r"raise (KeyError|ConflictError)\(f?[\"'](no active|unknown round|site .* does not exist)",
+            line,
+        )
+        or "raise KeyError(" in line
+    ]
+    assert offenders == []

@@ -268,3 +268,24 @@ def test_round_scores_are_reused_until_the_data_change(demo_store: Store) -> Non
     draft = open_self_assessment(demo_store, lead, "XTA1", "2025-26")
     save(demo_store, lead, draft, {"staff-training-level": ("0", None)})
     assert round_scores(demo_store, "2025-26") is not first
+
+
+def test_one_error_for_not_found_everywhere(store: Store) -> None:
+    """Issue 32: a missing round raised KeyError, a missing site or account ConflictError and
+    an unknown round's save ConflictError; each is NotFound now (an OcfError the CLI and pages
+    show as a message, and a LookupError)."""
+    from ocf.errors import NotFound
+    from ocf.loading import load_shipped
+
+    with pytest.raises(NotFound, match="round nope does not exist"):
+        store.round_framework("nope")
+    with pytest.raises(NotFound, match="round nope does not exist"):
+        store.round_surveys("nope")
+    with pytest.raises(NotFound, match="site ZZZ9 does not exist"):
+        store.update_site(Site("ZZZ9", "Nowhere", "trust"), "test")
+    with pytest.raises(NotFound, match="no active account 999"):
+        store.revoke_account(999, "test")
+    survey = load_shipped().surveys["ocf-panel"]
+    with pytest.raises(NotFound, match="no item 'nope' in survey ocf-panel"):
+        survey.item("nope")
+    assert issubclass(NotFound, LookupError)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from ocf.errors import ConflictError
+from ocf.errors import ConflictError, NotFound
 from ocf.models import Account
 from ocf.store.connection import StoreBase, _record, now
 
@@ -161,14 +161,14 @@ class AccountStore(StoreBase):
     def replace_code(self, account_id: int, code_hash: str, actor: str) -> None:
         with self.write():
             if self.get_account(account_id) is None:
-                raise ConflictError(f"no active account {account_id}")
+                raise NotFound(f"no active account {account_id}")
             self.db.table("accounts").update(account_id, {"code_hash": code_hash})
             self._audit(actor, "reset code", "account", str(account_id), None, None)
 
     def revoke_account(self, account_id: int, actor: str) -> None:
         with self.write():
             if self.get_account(account_id) is None:
-                raise ConflictError(f"no active account {account_id}")
+                raise NotFound(f"no active account {account_id}")
             self.db.table("accounts").update(account_id, {"revoked_at": now()})
             self._audit(actor, "revoke", "account", str(account_id), None, None)
 

@@ -125,7 +125,7 @@ class RoundStore(StoreBase):
                 "SELECT framework_yaml FROM rounds WHERE id = ?", [round_id]
             ).fetchone()
             if row is None:
-                raise KeyError(round_id)
+                raise NotFound(f"round {round_id} does not exist")
             self._frameworks[round_id] = _framework_snapshot(row[0], f"round {round_id} framework")
         return self._frameworks[round_id]
 
@@ -149,7 +149,7 @@ class RoundStore(StoreBase):
                 "SELECT framework_yaml FROM rounds WHERE id = ?", [round_id]
             ).fetchone()
             if found is None:
-                raise KeyError(round_id)  # as round_framework does
+                raise NotFound(f"round {round_id} does not exist")
             framework_yaml = found[0]
             rows = self.db.execute(
                 "SELECT survey_id, survey_yaml FROM round_surveys WHERE round_id = ? "

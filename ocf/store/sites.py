@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict
 
-from ocf.errors import ConflictError, NotFound
+from ocf.errors import NotFound
 from ocf.models import Site
 from ocf.store.connection import StoreBase, _record, now
 
@@ -48,7 +48,7 @@ class SiteStore(StoreBase):
         with self.write():
             before = self.get_site(site.code)
             if before is None:
-                raise ConflictError(f"site {site.code} does not exist")
+                raise NotFound(f"site {site.code} does not exist")
             self.db.table("sites").update(
                 site.code,
                 {

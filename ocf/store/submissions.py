@@ -277,7 +277,7 @@ class SubmissionStore(StoreBase):
         """
         row = self.db.execute("SELECT status FROM rounds WHERE id = ?", [round_id]).fetchone()
         if row is None:
-            raise ConflictError(f"unknown round {round_id!r}; nothing was saved")
+            raise NotFound(f"unknown round {round_id!r}; nothing was saved")
         if row[0] != "open":
             raise ConflictError(
                 f"round {round_id} is {row[0]}: answers can no longer be added or changed; "
