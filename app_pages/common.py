@@ -12,9 +12,8 @@ from urllib.parse import urlencode, urlsplit
 import altair
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
+from app_pages.scripts import load_address
 from ocf import charts, sessions
 from ocf.access import Actor, client_address
 from ocf.display import round_words, sentence
@@ -104,23 +103,24 @@ def current_page() -> str:
 
 
 def go_to(address: str) -> None:
-    """Send the browser to one of this server's addresses (a whole page load), as st.login
-    does: the session cookie can only be set or cleared by a response of the server.
+    """Send the browser to one of this server's addresses (a whole page load): the session
+    cookie can only be set or cleared by a response of the server.
 
-    The message goes at the start of the next run (`follow_redirect`): a rerun empties the
-    queue of messages not yet sent, so one sent just before `st.rerun()` could be lost.
+    The page load is asked for at the start of the next run (`follow_redirect`): a rerun
+    throws away what the run that asked had drawn, the request included.
     """
     st.session_state["_go_to"] = address
 
 
 def follow_redirect() -> None:
-    """Send the browser where `go_to` asked (the router calls this once per run)."""
-    address = st.session_state.pop("_go_to", None)
-    context = get_script_run_ctx()
-    if address and context is not None:
-        message = ForwardMsg()
-        message.auth_redirect.url = address
-        context.enqueue(message)
+    """Send the browser where `go_to` asked (the router calls this once per run), through a
+    public Streamlit component (app_pages/scripts.py), not a private message of Streamlit's."""
+    if address := st.session_state.pop("_go_to", None):
+        load_address(address)
+        # Nothing else is drawn: the page is about to load again. Where scripts do not run,
+        # the link does the same.
+        st.markdown(f"One moment… [Continue]({address}) if this page does not change.")
+        st.stop()
 
 
 def resume_session(actor: Actor, token: str) -> None:

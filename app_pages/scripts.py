@@ -1,4 +1,4 @@
-"""The app's three small scripts, as Streamlit components (version 2).
+"""The app's four small scripts, as Streamlit components (version 2).
 
 Each script is fixed text registered once; what varies (a language tag, a part's number)
 reaches it only as data, never as markup, so no translation or answer can put script into the
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-__all__ = ["close_menu_on_choice", "focus_part_heading", "set_page_language"]
+__all__ = ["close_menu_on_choice", "focus_part_heading", "load_address", "set_page_language"]
 
 # Screen readers pronounce the page in its language (WCAG 3.1.1): set it on the document.
 _LANGUAGE = st.components.v2.component(
@@ -59,6 +59,28 @@ export default function () {
 }
 """,
 )
+
+
+# A whole page load of one of this server's own addresses (sign-in and sign-out: only a response
+# of the server can set or clear the HttpOnly session cookie). Only a path on this server is
+# followed: never another site, never a scheme-relative `//host` address.
+_LOAD = st.components.v2.component(
+    "ocf.load_address",
+    js="""
+export default function ({ data }) {
+  const url = data && data.url;
+  if (typeof url !== "string" || !url.startsWith("/") || url.startsWith("//")) return;
+  window.location.assign(url);
+}
+""",
+)
+
+
+def load_address(url: str) -> None:
+    """Send the browser to `url`, a path on this server such as '/_ocf/session?ticket=…'."""
+    if not url.startswith("/") or url.startswith("//"):
+        raise ValueError(f"{url!r} is not a path on this server")
+    _LOAD(key="ocf-load-address", data={"url": url}, height=0)
 
 
 def set_page_language(lang: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -231,8 +232,21 @@ def test_a_translation_cannot_carry_script_in_its_language_tag_or_code(
 
 
 def test_the_page_never_formats_a_language_into_script() -> None:
-    source = (Path(__file__).parent.parent / "app_pages" / "panel_language.py").read_text()
-    assert "!r};</script>" not in source and "escape(lang, quote=True)" in source
+    """The language tag reaches the page's fixed script as data (a Streamlit component's JSON),
+    never as script text, whatever it holds."""
+    from streamlit.testing.v1 import AppTest
+
+    def page() -> None:
+        from app_pages.scripts import set_page_language
+
+        set_page_language("en';parent.alert(1);'")
+
+    at = AppTest.from_function(page).run()
+    (script,) = at.get("bidi_component")
+    assert "alert" not in script.proto.js_content
+    assert json.loads(script.proto.json) == {"lang": "en';parent.alert(1);'"}
+    source = (Path(__file__).parent.parent / "app_pages" / "scripts.py").read_text()
+    assert 'js=f"' not in source and "js=f'" not in source  # no script is ever formatted
 
 
 @pytest.mark.parametrize("text", ['Act now\r=HYPERLINK("http://x")', "a\n+1", "b\r\n@SUM(1)"])

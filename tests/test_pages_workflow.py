@@ -197,6 +197,7 @@ def signed_in_member(db_path: Path) -> tuple[AppTest, object, str]:
     at.switch_page("app_pages/panel_survey.py").run()
     at.text_input[0].input(code)
     at.button[0].click().run()
+    at.run()  # the browser loads the session's address and comes back (app_pages.common.go_to)
     return at, survey, code
 
 
@@ -240,6 +241,10 @@ def test_a_panel_member_answers_leaves_comes_back_with_the_code_and_submits(db_p
     back.text_input[0].input(code)
     next(t for t in back.text_input if t.label == "Return word").input("blue kettle")
     back.button[0].click().run()
+    # Signed in: the page asks the browser to load the session's address and nothing else;
+    # the browser comes back to the survey (here: the next run).
+    assert any("One moment" in m.value for m in back.markdown) and not back.header
+    back.run()
     assert back.header[0].value == survey.sections[3].title  # resumes where they stopped
     for index in range(3, len(survey.sections)):
         answer_section(back, survey, index)
