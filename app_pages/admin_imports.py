@@ -44,7 +44,7 @@ def checked_once(upload, key: str, check):
 
 st.header("Detention data")
 st.caption(
-    "NHS England's Mental Health Act annual statistics CSV, or the template: site,period,measure,ethnic_group,count,population."
+    "NHS England's Mental Health Act annual statistics CSV, or the template: site,period,measure,ethnic_group,count,population, and optionally denominator_kind (people, occupied bed days or admissions: what the population column counts)."
 )
 upload = st.file_uploader("Detention CSV", type=["csv"], key="detentions")
 preview = (

@@ -6,6 +6,7 @@ import streamlit as st
 from app_pages.common import require_actor, show_chart, store
 from ocf import ethnicity
 from ocf.charts import funnel_chart, rates_chart
+from ocf.denominators import denominator
 from ocf.disparity import (
     LEVEL_NAMES,
     caveats,
@@ -68,6 +69,7 @@ names = rows.drop_duplicates("geography").set_index("geography")["geography_name
 places = sorted(names, key=lambda g: (g != (actor.site or ""), g != "ENG", names[g]))
 place = st.selectbox("Area", places, format_func=lambda g: f"{names[g]} ({g})")
 row = table.set_index("geography").loc[place]
+per = denominator(row["denominator"])  # what the rates are per: people, bed days, admissions
 
 st.header(f"{plain(names[place])}, {plain(str(period))}")
 # Standardised where the source publishes it (NHS England: England only), crude alongside.
@@ -82,7 +84,7 @@ if std is not None and pd.notna(std["rate_ratio"]):
         f"Standardised (by age and sex in NHS England's figures; by age, to the European "
         f"Standard Population, from a file's age bands). 95% interval {number(std['ratio_lower'])} to "
         f"{number(std['ratio_upper'])}; {number(std['focus_rate'], 1)} vs "
-        f"{number(std['reference_rate'], 1)} per 100,000."
+        f"{number(std['reference_rate'], 1)} {per.unit}."
     )
     b.caption(
         "The crude rate ratio, below, is not adjusted for the groups' different ages; the "
@@ -90,7 +92,9 @@ if std is not None and pd.notna(std["rate_ratio"]):
     )
 else:
     st.caption(
-        "No standardised figures for this area and these groups in the data (NHS England "
+        f"Rates {per.unit}, not standardised: only rates per person are."
+        if not per.standardised
+        else "No standardised figures for this area and these groups in the data (NHS England "
         "publishes them for England only; a template file gives them when it has age bands): "
         "the figures below are crude, not adjusted for the groups' different ages."
     )
@@ -100,11 +104,11 @@ left.metric(f"Crude rate ratio, {focus} to {reference}", ratio_text)
 if pd.notna(row["ratio_lower"]):
     left.caption(f"95% interval {number(row['ratio_lower'])} to {number(row['ratio_upper'])}")
 middle.metric(
-    f"{focus}, crude, per 100,000",
+    f"{focus}, crude, {per.unit}",
     number(row["focus_rate"], 1) if pd.notna(row["focus_rate"]) else "suppressed or missing",
 )
 right.metric(
-    f"{reference}, crude, per 100,000",
+    f"{reference}, crude, {per.unit}",
     number(row["reference_rate"], 1)
     if pd.notna(row["reference_rate"])
     else "suppressed or missing",
@@ -121,7 +125,8 @@ rates, meta = rates_by_group(rows, place, db.detention_total(period, place, meas
 show_chart(
     rates_chart,
     rates,
-    alt="Rate per 100,000 for each ethnic group with its 95% interval; the same figures are in the table below.",
+    unit=per.unit,
+    alt=f"Rate {per.unit} for each ethnic group with its 95% interval; the same figures are in the table below.",
 )
 st.table(
     pd.DataFrame(
@@ -131,7 +136,7 @@ st.table(
                 ("suppressed" if s else "–") if pd.isna(c) else f"{c:,.0f}"
                 for c, s in zip(rates["count"], rates["suppressed"], strict=True)
             ],
-            "Rate per 100,000": rates["rate"].map(lambda v: number(v, 1)),
+            f"Rate {per.unit}": rates["rate"].map(lambda v: number(v, 1)),
             "95% interval": [
                 interval(lo, hi, 1) for lo, hi in zip(rates["lower"], rates["upper"], strict=True)
             ],

@@ -109,14 +109,15 @@ def _label_expr(scale: Scale) -> str:
     return f"{cases} : ''"
 
 
-def rates_chart(rates: pd.DataFrame) -> alt.Chart:
-    """Rate per 100,000 by ethnic group with its 95% interval (suppressed groups left out)."""
+def rates_chart(rates: pd.DataFrame, unit: str = "per 100,000") -> alt.Chart:
+    """Rate `unit` (per 100,000 people, per 1,000 occupied bed days, …) by ethnic group with
+    its 95% interval (suppressed groups left out)."""
     data = rates.dropna(subset=["rate"])
     y = alt.Y("group:N", sort=list(rates["group"]), title=None, axis=alt.Axis(labelLimit=260))
     bars = (
         alt.Chart(data)
         .mark_rule(strokeWidth=2, color="#425563")
-        .encode(x=alt.X("lower:Q", title="Rate per 100,000 (95% interval)"), x2="upper:Q", y=y)
+        .encode(x=alt.X("lower:Q", title=f"Rate {unit} (95% interval)"), x2="upper:Q", y=y)
     )
     points = (
         alt.Chart(data)

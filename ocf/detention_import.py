@@ -23,6 +23,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from ocf import ethnicity
+from ocf.denominators import DENOMINATORS, PEOPLE, parse_kind
 from ocf.disparity import ROUND_TO, SMALL_COUNTS
 from ocf.errors import DataError, Problem
 from ocf.importers import (
@@ -92,6 +93,9 @@ TEMPLATE_COLUMNS = (
     "sex",
     "count",
     "population",
+    # Optional (issue 33): what `population` counts, one kind per measure and period
+    # (ocf.denominators): people (the default), occupied bed days or admissions.
+    "denominator_kind",
 )
 TEMPLATE_REQUIRED = ("site", "period", "measure", "ethnic_group", "count", "population")
 SUPPRESSED = ("", "*")
@@ -280,6 +284,7 @@ def read_nhs_annual(table: Table) -> tuple[list[dict], ImportReport]:
             "std_rate": std_rate,
             "std_lower": std_rate - half if std_rate is not None and half is not None else None,
             "std_upper": std_rate + half if std_rate is not None and half is not None else None,
+            "denominator_kind": PEOPLE,
         }  # fmt: skip
         key = tuple(record[k] for k in ("period", "geography", "measure", "ethnic_group"))
         if key in records or key in conflicts:
@@ -325,6 +330,7 @@ class TemplateRecords:
     codes: dict[str, array] = field(default_factory=lambda: {k: array("i") for k in _TEMPLATE_KEY})
     count: array = field(default_factory=lambda: array("d"))  # NaN: suppressed
     population: array = field(default_factory=lambda: array("d"))
+    kind: array = field(default_factory=lambda: array("i"))  # a code of the denominator's kind
     row: array = field(default_factory=lambda: array("i"))
     standardised: dict[str, np.ndarray] = field(default_factory=dict)
 
@@ -348,6 +354,7 @@ class TemplateRecords:
                 "age_band": band, "sex": sex, "count": None if suppressed else int(count),
                 "suppressed": int(suppressed), "population": self.population[i],
                 "population_derived": 0, "source": name,
+                "denominator_kind": texts[self.kind[i]],
                 **_standardised(std, i),
             }  # fmt: skip
 
@@ -386,6 +393,7 @@ def read_template(
     records = TemplateRecords(source, sites)
     code = records.texts
     normalise = functools.lru_cache(maxsize=4096)(ethnicity.normalise)
+    kinds: dict[tuple[str, str], tuple[str, int]] = {}  # (period, measure) → kind, first row
     measure_of = functools.lru_cache(maxsize=1024)(measure_id)
     for number, row in rows:
         if len(problems) >= MOST_PROBLEMS:
@@ -412,25 +420,68 @@ def read_template(
         if count is not None and count != int(count):
             problem("count", f"{row['count']} is not a whole number")
             continue
+        kind = parse_kind(row.get("denominator_kind"))
+        if kind is None:
+            problem(
+                "denominator_kind",
+                f"{row['denominator_kind']!r} is not a kind of denominator; expected "
+                f"{', '.join(DENOMINATORS)} (empty: people)",
+            )
+            continue
+        per = DENOMINATORS[kind]
         population = _number(row["population"], source, number, "population", problems)
         if population is None or population <= 0:
             if row["population"].strip() in SUPPRESSED or population == 0:
-                problem("population", "required and greater than 0")
+                what = "" if kind == PEOPLE else f" (the {per.noun})"
+                problem("population", f"required and greater than 0{what}")
             continue
-        if count is not None and count > population:
+        if count is not None and count > population and kind != "occupied-bed-days":
             problem(
                 "count",
                 f"{count:,.0f} is more than the population ({population:,.0f}); a count of "
-                "people cannot exceed the people it is counted among",
+                "people cannot exceed the people it is counted among"
+                if kind == PEOPLE
+                else f"{count:,.0f} is more than the admissions ({population:,.0f}); a count "
+                "cannot exceed the admissions it is counted among",
             )
             continue
-        values = (row["period"], site.code, measure_of(row["measure"]), group[0],
+        if row.get("age_band", "") and not per.standardised:
+            problem(
+                "age_band",
+                f"age bands standardise rates per person; a rate {per.unit} is not "
+                "standardised, so give one row per group without an age band",
+            )
+            continue
+        measure = measure_of(row["measure"])
+        said = kinds.setdefault((row["period"], measure), (kind, number or 0))
+        if said[0] != kind:
+            problem(
+                "denominator_kind",
+                f"{kind}, but row {said[1]} gives {said[0]} for {measure} in {row['period']}; "
+                "a measure has one kind of denominator in a period",
+            )
+            continue
+        values = (row["period"], site.code, measure, group[0],
                   row.get("age_band", ""), row.get("sex", ""))  # fmt: skip
         for key, text in zip(_TEMPLATE_KEY, values, strict=True):
             records.codes[key].append(code(text))
         records.count.append(math.nan if count is None else count)
         records.population.append(population)
+        records.kind.append(code(kind))
         records.row.append(number)
+    held = store.denominator_kinds({period for period, _ in kinds})
+    for (period, measure), (kind, number) in kinds.items():
+        if held.get((period, measure), kind) != kind:
+            problems.append(
+                Problem(
+                    source,
+                    f"{kind}, but the {measure} figures held for {period} are counted against "
+                    f"{held[(period, measure)]}; a measure has one kind of denominator in a "
+                    "period (import the others again with this kind, or name another measure)",
+                    row=number,
+                    field="denominator_kind",
+                )
+            )
     if problems:
         raise DataError(sorted(problems, key=lambda p: p.row or 0)[:MOST_PROBLEMS])
     _check_and_standardise(records)

@@ -17,15 +17,13 @@ import pandas as pd
 
 from ocf import ethnicity
 from ocf.cache import cached
+from ocf.denominators import PEOPLE, denominator, rate_limits, ratio_limits
 from ocf.stats import (
     Heterogeneity,
     dersimonian_laird_tau2,
     heterogeneity,
     mantel_haenszel_rate_ratio,
-    poisson_limits,
     proportion_ci,
-    rate_ci,
-    rate_ratios,
     ratio_funnel,
     standardised_ratio,
 )
@@ -80,6 +78,9 @@ DISPARITY_COLUMNS = [
     "focus_group", "focus_count", "focus_population", "focus_rate", "focus_lower", "focus_upper",
     "reference_group", "reference_count", "reference_population", "reference_rate", "reference_lower", "reference_upper",
     "rate_ratio", "ratio_lower", "ratio_upper",
+    # Added (issue 33): what the populations count, so what the rates are per
+    # (ocf.denominators: people per 100,000, occupied bed days per 1,000, admissions per 100).
+    "denominator",
 ]  # fmt: skip
 
 
@@ -147,6 +148,7 @@ def group_totals(rows: pd.DataFrame) -> pd.DataFrame:
                 "std_rate",
                 "std_lower",
                 "std_upper",
+                "denominator_kind",
             ]
         )
     rows = _with_standardised(rows)
@@ -169,6 +171,7 @@ def group_totals(rows: pd.DataFrame) -> pd.DataFrame:
         std_rate=("std_rate", "first"),
         std_lower=("std_lower", "first"),
         std_upper=("std_upper", "first"),
+        denominator_kind=("denominator_kind", "first"),
     )
     # A standardised rate is the source's own, for a group's own row: one summed from detailed
     # categories has none (standardised rates do not add up).
@@ -228,6 +231,7 @@ def group_figures(rows: pd.DataFrame) -> pd.DataFrame:
             std_rate=("std_rate", "first"),
             std_lower=("std_lower", "first"),
             std_upper=("std_upper", "first"),
+            denominator_kind=("denominator_kind", "first"),
         )
     )
     # A sum with a missing part is missing, not a smaller number.
@@ -251,8 +255,11 @@ def group_figures(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _with_standardised(rows: pd.DataFrame) -> pd.DataFrame:
-    """Rows with the standardised columns (NaN where a source gave none)."""
-    missing = {c: np.nan for c in STANDARDISED if c not in rows.columns}
+    """Rows with the standardised columns (NaN where a source gave none) and the kind of
+    denominator (people, where rows from before kinds existed name none)."""
+    missing: dict[str, object] = {c: np.nan for c in STANDARDISED if c not in rows.columns}
+    if "denominator_kind" not in rows.columns:
+        missing["denominator_kind"] = PEOPLE
     return rows.assign(**missing) if missing else rows
 
 
@@ -270,7 +277,7 @@ def groups_held(rows: pd.DataFrame) -> list[str]:
 
 
 def _interval_row(
-    count: float | None, population: float | None
+    count: float | None, population: float | None, kind: str = PEOPLE
 ) -> tuple[float | None, float | None, float | None]:
     if (
         count is None
@@ -280,8 +287,8 @@ def _interval_row(
         or population <= 0
     ):
         return None, None, None
-    ci = rate_ci(count, population)
-    return ci.value, ci.lower, ci.upper
+    rate, lower, upper = rate_limits([count], [population], [kind])
+    return float(rate[0]), float(lower[0]), float(upper[0])
 
 
 def disparity_table(
@@ -305,7 +312,15 @@ def disparity_table(
     if totals.empty:
         return pd.DataFrame(columns=DISPARITY_COLUMNS)
     totals.loc[totals["suppressed"].astype(bool), "count"] = np.nan
-    table = totals[keys].drop_duplicates().sort_values(keys).reset_index(drop=True)
+    table = (
+        totals[[*keys, "denominator_kind"]]
+        .drop_duplicates(keys)
+        .sort_values(keys)
+        .reset_index(drop=True)
+        .rename(columns={"denominator_kind": "denominator"})
+    )
+    table["denominator"] = table["denominator"].fillna(PEOPLE)
+    kinds = table["denominator"].to_numpy()
     for role, group in (("focus", focus), ("reference", reference)):
         part = totals.loc[totals["group"] == group, [*keys, "count", "population"]]
         table = table.merge(
@@ -313,19 +328,16 @@ def disparity_table(
             on=keys,
             how="left",
         )
-        count, population = table[f"{role}_count"], table[f"{role}_population"]
-        usable = count.notna() & (population > 0)
-        lower, upper = poisson_limits(count.fillna(0).to_numpy())
-        scale = 100_000 / population.where(usable)
+        # Per each measure's unit, with the interval its kind of denominator calls for.
+        rate, lower, upper = rate_limits(table[f"{role}_count"], table[f"{role}_population"], kinds)
         table[f"{role}_group"] = group
-        table[f"{role}_rate"] = count * scale
-        table[f"{role}_lower"] = lower * scale
-        table[f"{role}_upper"] = upper * scale
-    ratio, lower, upper = rate_ratios(
+        table[f"{role}_rate"], table[f"{role}_lower"], table[f"{role}_upper"] = rate, lower, upper
+    ratio, lower, upper = ratio_limits(
         table["focus_count"],
         table["focus_population"],
         table["reference_count"],
         table["reference_population"],
+        kinds,
     )
     usable = (
         table[["focus_count", "focus_population", "reference_count", "reference_population"]]
@@ -387,10 +399,11 @@ def rates_by_group(
     totals = group_totals(rows[rows["geography"] == geography])
     records = []
     kind = totals["geography_kind"].iloc[0] if len(totals) else ""
+    per = denominator(totals["denominator_kind"].iloc[0] if len(totals) else PEOPLE)
     by_group = totals.set_index("group")
     for group in ethnicity.HIGHER_GROUPS:
         count, population = _figures(by_group, group, kind)
-        rate, lower, upper = _interval_row(count, population)
+        rate, lower, upper = _interval_row(count, population, per.kind)
         suppressed = group in by_group.index and count is None
         records.append(
             {
@@ -435,6 +448,7 @@ def rates_by_group(
         "unknown_parts": [(label, n) for label, n in parts if n],
         "all_detentions": everyone,
         "population_derived": derived,
+        "denominator": per,
     }
 
 
@@ -456,11 +470,20 @@ def levels_held(rows: pd.DataFrame) -> list[str]:
 
 def funnel_points(table: pd.DataFrame) -> pd.DataFrame:
     """The areas a funnel plots: a ratio, and counts above 0 in both groups; with `precision`,
-    1/(1/a + 1/b), the inverse variance of ln(ratio)."""
+    the inverse variance of ln(ratio): 1/(1/a + 1/b) for rates, 1/(1/a − 1/n_a + 1/b − 1/n_b)
+    for shares of admissions (Katz)."""
     points = table.dropna(subset=["rate_ratio", "focus_count", "reference_count"])
     points = points[(points["focus_count"] > 0) & (points["reference_count"] > 0)].copy()
-    points["precision"] = 1 / (1 / points["focus_count"] + 1 / points["reference_count"])
-    return points
+    variance = 1 / points["focus_count"] + 1 / points["reference_count"]
+    if "denominator" in points.columns:
+        # A ratio of shares of admissions (Katz): less the reciprocals of the denominators.
+        share = points["denominator"].map(lambda k: denominator(k).proportion).astype(bool)
+        variance = variance.where(
+            ~share,
+            variance - 1 / points["focus_population"] - 1 / points["reference_population"],
+        )
+    points["precision"] = 1 / variance
+    return points[variance > 0]  # every admission detained in both groups: no spread to plot
 
 
 def within_area_target(points: pd.DataFrame) -> float:

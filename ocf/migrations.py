@@ -470,6 +470,15 @@ def retention(db: Database) -> None:
     )
 
 
+@migrations(name="0020_denominator_kind")
+def denominator_kind(db: Database) -> None:
+    # What a rate is counted against (ocf.denominators): every row held so far is per person.
+    db.execute(
+        "ALTER TABLE detentions ADD COLUMN denominator_kind TEXT NOT NULL DEFAULT 'people' "
+        "CHECK (denominator_kind IN ('people', 'occupied-bed-days', 'admissions'))"
+    )
+
+
 # --------------------------------------------------------------------------- schema checks
 
 

@@ -230,7 +230,7 @@ def _disparity(store: Store, result: SiteResults) -> dict:
         {
             "Group": rates["group"],
             "Detentions": ["suppressed" if pd.isna(n) else f"{n:,.0f}" for n in rates["count"]],
-            "Rate per 100,000": rates["rate"].map(lambda v: number(v, 1)),
+            f"Rate {meta['denominator'].unit}": rates["rate"].map(lambda v: number(v, 1)),
             "95% interval": [
                 interval(lo, hi, 1) for lo, hi in zip(rates["lower"], rates["upper"], strict=True)
             ],
@@ -244,8 +244,9 @@ def _disparity(store: Store, result: SiteResults) -> dict:
     )
     parts = "; ".join(f"{n:,.0f} {label}" for label, n in meta["unknown_parts"])
     chart = _svg(
-        rates_chart(rates),
-        "Detention rate per 100,000 for each ethnic group with 95% intervals; the same figures are in the table.",
+        rates_chart(rates, meta["denominator"].unit),
+        f"Detention rate {meta['denominator'].unit} for each ethnic group with 95% intervals; "
+        "the same figures are in the table.",
     )
     return found | {
         "focus": DEFAULT_FOCUS,

@@ -39,9 +39,11 @@ __all__ = [
     "rate_ratio",
     "rate_ratios",
     "ratio_funnel",
+    "risk_ratios",
     "row_medians",
     "spearman",
     "standardised_ratio",
+    "wilson_limits",
 ]
 
 
@@ -246,6 +248,38 @@ def rate_ratios(a, population_a, b, population_b, confidence: float = 0.95):
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(b > 0, (a / na) / (b / nb), np.nan)
         half = _z(confidence) * np.sqrt(1 / a + 1 / b)
+        both = (a > 0) & (b > 0)
+        return (
+            ratio,
+            np.where(both, ratio * np.exp(-half), np.nan),
+            np.where(both, ratio * np.exp(half), np.nan),
+        )
+
+
+def wilson_limits(counts, denominators, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score limits for proportions count/denominator (arrays, each 0–1): the interval
+    `proportion_ci` gives, for many at once. NaN where the denominator is not above 0."""
+    x, n = (np.asarray(v, dtype=float) for v in (counts, denominators))
+    z = _z(confidence)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = x / n
+        centre = 2 * x + z**2
+        spread = z * np.sqrt(z**2 + 4 * x * (1 - p))
+        bottom = 2 * (n + z**2)
+        lower = np.minimum(np.maximum((centre - spread) / bottom, 0.0), p)
+        upper = np.maximum(np.minimum((centre + spread) / bottom, 1.0), p)
+    usable = n > 0
+    return np.where(usable, lower, np.nan), np.where(usable, upper, np.nan)
+
+
+def risk_ratios(a, n_a, b, n_b, confidence: float = 0.95):
+    """Ratios of proportions (a/n_a)/(b/n_b) with Katz's log interval (arrays):
+    SE(ln RR) = √(1/a − 1/n_a + 1/b − 1/n_b). NaN where undefined (b = 0) and, for the
+    interval, where either count is 0 (as `rate_ratios`)."""
+    a, na, b, nb = (np.asarray(x, dtype=float) for x in (a, n_a, b, n_b))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(b > 0, (a / na) / (b / nb), np.nan)
+        half = _z(confidence) * np.sqrt(np.maximum(1 / a - 1 / na + 1 / b - 1 / nb, 0))
         both = (a > 0) & (b > 0)
         return (
             ratio,

@@ -254,7 +254,9 @@ def test_cli_disparity_gives_the_contract_columns(runner: CliRunner, tmp_path: P
         "geography", "period", "measure", "focus_group", "focus_count", "focus_population", "focus_rate", "focus_lower", "focus_upper",
         "reference_group", "reference_count", "reference_population", "reference_rate", "reference_lower", "reference_upper",
         "rate_ratio", "ratio_lower", "ratio_upper",
+        "denominator",  # appended in the third version (issue 33): what the rates are per
     ]  # fmt: skip
+    assert set(table["denominator"]) == {"people"}  # NHS England's are per 100,000 people
     assert table.set_index("geography").loc["ENG", "rate_ratio"] == pytest.approx(3.4388, abs=1e-4)
     bad = runner.invoke(main, ["disparity", "--focus", "BME", "--db", db])
     assert bad.exit_code == 1 and "unknown group 'BME'" in bad.stderr

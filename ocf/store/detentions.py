@@ -68,6 +68,19 @@ class DetentionStore(StoreBase):
         query = f"SELECT {', '.join(self.DETENTION_KEY)} FROM detentions WHERE period IN ({marks})"
         return {tuple(row) for row in self.db.execute(query, periods).fetchall()}
 
+    def denominator_kinds(self, periods: Iterable[str]) -> dict[tuple[str, str], str]:
+        """(period, measure) → the kind of denominator its rows held for these periods have."""
+        periods = list(periods)
+        if not periods:
+            return {}
+        marks = ", ".join("?" * len(periods))
+        rows = self.db.execute(
+            f"SELECT DISTINCT period, measure, denominator_kind FROM detentions "
+            f"WHERE period IN ({marks})",
+            periods,
+        ).fetchall()
+        return {(period, measure): kind for period, measure, kind in rows}
+
     def detention_total(self, period: str, geography: str, measure: str) -> dict | None:
         """An area's count of all its detentions (recorded, acute, total), or None."""
         row = self.db.execute(
@@ -82,7 +95,7 @@ class DetentionStore(StoreBase):
     ) -> pd.DataFrame:
         query = """SELECT period, geography, geography_name, geography_kind, measure, ethnic_group,
                           age_band, sex, count, suppressed, population, population_derived, source,
-                          std_rate, std_lower, std_upper
+                          std_rate, std_lower, std_upper, denominator_kind
                    FROM detentions WHERE (? IS NULL OR period = ?) AND (? IS NULL OR measure = ?)"""
         return pd.read_sql_query(query, self.db.conn, params=[period, period, measure, measure])
 
