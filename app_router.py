@@ -200,7 +200,7 @@ with st.sidebar:
             "Panel member"
             if actor.kind == "panel"
             else f"{actor.name} ({ROLE_TITLES.get(role, role)}"
-            + (f", {db.get_site(actor.site).name})" if actor.site else ")")
+            + (f", {db.sites.get_site(actor.site).name})" if actor.site else ")")
         )
         st.caption(f"Signed in: {plain(who)}")
         if st.button("Sign out", icon=":material/logout:"):

@@ -24,7 +24,7 @@ db = store()
 st.title("Accounts and invitations")
 show_flash()
 
-trusts = [s for s in db.list_sites() if s.kind == "trust"]
+trusts = [s for s in db.sites.list_sites() if s.kind == "trust"]
 
 st.header("Create an account")
 if db.is_demo:
@@ -80,7 +80,7 @@ if listed:
         st.rerun()
 
 st.header("Panel invitation slips")
-open_rounds = [r for r in db.list_rounds() if r.status == "open"]
+open_rounds = [r for r in db.rounds.list_rounds() if r.status == "open"]
 if not open_rounds or not trusts:
     st.write("Invitations need an open round and a trust.")
 else:

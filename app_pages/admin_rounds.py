@@ -29,7 +29,7 @@ st.write(
     "Answers and imports are accepted only while a round is **open**; regulators see a round "
     "once it is **published**. Each round keeps the framework and surveys it opened with."
 )
-rounds = db.list_rounds()
+rounds = db.rounds.list_rounds()
 st.dataframe(rounds_table(rounds, framework_titles()), hide_index=True)
 
 if rounds:

@@ -24,7 +24,7 @@ st.title("Sites")
 show_flash()
 
 show_retired = st.checkbox("Show retired sites")
-sites = db.list_sites(include_retired=show_retired)
+sites = db.sites.list_sites(include_retired=show_retired)
 st.dataframe(sites_table(sites, reader_zone()), hide_index=True)
 parents = [s.code for s in sites if s.kind in ("icb", "place") and not s.retired_at]
 names = {s.code: s.name for s in sites}

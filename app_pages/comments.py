@@ -34,7 +34,7 @@ st.write(
     "comment can be traced to its writer. The words are never exported or written to the "
     "audit log."
 )
-rounds = db.list_rounds()
+rounds = db.rounds.list_rounds()
 if not rounds:
     st.info("No rounds yet.")
     st.stop()

@@ -222,7 +222,7 @@ def show_flash() -> None:
 
 def open_rounds_or_stop(db: Store) -> list:
     """The open rounds; a page that needs one says so and stops when there is none."""
-    rounds = [r for r in db.list_rounds() if r.status == "open"]
+    rounds = [r for r in db.rounds.list_rounds() if r.status == "open"]
     if not rounds:
         st.info("No round is open at the moment.")
         st.stop()
@@ -239,18 +239,18 @@ def choose_round_and_site(
     left, right = st.columns(2)
     chosen = rounds[len(rounds) - 1 if default is None else default]
     if actor.site:  # only the rounds that assess this person's kind of site (trust, ICB, …)
-        own = db.get_site(actor.site)
-        rounds = [r for r in rounds if db.assesses(own.code, r.id) is None] or rounds
+        own = db.sites.get_site(actor.site)
+        rounds = [r for r in rounds if db.rounds.assesses(own.code, r.id) is None] or rounds
     index = rounds.index(chosen) if chosen in rounds else len(rounds) - 1
     round_ = left.selectbox(
         "Round", rounds, index=index, format_func=describe or _round_namer(rounds)
     )
     if actor.site:
-        site = db.get_site(actor.site)
+        site = db.sites.get_site(actor.site)
         right.text_input("Organisation", site.name, disabled=True)
     else:
-        kinds = db.round_framework(round_.id).assessed_at
-        assessed = [s for s in db.list_sites() if s.kind in kinds]
+        kinds = db.rounds.round_framework(round_.id).assessed_at
+        assessed = [s for s in db.sites.list_sites() if s.kind in kinds]
         if not assessed:
             right.info("No site of the kind this round assesses.")
             st.stop()

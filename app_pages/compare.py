@@ -35,9 +35,9 @@ try:
 except OcfError as error:
     show_error(error)
     st.stop()
-framework = db.round_framework(round_.id)
+framework = db.rounds.round_framework(round_.id)
 scale = framework.scale
-everyone = {s.code: s for s in db.list_sites(include_retired=True)}
+everyone = {s.code: s for s in db.sites.list_sites(include_retired=True)}
 
 a, b = st.columns(2)
 cohorts = sorted({c for c in sites["cohort"].dropna()})

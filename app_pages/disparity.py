@@ -121,7 +121,7 @@ if pd.notna(row["rate_ratio"]):
     )
 
 st.subheader("Rates by ethnic group")
-rates, meta = rates_by_group(rows, place, db.detention_total(period, place, measure))
+rates, meta = rates_by_group(rows, place, db.detentions.detention_total(period, place, measure))
 show_chart(
     rates_chart,
     rates,

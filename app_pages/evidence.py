@@ -18,7 +18,7 @@ st.write(
     "with their SHA-256, so a copy can be checked against it. A rating above the lowest level "
     f"without a file or link reads “{NO_EVIDENCE}” on the results and in the board report."
 )
-rounds = allowed_rounds(actor, "view-evidence", db.list_rounds())
+rounds = allowed_rounds(actor, "view-evidence", db.rounds.list_rounds())
 if not rounds:
     st.info("No rounds to show yet: regulators see a round's evidence once it is published.")
     st.stop()
@@ -28,7 +28,7 @@ try:
 except OcfError as error:
     show_error(error)
     st.stop()
-framework = db.round_framework(round_.id)
+framework = db.rounds.round_framework(round_.id)
 if evidence.empty:
     st.info(f"{plain(site.name)} has given no files or links in round {round_.id}.")
     st.stop()

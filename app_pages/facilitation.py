@@ -51,7 +51,7 @@ try:
 except OcfError as error:
     show_error(error)
     st.stop()
-closed = db.panel_closed(site.code, round_.id)
+closed = db.panels.panel_closed(site.code, round_.id)
 st.metric(
     "Responses counted",
     counts["responses"],
@@ -115,7 +115,7 @@ if issued and issued[:2] == (site.code, round_.id):
 
 table = invitations(db, actor, site.code, round_.id)
 if not table.empty:
-    titles = {s.id: s.title for s in db.round_surveys(round_.id).values()}
+    titles = {s.id: s.title for s in db.rounds.round_surveys(round_.id).values()}
     st.dataframe(invitations_table(table, titles, reader_zone()), hide_index=True)
     revocable = table[table["status"].isin(["unused", "started"])]["id"].tolist()
     if revocable:
@@ -130,8 +130,8 @@ if not table.empty:
             else:
                 st.rerun()
 
-survey = next(s for s in db.round_surveys(round_.id).values() if s.audience == "panel")
-framework = db.round_framework(round_.id)
+survey = next(s for s in db.rounds.round_surveys(round_.id).values() if s.audience == "panel")
+framework = db.rounds.round_framework(round_.id)
 
 st.header("What your panel is told")
 st.write(

@@ -22,7 +22,7 @@ disparity, and whether that maturity goes with change in the figures.
 )
 
 db = store()
-sites, rounds, library = db.list_sites(), db.list_rounds(), shipped()
+sites, rounds, library = db.sites.list_sites(), db.rounds.list_rounds(), shipped()
 left, middle, right = st.columns(3)
 left.metric("Sites", len(sites))
 middle.metric("Assessment rounds", len(rounds))

@@ -49,8 +49,8 @@ try:
 except OcfError as error:
     show_error(error)
     st.stop()
-framework = db.round_framework(round_.id)
-names = {s.code: s.name for s in db.list_sites(include_retired=True)}
+framework = db.rounds.round_framework(round_.id)
+names = {s.code: s.name for s in db.sites.list_sites(include_retired=True)}
 
 
 def names_of(codes: list[str]) -> list[str]:

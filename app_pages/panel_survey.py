@@ -80,11 +80,11 @@ if actor is None or actor.kind != "panel":
             st.rerun()
     st.stop()
 
-if (round_ := db.get_round(actor.round)) is not None and round_.status == "published":
+if (round_ := db.rounds.get_round(actor.round)) is not None and round_.status == "published":
     # A member who answered comes back with their code to read what the trust said.
-    panel = next(s for s in db.round_surveys(actor.round).values() if s.audience == "panel")
+    panel = next(s for s in db.rounds.round_surveys(actor.round).values() if s.audience == "panel")
     said = choose_language(panel, "said-language")
-    site_name = db.require_site(actor.site).name
+    site_name = db.sites.require_site(actor.site).name
     st.title(interface(said, "said_title"))
     try:
         answers, doing = for_the_panel(db, actor)
@@ -108,7 +108,7 @@ try:
 except OcfError as error:
     show_error(error)
     st.stop()
-framework = db.round_framework(draft.round)
+framework = db.rounds.round_framework(draft.round)
 
 # The version this person opened: a save from another tab or device in between is refused.
 version_key = "panel-version"
@@ -216,7 +216,7 @@ else:  # after the first part the survey's title steps back and the part leads
     st.caption(survey.title)
 least = effective_min_panel(framework.min_panel)
 if index == 0:
-    say(words("about", trust=db.require_site(actor.site).name))
+    say(words("about", trust=db.sites.require_site(actor.site).name))
     say(survey.intro)
     st.subheader(words("promise_title"), anchor=False)
     say(words("promise", least=least))

@@ -18,7 +18,7 @@ actor = current_actor()
 member = actor is not None and actor.kind == "panel"
 if member:  # the member's own survey and framework, as their round holds them
     survey = open_panel_survey(db, actor).survey
-    framework = db.round_framework(actor.round)
+    framework = db.rounds.round_framework(actor.round)
 else:
     survey = shipped().surveys["ocf-panel"]
     framework = shipped().frameworks[survey.framework]
@@ -37,7 +37,7 @@ def say(text: str) -> None:
 st.title(words("privacy_title"))
 say(words("privacy_intro"))
 if member:
-    say(words("about", trust=db.require_site(actor.site).name))
+    say(words("about", trust=db.sites.require_site(actor.site).name))
 least = effective_min_panel(framework.min_panel)
 st.header(words("who_sees_title"), anchor=False)
 say(words("who_sees", least=least))

@@ -32,7 +32,7 @@ try:
 except OcfError as error:
     show_error(error)
     st.stop()
-framework = db.round_framework(round_.id)
+framework = db.rounds.round_framework(round_.id)
 survey = draft.survey
 prefix = f"self:{site.code}:{round_.id}"
 

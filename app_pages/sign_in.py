@@ -74,7 +74,7 @@ st.markdown(
 if db.is_demo:
     st.header("Demo: sign in with one click")
     st.write("Each button signs you in as a fictional person, to see what that role sees.")
-    site = db.get_site(DEMO_SITE)
+    site = db.sites.get_site(DEMO_SITE)
     choices = [
         ("lead", f"Equality lead, {site.name}"),
         ("facilitator", f"Panel facilitator, {site.name}"),

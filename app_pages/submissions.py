@@ -21,7 +21,7 @@ db = store()
 st.title("Submissions")
 show_flash()
 
-rounds = db.list_rounds()
+rounds = db.rounds.list_rounds()
 if not rounds:
     st.info("No rounds yet.")
     st.stop()

@@ -17,7 +17,9 @@ st.write(
     "here combines the final overall ratings of its organisations, beside its detention rate ratio."
 )
 # Rounds of trusts; a round that assesses systems themselves is shown beside them.
-rounds = [r for r in visible_rounds(db, actor) if "trust" in db.round_framework(r.id).assessed_at]
+rounds = [
+    r for r in visible_rounds(db, actor) if "trust" in db.rounds.round_framework(r.id).assessed_at
+]
 if not rounds:
     st.info("No round to show yet: regulators see a round once it is published.")
     st.stop()

@@ -19,7 +19,7 @@ SITES = [f"XB{n:03d}" for n in range(250)]
 def prepare(path: Path) -> None:
     """A database with 250 trusts and one open OCF round."""
     store = Store.open(path)
-    store.add_sites([Site(code, f"Trust {code}") for code in SITES], "bench")
+    store.sites.add_sites([Site(code, f"Trust {code}") for code in SITES], "bench")
     open_round(store, ROUND, resolve_content("ocf-race-equality"), "bench")
     store.close()
 

@@ -60,7 +60,7 @@ def build(path: Path, scale: Scale, seed: int = 8) -> dict[str, int]:
         Site(code, f"Benchmark Trust {code}", "trust", icbs[i % systems].code, f"cohort-{i % 3}")
         for i, code in enumerate(site_codes(scale))
     ]
-    store.add_sites([*icbs, *trusts], "bench")
+    store.sites.add_sites([*icbs, *trusts], "bench")
     content = resolve_content("ocf-race-equality")
     surveys = {s.audience: s for s, _ in content.surveys}
     framework = content.framework
@@ -97,11 +97,11 @@ def build(path: Path, scale: Scale, seed: int = 8) -> dict[str, int]:
                     Response(code, round_id, surveys["panel"].id, f"P{member:02d}", tuple(given))
                 )
         answers += sum(len(r.answers) for r in responses)
-        store.add_submitted(responses, "bench")
+        store.submissions.add_submitted(responses, "bench")
         change_status(store, round_id, "close", "bench")
         change_status(store, round_id, "publish", "bench")
     rows = detention_rows(store, scale, rng)
-    store.upsert_detentions(rows, "bench", "benchmark")
+    store.detentions.upsert_detentions(rows, "bench", "benchmark")
     store.close()
     return {
         "sites": len(trusts),

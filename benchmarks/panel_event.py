@@ -18,6 +18,7 @@ server does.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import shutil
@@ -90,9 +91,14 @@ class Member:
                 self.cache[msg.hash] = msg
             kind = msg.WhichOneof("type")
             if kind == "delta" and msg.delta.HasField("new_element"):
-                elements.append(msg.delta.new_element)
-            elif kind == "auth_redirect":
-                redirect = msg.auth_redirect.url
+                element = msg.delta.new_element
+                elements.append(element)
+                # The page asks the browser to load an address (app_pages/scripts.load_address).
+                if (
+                    element.WhichOneof("type") == "bidi_component"
+                    and element.bidi_component.component_name == "ocf.load_address"
+                ):
+                    redirect = json.loads(element.bidi_component.json)["url"]
             elif kind == "script_finished":
                 status = msg.script_finished
                 if status == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
@@ -275,14 +281,14 @@ def measure(
             check=True, cwd=PROJECT, capture_output=True,
         )  # fmt: skip
         store = Store.open(demo)
-        round_id = [r.id for r in store.list_rounds() if r.status == "open"][-1]
-        survey = store.round_surveys(round_id)["ocf-panel"]
+        round_id = [r.id for r in store.rounds.list_rounds() if r.status == "open"][-1]
+        survey = store.rounds.round_surveys(round_id)["ocf-panel"]
         for n in counts:
             db = Path(folder) / f"event-{n}.db"
             shutil.copy(demo, db)
             store = Store.open(db)
             codes = issue_invitations(store, SYSTEM, DEMO_SITE, round_id, n)
-            earlier = set(store.list_submissions(round_id)["id"])
+            earlier = set(store.submissions.list_submissions(round_id)["id"])
             store.close()
             servers = []
             try:
@@ -295,7 +301,7 @@ def measure(
                     server.terminate()
                     server.wait(timeout=30)
             store = Store.open(db)
-            rows = store.list_submissions(round_id)
+            rows = store.submissions.list_submissions(round_id)
             mine = rows[~rows["id"].isin(earlier) & rows["respondent"].str.startswith("panel-")]
             sent = mine[mine["status"] == "submitted"]
             required = [i.id for i in survey.items if i.required]
@@ -303,7 +309,7 @@ def measure(
             # whose survey never arrived.
             lost = (n - len(sent)) * len(required)
             for submission in sent["id"]:
-                answers = store.submission_answers(int(submission))
+                answers = store.submissions.submission_answers(int(submission))
                 lost += sum(answers.get(i) is None or answers[i].value != "4" for i in required)
             result["submitted"], result["lost_answers"] = len(sent), lost
             results.append(result)

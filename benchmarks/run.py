@@ -70,8 +70,12 @@ def timed_for(function, *args, seconds: float, at_least: int = 2):
 def read_rounds(store: Store) -> list[tuple]:
     """Every round's answers as the scoring engine reads them, with its framework and surveys."""
     return [
-        (store.answers_frame(r.id), store.round_framework(r.id), store.round_surveys(r.id))
-        for r in store.list_rounds()
+        (
+            store.submissions.answers_frame(r.id),
+            store.rounds.round_framework(r.id),
+            store.rounds.round_surveys(r.id),
+        )
+        for r in store.rounds.list_rounds()
     ]
 
 
@@ -281,7 +285,7 @@ def bench_concurrency(folder: Path, members: int) -> dict:
     store = Store.open(path)
     from ocf.models import Site
 
-    store.add_sites([Site("C001", "Concurrency Trust")], "bench")
+    store.sites.add_sites([Site("C001", "Concurrency Trust")], "bench")
     open_round(store, "C1", resolve_content("ocf-race-equality"), "bench")
     codes = issue_invitations(store, SYSTEM, "C001", "C1", members)
 
@@ -311,8 +315,8 @@ def bench_concurrency(folder: Path, members: int) -> dict:
     elapsed = time.perf_counter() - start
     sign_ins = sorted(t for t, _ in timings)
     latencies = sorted(t for _, t in timings)
-    submitted = store.list_submissions("C1")
-    answers = len(store.answers_frame("C1"))
+    submitted = store.submissions.list_submissions("C1")
+    answers = len(store.submissions.answers_frame("C1"))
     change_status(store, "C1", "close", "bench")
     return {
         "members": members,

@@ -169,9 +169,9 @@ def add_account(
     if role in SITE_ROLES and not site:
         raise DataError([Problem("--site", f"a {role} account needs the site it works for")])
     if site:
-        store.require_site(site)
+        store.sites.require_site(site)
     email = email.strip() if email and email.strip() else None
-    if email and store.accounts_by_email(email):
+    if email and store.accounts.accounts_by_email(email):
         raise DataError(
             [
                 Problem(
@@ -182,7 +182,7 @@ def add_account(
             ]
         )
     code = new_code()
-    store.add_account(
+    store.accounts.add_account(
         name, role, site if role in SITE_ROLES else None, email, hash_code(store, code), actor.label
     )
     return code
@@ -194,17 +194,19 @@ def issue_invitations(
     """Single-use panel codes for a site and round; returned once, stored hashed."""
     check_active(store, actor)
     ensure(actor, "run-panel", site=site)
-    store.require_site(site)
-    round_ = store.require_round(round_id)
+    store.sites.require_site(site)
+    round_ = store.rounds.require_round(round_id)
     if round_.status != "open":
         raise PermissionDenied(
             f"round {round_id} is {round_.status}; invitations are issued for open rounds"
         )
-    if store.panel_closed(site, round_id):
+    if store.panels.panel_closed(site, round_id):
         raise PermissionDenied(f"the panel for {site} in round {round_id} is closed")
-    if (why := store.assesses(site, round_id)) is not None:
+    if (why := store.rounds.assesses(site, round_id)) is not None:
         raise ConflictError(why)
-    panel_surveys = [s.id for s in store.round_surveys(round_id).values() if s.audience == "panel"]
+    panel_surveys = [
+        s.id for s in store.rounds.round_surveys(round_id).values() if s.audience == "panel"
+    ]
     if survey is None:
         if len(panel_surveys) != 1:
             raise DataError(
@@ -224,7 +226,9 @@ def issue_invitations(
     if not 1 <= count <= 500:
         raise DataError([Problem("--count", "issue between 1 and 500 codes at a time")])
     codes = [new_code() for _ in range(count)]
-    store.add_invitations(site, round_id, survey, [hash_code(store, c) for c in codes], actor.label)
+    store.panels.add_invitations(
+        site, round_id, survey, [hash_code(store, c) for c in codes], actor.label
+    )
     return codes
 
 
@@ -300,7 +304,9 @@ def sign_in(
     # checked wait their turn (codes are checked at most MAX_FAILED_SIGN_INS at a time).
     deadline = time.monotonic() + WAIT_AT_MOST
     while (
-        attempt := store.reserve_sign_in(keys, since, MAX_FAILED_SIGN_INS, stale, sign_in_pause)
+        attempt := store.accounts.reserve_sign_in(
+            keys, since, MAX_FAILED_SIGN_INS, stale, sign_in_pause
+        )
     ) is None:
         if not _await_a_turn(store, keys, since, stale, deadline):
             raise PermissionDenied(
@@ -315,14 +321,14 @@ def sign_in(
             and not _member_binding(store, actor, browser, return_word)
         )
         if (actor is not None or closed) and not elsewhere:  # only failures are kept (security.md)
-            store.forget_sign_in(attempt)
+            store.accounts.forget_sign_in(attempt)
         else:
-            store.fail_sign_in(attempt)  # a wrong return word is a wrong guess too
+            store.accounts.fail_sign_in(attempt)  # a wrong return word is a wrong guess too
     finally:
         with _SETTLED:  # its place goes to the attempt that has waited longest here
             _SETTLED.notify()
     if actor is not None and actor.kind == "panel" and actor.round is not None:
-        round_ = store.get_round(actor.round)
+        round_ = store.rounds.get_round(actor.round)
         closed = round_ is None or round_.status != "open"
         if round_ is not None and round_.status == "published" and _submitted(store, actor):
             closed = False  # a member who answered comes back to read the trust's response
@@ -358,10 +364,10 @@ def _member_binding(store: Store, actor: Actor, browser: str, return_word: str) 
     """
     assert actor.invitation_id is not None
     own = browser_hash(browser) if browser else None
-    if own is not None and store.is_staff_browser(own):
+    if own is not None and store.panels.is_staff_browser(own):
         own = None
-    bound, word = store.invitation_binding(actor.invitation_id)
-    if bound is None and store.bind_invitation(actor.invitation_id, own or SHARED):
+    bound, word = store.panels.invitation_binding(actor.invitation_id)
+    if bound is None and store.panels.bind_invitation(actor.invitation_id, own or SHARED):
         return True
     if own is not None and bound == own:
         return True
@@ -377,12 +383,12 @@ def set_return_word(store: Store, actor: Actor, word: str) -> None:
         raise DataError(
             [Problem("return word", f"use at least {RETURN_WORD_LENGTH} letters or numbers")]
         )
-    store.set_return_hash(actor.invitation_id, _return_hash(store, actor, word))
+    store.panels.set_return_hash(actor.invitation_id, _return_hash(store, actor, word))
 
 
 def has_return_word(store: Store, actor: Actor) -> bool:
     return actor.invitation_id is not None and bool(
-        store.invitation_binding(actor.invitation_id)[1]
+        store.panels.invitation_binding(actor.invitation_id)[1]
     )
 
 
@@ -402,16 +408,16 @@ _LOOK_AGAIN = 0.25  # seconds
 
 
 def _await_a_turn(store: Store, keys: list[str], since: str, stale: str, deadline: float) -> bool:
-    """Wait until an attempt under `keys` may be checked (`Store.sign_in_turn`). False at the deadline. Waiting only reads: a room of attempts polling
+    """Wait until an attempt under `keys` may be checked (`store.accounts.sign_in_turn`). False at the deadline. Waiting only reads: a room of attempts polling
     the write lock would slow the checks they wait for."""
     while time.monotonic() < deadline:
-        pause = store.sign_in_wait(keys, since, stale, MAX_FAILED_SIGN_INS, sign_in_pause)
+        pause = store.accounts.sign_in_wait(keys, since, stale, MAX_FAILED_SIGN_INS, sign_in_pause)
         left = deadline - time.monotonic()
         with _SETTLED:
             _SETTLED.wait(min(left, max(pause, random.uniform(0.5, 1.5) * _LOOK_AGAIN)))
         if time.monotonic() >= deadline:
             break
-        if store.sign_in_turn(keys, since, stale, MAX_FAILED_SIGN_INS, sign_in_pause):
+        if store.accounts.sign_in_turn(keys, since, stale, MAX_FAILED_SIGN_INS, sign_in_pause):
             return True
     return False
 
@@ -419,10 +425,10 @@ def _await_a_turn(store: Store, keys: list[str], since: str, stale: str, deadlin
 def _submitted(store: Store, actor: Actor) -> bool:
     if actor.invitation_id is None:
         return False
-    invitation = store.get_invitation(actor.invitation_id)
+    invitation = store.panels.get_invitation(actor.invitation_id)
     if invitation is None or invitation.submission_id is None:
         return False
-    submission = store.get_submission_by_id(invitation.submission_id)
+    submission = store.submissions.get_submission_by_id(invitation.submission_id)
     return submission is not None and submission.status == "submitted"
 
 
@@ -430,7 +436,7 @@ def sign_in_email(store: Store, email: str | None) -> Actor | None:
     """The account for an email that single sign-on (OIDC) has verified, or None."""
     if not email:
         return None
-    account = store.account_by_email(email)
+    account = store.accounts.account_by_email(email)
     return account_actor(account) if account is not None else None
 
 
@@ -440,28 +446,30 @@ def _lookup(store: Store, code: str) -> tuple[Actor | None, bool]:
     if len(normalise_code(code)) != CODE_LENGTH:
         return None, False
     digest = hash_code(store, code)
-    account = store.account_by_hash(digest)
+    account = store.accounts.account_by_hash(digest)
     if account is not None:
         return account_actor(account), False
-    invitation = store.invitation_by_hash(digest)
+    invitation = store.panels.invitation_by_hash(digest)
     if invitation is None:
         return None, False
     if invitation.revoked_at:
-        return None, store.panel_closed(invitation.site, invitation.round)
+        return None, store.panels.panel_closed(invitation.site, invitation.round)
     return panel_actor(invitation), False
 
 
 def check_active(store: Store, actor: Actor) -> None:
     """Refuse an actor whose account or code was revoked after they signed in."""
     if actor.kind == "account" and actor is not SYSTEM and actor.account_id is not None:
-        account = store.get_account(actor.account_id)
+        account = store.accounts.get_account(actor.account_id)
         if account is None:
             raise PermissionDenied("this account has been revoked; please sign in again")
         # The role and site are the database's, never the session's: a stale actor is refused.
         if (account.role, account.site) != (actor.role, actor.site):
             raise PermissionDenied("this account's role or site has changed; please sign in again")
     elif actor.kind == "panel":
-        invitation = store.get_invitation(actor.invitation_id) if actor.invitation_id else None
+        invitation = (
+            store.panels.get_invitation(actor.invitation_id) if actor.invitation_id else None
+        )
         if invitation is None or invitation.revoked_at:
             raise PermissionDenied("this invitation code is no longer valid")
         # The site, round and survey are the invitation's, never the caller's: a forged actor
@@ -507,7 +515,7 @@ def panel_actor(invitation: Invitation) -> Actor:
 def can_view_results(store: Store, actor: Actor, site: str, round_id: str) -> bool:
     """Whether the actor may see a site's results for a round (ocf.permissions, view-results:
     a lead their own site, a regulator published rounds, an admin everything)."""
-    round_ = store.get_round(round_id)
+    round_ = store.rounds.get_round(round_id)
     return round_ is not None and allowed(actor, "view-results", site, round_)
 
 
@@ -519,4 +527,4 @@ def require_results(store: Store, actor: Actor, site: str, round_id: str) -> Non
 
 def visible_rounds(store: Store, actor: Actor) -> list:
     """Rounds whose results this actor may see."""
-    return allowed_rounds(actor, "view-results", store.list_rounds())
+    return allowed_rounds(actor, "view-results", store.rounds.list_rounds())

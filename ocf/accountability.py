@@ -99,9 +99,9 @@ def save_response(
     """The site's lead (or an admin) answers the panel on one competency; every part needed."""
     check_active(store, actor)
     ensure(actor, "respond-to-panel", site=site)
-    store.require_site(site)
-    store.require_round(round_id)
-    framework = store.round_framework(round_id)
+    store.sites.require_site(site)
+    store.rounds.require_round(round_id)
+    framework = store.rounds.round_framework(round_id)
     if competency not in {c.id for c in framework.competencies}:
         raise DataError(
             [
@@ -128,13 +128,13 @@ def save_response(
     ]
     if problems:
         raise DataError(problems)
-    store.save_response(site, round_id, competency, texts, actor.label)
+    store.accountability.save_response(site, round_id, competency, texts, actor.label)
 
 
 def responses(store: Store, actor: Actor, site: str, round_id: str) -> pd.DataFrame:
     """The site's responses in a round, for whoever may see its results."""
     require_results(store, actor, site, round_id)
-    return store.responses_frame(round_id, site)
+    return store.accountability.responses_frame(round_id, site)
 
 
 SAME_RESPONSE = 0.9  # similarity (difflib's ratio) at which two responses count as one text
@@ -204,7 +204,7 @@ def gaps_without_response(store: Store, round_id: str) -> dict[str, list[str]]:
     """Per site, the competencies flagged `accountability_gap` that have no response yet."""
     scores = round_scores(store, round_id).competencies
     gaps = scores[scores["flag"] == "accountability_gap"]
-    answered = store.responses_frame(round_id)
+    answered = store.accountability.responses_frame(round_id)
     done = set(zip(answered["site"], answered["competency"], strict=True))
     missing: dict[str, list[str]] = {}
     for site, competency in zip(gaps["site"], gaps["competency"], strict=True):
@@ -218,9 +218,9 @@ def gaps_without_action(store: Store, round_id: str) -> dict[str, list[str]]:
     what the trust will do, with nothing tracked to do it."""
     scores = round_scores(store, round_id).competencies
     gaps = scores[scores["flag"] == "accountability_gap"]
-    answered = store.responses_frame(round_id)
+    answered = store.accountability.responses_frame(round_id)
     said = set(zip(answered["site"], answered["competency"], strict=True))
-    tracked = store.actions_frame(None, round_id)
+    tracked = store.accountability.actions_frame(None, round_id)
     doing = set(zip(tracked["site"], tracked["competency"], strict=True))
     missing: dict[str, list[str]] = {}
     for site, competency in zip(gaps["site"], gaps["competency"], strict=True):
@@ -263,8 +263,8 @@ def validate_actions(table: Table, store: Store) -> list[ActionRow]:
     """Rows of site,round,competency,action,owner,due,status[,progress]; every problem at once,
     `FILE:ROW N: field: message`."""
     problems: list[Problem] = []
-    sites = {s.code for s in store.list_sites(include_retired=True)}
-    rounds = {r.id: r for r in store.list_rounds()}
+    sites = {s.code for s in store.sites.list_sites(include_retired=True)}
+    rounds = {r.id: r for r in store.rounds.list_rounds()}
     competencies: dict[str, set[str]] = {}
     seen: dict[tuple, int | None] = {}
     rows: list[ActionRow] = []
@@ -284,7 +284,7 @@ def validate_actions(table: Table, store: Store) -> list[ActionRow]:
             problem(number, "round", f"no round {round_id!r}")
             ok = False
         elif round_id not in competencies:
-            framework = store.round_framework(round_id)
+            framework = store.rounds.round_framework(round_id)
             competencies[round_id] = {c.id for c in framework.competencies}
         if round_id in competencies and competency not in competencies[round_id]:
             problem(
@@ -348,7 +348,7 @@ def import_actions(store: Store, actor: Actor, text: str, source: str) -> tuple[
         raise PermissionDenied(
             f"a {actor.role} imports only their own site's actions, not {', '.join(others)}"
         )
-    return store.put_actions([r.as_record() for r in rows], actor.label, source)
+    return store.accountability.put_actions([r.as_record() for r in rows], actor.label, source)
 
 
 def save_action(store: Store, actor: Actor, row: ActionRow) -> None:
@@ -360,7 +360,7 @@ def save_action(store: Store, actor: Actor, row: ActionRow) -> None:
         [(None, {k: ("" if v is None else str(v)) for k, v in row.as_record().items()})],
     )
     checked = validate_actions(table, store)
-    store.put_actions([r.as_record() for r in checked], actor.label, "")
+    store.accountability.put_actions([r.as_record() for r in checked], actor.label, "")
 
 
 def actions(
@@ -374,11 +374,11 @@ def actions(
         raise PermissionDenied(f"you cannot see the actions of {site}")
     site = site or held_to_site(actor, "view-actions")
     if site:
-        store.require_site(site)
+        store.sites.require_site(site)
     if round_id:
-        store.require_round(round_id)
-    frame = store.actions_frame(site, round_id)
-    seen = {r.id for r in allowed_rounds(actor, "view-actions", store.list_rounds())}
+        store.rounds.require_round(round_id)
+    frame = store.accountability.actions_frame(site, round_id)
+    seen = {r.id for r in allowed_rounds(actor, "view-actions", store.rounds.list_rounds())}
     return frame[frame["round"].isin(seen)].reset_index(drop=True)
 
 
@@ -388,9 +388,9 @@ def track_plan(store: Store, site: str, round_id: str, actor: str) -> int:
     the self-assessment is the one the trust reports progress on and carries into the next
     round. An action already tracked (same competency and words) is left as it is. Returns how
     many were added."""
-    framework = store.round_framework(round_id)
+    framework = store.rounds.round_framework(round_id)
     answers = self_answers(store, site, round_id, submitted_only=True)
-    tracked = store.actions_frame(site, round_id)
+    tracked = store.accountability.actions_frame(site, round_id)
     known = set(zip(tracked["competency"], tracked["action"], strict=True))
 
     def said(competency: str, part: str) -> str:
@@ -410,7 +410,7 @@ def track_plan(store: Store, site: str, round_id: str, actor: str) -> int:
             }
         )  # fmt: skip
     if rows:
-        store.put_actions(rows, actor, "self-assessment")
+        store.accountability.put_actions(rows, actor, "self-assessment")
     return len(rows)
 
 
@@ -424,13 +424,13 @@ def submit_self_assessment(store: Store, actor: Actor, draft: Draft) -> Draft:
 
 def carry_over(store: Store, new_round: str, actor: str) -> int:
     """Move each site's unfinished actions into a round that has just opened."""
-    return store.carry_actions(new_round, actor)
+    return store.accountability.carry_actions(new_round, actor)
 
 
 def history(store: Store, frame: pd.DataFrame) -> pd.DataFrame:
     """Every dated note of the actions in `frame` and of the ones they continue, by action id
     in `frame` (action_id, at, status, note)."""
-    return store.chain_notes_frame(frame["id"])
+    return store.accountability.chain_notes_frame(frame["id"])
 
 
 STATES = ("done on time", "done late", "overdue", "on track", "at risk", "not started", "dropped")
@@ -527,11 +527,11 @@ def for_the_panel(store: Store, actor: Actor) -> tuple[pd.DataFrame, pd.DataFram
         raise PermissionDenied("this page is for panel members, with their invitation code")
     check_active(store, actor)
     assert actor.round is not None and actor.site is not None  # an invitation's, always
-    round_ = store.require_round(actor.round)
+    round_ = store.rounds.require_round(actor.round)
     if round_.status != "published":
         raise PermissionDenied("the trust's response appears here once the round is published")
-    titles = {c.id: c.title for c in store.round_framework(actor.round).competencies}
-    said = store.responses_frame(actor.round, actor.site)
+    titles = {c.id: c.title for c in store.rounds.round_framework(actor.round).competencies}
+    said = store.accountability.responses_frame(actor.round, actor.site)
     answers = pd.DataFrame(
         {
             "About": said["competency"].map(lambda c: titles.get(c, c)),
@@ -540,7 +540,7 @@ def for_the_panel(store: Store, actor: Actor) -> tuple[pd.DataFrame, pd.DataFram
             "The trust will": said["will_do"],
         }
     )
-    plan = store.actions_frame(actor.site, actor.round)
+    plan = store.accountability.actions_frame(actor.site, actor.round)
     doing = pd.DataFrame(
         {
             "About": plan["competency"].map(lambda c: titles.get(c, c)),

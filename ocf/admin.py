@@ -100,7 +100,7 @@ def preview_sites(store: Store, actor: Actor, text: str, source: str = "upload")
 def add_sites(store: Store, actor: Actor, sites: list[Site]) -> int:
     _ensure(store, actor, "manage-sites")
     refuse_real_data_in_demo(store, actor)
-    return store.add_sites(sites, actor.label)
+    return store.sites.add_sites(sites, actor.label)
 
 
 def add_site(
@@ -120,7 +120,7 @@ def add_site(
         ),
         store,
     )
-    store.add_sites(sites, actor.label)
+    store.sites.add_sites(sites, actor.label)
     return sites[0]
 
 
@@ -142,24 +142,24 @@ def edit_site(
         (parent or "").upper() or None,
         (cohort or "").strip() or None,
     )
-    kinds = {s.code: s.kind for s in store.list_sites(include_retired=True)}
+    kinds = {s.code: s.kind for s in store.sites.list_sites(include_retired=True)}
     problems = [
         Problem(code, message, field=field)
         for field, message in site_problems(site, kinds, "add it first")
     ]
-    parents = {s.code: s.parent for s in store.list_sites(include_retired=True)}
+    parents = {s.code: s.parent for s in store.sites.list_sites(include_retired=True)}
     if cycle := parent_cycle(code, {**parents, code: site.parent}):
         problems.append(Problem(code, f"the parents would make a cycle ({cycle})", field="parent"))
     if problems:
         raise DataError(problems)
-    store.update_site(site, actor.label)
+    store.sites.update_site(site, actor.label)
     return site
 
 
 def retire_site(store: Store, actor: Actor, code: str) -> None:
     """Retire a site: it leaves the lists but keeps its history. Sites are never deleted."""
     _ensure(store, actor, "manage-sites")
-    store.retire_site(code, actor.label)
+    store.sites.retire_site(code, actor.label)
 
 
 # --------------------------------------------------------------------------- rounds
@@ -263,14 +263,16 @@ def _count(n: int, one: str, many: str) -> str:
 
 def round_summary(store: Store, actor: Actor, round_id: str) -> RoundSummary:
     _ensure(store, actor, "manage-rounds")
-    store.require_round(round_id)
-    self_surveys = {s.id for s in store.round_surveys(round_id).values() if s.audience == "self"}
-    submissions = store.list_submissions(round_id)
+    store.rounds.require_round(round_id)
+    self_surveys = {
+        s.id for s in store.rounds.round_surveys(round_id).values() if s.audience == "self"
+    }
+    submissions = store.submissions.list_submissions(round_id)
     own = submissions[submissions["survey"].isin(self_surveys)]
     submitted = set(own.loc[own["status"] == "submitted", "site"])
-    invited = set(store.invitation_statuses(None, round_id)["site"])
+    invited = set(store.panels.invitation_statuses(None, round_id)["site"])
     assessed = set(submissions["site"]) | invited
-    closures = store.panel_closures(round_id)
+    closures = store.panels.panel_closures(round_id)
     panel_sites = invited | set(submissions.loc[~submissions["survey"].isin(self_surveys), "site"])
     return RoundSummary(
         round_id,
@@ -278,10 +280,10 @@ def round_summary(store: Store, actor: Actor, round_id: str) -> RoundSummary:
         tuple(sorted(panel_sites - set(closures))),
         len(closures),
         gaps_without_response(store, round_id),
-        site_names={s.code: s.name for s in store.list_sites(include_retired=True)},
-        titles={c.id: c.title for c in store.round_framework(round_id).competencies},
+        site_names={s.code: s.name for s in store.sites.list_sites(include_retired=True)},
+        titles={c.id: c.title for c in store.rounds.round_framework(round_id).competencies},
         answered=not submissions.empty,
-        repeated=repeated_responses(store.responses_frame(round_id)),
+        repeated=repeated_responses(store.accountability.responses_frame(round_id)),
         unplanned=gaps_without_action(store, round_id),
     )
 
@@ -317,7 +319,7 @@ def content_library(store: Store) -> Library:
         dict(shipped.surveys),
         dict(shipped.texts),
     )
-    for row in store.published_content():
+    for row in store.rounds.published_content():
         key = (row["kind"], row["id"])
         if row["kind"] == "framework":
             frameworks[row["id"]] = parse_framework(
@@ -362,7 +364,7 @@ def publish(store: Store, actor: Actor, candidate: Candidate) -> None:
         raise ConflictError(
             f"{candidate.kind} {candidate.id} is at version {current.version}; a new version needs a higher number"
         )
-    store.publish_content(
+    store.rounds.publish_content(
         candidate.kind, candidate.id, candidate.version, candidate.text, actor.label
     )
 
@@ -370,12 +372,12 @@ def publish(store: Store, actor: Actor, candidate: Candidate) -> None:
 def framework_versions(store: Store) -> dict[str, Framework]:
     """Every framework version there is to compare, by a label: current, published, per round."""
     versions = {f"{fw.id} (current)": fw for fw in content_library(store).frameworks.values()}
-    for row in store.published_content():
+    for row in store.rounds.published_content():
         if row["kind"] == "framework":
             label = f"{row['id']} v{row['version']} (published)"
             versions[label] = parse_framework(row["yaml"], label)
-    for round_ in store.list_rounds():
-        framework = store.round_framework(round_.id)
+    for round_ in store.rounds.list_rounds():
+        framework = store.rounds.round_framework(round_.id)
         versions.setdefault(f"{framework.id} v{framework.version} (round {round_.id})", framework)
     return versions
 
@@ -426,26 +428,26 @@ def reset_code(store: Store, actor: Actor, account_id: int) -> str:
     """A new code for an account (the old one stops working); shown once."""
     _ensure(store, actor, "manage-accounts")
     code = new_code()
-    store.replace_code(account_id, hash_code(store, code), actor.label)
+    store.accounts.replace_code(account_id, hash_code(store, code), actor.label)
     return code
 
 
 def revoke_account(store: Store, actor: Actor, account_id: int) -> None:
     _ensure(store, actor, "manage-accounts")
-    store.revoke_account(account_id, actor.label)
+    store.accounts.revoke_account(account_id, actor.label)
 
 
 def accounts(store: Store, actor: Actor) -> list[Account]:
     """Active accounts (never their codes), for an admin."""
     _ensure(store, actor, "manage-accounts")
-    return store.list_accounts()
+    return store.accounts.list_accounts()
 
 
 def self_assessments(store: Store, actor: Actor, round_id: str) -> pd.DataFrame:
     """A round's self-assessment submissions (never the panel's), for an admin."""
     _ensure(store, actor, "manage-submissions")
-    surveys = {s.id for s in store.round_surveys(round_id).values() if s.audience == "self"}
-    table = store.list_submissions(round_id)
+    surveys = {s.id for s in store.rounds.round_surveys(round_id).values() if s.audience == "self"}
+    table = store.submissions.list_submissions(round_id)
     return table[table["survey"].isin(surveys)]
 
 
@@ -462,13 +464,13 @@ def audit_log(
 ) -> pd.DataFrame:
     """Audit entries, newest first (AUDIT_COLUMNS), for an admin."""
     _ensure(store, actor, "read-audit-log")
-    return pd.DataFrame(store.audit_events(entity, limit, by, action), columns=AUDIT_COLUMNS)
+    return pd.DataFrame(store.audit.audit_events(entity, limit, by, action), columns=AUDIT_COLUMNS)
 
 
 def audit_filters(store: Store, actor: Actor) -> tuple[list[str], list[str]]:
     """The entities and actions the log actually holds."""
     _ensure(store, actor, "read-audit-log")
-    return store.audit_vocabulary()
+    return store.audit.audit_vocabulary()
 
 
 def audit_check(store: Store, actor: Actor) -> ChainCheck:
@@ -502,18 +504,18 @@ def preview_detentions(
     _ensure(store, actor, "import-data")
     records, report = read_detentions(source, store, fmt, stream=as_stream(text), progress=progress)
     periods = records.periods() if hasattr(records, "periods") else {r["period"] for r in records}
-    existing = store.existing_detention_keys(periods)
+    existing = store.detentions.existing_detention_keys(periods)
     total, replacing = 0, 0
     for record in records:
         total += 1
-        replacing += tuple(record[k] for k in store.DETENTION_KEY) in existing
+        replacing += tuple(record[k] for k in store.detentions.DETENTION_KEY) in existing
     return DetentionPreview(source, records, report, total - replacing, replacing)
 
 
 def confirm_detentions(store: Store, actor: Actor, preview: DetentionPreview) -> tuple[int, int]:
     _ensure(store, actor, "import-data")
     refuse_real_data_in_demo(store, actor)
-    return store.upsert_detentions(
+    return store.detentions.upsert_detentions(
         preview.records, actor.label, preview.source, preview.report.totals
     )
 
@@ -563,7 +565,7 @@ def confirm_responses(
         )
     if isinstance(responses, ResponseBatch):
         total = max(len(responses), 1)
-        added = store.add_submitted(
+        added = store.submissions.add_submitted(
             responses.responses(assisted=assisted),
             actor.label,
             keys=responses.keys,
@@ -572,7 +574,7 @@ def confirm_responses(
             else lambda n: progress(f"Saved {n:,} of {total:,} responses", n / total),
         )
     else:
-        added = store.add_submitted(
+        added = store.submissions.add_submitted(
             [
                 Response(r.site, r.round, r.survey, r.respondent, r.answers, assisted=assisted)
                 for r in responses
@@ -594,7 +596,7 @@ def _groups(keys) -> set[tuple[str, str, str]]:
 
 
 def _audience(store: Store, round_id: str, survey: str) -> str | None:
-    surveys = store.round_surveys(round_id)
+    surveys = store.rounds.round_surveys(round_id)
     return surveys[survey].audience if survey in surveys else None
 
 

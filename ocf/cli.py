@@ -209,7 +209,7 @@ def demo(force: bool, seed: int, db_path: str | None) -> None:
     """Create the demo database (synthetic data)."""
     path = _database(db_path)
     store = demo_module.create_demo(path, force=force, seed=seed)
-    sites, rounds = len(store.list_sites()), len(store.list_rounds())
+    sites, rounds = len(store.sites.list_sites()), len(store.rounds.list_rounds())
     click.echo(f"Demo database written to {path}: {sites} sites, {rounds} rounds (synthetic data)")
 
 
@@ -257,7 +257,7 @@ def site_import(file: str, db_path: str | None) -> None:
 def site_list(db_path: str | None) -> None:
     """List sites as CSV."""
     columns = ["code", "name", "kind", "parent", "cohort"]
-    rows = [[getattr(s, c) for c in columns] for s in _store(db_path).list_sites()]
+    rows = [[getattr(s, c) for c in columns] for s in _store(db_path).sites.list_sites()]
     click.echo(csv_text(pd.DataFrame(rows, columns=columns)), nl=False)
 
 
@@ -312,7 +312,7 @@ def round_add(
 def _summary_lines(store: Store, round_id: str, action: str) -> list[str]:
     """What the change means, as the Rounds page says it before asking (said on stderr once it
     is done, so scripts reading the result line are unaffected); an empty round says so."""
-    store.require_round(round_id)
+    store.rounds.require_round(round_id)
     return round_summary(store, _cli_actor(), round_id).lines(action)
 
 
@@ -375,7 +375,7 @@ def round_list(db_path: str | None) -> None:
     columns = ["id", "framework", "version", "status", "period"]
     rows = [
         [r.id, r.framework_id, r.framework_version, r.status, r.period]
-        for r in _store(db_path).list_rounds()
+        for r in _store(db_path).rounds.list_rounds()
     ]
     click.echo(csv_text(pd.DataFrame(rows, columns=columns)), nl=False)
 
@@ -470,7 +470,7 @@ def evidence_add(
         evidence_id = add_evidence_link(
             store, actor, site.upper(), round_id, competency, link, title
         )
-    row = store.get_evidence(evidence_id)
+    row = store.evidence.get_evidence(evidence_id)
     assert row is not None  # just added
     detail = f"SHA-256 {row['sha256']}" if row["kind"] == "file" else row["url"]
     click.echo(f"Added evidence {evidence_id} for {competency}: {row['name']} ({detail})")
@@ -656,7 +656,7 @@ def disparity(
             f"unknown group {unknown[0]!r}; expected a higher group ("
             f"{', '.join(ethnicity.HIGHER_GROUPS)}) or a detailed category such as 'African'"
         )
-    rows = _store(db_path).detentions_frame(period, measure)
+    rows = _store(db_path).detentions.detentions_frame(period, measure)
     if rows.empty:
         raise OcfError(
             f"no detention data for measure {measure!r}"

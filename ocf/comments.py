@@ -67,9 +67,9 @@ def _require_reviewer(store: Store, actor: Actor, site: str, round_id: str) -> N
     """A facilitator of the site or an admin, once the panel is closed (frozen)."""
     check_active(store, actor)
     ensure(actor, "review-comments", site=site)
-    store.require_site(site)
-    store.require_round(round_id)
-    if not store.panel_closed(site, round_id):
+    store.sites.require_site(site)
+    store.rounds.require_round(round_id)
+    if not store.panels.panel_closed(site, round_id):
         raise ConflictError(WAIT_FOR_CLOSE)
 
 
@@ -77,7 +77,7 @@ def _text_items(store: Store, round_id: str) -> dict[str, str]:
     """The panel surveys' free-text items: id → question."""
     return {
         item.id: item.text
-        for survey in store.round_surveys(round_id).values()
+        for survey in store.rounds.round_surveys(round_id).values()
         if survey.audience == "panel"
         for item in survey.items
         if item.type == "text"
@@ -88,8 +88,8 @@ def _joined(store: Store, site: str, round_id: str) -> pd.DataFrame:
     """Every free-text answer with its review (if the review is of the text as it now reads),
     in an order set by a hash of the words: stable, and unrelated to who answered or when."""
     questions = _text_items(store, round_id)
-    texts = store.panel_texts(site, round_id, list(questions))
-    reviews = store.comment_reviews(site, round_id)
+    texts = store.comments.panel_texts(site, round_id, list(questions))
+    reviews = store.comments.comment_reviews(site, round_id)
     joined = texts.merge(reviews, on=["submission_id", "item_id"], how="left")
     joined["question"] = joined["item_id"].map(questions)
     joined["digest"] = joined["text"].map(_digest)
@@ -178,7 +178,7 @@ def review(
     if problems:
         raise DataError(problems)
     row = match.iloc[0]
-    store.save_comment_review(
+    store.comments.save_comment_review(
         {
             "submission_id": key[0],
             "item_id": key[1],
@@ -207,12 +207,12 @@ def for_staff(store: Store, actor: Actor, site: str, round_id: str) -> ForStaff:
     """What staff who may see the site's results read of its panel's words."""
     require_results(store, actor, site, round_id)
     empty = pd.DataFrame(columns=["Theme", "Question", "In their words"])
-    framework = store.round_framework(round_id)
-    round_ = store.require_round(round_id)
-    if round_.status == "open" and not store.panel_closed(site, round_id):
+    framework = store.rounds.round_framework(round_id)
+    round_ = store.rounds.require_round(round_id)
+    if round_.status == "open" and not store.panels.panel_closed(site, round_id):
         return ForStaff(empty, "The panel's words are shown once the panel closes.")
-    counts = store.submission_counts(round_id)
-    panel = {s.id for s in store.round_surveys(round_id).values() if s.audience == "panel"}
+    counts = store.submissions.submission_counts(round_id)
+    panel = {s.id for s in store.rounds.round_surveys(round_id).values() if s.audience == "panel"}
     members = int(
         counts.loc[
             (counts["site"] == site)
@@ -249,10 +249,12 @@ def set_safeguarding_procedure(store: Store, actor: Actor, site: str, text: str)
     """An admin records what the trust's facilitators do about a safeguarding concern."""
     check_active(store, actor)
     ensure(actor, "set-safeguarding-procedure", site=site)
-    store.require_site(site)
+    store.sites.require_site(site)
     text = text.strip()
     if not text or len(text) > LONGEST_TEXT:
         raise DataError(
             [Problem("procedure", f"write the procedure (at most {LONGEST_TEXT} characters)")]
         )
-    store.set_safeguarding_procedure(SAFEGUARDING_KEY.format(site=site), text, actor.label, site)
+    store.comments.set_safeguarding_procedure(
+        SAFEGUARDING_KEY.format(site=site), text, actor.label, site
+    )

@@ -50,7 +50,7 @@ def require_oversight(store: Store, actor: Actor, round_id: str) -> None:
     """Regulators see published rounds; admins every round (ocf.permissions, compare-sites)."""
     check_active(store, actor)
     ensure(actor, "compare-sites")
-    ensure(actor, "compare-sites", round_=store.require_round(round_id))
+    ensure(actor, "compare-sites", round_=store.rounds.require_round(round_id))
 
 
 def compare_sites(store: Store, actor: Actor, round_id: str) -> pd.DataFrame:
@@ -67,7 +67,7 @@ def compare_sites(store: Store, actor: Actor, round_id: str) -> pd.DataFrame:
 
 def _compare_sites(store: Store, round_id: str) -> pd.DataFrame:
     scores = round_scores(store, round_id)
-    framework = store.round_framework(round_id)
+    framework = store.rounds.round_framework(round_id)
     overall = scores.overall[
         ["site", "self", "panel", "final", "gap", "flag", "panel_n", "coverage"]
     ]
@@ -77,7 +77,7 @@ def _compare_sites(store: Store, round_id: str) -> pd.DataFrame:
     members = _panel_member_overall(store, round_id, framework)
     rows = overall.merge(suppressed, left_on="site", right_index=True, how="left")
     rows = rows.merge(_panel_intervals(members, framework.min_panel), on="site", how="left")
-    sites = {s.code: s for s in store.list_sites(include_retired=True)}
+    sites = {s.code: s for s in store.sites.list_sites(include_retired=True)}
     rows["name"] = rows["site"].map(lambda c: sites[c].name)
     rows["parent"] = rows["site"].map(lambda c: sites[c].parent)
     rows["cohort"] = rows["site"].map(lambda c: sites[c].cohort)
@@ -97,7 +97,7 @@ def _panel_member_overall(store: Store, round_id: str, framework: Framework) -> 
 
 def _member_overall(store: Store, round_id: str, framework: Framework) -> pd.DataFrame:
     answers = disclosed_answers(store, round_id)
-    scored = item_scores(answers, framework.maturity_view(), store.round_surveys(round_id))
+    scored = item_scores(answers, framework.maturity_view(), store.rounds.round_surveys(round_id))
     panel = scored[scored["audience"] == "panel"]
     return panel.groupby(["site", "submission_id"], as_index=False)["score"].mean()
 
@@ -130,7 +130,7 @@ def _panel_intervals(members: pd.DataFrame, min_panel: int) -> pd.DataFrame:
 def domain_grid(store: Store, actor: Actor, round_id: str) -> pd.DataFrame:
     """Sites × domains in long form (for the heatmap): final, self, panel, panel_n."""
     require_oversight(store, actor, round_id)
-    framework = store.round_framework(round_id)
+    framework = store.rounds.round_framework(round_id)
     domains = round_scores(store, round_id).domains.copy()
     domains["title"] = domains["domain"].map({d.id: d.title for d in framework.domains})
     return domains[
@@ -143,7 +143,7 @@ def trends(store: Store, actor: Actor, framework_id: str) -> pd.DataFrame:
     check_active(store, actor)  # a revoked regulator is refused here as everywhere
     ensure(actor, "compare-sites")
     frames = []
-    for round_ in allowed_rounds(actor, "compare-sites", store.list_rounds()):
+    for round_ in allowed_rounds(actor, "compare-sites", store.rounds.list_rounds()):
         if round_.framework_id != framework_id:
             continue
         overall = round_scores(store, round_.id).overall[
@@ -165,7 +165,7 @@ def crosswalk_scores(
     final capped at the area's panel figure plus the tolerance). Columns site, tag, area,
     competencies, self, panel, final."""
     require_oversight(store, actor, round_id)
-    framework = store.round_framework(round_id)
+    framework = store.rounds.round_framework(round_id)
     competencies = round_scores(store, round_id).competencies
     if site is not None:
         competencies = competencies[competencies["site"] == site]
@@ -194,7 +194,7 @@ def system_view(
     where the data have one, else computed from its organisations' pooled counts.
     """
     require_oversight(store, actor, round_id)
-    round_ = store.require_round(round_id)
+    round_ = store.rounds.require_round(round_id)
     own_round = system_round_for(store, actor, round_id)
     own = (
         round_scores(store, own_round).overall.set_index("site")
@@ -202,10 +202,14 @@ def system_view(
         else pd.DataFrame(columns=["final", "coverage"])
     )
     overall = round_scores(store, round_id).overall[["site", "final", "panel_n"]]
-    sites = {s.code: s for s in store.list_sites(include_retired=True)}
+    sites = {s.code: s for s in store.sites.list_sites(include_retired=True)}
     overall["system"] = overall["site"].map(lambda c: sites[c].parent)
     overall = overall.dropna(subset=["system"])
-    detentions = store.detentions_frame(round_.period, measure) if round_.period else pd.DataFrame()
+    detentions = (
+        store.detentions.detentions_frame(round_.period, measure)
+        if round_.period
+        else pd.DataFrame()
+    )
     # An organisation's population: the sum over its known ethnic groups (unknown has none).
     if len(detentions):
         totals = group_totals(detentions)
@@ -249,11 +253,11 @@ def system_view(
 def system_round_for(store: Store, actor: Actor, round_id: str) -> str | None:
     """The latest round this actor may see that assesses systems (ICBs or places, not trusts)
     for the same data period as `round_id`: the systems' own assessment beside their trusts."""
-    period = store.require_round(round_id).period
+    period = store.rounds.require_round(round_id).period
     candidates = [
         r.id
         for r in visible_rounds(store, actor)
-        if r.period == period and "trust" not in store.round_framework(r.id).assessed_at
+        if r.period == period and "trust" not in store.rounds.round_framework(r.id).assessed_at
     ]
     return candidates[-1] if candidates else None
 
@@ -267,7 +271,7 @@ def system_competencies(store: Store, actor: Actor, round_id: str) -> pd.DataFra
     columns = ["system", "competency", "title", "self", "panel", "panel_n", "final", "flag"]
     if own_round is None:
         return pd.DataFrame(columns=columns)
-    titles = {c.id: c.title for c in store.round_framework(own_round).competencies}
+    titles = {c.id: c.title for c in store.rounds.round_framework(own_round).competencies}
     scores = round_scores(store, own_round).competencies.rename(columns={"site": "system"})
     scores["title"] = scores["competency"].map(titles)
     return scores[columns].reset_index(drop=True)

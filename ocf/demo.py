@@ -191,7 +191,7 @@ def seed_demo(store: Store, seed: int = SEED, content: RoundContent | None = Non
     surveys = {survey.audience: survey for survey, _ in content.surveys}
     with store.write():
         store.set_meta("demo", "1")
-        store.add_sites([*ICBS, *(t.site for t in TRUSTS)], ACTOR)
+        store.sites.add_sites([*ICBS, *(t.site for t in TRUSTS)], ACTOR)
         _add_accounts(store)
         latent = {t.site.code: _latent(rng, framework, t.maturity) for t in TRUSTS}
         for number, (round_id, period, status) in enumerate(ROUNDS):
@@ -226,13 +226,13 @@ def seed_demo(store: Store, seed: int = SEED, content: RoundContent | None = Non
                             comment=COMMENTS[member - 1] if writes else None,
                         )
                     )
-            store.add_submitted(responses, ACTOR)
+            store.submissions.add_submitted(responses, ACTOR)
             if status == "open":
                 # Every panel has finished but the demo lead's own, which the demo facilitator
                 # can still run and close (staff see a panel's figures only once it closes).
                 for trust in TRUSTS:
                     if trust.site.code != DEMO_SITE:
-                        store.close_panel(trust.site.code, round_id, ACTOR)
+                        store.panels.close_panel(trust.site.code, round_id, ACTOR)
             if status == "published":
                 change_status(store, round_id, "close", ACTOR)
                 change_status(store, round_id, "publish", ACTOR)
@@ -270,7 +270,7 @@ def _add_system_round(store: Store, rng: np.random.Generator, after: str, period
             )
             for m in range(1, members + 1)
         ]  # fmt: skip
-    store.add_submitted(responses, ACTOR)
+    store.submissions.add_submitted(responses, ACTOR)
     # Closed, not yet published: the demo administrator sees it on Systems and can publish it
     # for regulators on Rounds.
     change_status(store, round_id, "close", ACTOR)
@@ -297,13 +297,13 @@ DEMO_ACTIONS = [
 def _add_loop(store: Store) -> None:
     from ocf.accountability import gaps_without_response, track_plan
 
-    published = [r.id for r in store.list_rounds() if r.status == "published"]
+    published = [r.id for r in store.rounds.list_rounds() if r.status == "published"]
     if not published:
         return
     first = published[0]
     for competency in gaps_without_response(store, first).get(DEMO_SITE, []):
         texts = dict(zip(("panel_said", "accepted", "will_do"), DEMO_RESPONSE, strict=True))
-        store.save_response(DEMO_SITE, first, competency, texts, ACTOR)
+        store.accountability.save_response(DEMO_SITE, first, competency, texts, ACTOR)
     today = date.today()
     rows = [
         {
@@ -318,12 +318,12 @@ def _add_loop(store: Store) -> None:
         }
         for c, a, o, d, s, p in DEMO_ACTIONS
     ]
-    store.put_actions(rows, ACTOR, "demo")
+    store.accountability.put_actions(rows, ACTOR, "demo")
     # The actions each trust planned in its self-assessment are tracked too (one living plan).
     for trust in TRUSTS:
         track_plan(store, trust.site.code, first, ACTOR)
-    for later in [r.id for r in store.list_rounds() if r.id > first]:
-        store.carry_actions(later, ACTOR)
+    for later in [r.id for r in store.rounds.list_rounds() if r.id > first]:
+        store.accountability.carry_actions(later, ACTOR)
 
 
 # Demo evidence: a link (to a made-up address under .example, which never resolves) for most
@@ -341,14 +341,16 @@ EVIDENCE_LINKS = (
 def _add_evidence(store: Store, rng: np.random.Generator) -> None:
     from ocf.evidence import needs_evidence
 
-    for round_ in store.list_rounds():
-        framework = store.round_framework(round_.id)
+    for round_ in store.rounds.list_rounds():
+        framework = store.rounds.round_framework(round_.id)
         if framework.id != FRAMEWORK:
             continue
         for trust in TRUSTS:
             code = trust.site.code
-            own = store.get_submission(code, round_.id, "ocf-self-assessment", SELF_RESPONDENT)
-            answers = store.submission_answers(own.id) if own else {}
+            own = store.submissions.get_submission(
+                code, round_.id, "ocf-self-assessment", SELF_RESPONDENT
+            )
+            answers = store.submissions.submission_answers(own.id) if own else {}
             for competency in framework.competencies:
                 rating = answers.get(Survey.rating_item_id(competency))
                 value = rating.value if rating else None
@@ -357,13 +359,13 @@ def _add_evidence(store: Store, rng: np.random.Generator) -> None:
                 title = str(rng.choice(EVIDENCE_LINKS))
                 slug = title.lower().replace(" ", "-")
                 url = f"https://{code.lower()}.nhs.example/evidence/{round_.id}/{competency.id}/{slug}"
-                store.add_evidence(
+                store.evidence.add_evidence(
                     {"site": code, "round": round_.id, "competency": competency.id,
                      "kind": "link", "name": title, "url": url},
                     ACTOR,
                 )  # fmt: skip
         pdf = demo_pdf(f"{trust_name(DEMO_SITE)}: board paper on race equality, {round_.id}")
-        store.add_evidence(
+        store.evidence.add_evidence(
             {"site": DEMO_SITE, "round": round_.id, "competency": "awareness-leadership-accountability",
              "kind": "file", "name": f"board-paper-{round_.id}.pdf", "media_type": "application/pdf",
              "size": len(pdf), "sha256": hashlib.sha256(pdf).hexdigest(), "content": pdf},
@@ -399,13 +401,13 @@ def _add_comment_reviews(store: Store) -> None:
     from ocf.comments import for_review, review
 
     facilitator = demo_actor(store, "facilitator")
-    store.set_safeguarding_procedure(
+    store.comments.set_safeguarding_procedure(
         f"safeguarding:{DEMO_SITE}", DEMO_SAFEGUARDING, ACTOR, DEMO_SITE
     )
-    for round_ in store.list_rounds():
-        if store.assesses(DEMO_SITE, round_.id) is not None:
+    for round_ in store.rounds.list_rounds():
+        if store.rounds.assesses(DEMO_SITE, round_.id) is not None:
             continue
-        if not store.panel_closed(DEMO_SITE, round_.id):
+        if not store.panels.panel_closed(DEMO_SITE, round_.id):
             continue  # comments are reviewed once the panel has closed
         for comment in for_review(store, facilitator, DEMO_SITE, round_.id)[:-1]:
             if comment.text in COMMENT_THEMES:
@@ -499,7 +501,7 @@ def _add_detentions(store: Store, rng: np.random.Generator) -> None:
         for i, (site, period, group, count, pop) in enumerate(rows, start=2)
     ])  # fmt: skip
     records, _ = read_template(table, store)
-    store.upsert_detentions(
+    store.detentions.upsert_detentions(
         ({**r, "source": "synthetic demo"} for r in records), ACTOR, "synthetic demo"
     )
 
@@ -510,7 +512,7 @@ def _save_partial_draft(
     prefixes = tuple(c.id for d in framework.domains if d.id in domains for c in d.competencies)
     answers = [a for a in response.answers if a.item_id.startswith(prefixes)]
     key = (response.site, response.round, response.survey, response.respondent)
-    store.save_answers(key, answers, [], 0, ACTOR)
+    store.submissions.save_answers(key, answers, [], 0, ACTOR)
 
 
 def _add_accounts(store: Store) -> None:
@@ -534,14 +536,14 @@ def demo_actor(store: Store, persona: str) -> Actor:
     if not store.is_demo:
         raise PermissionDenied("one-click sign-in exists only in the demo")
     if persona == "panel":
-        open_rounds = [r.id for r in store.list_rounds() if r.status == "open"]
+        open_rounds = [r.id for r in store.rounds.list_rounds() if r.status == "open"]
         if not open_rounds:
             raise PermissionDenied("the demo has no open round")
         code = issue_invitations(store, SYSTEM, DEMO_SITE, open_rounds[-1], 1)[0]
         actor = sign_in(store, code)
         assert actor is not None
         return actor
-    account = next((a for a in store.list_accounts(persona)), None)
+    account = next((a for a in store.accounts.list_accounts(persona)), None)
     if account is None:
         raise PermissionDenied(f"the demo has no {persona} account")
     return account_actor(account)

@@ -322,7 +322,7 @@ _COLUMNS = (
 class TemplateRecords:
     """A template file's rows, checked, kept as columns of codes and numbers (about 50 bytes a
     row, against about 1.5 kB as a dict) until they are written. Iterating gives each row as
-    the record `Store.upsert_detentions` takes, one at a time."""
+    the record `store.detentions.upsert_detentions` takes, one at a time."""
 
     source: str
     sites: Mapping[str, Site]
@@ -389,7 +389,7 @@ def read_template(
         raise ValueError("a stream of rows needs its source (the file's name)")
     report = ImportReport(source)
     problems: list[Problem] = []
-    sites = {s.code: s for s in store.list_sites(include_retired=True)}
+    sites = {s.code: s for s in store.sites.list_sites(include_retired=True)}
     records = TemplateRecords(source, sites)
     code = records.texts
     normalise = functools.lru_cache(maxsize=4096)(ethnicity.normalise)
@@ -469,7 +469,7 @@ def read_template(
         records.population.append(population)
         records.kind.append(code(kind))
         records.row.append(number)
-    held = store.denominator_kinds({period for period, _ in kinds})
+    held = store.detentions.denominator_kinds({period for period, _ in kinds})
     for (period, measure), (kind, number) in kinds.items():
         if held.get((period, measure), kind) != kind:
             problems.append(
@@ -755,7 +755,7 @@ def import_detentions(
 ) -> ImportReport:
     """Validate a whole file, then write it in one transaction (replacing rows with the same key)."""
     records, report = read_detentions(path, store, fmt, progress=progress)
-    report.added, report.replaced = store.upsert_detentions(
+    report.added, report.replaced = store.detentions.upsert_detentions(
         records, actor, Path(path).name, report.totals
     )
     return report

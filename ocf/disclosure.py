@@ -80,7 +80,7 @@ def disclose(figures: RowMedians, min_panel: int) -> RowMedians:
 def withhold_open_panels(answers: pd.DataFrame, frozen_sites: Collection[str]) -> pd.DataFrame:
     """The answers staff figures may use: everything but panels that are still open.
 
-    `answers` as `Store.answers_frame` gives them (with `audience`); `frozen_sites` are the
+    `answers` as `store.submissions.answers_frame` gives them (with `audience`); `frozen_sites` are the
     sites whose panel has closed in that round.
     """
     panel = (answers["audience"] == "panel").to_numpy()

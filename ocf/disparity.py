@@ -87,13 +87,16 @@ DISPARITY_COLUMNS = [
 def detention_rows(store: Store, period: str | None, measure: str | None) -> pd.DataFrame:
     """The stored detention rows for a period (None: all) and measure, reused until data change."""
     return cached(
-        store, "detentions", f"{period}|{measure}", lambda: store.detentions_frame(period, measure)
+        store,
+        "detentions",
+        f"{period}|{measure}",
+        lambda: store.detentions.detentions_frame(period, measure),
     )
 
 
 def detention_choices(store: Store) -> pd.DataFrame:
     """The periods and measures that have data (reused until the data change)."""
-    return cached(store, "detention-choices", "", store.detention_choices)
+    return cached(store, "detention-choices", "", store.detentions.detention_choices)
 
 
 def rated_measures(choices: pd.DataFrame) -> list[str]:
@@ -392,7 +395,7 @@ def rates_by_group(
 ) -> tuple[pd.DataFrame, dict]:
     """Every higher group's rate with its interval at one geography, and the unknown share.
 
-    With `total` (`Store.detention_total`: every detention of the area, ethnicity known or not,
+    With `total` (`store.detentions.detention_total`: every detention of the area, ethnicity known or not,
     acute hospitals included), the share is of all detentions, in its parts: recorded as not
     known, missing from the ethnicity breakdown, and in acute hospitals (which record none).
     Without it, of the detentions broken down by ethnicity (docs/methods.md)."""

@@ -190,13 +190,13 @@ def _require_writer(store: Store, actor: Actor, site: str, round_id: str, compet
     """The site's lead or an admin, while the round is open, for a competency of its framework."""
     check_active(store, actor)
     ensure(actor, "self-assess", site=site)
-    store.require_site(site)
-    round_ = store.require_round(round_id)
+    store.sites.require_site(site)
+    round_ = store.rounds.require_round(round_id)
     if round_.status != "open":
         raise ConflictError(
             f"round {round_id} is {round_.status}; evidence is added while a round is open"
         )
-    if competency not in {c.id for c in store.round_framework(round_id).competencies}:
+    if competency not in {c.id for c in store.rounds.round_framework(round_id).competencies}:
         raise DataError(
             [
                 Problem(
@@ -210,7 +210,7 @@ def _require_writer(store: Store, actor: Actor, site: str, round_id: str, compet
 
 def can_read(store: Store, actor: Actor, site: str, round_id: str) -> bool:
     """The site's own lead and facilitator, regulators once the round is published, admins."""
-    round_ = store.get_round(round_id)
+    round_ = store.rounds.get_round(round_id)
     if round_ is None or actor.kind != "account":
         return False
     return allowed(actor, "view-evidence", site, round_)
@@ -234,7 +234,7 @@ def add_file(
         clean, media_type = check_file(name, data)
     except Refused as why:
         raise DataError([Problem(_clean_or(name), str(why))]) from None
-    return store.add_evidence(
+    return store.evidence.add_evidence(
         {
             "site": site,
             "round": round_id,
@@ -272,21 +272,21 @@ def add_link(
     except Refused as why:
         raise DataError([Problem("link", str(why), field="address")]) from None
     record = {"site": site, "round": round_id, "competency": competency, "kind": "link"}
-    return store.add_evidence({**record, "name": title, "url": url}, actor.label)
+    return store.evidence.add_evidence({**record, "name": title, "url": url}, actor.label)
 
 
 def remove(store: Store, actor: Actor, evidence_id: int) -> None:
-    row = store.get_evidence(evidence_id)
+    row = store.evidence.get_evidence(evidence_id)
     if row is None:
         raise NotFound(f"no evidence {evidence_id}")
     _require_writer(store, actor, row["site"], row["round"], row["competency"])
-    store.remove_evidence(evidence_id, actor.label)
+    store.evidence.remove_evidence(evidence_id, actor.label)
 
 
 def listing(store: Store, actor: Actor, site: str, round_id: str) -> pd.DataFrame:
     """The site's evidence in a round, without the bytes."""
     _require_reader(store, actor, site, round_id)
-    return store.evidence_frame(round_id, site)
+    return store.evidence.evidence_frame(round_id, site)
 
 
 @dataclass(frozen=True)
@@ -299,7 +299,7 @@ class EvidenceFile:
 
 def open_file(store: Store, actor: Actor, evidence_id: int) -> EvidenceFile:
     """A file's bytes for someone who may read it, checked against its SHA-256 on the way out."""
-    row = store.get_evidence(evidence_id)
+    row = store.evidence.get_evidence(evidence_id)
     if row is None or row["kind"] != "file":
         raise NotFound(f"no evidence file {evidence_id}")
     _require_reader(store, actor, row["site"], row["round"])

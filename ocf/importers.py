@@ -329,7 +329,7 @@ def parent_cycle(code: str, parents: Mapping[str, str | None]) -> str | None:
 def validate_sites(table: Table, store: Store) -> list[Site]:
     """Sites from rows of code,name[,kind,parent,cohort], parents ordered before children."""
     problems: list[Problem] = []
-    existing = {site.code: site for site in store.list_sites(include_retired=True)}
+    existing = {site.code: site for site in store.sites.list_sites(include_retired=True)}
     incoming: dict[str, tuple[int | None, Site]] = {}
 
     def problem(row: int | None, field: str, message: str) -> None:

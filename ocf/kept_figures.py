@@ -23,7 +23,7 @@ _FRAMES = ("competencies", "domains", "overall", "agreement", "obligations")
 def kept_scores(store: Store, round_id: str) -> RoundScores | None:
     """The figures a retired round disclosed, exactly as they were computed; None when the
     round still holds its answers."""
-    data = store.retired_scores(round_id)
+    data = store.rounds.retired_scores(round_id)
     if data is None:
         return None
     table = pq.read_table(io.BytesIO(data))

@@ -87,7 +87,7 @@ def link(
 
     With an actor, only regulators (published rounds) and admins may see every site's scores.
     """
-    round_ = store.require_round(round_id)
+    round_ = store.rounds.require_round(round_id)
     if actor is not None:
         check_active(store, actor)
         ensure(actor, "link-disparity")
@@ -136,17 +136,17 @@ def rho_with_ratio_uncertainty(
 
 def standardised_available(store: Store, round_id: str, measure: str = DEFAULT_MEASURE) -> bool:
     """Whether any site has an age-standardised ratio for the round's period and measure."""
-    round_ = store.require_round(round_id)
-    rows = store.detentions_frame(round_.period, measure)
+    round_ = store.rounds.require_round(round_id)
+    rows = store.detentions.detentions_frame(round_.period, measure)
     table = disparity_table(rows, method="standardised")
-    sites = {s.code for s in store.list_sites(include_retired=True)}
+    sites = {s.code for s in store.sites.list_sites(include_retired=True)}
     return bool(table[table["geography"].isin(sites)]["rate_ratio"].notna().any())
 
 
 def _joined(
     store: Store, round_id: str, measure: str, focus: str, reference: str, method: str = "crude"
 ) -> pd.DataFrame:
-    round_ = store.require_round(round_id)
+    round_ = store.rounds.require_round(round_id)
     scores = round_scores(store, round_id)
     # The panel's own view beside the final: the final is partly the trust's own rating.
     overall = scores.overall[["site", "final", "panel", "panel_n"]]
@@ -154,7 +154,7 @@ def _joined(
         "domain:"
     )
     maturity = overall.merge(domains, left_on="site", right_index=True, how="left")
-    rows = store.detentions_frame(round_.period, measure)
+    rows = store.detentions.detentions_frame(round_.period, measure)
     ratios = disparity_table(rows, focus, reference, method=method)
     ratios = ratios[
         ["geography", "rate_ratio", "ratio_lower", "ratio_upper", "focus_count", "reference_count"]
@@ -175,7 +175,7 @@ def _changes(
 ) -> pd.DataFrame:
     earlier = [
         r
-        for r in store.list_rounds()
+        for r in store.rounds.list_rounds()
         if r.framework_id == round_.framework_id and r.id != round_.id
     ]
     earlier = [r for r in earlier if r.period and round_.period and r.period < round_.period]

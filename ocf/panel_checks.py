@@ -46,8 +46,8 @@ class Sources:
 def _still_collecting(store: Store, site: str, round_id: str) -> bool:
     """The site's panel may still take answers: nothing of how it came in is shown yet, or
     watching the counts (and the flags) change would time and describe each new response."""
-    round_ = store.require_round(round_id)
-    return round_.status == "open" and not store.panel_closed(site, round_id)
+    round_ = store.rounds.require_round(round_id)
+    return round_.status == "open" and not store.panels.panel_closed(site, round_id)
 
 
 def sources(store: Store, actor: Actor, site: str, round_id: str) -> Sources | None:
@@ -56,7 +56,7 @@ def sources(store: Store, actor: Actor, site: str, round_id: str) -> Sources | N
     require_results(store, actor, site, round_id)
     if _still_collecting(store, site, round_id):
         return None
-    entries = store.panel_entries(round_id)
+    entries = store.submissions.panel_entries(round_id)
     mine = entries[entries["site"] == site]
     paper = int(mine["entered_by"].notna().sum())
     return Sources(online=len(mine) - paper, on_paper=paper)
@@ -76,7 +76,7 @@ def extreme_entries(store: Store, actor: Actor, round_id: str) -> pd.DataFrame:
 
 def _extreme_entries(store: Store, round_id: str) -> pd.DataFrame:
     columns = ["site", "entered_by", "responses", "extreme", "flagged"]
-    entries = store.panel_entries(round_id)
+    entries = store.submissions.panel_entries(round_id)
     entered = entries[entries["entered_by"].notna()]
     # Only panels that have closed: an admin watching a count of extreme forms move as each is
     # confirmed would learn that form's answers.
@@ -84,9 +84,9 @@ def _extreme_entries(store: Store, round_id: str) -> pd.DataFrame:
     entered = entered[~entered["site"].isin(collecting)]
     if entered.empty:
         return pd.DataFrame(columns=columns)
-    framework = store.round_framework(round_id)
-    surveys = store.round_surveys(round_id)
-    answers = store.answers_frame(round_id)
+    framework = store.rounds.round_framework(round_id)
+    surveys = store.rounds.round_surveys(round_id)
+    answers = store.submissions.answers_frame(round_id)
     answers = answers[answers["submission_id"].isin(entered["submission_id"])]
     scores = item_scores(answers, framework, surveys)
     low, high = min(framework.scale.values), max(framework.scale.values)

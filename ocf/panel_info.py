@@ -42,13 +42,15 @@ def set_site_text(store: Store, actor: Actor, site: str, which: PanelText, text:
     """The site's facilitator or an administrator sets the text; blank goes back to the default."""
     check_active(store, actor)
     ensure(actor, "run-panel", site=site)
-    store.require_site(site)
+    store.sites.require_site(site)
     if which not in KEYS:
         raise DataError([Problem("panel text", f"unknown {which!r}; expected support or kept")])
     text = text.strip()
     if len(text) > LONGEST_TEXT:
         raise DataError([Problem(WHAT[which], f"at most {LONGEST_TEXT} characters")])
-    store.set_site_text(KEYS[which].format(site=site), text or None, actor.label, site, WHAT[which])
+    store.sites.set_site_text(
+        KEYS[which].format(site=site), text or None, actor.label, site, WHAT[which]
+    )
 
 
 def kept_text(store: Store, site: str | None, translation: Translation | None) -> str:

@@ -30,7 +30,7 @@ OTHER = "Other answers, or not said"
 
 
 def makeup(answers: pd.DataFrame, survey: Survey, min_panel: int) -> pd.DataFrame:
-    """`answers`: one site's submitted panel answers (Store.answers_frame rows). A table of
+    """`answers`: one site's submitted panel answers (store.submissions.answers_frame rows). A table of
     group and members, largest first, or an empty table when nothing can be shown."""
     empty = makeup_empty()
     carers = survey.carers
@@ -57,17 +57,17 @@ def who_answered(store: Store, actor: Actor, site: str, round_id: str) -> pd.Dat
     """The makeup of a site's panel, for staff who may see its results, once the panel has
     closed; before that, an empty table, like every panel figure."""
     require_results(store, actor, site, round_id)
-    round_ = store.require_round(round_id)
-    if round_.status == "open" and not store.panel_closed(site, round_id):
+    round_ = store.rounds.require_round(round_id)
+    if round_.status == "open" and not store.panels.panel_closed(site, round_id):
         return makeup_empty()
     # Read from every answer of the round: once until the data change, not on every rerun.
     return cached(store, "who-answered", f"{round_id}:{site}", lambda: _who(store, site, round_id))
 
 
 def _who(store: Store, site: str, round_id: str) -> pd.DataFrame:
-    surveys = [s for s in store.round_surveys(round_id).values() if s.audience == "panel"]
-    framework = store.round_framework(round_id)
-    frame = store.answers_frame(round_id)
+    surveys = [s for s in store.rounds.round_surveys(round_id).values() if s.audience == "panel"]
+    framework = store.rounds.round_framework(round_id)
+    frame = store.submissions.answers_frame(round_id)
     tables = []
     for survey in surveys:
         own = frame[(frame["site"] == site) & (frame["survey"] == survey.id)]

@@ -91,22 +91,22 @@ class PublicSummary:
 def sites_in(store: Store, round_id: str) -> list:
     """The trusts that took part in a published round (a submitted self-assessment or panel
     response there): a site added after the round has nothing to show for it."""
-    round_ = store.require_round(round_id)
+    round_ = store.rounds.require_round(round_id)
     if round_.status != "published":
         return []
-    submissions = store.list_submissions(round_id)
+    submissions = store.submissions.list_submissions(round_id)
     took_part = set(submissions.loc[submissions["status"] == "submitted", "site"])
-    sites = store.list_sites(include_retired=True)
+    sites = store.sites.list_sites(include_retired=True)
     return [s for s in sites if s.code in took_part and s.kind == "trust"]
 
 
 def published_rounds(store: Store) -> list[Round]:
-    return [r for r in store.list_rounds() if r.status == "published"]
+    return [r for r in store.rounds.list_rounds() if r.status == "published"]
 
 
 def public_summary(store: Store, site: str, round_id: str) -> PublicSummary:
     """What anyone may read of a site in a published round."""
-    round_ = store.require_round(round_id)
+    round_ = store.rounds.require_round(round_id)
     if round_.status != "published":
         raise PermissionDenied(f"round {round_id} is not published")
     result = site_results(store, PUBLIC, site, round_id)
@@ -172,9 +172,9 @@ def unanswered_gaps(said: pd.DataFrame) -> int:
 def published_over(store: Store, round_id: str, unanswered: int) -> str | None:
     """Said where the round was published while gaps of this trust had no response: how many,
     and the reason the administrator gave (the board report says the same)."""
-    if not unanswered or store.require_round(round_id).status != "published":
+    if not unanswered or store.rounds.require_round(round_id).status != "published":
         return None
-    reason = store.status_reason(round_id, "published")
+    reason = store.rounds.status_reason(round_id, "published")
     gaps = (
         "gap between its rating and its panel's"
         if unanswered == 1
@@ -212,7 +212,7 @@ def set_plan_link(store: Store, actor: Actor, site: str, round_id: str, address:
     address (https), shown on the public summary; blank removes it."""
     check_active(store, actor)
     ensure(actor, "edit-actions", site=site)
-    store.require_round(round_id)
+    store.rounds.require_round(round_id)
     address = address.strip()
     if address:
         try:  # the evidence links' rule (a host, no spaces, a length), and https: it is public
@@ -221,7 +221,7 @@ def set_plan_link(store: Store, actor: Actor, site: str, round_id: str, address:
                 raise Refused(f"{address[:80]!r}: expected a web address starting https://")
         except Refused as why:
             raise DataError([Problem("published plan", str(why), field="address")]) from None
-    store.set_site_text(
+    store.sites.set_site_text(
         PLAN_KEY.format(site=site, round=round_id), address or None, actor.label, site,
         "published plan",
     )  # fmt: skip
@@ -230,7 +230,7 @@ def set_plan_link(store: Store, actor: Actor, site: str, round_id: str, address:
 def next_round(store: Store, round_: Round) -> str:
     """When the next round of the same framework is, in a sentence."""
     later = [
-        r for r in store.list_rounds()
+        r for r in store.rounds.list_rounds()
         if r.framework_id == round_.framework_id and r.id != round_.id
         and r.status in ("open", "closed") and (r.period or "") >= (round_.period or "")
     ]  # fmt: skip
@@ -280,7 +280,7 @@ def detentions(store: Store, site: Site, round_: Round) -> Detentions | None:
         if len(england_row) and pd.notna(england_row["rate_ratio"].iloc[0])
         else None
     )
-    name = store.get_site(place)
+    name = store.sites.get_site(place)
     where = site.name if own else f"its integrated care board, {name.name if name else place}"
     trend = pd.DataFrame(
         {

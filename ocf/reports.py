@@ -213,10 +213,10 @@ def _gaps(result: SiteResults) -> pd.DataFrame | None:
 def _disparity(store: Store, result: SiteResults) -> dict:
     period = result.round.period
     found = {"period": period, "table": None}
-    rows = store.detentions_frame(period, DEFAULT_MEASURE) if period else pd.DataFrame()
+    rows = store.detentions.detentions_frame(period, DEFAULT_MEASURE) if period else pd.DataFrame()
     if period is None or rows.empty or result.site.code not in set(rows["geography"]):
         return found
-    total = store.detention_total(period, result.site.code, DEFAULT_MEASURE)
+    total = store.detentions.detention_total(period, result.site.code, DEFAULT_MEASURE)
     rates, meta = rates_by_group(rows, result.site.code, total)
     ratio = disparity_table(
         rows[rows["geography"] == result.site.code], DEFAULT_FOCUS, DEFAULT_REFERENCE

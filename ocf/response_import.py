@@ -7,7 +7,7 @@ Python strings), so that a file needs no more than its own size in memory, whate
 and however few answers each respondent gives. Each respondent's
 rows are then checked together (no item twice, required items answered, hidden items not) and
 only a file with no problem at all is written, in one transaction, chunk by chunk
-(`Store.add_submitted`). Problems name the file, row and column, as every import does.
+(`store.submissions.add_submitted`). Problems name the file, row and column, as every import does.
 """
 
 from __future__ import annotations
@@ -231,8 +231,8 @@ def read_responses(
     """Every row checked as it comes, then each respondent's rows together; a DataError lists
     every problem (up to MOST_PROBLEMS) by row. Writes nothing."""
     problems: list[Problem] = []
-    sites = {s.code for s in store.list_sites()}
-    rounds = {r.id: r for r in store.list_rounds()}
+    sites = {s.code for s in store.sites.list_sites()}
+    rounds = {r.id: r for r in store.rounds.list_rounds()}
     batch = ResponseBatch(source)
     code = batch.interned
     last: tuple[str, str, str, str] | None = None
@@ -240,10 +240,10 @@ def read_responses(
     def problem(row: int | None, column: str, message: str) -> None:
         problems.append(Problem(source, message, row=row, field=column))
 
-    closures = functools.cache(store.panel_closures)
-    assesses = functools.cache(store.assesses)
-    surveys_of = functools.cache(store.round_surveys)
-    scale_of = functools.cache(lambda round_id: store.round_framework(round_id).scale)
+    closures = functools.cache(store.panels.panel_closures)
+    assesses = functools.cache(store.rounds.assesses)
+    surveys_of = functools.cache(store.rounds.round_surveys)
+    scale_of = functools.cache(lambda round_id: store.rounds.round_framework(round_id).scale)
 
     @functools.lru_cache(maxsize=4096)
     def parsed(round_id: str, survey_id: str, item_id: str, value: str) -> Answer:
@@ -335,7 +335,7 @@ def _check_respondents(batch: ResponseBatch, store: Store, problems: list, surve
     """No item twice, no respondent already stored, required items answered, hidden not."""
     source = batch.source
     respondents, items, values = batch.respondent, batch.item, batch.value
-    stored = functools.cache(store.respondents)
+    stored = functools.cache(store.submissions.respondents)
     for part in batch.by_respondent():
         person = int(respondents[part[0]])
         site, round_id, survey_id, respondent = batch.keys[person]

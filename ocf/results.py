@@ -43,7 +43,7 @@ def round_scores(store: Store, round_id: str) -> RoundScores:
     This is what every staff view, export and command reads: a panel still collecting is left
     out entirely (`disclosed_answers`), for every role.
     """
-    store.require_round(round_id)
+    store.rounds.require_round(round_id)
     return cached(
         store,
         "scores",
@@ -52,8 +52,8 @@ def round_scores(store: Store, round_id: str) -> RoundScores:
             kept_scores(store, round_id)
             or score_round(
                 disclosed_answers(store, round_id),
-                store.round_framework(round_id),
-                store.round_surveys(round_id),
+                store.rounds.round_framework(round_id),
+                store.rounds.round_surveys(round_id),
             )
         ),
     )
@@ -62,20 +62,22 @@ def round_scores(store: Store, round_id: str) -> RoundScores:
 def latest_with_results(store: Store, rounds: list[Round]) -> int:
     """The position in `rounds` of the latest one with a submitted answer (a round just opened
     has none yet), else of the latest round."""
-    answered = store.rounds_with_submissions()
+    answered = store.submissions.rounds_with_submissions()
     with_results = [i for i, r in enumerate(rounds) if r.id in answered]
     return with_results[-1] if with_results else len(rounds) - 1
 
 
 def disclosed_answers(store: Store, round_id: str) -> pd.DataFrame:
     """A round's submitted answers without those of panels still open (`ocf.disclosure`)."""
-    return withhold_open_panels(store.answers_frame(round_id), store.panel_closures(round_id))
+    return withhold_open_panels(
+        store.submissions.answers_frame(round_id), store.panels.panel_closures(round_id)
+    )
 
 
 def scores_table(store: Store, round_id: str, site: str | None = None) -> pd.DataFrame:
     """The `ocf score` table for a round, optionally one site."""
     if site is not None:
-        store.require_site(site)
+        store.sites.require_site(site)
     return score_table(round_scores(store, round_id), round_id, site)
 
 
@@ -127,8 +129,8 @@ class SiteResults:
 
 def site_results(store: Store, actor: Actor, site_code: str, round_id: str) -> SiteResults:
     require_results(store, actor, site_code, round_id)
-    site, round_ = store.require_site(site_code), store.require_round(round_id)
-    framework = store.round_framework(round_id)
+    site, round_ = store.sites.require_site(site_code), store.rounds.require_round(round_id)
+    framework = store.rounds.round_framework(round_id)
     scores = round_scores(store, round_id)
     titles = {c.id: c.title for c in framework.competencies}
     domain_titles = {d.id: d.title for d in framework.domains}
@@ -167,7 +169,7 @@ def site_results(store: Store, actor: Actor, site_code: str, round_id: str) -> S
         domains["change"] = float("nan")
         overall_change = None
     # Evidence (without its bytes) for those who may open it; never the public's.
-    held = store.evidence_frame(round_id, site_code)
+    held = store.evidence.evidence_frame(round_id, site_code)
     readable = can_read_evidence(store, actor, site_code, round_id)
     evidence = held if readable else held.iloc[0:0]
     words = given(evidence)
@@ -211,7 +213,7 @@ def panel_still_collecting(store: Store, round_: Round, site: str) -> bool:
     Watching the panel figures move as each member submits would tell staff what that member
     said (differencing); until the panel closes (or its round does) staff see no panel figure.
     """
-    return round_.status == "open" and not store.panel_closed(site, round_.id)
+    return round_.status == "open" and not store.panels.panel_closed(site, round_.id)
 
 
 def _previous_round(store: Store, actor: Actor, round_: Round, site: str) -> str | None:
@@ -234,11 +236,13 @@ def self_answers(
     answer (not met before partly met before met) and any other item the lead's where there
     is one, else the latest submitted. With none submitted (unless `submitted_only`), the
     lead's draft; empty when there is nothing."""
-    self_surveys = [s.id for s in store.round_surveys(round_id).values() if s.audience == "self"]
+    self_surveys = [
+        s.id for s in store.rounds.round_surveys(round_id).values() if s.audience == "self"
+    ]
     rows = [
         row
         for survey in self_surveys
-        for row in store.site_submissions(site, round_id, survey)
+        for row in store.submissions.site_submissions(site, round_id, survey)
         if row.status == "submitted"
     ]
     if not rows:
@@ -247,16 +251,17 @@ def self_answers(
         drafts = [
             row
             for survey in self_surveys
-            if (row := store.get_submission(site, round_id, survey, SELF_RESPONDENT)) is not None
+            if (row := store.submissions.get_submission(site, round_id, survey, SELF_RESPONDENT))
+            is not None
         ]
-        return store.submission_answers(drafts[0].id) if drafts else {}
+        return store.submissions.submission_answers(drafts[0].id) if drafts else {}
     rows.sort(key=lambda row: (row.respondent == SELF_RESPONDENT, row.submitted_at or ""))
     merged: dict[str, Answer] = {}
     for row in rows:  # the lead's (or the latest) last, so it wins on ordinary items
-        merged.update(store.submission_answers(row.id))
+        merged.update(store.submissions.submission_answers(row.id))
     caution = {"not_met": 0, "partly": 1, "met": 2}
     for row in rows:
-        for item_id, answer in store.submission_answers(row.id).items():
+        for item_id, answer in store.submissions.submission_answers(row.id).items():
             now, before = answer.value, (held := merged.get(item_id)) and held.value
             if now in caution and before in caution and caution[now] < caution[before]:
                 merged[item_id] = answer

@@ -95,13 +95,13 @@ def due(
     ensure(actor, "set-retention")
     moment = now or datetime.now(UTC)
     found = []
-    for round_ in store.list_rounds():
-        published = store.published_at(round_.id)
+    for round_ in store.rounds.list_rounds():
+        published = store.rounds.published_at(round_.id)
         if round_.status != "published" or published is None:
             continue
         if moment - datetime.fromisoformat(published) <= older_than:
             continue
-        answers = store.panel_answer_count(round_.id)
+        answers = store.rounds.panel_answer_count(round_.id)
         if answers:
             found.append(Due(round_.id, published, answers))
     return found
@@ -121,5 +121,5 @@ def apply(
         return rounds
     for item in rounds:
         figures = as_parquet(round_scores(store, item.round))
-        store.retire_panel_answers(item.round, figures, actor.label)
+        store.rounds.retire_panel_answers(item.round, figures, actor.label)
     return rounds

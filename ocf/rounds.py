@@ -129,7 +129,7 @@ def open_round(
         opens=opens,
         closes=closes,
     )
-    store.add_round(round_, content.framework_yaml, content.surveys, actor)
+    store.rounds.add_round(round_, content.framework_yaml, content.surveys, actor)
     return round_
 
 
@@ -138,21 +138,21 @@ def change_status(store: Store, round_id: str, action: str, actor: str, reason: 
     starts, target = TRANSITIONS[action]
     if action == "reopen" and not reason.strip():
         raise ConflictError("reopening a round needs a reason; it is kept in the audit log")
-    if action == "reopen" and store.retired_scores(round_id) is not None:
+    if action == "reopen" and store.rounds.retired_scores(round_id) is not None:
         # Its figures are kept as published; a changed self-assessment would never reach them.
         raise ConflictError(
             f"round {round_id}'s panel answers were deleted under the records policy; its "
             "figures are kept as published, so it cannot be reopened"
         )
     with store.write():  # check and change under one lock, so two admins cannot race
-        current = store.require_round(round_id)
+        current = store.rounds.require_round(round_id)
         if current.status not in starts:
             raise ConflictError(
                 f"round {round_id} is {current.status}; it can be {target} only from {' or '.join(starts)}"
             )
-        store.set_round_status(round_id, target, actor, reason)
+        store.rounds.set_round_status(round_id, target, actor, reason)
         if target == "closed":
             # Closing a round freezes its panels for good: a later reopen is for corrections
             # to self-assessments, never for one more panel answer (docs/security.md).
-            store.close_panels_of_round(round_id, actor)
+            store.panels.close_panels_of_round(round_id, actor)
     return target

@@ -334,7 +334,7 @@ def item_scores(
 def score_round(
     answers: pd.DataFrame, framework: Framework, surveys: Mapping[str, Survey]
 ) -> RoundScores:
-    """Score every site with answers in a round (answers as `Store.answers_frame` gives them).
+    """Score every site with answers in a round (answers as `store.submissions.answers_frame` gives them).
 
     Maturity (competencies, domains, overall, agreement) is made of the framework without its
     obligations; the panel's view of each obligation is scored alone, with the same disclosure

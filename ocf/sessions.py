@@ -93,7 +93,7 @@ def start(
         raise ValueError("only an account or a panel invitation can have a session")
     moment = now or datetime.now(UTC)
     ticket = secrets.token_urlsafe(32)
-    store.add_session(
+    store.sessions.add_session(
         _hash(ticket),
         _stamp(moment + TICKET_LIFE),
         actor.account_id if actor.kind == "account" else None,
@@ -105,7 +105,7 @@ def start(
     )
     if actor.kind == "account" and browser:
         # Staff used this browser: it is never a panel member's own (ocf.access).
-        store.mark_staff_browser(
+        store.panels.mark_staff_browser(
             browser_hash(browser), _stamp(moment), forget_before=_stamp(moment - BROWSER_LIFE)
         )
     return ticket
@@ -118,7 +118,7 @@ def exchange(store: Store, ticket: str, browser: str, now: datetime | None = Non
         return None
     token = secrets.token_urlsafe(32)
     moment = now or datetime.now(UTC)
-    swapped = store.exchange_ticket(
+    swapped = store.sessions.exchange_ticket(
         _hash(ticket), _hash(token), _stamp(moment), browser_hash(browser)
     )
     return token if swapped else None
@@ -129,38 +129,38 @@ def resume(store: Store, token: str | None, now: datetime | None = None) -> Acto
     long, signed out, revoked, unknown). A resumed session counts as used now."""
     if not token:
         return None
-    row = store.session_by_token(_hash(token))
+    row = store.sessions.session_by_token(_hash(token))
     if row is None:
         return None
     moment = now or datetime.now(UTC)
     last_seen = datetime.fromisoformat(row.last_seen_at)
     if moment - last_seen > IDLE or moment - datetime.fromisoformat(row.signed_in_at) > LONGEST:
-        store.end_session(_hash(token))
+        store.sessions.end_session(_hash(token))
         return None
     actor = _owner(store, row)
     if actor is None or not still_active(store, actor):
-        store.end_session(_hash(token))
+        store.sessions.end_session(_hash(token))
         return None
     if moment - last_seen >= TOUCH_EVERY:
-        store.touch_session(row.id, _stamp(moment))
+        store.sessions.touch_session(row.id, _stamp(moment))
     return actor
 
 
 def by_single_sign_on(store: Store, token: str | None) -> bool:
     """Whether the session was started by single sign-on (signing out ends that too)."""
-    row = store.session_by_token(_hash(token)) if token else None
+    row = store.sessions.session_by_token(_hash(token)) if token else None
     return bool(row and row.single_sign_on)
 
 
 def end(store: Store, token: str | None) -> None:
     """Sign out: the session ends at once, whatever its cookie says."""
     if token:
-        store.end_session(_hash(token))
+        store.sessions.end_session(_hash(token))
 
 
 def _owner(store: Store, row) -> Actor | None:
     if row.account_id is not None:
-        account = store.get_account(row.account_id)
+        account = store.accounts.get_account(row.account_id)
         return account_actor(account) if account is not None else None
-    invitation = store.get_invitation(row.invitation_id)
+    invitation = store.panels.get_invitation(row.invitation_id)
     return panel_actor(invitation) if invitation is not None else None

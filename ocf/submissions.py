@@ -71,15 +71,15 @@ class Draft:
 
 
 def _draft(store: Store, site: str, round_id: str, survey: Survey, respondent: str) -> Draft:
-    row = store.get_submission(site, round_id, survey.id, respondent)
+    row = store.submissions.get_submission(site, round_id, survey.id, respondent)
     if row is None:
         return Draft(site, round_id, survey, respondent, None, "new", 0, {})
-    answers = store.submission_answers(row.id)
+    answers = store.submissions.submission_answers(row.id)
     return Draft(site, round_id, survey, respondent, row.id, row.status, row.version, answers)
 
 
 def _survey_for(store: Store, round_id: str, audience: str, survey_id: str | None = None) -> Survey:
-    surveys = [s for s in store.round_surveys(round_id).values() if s.audience == audience]
+    surveys = [s for s in store.rounds.round_surveys(round_id).values() if s.audience == audience]
     if survey_id is not None:
         surveys = [s for s in surveys if s.id == survey_id]
     if not surveys:
@@ -88,7 +88,7 @@ def _survey_for(store: Store, round_id: str, audience: str, survey_id: str | Non
 
 
 def _require_open(store: Store, round_id: str) -> None:
-    round_ = store.require_round(round_id)
+    round_ = store.rounds.require_round(round_id)
     if round_.status != "open":
         raise PermissionDenied(
             f"round {round_id} is {round_.status}: answers can no longer be changed"
@@ -102,8 +102,8 @@ def open_self_assessment(store: Store, actor: Actor, site: str, round_id: str) -
     """The site's self-assessment for a round (one per site, shared by its leads)."""
     check_active(store, actor)
     ensure(actor, "self-assess", site=site)
-    store.require_round(round_id)
-    if (why := store.assesses(site, round_id)) is not None:
+    store.rounds.require_round(round_id)
+    if (why := store.rounds.assesses(site, round_id)) is not None:
         raise ConflictError(why)
     return _draft(store, site, round_id, _survey_for(store, round_id, "self"), SELF_RESPONDENT)
 
@@ -124,7 +124,7 @@ def _check_can_write(store: Store, actor: Actor, draft: Draft) -> None:
         # to the invitation itself): a forged draft of another site writes nowhere.
         if (draft.site, draft.round, draft.survey.id) != (actor.site, actor.round, actor.survey):
             raise PermissionDenied("this invitation code is for another site, round or survey")
-        if store.panel_closed(draft.site, draft.round):
+        if store.panels.panel_closed(draft.site, draft.round):
             raise PermissionDenied("the panel has been closed: answers can no longer be changed")
     check_active(store, actor)
     if draft.survey.audience == "self":
@@ -171,16 +171,20 @@ def save(store: Store, actor: Actor, draft: Draft, raw: RawAnswers) -> Draft:
     _check_can_write(store, actor, draft)
     if draft.submitted:
         raise ConflictError("this has already been submitted; nothing was changed")
-    answers, cleared = parse_answers(draft.survey, raw, store.round_framework(draft.round).scale)
+    answers, cleared = parse_answers(
+        draft.survey, raw, store.rounds.round_framework(draft.round).scale
+    )
     merged = {**draft.answers, **{a.item_id: a for a in answers}}
     for item_id in cleared:
         merged.pop(item_id, None)
     # An answer whose question is now hidden (the earlier answer changed) is dropped, not kept.
     hidden = [item.id for item in hidden_but_answered(draft.survey, merged)]
     answers = [a for a in answers if a.item_id not in hidden]
-    row = store.save_answers(draft.key, answers, [*cleared, *hidden], draft.version, actor.label)
+    row = store.submissions.save_answers(
+        draft.key, answers, [*cleared, *hidden], draft.version, actor.label
+    )
     if actor.kind == "panel" and actor.invitation_id is not None and draft.submission_id is None:
-        store.link_invitation(actor.invitation_id, row.id)
+        store.panels.link_invitation(actor.invitation_id, row.id)
     return _draft(store, draft.site, draft.round, draft.survey, draft.respondent)
 
 
@@ -199,7 +203,7 @@ def submit(store: Store, actor: Actor, draft: Draft) -> Draft:
         )
     if draft.submission_id is None:
         raise ConflictError("there is nothing to submit yet")
-    store.mark_submitted(draft.submission_id, draft.version, actor.label)
+    store.submissions.mark_submitted(draft.submission_id, draft.version, actor.label)
     return _draft(store, draft.site, draft.round, draft.survey, draft.respondent)
 
 
@@ -209,7 +213,7 @@ def withdraw(store: Store, actor: Actor) -> None:
     draft = open_panel_survey(store, actor)
     _check_can_write(store, actor, draft)  # own code, open round, open panel; sent or not
     assert actor.invitation_id is not None  # open_panel_survey has checked it
-    store.withdraw_panel_answers(actor.invitation_id, draft.submission_id)
+    store.submissions.withdraw_panel_answers(actor.invitation_id, draft.submission_id)
 
 
 def reopen(store: Store, actor: Actor, submission_id: int, reason: str) -> None:
@@ -218,11 +222,11 @@ def reopen(store: Store, actor: Actor, submission_id: int, reason: str) -> None:
     ensure(actor, "manage-submissions")
     if not reason.strip():
         raise ConflictError("reopening needs a reason; it is kept in the audit log")
-    row = store.get_submission_by_id(submission_id)
+    row = store.submissions.get_submission_by_id(submission_id)
     if row is None:
         raise ConflictError(f"no submission {submission_id}")
     _require_open(store, row.round)
-    store.reopen_submission(submission_id, reason.strip(), actor.label)
+    store.submissions.reopen_submission(submission_id, reason.strip(), actor.label)
 
 
 # --------------------------------------------------------------------------- facilitation
@@ -242,10 +246,10 @@ def add_paper_response(
     check_active(store, actor)
     ensure(actor, "key-paper-forms", site=site)
     _require_open(store, round_id)
-    if store.panel_closed(site, round_id):
+    if store.panels.panel_closed(site, round_id):
         raise PermissionDenied("the panel has been closed")
     survey = _survey_for(store, round_id, "panel", survey_id)
-    answers, _ = parse_answers(survey, raw, store.round_framework(round_id).scale)
+    answers, _ = parse_answers(survey, raw, store.rounds.round_framework(round_id).scale)
     by_item = {a.item_id: a for a in answers}
     # Questions are named by their printed numbers, as the facilitator reads them on paper.
     numbers = question_numbers(survey)
@@ -263,11 +267,11 @@ def add_paper_response(
     ]
     if problems:
         raise DataError(problems)
-    existing = store.respondents(site, round_id, survey.id)
+    existing = store.submissions.respondents(site, round_id, survey.id)
     number = 1 + max(
         (int(r[6:]) for r in existing if r[6:].isdigit() and r.startswith("paper-")), default=0
     )
-    store.add_paper_entry(
+    store.submissions.add_paper_entry(
         Response(site, round_id, survey.id, f"paper-{number}", tuple(answers), assisted=True),
         actor.label,
     )
@@ -290,12 +294,12 @@ def paper_waiting(store: Store, actor: Actor, site: str, round_id: str) -> list[
     person (a facilitator of the site) to check against the paper."""
     check_active(store, actor)
     ensure(actor, "key-paper-forms", site=site)
-    store.require_round(round_id)
+    store.rounds.require_round(round_id)
     forms = []
-    surveys = store.round_surveys(round_id)
-    for row in store.paper_entries(site, round_id).itertuples():
+    surveys = store.rounds.round_surveys(round_id)
+    for row in store.submissions.paper_entries(site, round_id).itertuples():
         survey = surveys[row.survey]
-        given = store.submission_answers(int(row.id))
+        given = store.submissions.submission_answers(int(row.id))
         shown = [
             (item.text, _shown_answer(item, given[item.id]))
             for item in survey.items
@@ -328,7 +332,7 @@ def settle_paper_response(
     site other than the one who keyed it. Returns the form's number."""
     check_active(store, actor)
     ensure(actor, "key-paper-forms", site=site)
-    respondent = store.settle_paper_entry(site, round_id, form_id, actor.label, confirm)
+    respondent = store.submissions.settle_paper_entry(site, round_id, form_id, actor.label, confirm)
     return int(respondent.removeprefix("paper-"))
 
 
@@ -349,17 +353,19 @@ def panel_status(store: Store, actor: Actor, round_id: str) -> pd.DataFrame:
     """
     check_active(store, actor)
     ensure(actor, "see-panel-status")
-    store.require_round(round_id)
-    codes = store.invitation_statuses(None, round_id)
-    submissions = store.list_submissions(round_id)
-    panel_surveys = {s.id for s in store.round_surveys(round_id).values() if s.audience == "panel"}
+    store.rounds.require_round(round_id)
+    codes = store.panels.invitation_statuses(None, round_id)
+    submissions = store.submissions.list_submissions(round_id)
+    panel_surveys = {
+        s.id for s in store.rounds.round_surveys(round_id).values() if s.audience == "panel"
+    }
     counted = submissions[
         submissions["survey"].isin(panel_surveys) & (submissions["status"] == "submitted")
     ]["site"].value_counts()
     keyed = submissions[submissions["respondent"].str.startswith("paper-")]
     paper = keyed[keyed["status"] == "submitted"]["site"].value_counts()  # confirmed
     waiting = keyed[keyed["status"] != "submitted"]["site"].value_counts()
-    closures = store.panel_closures(round_id)
+    closures = store.panels.panel_closures(round_id)
     sites = sorted({*codes["site"], *paper.index, *waiting.index, *counted.index, *closures})
     if held := held_to_site(actor, "see-panel-status"):
         sites = [held]
@@ -394,16 +400,16 @@ def completion(store: Store, actor: Actor, site: str, round_id: str) -> dict[str
 def invitations(store: Store, actor: Actor, site: str, round_id: str) -> pd.DataFrame:
     check_active(store, actor)
     ensure(actor, "run-panel", site=site)
-    return store.invitation_statuses(site, round_id)
+    return store.panels.invitation_statuses(site, round_id)
 
 
 def revoke_invitation(store: Store, actor: Actor, invitation_id: int) -> None:
-    invitation = store.get_invitation(invitation_id)
+    invitation = store.panels.get_invitation(invitation_id)
     if invitation is None:
         raise ConflictError(f"no invitation {invitation_id}")
     check_active(store, actor)
     ensure(actor, "run-panel", site=invitation.site)
-    store.revoke_invitation(invitation_id, actor.label)
+    store.panels.revoke_invitation(invitation_id, actor.label)
 
 
 def close_panel(store: Store, actor: Actor, site: str, round_id: str) -> int:
@@ -411,8 +417,8 @@ def close_panel(store: Store, actor: Actor, site: str, round_id: str) -> int:
     revoked (how many is returned). Staff see the panel's figures from then on."""
     check_active(store, actor)
     ensure(actor, "run-panel", site=site)
-    store.require_site(site)
-    store.require_round(round_id)
-    if store.panel_closed(site, round_id):
+    store.sites.require_site(site)
+    store.rounds.require_round(round_id)
+    if store.panels.panel_closed(site, round_id):
         raise ConflictError(f"the panel for {site} in round {round_id} is already closed")
-    return store.close_panel(site, round_id, actor.label)
+    return store.panels.close_panel(site, round_id, actor.label)

@@ -91,7 +91,7 @@ def test_publishing_waits_for_every_gap_to_be_answered_or_a_reason(demo_store: S
     # Named by site and competency, never by ids alone (issue 35).
     words = " ".join(summary.lines("publish"))
     assert "NHS Foundation Trust (XT" in words and "awareness-" not in words
-    assert demo_store.get_round(PUBLISHED).status == "closed"
+    assert demo_store.rounds.get_round(PUBLISHED).status == "closed"
     for site, competencies in gaps_without_response(demo_store, PUBLISHED).items():
         for competency in competencies:
             save_response(demo_store, SYSTEM, site, PUBLISHED, competency, "a", "b", "c")
@@ -101,7 +101,7 @@ def test_publishing_waits_for_every_gap_to_be_answered_or_a_reason(demo_store: S
 def test_an_admin_may_publish_with_a_reason_the_audit_log_keeps(demo_store: Store) -> None:
     closed_again(demo_store)
     set_round_status(demo_store, SYSTEM, PUBLISHED, "publish", "Board deadline; responses follow")
-    log = demo_store.audit_events("round", 5, None, "status")
+    log = demo_store.audit.audit_events("round", 5, None, "status")
     assert any("Board deadline" in str(entry["after"]) for entry in log)
 
 
@@ -365,12 +365,12 @@ def test_the_admin_sees_unanswered_gaps_before_publishing_and_gives_a_reason(
     # "Yes, publish" waits for the reason (it offered itself, then failed with a long error).
     yes = next(b for b in at.button if b.label == f"Yes, publish round {PUBLISHED}")
     assert yes.disabled and "Give the reason above" in at.warning[-1].value
-    assert Store.open(path).get_round(PUBLISHED).status == "closed"
+    assert Store.open(path).rounds.get_round(PUBLISHED).status == "closed"
     at.text_input[0].input("Board meets tomorrow; responses follow").run()
     next(b for b in at.button if b.label == "Publish").click().run()
     next(b for b in at.button if b.label == f"Yes, publish round {PUBLISHED}").click().run()
     assert not at.exception
-    assert Store.open(path).get_round(PUBLISHED).status == "published"
+    assert Store.open(path).rounds.get_round(PUBLISHED).status == "published"
 
 
 def test_a_panel_member_reads_the_trusts_response_with_their_code(demo_store: Store) -> None:
@@ -413,11 +413,11 @@ def test_an_action_reads_the_same_everywhere(demo_store: Store) -> None:
     assert action_state("at risk", "2026-12-21", None, date(2026, 12, 6)) == "at risk"
     assert action_state("done", "2026-11-21", "2026-11-30T10:00", date(2026, 12, 6)) == "done late"
     assert action_state("dropped", "2026-11-21", None, date(2026, 12, 6)) == "dropped"
-    plan = demo_store.actions_frame()
+    plan = demo_store.accountability.actions_frame()
     assert "Overdue" in set(states(plan))  # the demo holds one past its date
     from ocf.public import public_summary
 
-    published = next(r.id for r in demo_store.list_rounds() if r.status == "published")
+    published = next(r.id for r in demo_store.rounds.list_rounds() if r.status == "published")
     summary = public_summary(demo_store, DEMO_SITE, published)
     mine = plan[(plan["site"] == DEMO_SITE) & (plan["round"] == published)]
     assert list(summary.actions["Status"]) == list(states(mine))
@@ -485,7 +485,7 @@ def test_the_self_assessments_plan_becomes_tracked_actions_once(demo_path, tmp_p
     store = Store.open(path)
     lead = demo_actor(store, "lead")
     draft = open_self_assessment(store, lead, lead.site, "2025-26")
-    competency = store.round_framework("2025-26").competencies[0].id
+    competency = store.rounds.round_framework("2025-26").competencies[0].id
     plan = {
         f"{competency}-action": (None, "Publish detention figures by ethnicity each quarter"),
         f"{competency}-action-owner": (None, "Head of informatics"),

@@ -38,7 +38,7 @@ def real_db(db: Path) -> Path:
 
 def admin_page(db: Path, page: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["actor"] = account_actor(Store.open(db).list_accounts("admin")[0])
+    at.session_state["actor"] = account_actor(Store.open(db).accounts.list_accounts("admin")[0])
     at.run()
     at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception, at.exception
@@ -57,16 +57,16 @@ def test_admin_adds_edits_and_retires_a_site(db: Path) -> None:
     button(at, "Add the site").click().run()
     assert at.success[0].value == "Added New Trust (RX9)."
     store = Store.open(db)
-    assert store.get_site("RX9").parent == "XQA"
-    at.selectbox[2].select(store.get_site("RX9")).run()
+    assert store.sites.get_site("RX9").parent == "XQA"
+    at.selectbox[2].select(store.sites.get_site("RX9")).run()
     at.text_input[3].input("Renamed Trust")
     button(at, "Save changes").click().run()
-    assert store.get_site("RX9").name == "Renamed Trust"
+    assert store.sites.get_site("RX9").name == "Renamed Trust"
     assert button(at, "Retire RX9").disabled  # one click never retires a site
     at.checkbox(key="retire-RX9").check().run()
     button(at, "Retire RX9").click().run()
-    assert store.get_site("RX9").retired_at is not None
-    assert "RX9" not in {s.code for s in store.list_sites()}
+    assert store.sites.get_site("RX9").retired_at is not None
+    assert "RX9" not in {s.code for s in store.sites.list_sites()}
 
 
 def test_a_bad_sites_csv_is_refused_and_changes_nothing(db: Path) -> None:
@@ -91,9 +91,9 @@ def test_a_sites_csv_is_previewed_then_added_on_confirmation(real_db: Path) -> N
         "text/csv",
     ).run()
     assert any("2 sites will be added" in m.value for m in at.markdown)
-    assert Store.open(db).get_site("RX7") is None  # nothing before confirmation
+    assert Store.open(db).sites.get_site("RX7") is None  # nothing before confirmation
     button(at, "Confirm: add these sites").click().run()
-    assert Store.open(db).get_site("RX7").parent == "PL1"
+    assert Store.open(db).sites.get_site("RX7").parent == "PL1"
 
 
 def test_round_life_cycle_buttons(db: Path) -> None:
@@ -101,16 +101,16 @@ def test_round_life_cycle_buttons(db: Path) -> None:
     at = admin_page(db, "admin_rounds")
     assert [b.label for b in at.button if b.key and b.key.startswith("status-")] == ["Close"]
     button(at, "Close").click().run()
-    assert Store.open(db).get_round("2025-26").status == "open"  # not yet: a summary first
+    assert Store.open(db).rounds.get_round("2025-26").status == "open"  # not yet: a summary first
     summary = " ".join(m.value for m in at.markdown)
     assert "1 site has not submitted a self-assessment: " in summary
     assert "Northvale Mental Health NHS Foundation Trust (XTA1)" in summary
     assert "1 panel is still open and will close for good" in summary
     button(at, "Cancel").click().run()
-    assert Store.open(db).get_round("2025-26").status == "open"
+    assert Store.open(db).rounds.get_round("2025-26").status == "open"
     button(at, "Close").click().run()
     button(at, "Yes, close round 2025-26").click().run()
-    assert Store.open(db).get_round("2025-26").status == "closed"
+    assert Store.open(db).rounds.get_round("2025-26").status == "closed"
     button(at, "Reopen").click().run()
     assert "stay closed" in " ".join(m.value for m in at.markdown)
     button(at, "Yes, reopen round 2025-26").click().run()
@@ -118,7 +118,7 @@ def test_round_life_cycle_buttons(db: Path) -> None:
     at.text_input[0].input("Late paper returns").run()
     button(at, "Reopen").click().run()
     button(at, "Yes, reopen round 2025-26").click().run()
-    assert Store.open(db).get_round("2025-26").status == "open"
+    assert Store.open(db).rounds.get_round("2025-26").status == "open"
 
 
 def test_admin_opens_a_new_round(db: Path) -> None:
@@ -128,7 +128,7 @@ def test_admin_opens_a_new_round(db: Path) -> None:
     at.text_input[2].input("2025-26")
     button(at, "Open the round").click().run()
     assert not at.exception
-    round_ = Store.open(db).get_round("2026-27")
+    round_ = Store.open(db).rounds.get_round("2026-27")
     assert (round_.framework_id, round_.period, round_.status) == ("pcref", "2025-26", "open")
 
 
@@ -146,7 +146,7 @@ def test_a_new_framework_version_is_previewed_published_and_usable(db: Path) -> 
     at.file_uploader[0].upload("tiny.yaml", TINY.encode(), "text/yaml").run()
     assert at.success[0].value.startswith("Valid framework: Tiny framework (tiny, version 1)")
     button(at, "Publish tiny version 1").click().run()
-    assert [r["id"] for r in Store.open(db).published_content()] == ["tiny"]
+    assert [r["id"] for r in Store.open(db).rounds.published_content()] == ["tiny"]
     store = Store.open(db)
     with pytest.raises(ConflictError, match="needs a higher number"):
         publish(
@@ -175,13 +175,15 @@ def test_accounts_are_created_reset_and_revoked(real_db: Path) -> None:
     at = admin_page(db, "admin_accounts")
     at.text_input[0].input("Ada Lead")
     at.selectbox[0].select("lead")
-    at.selectbox[1].select(Store.open(db).get_site("XTA2"))
+    at.selectbox[1].select(Store.open(db).sites.get_site("XTA2"))
     button(at, "Create").click().run()
     code = at.code[0].value
     store = Store.open(db)
     ada = sign_in(store, code)
     assert (ada.role, ada.site) == ("lead", "XTA2")
-    at.selectbox[2].select(next(a for a in store.list_accounts() if a.name == "Ada Lead")).run()
+    at.selectbox[2].select(
+        next(a for a in store.accounts.list_accounts() if a.name == "Ada Lead")
+    ).run()
     button(at, "Issue a new code (the old one stops working)").click().run()
     new_code = at.code[-1].value
     assert sign_in(store, code) is None and sign_in(store, new_code).name == "Ada Lead"
@@ -194,7 +196,7 @@ def test_invitation_slips_are_printable_with_one_code_each(db: Path) -> None:
     at.number_input[0].set_value(3)
     button(at, "Make the slips").click().run()
     assert not at.exception and "3 codes issued" in at.success[0].value
-    assert len(Store.open(db).invitation_statuses("XTA1", "2025-26")) == 3
+    assert len(Store.open(db).panels.invitation_statuses("XTA1", "2025-26")) == 3
 
 
 def test_detention_upload_is_previewed_then_imported_on_confirmation(real_db: Path) -> None:
@@ -203,9 +205,11 @@ def test_detention_upload_is_previewed_then_imported_on_confirmation(real_db: Pa
     csv = b"site,period,measure,ethnic_group,count,population\nXTA1,2025-26,All detentions,White,100,500000\nXTA1,2025-26,All detentions,M,40,20000\n"
     at.file_uploader[0].upload("new.csv", csv, "text/csv").run()
     assert any("**2 rows** will be added and **0** replaced" in m.value for m in at.markdown)
-    assert Store.open(db).detentions_frame("2025-26").empty  # nothing before confirmation
+    assert (
+        Store.open(db).detentions.detentions_frame("2025-26").empty
+    )  # nothing before confirmation
     button(at, "Confirm the import").click().run()
-    assert len(Store.open(db).detentions_frame("2025-26")) == 2
+    assert len(Store.open(db).detentions.detentions_frame("2025-26")) == 2
 
 
 def test_the_demo_says_before_confirming_that_it_takes_no_import(db: Path) -> None:
@@ -247,7 +251,12 @@ def test_panel_responses_upload_is_previewed_then_refused_to_an_administrator(
     button(at, "Confirm the import").click().run()
     # An administrator reads every result, so never enters panel answers (padding a panel).
     assert any("never enters panel answers" in e.value for e in at.error)
-    assert Store.open(db).list_submissions("2025-26").query("respondent == 'paper-A'").empty
+    assert (
+        Store.open(db)
+        .submissions.list_submissions("2025-26")
+        .query("respondent == 'paper-A'")
+        .empty
+    )
 
 
 def test_demo_reset_restores_the_demo(db: Path) -> None:
@@ -256,7 +265,9 @@ def test_demo_reset_restores_the_demo(db: Path) -> None:
     at = admin_page(db, "admin_rounds")
     at.checkbox[0].check().run()
     button(at, "Reset the demo data").click().run()
-    assert Store.open(db).get_site("XTA1").name == "Northvale Mental Health NHS Foundation Trust"
+    assert (
+        Store.open(db).sites.get_site("XTA1").name == "Northvale Mental Health NHS Foundation Trust"
+    )
 
 
 def test_only_an_admin_resets_only_a_demo(db: Path) -> None:
@@ -269,7 +280,7 @@ def test_only_an_admin_resets_only_a_demo(db: Path) -> None:
     store.set_meta("demo", "0")  # a real database: never thrown away from a page
     with pytest.raises(PermissionDenied, match="only the demo"):
         reset_demo(store, admin)
-    assert Store.open(db).get_site("XTA1") is not None
+    assert Store.open(db).sites.get_site("XTA1") is not None
 
 
 def test_only_admins_administer(db: Path) -> None:

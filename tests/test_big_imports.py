@@ -55,8 +55,8 @@ def test_memory_grows_by_less_than_the_file_whatever_its_length(big, tmp_path: P
     assert grown < longer, f"{grown:,} more bytes for {longer:,} more bytes of file"
     assert batch.answers == rows
     added = confirm_responses(store, SYSTEM, batch, assisted=False)
-    assert added == len(batch) == len(store.list_submissions(ROUND))
-    assert store.answers_frame(ROUND).shape[0] == rows
+    assert added == len(batch) == len(store.submissions.list_submissions(ROUND))
+    assert store.submissions.answers_frame(ROUND).shape[0] == rows
 
 
 def test_progress_is_reported_as_the_file_is_read_and_saved(big, tmp_path: Path) -> None:
@@ -158,7 +158,7 @@ def test_a_detention_template_grows_memory_by_less_than_the_file(
     assert grown < longer, f"{grown:,} more bytes for {longer:,} more bytes of file"
     added, replaced = confirm_detentions(store, SYSTEM, preview)
     assert (added, replaced) == (preview.adding, 0) == (whole.count(b"\n") - 1, 0)
-    frame = store.detentions_frame()
+    frame = store.detentions.detentions_frame()
     # Every group has 38 bands and enough events; a rate is withheld exactly where a band
     # holds 1 to 4 (the disclosure rule below national level).
     keys = ["period", "geography", "measure", "ethnic_group"]

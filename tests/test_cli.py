@@ -110,7 +110,7 @@ def test_site_import_orders_parents_before_children(
     )
     code, out, _ = run(runner, "site", "import", csv, "--db", db)
     assert (code, out.strip()) == (0, f"Added 2 site(s) from {csv}")
-    assert Store.open(db).get_site("RX5").parent == "PL1"
+    assert Store.open(db).sites.get_site("RX5").parent == "PL1"
 
 
 def test_site_import_names_a_missing_column(runner: CliRunner, db: str, tmp_path: Path) -> None:
@@ -181,7 +181,7 @@ def test_import_responses_stores_one_submission_per_respondent(
     csv = write(tmp_path, "responses.csv", RESPONSES)
     code, out, _ = run(runner, "import", "responses", csv, "--db", db)
     assert (code, out.strip()) == (0, "Imported 2 submission(s) from responses.csv")
-    frame = Store.open(db).answers_frame("r1")
+    frame = Store.open(db).submissions.answers_frame("r1")
     assert sorted(frame["respondent"].unique()) == ["P1", "P2"]
     assert len(frame) == 9
     assert (
@@ -273,7 +273,7 @@ def test_db_defaults_to_the_environment_variable(
     path = tmp_path / "env.db"
     monkeypatch.setenv("OCF_DB", str(path))
     assert run(runner, "site", "add", "RX1", "--name", "A trust")[0] == 0
-    assert Store.open(path).get_site("RX1") is not None
+    assert Store.open(path).sites.get_site("RX1") is not None
 
 
 def test_db_goes_before_or_after_the_command(tmp_path: Path, runner: CliRunner) -> None:

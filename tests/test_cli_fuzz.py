@@ -73,7 +73,7 @@ CONTENT = st.one_of(
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("fuzz") / "base.db"
     store = Store.open(path)
-    store.add_sites([Site("QX1", "An ICB", "icb"), Site("RX1", "Trust", parent="QX1")], "t")
+    store.sites.add_sites([Site("QX1", "An ICB", "icb"), Site("RX1", "Trust", parent="QX1")], "t")
     open_round(store, "r1", resolve_content("ocf-race-equality"), "t")
     issue_invitations(store, SYSTEM, "RX1", "r1", 2)
     store.close()

@@ -31,20 +31,20 @@ REDACTED = "A nurse held me down."
 def panel_with_comments(store: Store, members: int, order=None) -> None:
     """Site S1 in round r1 (the OCF framework): `members` panel members, each with a comment
     ("comment 0", …; member 0 writes NAMED); submitted in `order` (default: as numbered)."""
-    if not store.get_site("S1"):
-        store.add_sites([Site("S1", "Site one")], "t")
+    if not store.sites.get_site("S1"):
+        store.sites.add_sites([Site("S1", "Site one")], "t")
         open_round(store, "r1", resolve_content("ocf-race-equality"), "t")
     texts = [NAMED, *[f"comment {n}" for n in range(1, members)]]
     for n in order or range(members):
         answers = (Answer("understood-culture", "4"), Answer("one-change", None, texts[n]))
-        store.add_submitted([Response("S1", "r1", "ocf-panel", f"P{n}", answers)], "t")
+        store.submissions.add_submitted([Response("S1", "r1", "ocf-panel", f"P{n}", answers)], "t")
 
 
 @pytest.fixture
 def five(store: Store) -> Store:
     panel_with_comments(store, 5)
     change_status(store, "r1", "close", "t")
-    store.add_sites([Site("S2", "Site two")], "t")
+    store.sites.add_sites([Site("S2", "Site two")], "t")
     return store
 
 
@@ -125,7 +125,7 @@ def test_the_words_never_reach_the_audit_log_exports_or_the_board_report(
     facilitator = actor(five, "facilitator")
     named = next(c for c in for_review(five, facilitator, "S1", "r1") if c.text == NAMED)
     review(five, facilitator, "S1", "r1", named.key, REDACTED, "Restraint", True, "approved")
-    audit = " ".join(str(e) for e in five.audit_events(limit=10_000))
+    audit = " ".join(str(e) for e in five.audit.audit_events(limit=10_000))
     assert "held me down" not in audit and "Restraint" in audit
     admin = actor(five, "admin")
     csv = export_round(five, admin, "r1", tmp_path / "scores.csv").read_text()

@@ -57,10 +57,10 @@ def test_fifty_panel_members_save_and_submit_at_once(demo_path: Path, tmp_path: 
         done = list(pool.map(member, range(MEMBERS)))
     assert sorted(done) == list(range(MEMBERS))
     store = Store.open(path)
-    rows = store.list_submissions(ROUND)
+    rows = store.submissions.list_submissions(ROUND)
     mine = rows[rows["respondent"].str.startswith("panel-") & (rows["site"] == "XTA1")]
     assert len(mine) == MEMBERS and set(mine["status"]) == {"submitted"}
-    answers = store.answers_frame(ROUND)
+    answers = store.submissions.answers_frame(ROUND)
     answers = answers[answers["respondent"].isin(mine["respondent"])]
     assert len(answers) == MEMBERS * 4  # every answer of every member is there
 
@@ -166,7 +166,11 @@ def test_saving_answers_taken_back_in_another_tab_says_so(demo_path: Path, tmp_p
     [code] = issue_invitations(store, SYSTEM, "XTA1", ROUND, 1)
     actor = sign_in(store, code, client="tab")
     draft = save(store, actor, open_panel_survey(store, actor), {"help-early": ("4", None)})
-    store.withdraw_panel_answers(actor.invitation_id, draft.submission_id)  # the other tab
+    store.submissions.withdraw_panel_answers(
+        actor.invitation_id, draft.submission_id
+    )  # the other tab
     with pytest.raises(ConflictError, match="deleted elsewhere"):
-        store.save_answers(draft.key, [Answer("easy-feedback", "2")], [], draft.version, "m")
-    assert store.get_submission_by_id(draft.submission_id) is None
+        store.submissions.save_answers(
+            draft.key, [Answer("easy-feedback", "2")], [], draft.version, "m"
+        )
+    assert store.submissions.get_submission_by_id(draft.submission_id) is None

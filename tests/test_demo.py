@@ -7,14 +7,14 @@ from ocf.store import Store
 
 
 def test_demo_has_fictional_trusts_under_three_icbs(demo_store: Store) -> None:
-    sites = demo_store.list_sites()
+    sites = demo_store.sites.list_sites()
     assert sum(s.kind == "icb" for s in sites) == 3 and sum(s.kind == "trust" for s in sites) == 8
     assert {s.parent for s in sites if s.kind == "trust"} == {icb.code for icb in ICBS}
     assert demo_store.is_demo
 
 
 def test_demo_rounds_are_published_and_open(demo_store: Store) -> None:
-    assert [(r.id, r.status) for r in demo_store.list_rounds()] == [
+    assert [(r.id, r.status) for r in demo_store.rounds.list_rounds()] == [
         ("2024-25", "published"),
         ("2024-25-system", "closed"),  # the ICBs' own system competencies
         ("2025-26", "open"),
@@ -22,10 +22,10 @@ def test_demo_rounds_are_published_and_open(demo_store: Store) -> None:
 
 
 def test_each_trust_has_a_self_assessment_and_a_panel(demo_store: Store) -> None:
-    for round_ in demo_store.list_rounds():
+    for round_ in demo_store.rounds.list_rounds():
         if round_.id.endswith("-system"):
             continue
-        counts = demo_store.submission_counts(round_.id).pivot_table(
+        counts = demo_store.submissions.submission_counts(round_.id).pivot_table(
             index="site", columns="survey", values="n"
         )
         assert (counts["ocf-self-assessment"] == 1).all()
@@ -37,7 +37,7 @@ def test_each_trust_has_a_self_assessment_and_a_panel(demo_store: Store) -> None
 
 def test_some_trusts_rate_themselves_well_above_the_truth(demo_store: Store) -> None:
     """Trusts built to over-rate put their self-rating a level above their latent maturity."""
-    frame = demo_store.answers_frame("2024-25")
+    frame = demo_store.submissions.answers_frame("2024-25")
     levels = frame[frame["item_id"].str.endswith("-level")]
     self_mean = (
         levels.assign(v=levels["value"].astype(str).astype(float)).groupby("site")["v"].mean()
@@ -52,4 +52,6 @@ def test_demo_is_deterministic_for_a_seed() -> None:
     seed_demo(first, seed=7)
     seed_demo(second, seed=7)
     columns = ["site", "survey", "respondent", "item_id", "value", "text"]
-    assert first.answers_frame("2025-26")[columns].equals(second.answers_frame("2025-26")[columns])
+    assert first.submissions.answers_frame("2025-26")[columns].equals(
+        second.submissions.answers_frame("2025-26")[columns]
+    )

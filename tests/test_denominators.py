@@ -134,7 +134,7 @@ def test_restraint_per_bed_days_and_detention_per_admission_are_rated_with_their
 
 
 def test_a_funnel_of_shares_uses_katzs_precision(wards: Path) -> None:
-    rows = Store.open(wards).detentions_frame("2024-25", "detained-on-admission")
+    rows = Store.open(wards).detentions.detentions_frame("2024-25", "detained-on-admission")
     points = funnel_points(disparity_table(rows)).set_index("geography")
     assert points.loc["RX1", "precision"] == pytest.approx(
         1 / (1 / 45 - 1 / 150 + 1 / 120 - 1 / 800)
@@ -142,7 +142,7 @@ def test_a_funnel_of_shares_uses_katzs_precision(wards: Path) -> None:
 
 
 def test_rates_by_group_say_what_they_are_per(wards: Path) -> None:
-    rows = Store.open(wards).detentions_frame("2024-25", "restraint")
+    rows = Store.open(wards).detentions.detentions_frame("2024-25", "restraint")
     rates, meta = rates_by_group(rows, "RX2")
     assert meta["denominator"].unit == "per 1,000 occupied bed days"
     black = rates.set_index("group").loc["Black or Black British"]
@@ -175,7 +175,7 @@ def test_a_bad_denominator_is_refused_with_its_row(tmp_path: Path, runner, rows,
     csv.write_text("site,period,measure,ethnic_group,count,population,denominator_kind\n" + rows)
     result = runner.invoke(main, ["import", "detentions", str(csv), "--db", str(db)])
     assert result.exit_code != 0 and said in result.output + result.stderr
-    assert Store.open(db).detentions_frame().empty  # all or nothing
+    assert Store.open(db).detentions.detentions_frame().empty  # all or nothing
 
 
 def test_age_bands_are_refused_for_a_rate_that_is_not_per_person(tmp_path: Path, runner) -> None:
@@ -203,7 +203,7 @@ def test_a_measure_keeps_one_kind_across_imports(wards: Path, tmp_path: Path) ->
 
 
 def test_rows_held_before_kinds_existed_are_per_person(demo_store: Store) -> None:
-    rows = demo_store.detentions_frame()
+    rows = demo_store.detentions.detentions_frame()
     assert set(rows["denominator_kind"]) == {"people"}
     assert set(disparity_table(rows)["denominator"]) == {"people"}
     assert np.isfinite(disparity_table(rows)["rate_ratio"]).any()

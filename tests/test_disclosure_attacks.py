@@ -54,7 +54,9 @@ def world(store: Store, tmp_path: Path) -> Store:
     """The tiny framework at the loader's floor (min_panel 3), one trust, one open round."""
     framework = (FIXTURES / "framework-minimal.yaml").read_text() + "min_panel: 3\n"
     (tmp_path / "framework.yaml").write_text(framework)
-    store.add_sites([Site("QX1", "An ICB", "icb"), Site(SITE, "Trust one", parent="QX1")], "t")
+    store.sites.add_sites(
+        [Site("QX1", "An ICB", "icb"), Site(SITE, "Trust one", parent="QX1")], "t"
+    )
     content = resolve_content(str(tmp_path / "framework.yaml"), SURVEY_FILES)
     open_round(store, ROUND, content, "t")
     return store
@@ -165,7 +167,7 @@ def test_an_import_cannot_add_to_a_closed_panel(world: Store, tmp_path: Path) ->
 def test_the_cli_import_cannot_add_to_a_closed_panel(tmp_path: Path) -> None:
     path = tmp_path / "ocf.db"
     world = Store.open(path)
-    world.add_sites([Site(SITE, "Trust one")], "t")
+    world.sites.add_sites([Site(SITE, "Trust one")], "t")
     open_round(world, ROUND, resolve_content("ocf-race-equality"), "t")
     close_panel(world, SYSTEM, SITE, ROUND)
     late = tmp_path / "late.csv"
@@ -196,7 +198,7 @@ def test_closing_the_round_freezes_its_panels_and_revokes_unsubmitted_codes(worl
     _, unused_code = member(world)
     change_status(world, ROUND, "close", "admin")
     change_status(world, ROUND, "reopen", "admin", reason="a lead's typo")
-    assert world.panel_closed(SITE, ROUND)
+    assert world.panels.panel_closed(SITE, ROUND)
     for code in (started_code, unused_code):
         with pytest.raises(PermissionDenied):
             actor = sign_in(world, code)
@@ -230,22 +232,24 @@ def test_a_write_rechecks_the_round_inside_its_transaction(world: Store) -> None
     change_status(world, ROUND, "close", "admin")
     before = dump(world)
     with pytest.raises(ConflictError, match="closed"):
-        world.add_submitted(responses, "admin")
+        world.submissions.add_submitted(responses, "admin")
     assert dump(world) == before
 
 
 def test_a_write_rechecks_the_panel_inside_its_transaction(world: Store) -> None:
     actor, _ = member(world)
     draft = answer(world, actor, "2", submit_it=False)
-    world.close_panel(SITE, ROUND, "facilitator")  # between the member's check and write
+    world.panels.close_panel(SITE, ROUND, "facilitator")  # between the member's check and write
     before = dump(world)
     with pytest.raises(ConflictError, match=r"panel.*closed"):
-        world.save_answers(draft.key, [Answer("a1", "1", None)], [], draft.version, actor.label)
+        world.submissions.save_answers(
+            draft.key, [Answer("a1", "1", None)], [], draft.version, actor.label
+        )
     with pytest.raises(ConflictError, match=r"panel.*closed"):
-        world.mark_submitted(draft.submission_id, draft.version, actor.label)
+        world.submissions.mark_submitted(draft.submission_id, draft.version, actor.label)
     responses = [Response(SITE, ROUND, "tiny-panel", "late", (Answer("a1", "1", None),))]
     with pytest.raises(ConflictError, match=r"panel.*closed"):
-        world.add_submitted(responses, "admin")
+        world.submissions.add_submitted(responses, "admin")
     assert dump(world) == before
 
 
@@ -343,9 +347,9 @@ def test_change_since_last_round_ignores_a_panel_still_hidden(world: Store) -> N
 
 def test_a_members_own_saves_and_submit_leave_no_timed_trace(world: Store) -> None:
     """The audit log would time each member's answers; only the panel's close is logged."""
-    before = len(world.audit_events(None, 10_000))
+    before = len(world.audit.audit_events(None, 10_000))
     answer(world, member(world)[0], "2")
-    events = world.audit_events(None, 10_000)
+    events = world.audit.audit_events(None, 10_000)
     new = events[: len(events) - before]
     assert [e["action"] for e in new] == ["issue"]  # issuing the code, a staff action
 
@@ -362,7 +366,7 @@ def test_panel_free_text_reaches_no_staff_view(world: Store, tmp_path: Path) -> 
         board_report(world, lead, SITE, ROUND),
         export_table(world, admin, ROUND).to_csv(),
         scores_table(world, ROUND).to_csv(),
-        str(world.audit_events(None, 10_000)),
+        str(world.audit.audit_events(None, 10_000)),
         compare_sites(world, admin, ROUND).to_csv(),
     ]
     for view in views:
@@ -375,7 +379,7 @@ def test_panel_free_text_reaches_no_staff_view(world: Store, tmp_path: Path) -> 
 def test_panel_close_and_status_on_the_command_line(tmp_path: Path) -> None:
     path = tmp_path / "ocf.db"
     world = Store.open(path)
-    world.add_sites([Site(SITE, "Trust one")], "t")
+    world.sites.add_sites([Site(SITE, "Trust one")], "t")
     open_round(world, ROUND, resolve_content("ocf-race-equality"), "t")
     issue_invitations(world, SYSTEM, SITE, ROUND, 3)
     runner = CliRunner()
@@ -416,7 +420,7 @@ def _everything_shown(store: Store) -> list:
     focus, crude and standardised, with every column (counts, rates, intervals, ratios)."""
     from ocf.disparity import disparity_table, group_figures, groups_held
 
-    rows = store.detentions_frame("2024-25", "all-detentions")
+    rows = store.detentions.detentions_frame("2024-25", "all-detentions")
     shown = [group_figures(rows).sort_values(["group"]).reset_index(drop=True)]
     for focus in groups_held(rows):
         for method in ("crude", "standardised"):
@@ -443,7 +447,7 @@ def test_a_suppressed_cell_cannot_be_rebuilt_from_a_standardised_interval(
     seen = []
     for number, (african, caribbean, other) in enumerate(variants):
         store = Store.open(tmp_path / f"trust-{number}.db")
-        store.add_sites([Site("RX1", "A trust")], "t")
+        store.sites.add_sites([Site("RX1", "A trust")], "t")
         text = _black_template(african, caribbean, other)
         confirm_detentions(store, SYSTEM, preview_detentions(store, SYSTEM, text, "t.csv"))
         seen.append(_everything_shown(store))

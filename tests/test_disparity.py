@@ -45,7 +45,7 @@ def test_the_real_file_imports_with_reasons_for_what_it_skips() -> None:
 
 
 def test_england_black_to_white_ratio_for_all_detentions(nhs: Store) -> None:
-    table = disparity_table(nhs.detentions_frame("2023-24", "all-detentions"))
+    table = disparity_table(nhs.detentions.detentions_frame("2023-24", "all-detentions"))
     england = table.set_index("geography").loc["ENG"]
     assert (england["focus_count"], england["reference_count"]) == (5693, 31735)
     assert round(england["focus_rate"], 1) == 239.0 and round(england["reference_rate"], 1) == 69.5
@@ -57,7 +57,7 @@ def test_england_black_to_white_ratio_for_all_detentions(nhs: Store) -> None:
 
 
 def test_every_icb_whose_counts_allow_it_gets_a_ratio(nhs: Store) -> None:
-    table = disparity_table(nhs.detentions_frame("2023-24", "all-detentions")).set_index(
+    table = disparity_table(nhs.detentions.detentions_frame("2023-24", "all-detentions")).set_index(
         "geography"
     )
     icbs = table.drop(index="ENG")
@@ -103,7 +103,7 @@ def test_small_counts_are_suppressed_below_national_level() -> None:
 
 
 def test_a_group_row_is_used_instead_of_summing_its_categories(nhs: Store) -> None:
-    totals = group_totals(nhs.detentions_frame("2023-24", "all-detentions")).set_index(
+    totals = group_totals(nhs.detentions.detentions_frame("2023-24", "all-detentions")).set_index(
         ["geography", "group"]
     )
     assert (
@@ -112,7 +112,9 @@ def test_a_group_row_is_used_instead_of_summing_its_categories(nhs: Store) -> No
 
 
 def test_rates_by_group_show_every_group_and_the_unknown_share(nhs: Store) -> None:
-    rates, meta = rates_by_group(nhs.detentions_frame("2023-24", "all-detentions"), "ENG")
+    rates, meta = rates_by_group(
+        nhs.detentions.detentions_frame("2023-24", "all-detentions"), "ENG"
+    )
     assert list(rates["group"]) == [
         "White",
         "Mixed",
@@ -129,9 +131,9 @@ def test_rates_by_group_show_every_group_and_the_unknown_share(nhs: Store) -> No
 def test_the_unknown_share_is_of_all_detentions_in_its_parts(nhs: Store) -> None:
     """7.6% (3,726 of 49,251) left out the detentions missing from the ethnicity breakdown and
     those in acute hospitals, which record none: 13.2% (6,933 of 52,458) of all detentions."""
-    total = nhs.detention_total("2023-24", "ENG", "all-detentions")
+    total = nhs.detentions.detention_total("2023-24", "ENG", "all-detentions")
     assert total == {"recorded": 50437, "acute": 2021, "total": 52458}
-    rows = nhs.detentions_frame("2023-24", "all-detentions")
+    rows = nhs.detentions.detentions_frame("2023-24", "all-detentions")
     _, meta = rates_by_group(rows, "ENG", total)
     assert meta["all_detentions"] == 52458 and meta["unknown_count"] == 6933
     assert round(meta["unknown_share"].value, 3) == 0.132
@@ -140,12 +142,12 @@ def test_the_unknown_share_is_of_all_detentions_in_its_parts(nhs: Store) -> None
         ("missing from the ethnicity breakdown", 1186),
         ("in acute hospitals, which record no ethnicity", 2021),
     ]
-    icb = nhs.detention_total("2023-24", "QE1", "all-detentions")
+    icb = nhs.detentions.detention_total("2023-24", "QE1", "all-detentions")
     assert icb == {"recorded": 1655, "acute": None, "total": 1655}
 
 
 def test_funnel_has_limits_around_the_within_area_ratio(nhs: Store) -> None:
-    rows = nhs.detentions_frame("2023-24", "all-detentions")
+    rows = nhs.detentions.detentions_frame("2023-24", "all-detentions")
     icbs = one_level(disparity_table(rows), rows, "icb")
     points, limits, target = funnel(icbs, overdispersion=False)
     # Mantel–Haenszel over the ICBs: 2.92 (issue 16), not the confounded pooled 3.4.
@@ -173,7 +175,7 @@ def test_overdispersion_is_measured_and_applied_when_the_areas_vary_beyond_chanc
     Overdispersion was off by default; it now applies when the spread is significant."""
     from ocf.disparity import funnel_heterogeneity
 
-    rows = nhs.detentions_frame("2023-24", "all-detentions")
+    rows = nhs.detentions.detentions_frame("2023-24", "all-detentions")
     icbs = one_level(disparity_table(rows), rows, "icb")
     spread = funnel_heterogeneity(icbs)
     assert round(spread.q) == 129 and spread.df == 38
@@ -205,21 +207,21 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_template_imports_codes_and_names(store: Store, tmp_path: Path) -> None:
-    store.add_sites([Site("RX1", "A trust")], "t")
+    store.sites.add_sites([Site("RX1", "A trust")], "t")
     path = write(
         tmp_path,
         "site,period,measure,ethnic_group,count,population\nRX1,2024-25,All detentions,M,30,10000\nRX1,2024-25,All detentions,n,20,8000\nRX1,2024-25,All detentions,White,100,200000\n",
     )
     report = import_detentions(path, store, "t")
     assert report.added == 3
-    table = disparity_table(store.detentions_frame("2024-25", "all-detentions")).iloc[0]
+    table = disparity_table(store.detentions.detentions_frame("2024-25", "all-detentions")).iloc[0]
     assert table["focus_count"] == 50 and table["focus_population"] == 18000  # Caribbean + African
 
 
 def test_a_malformed_template_is_refused_row_by_row_and_changes_nothing(
     store: Store, tmp_path: Path
 ) -> None:
-    store.add_sites([Site("RX1", "A trust")], "t")
+    store.sites.add_sites([Site("RX1", "A trust")], "t")
     before = dump(store)
     path = write(
         tmp_path,

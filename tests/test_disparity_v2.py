@@ -60,7 +60,7 @@ def national(demo_store: Store) -> Store:
 
 
 def test_nhs_englands_standardised_rates_come_through_the_import(national: Store) -> None:
-    rows = national.detentions_frame("2023-24", "all-detentions")
+    rows = national.detentions.detentions_frame("2023-24", "all-detentions")
     table = disparity_table(rows, "Black or Black British", "White", "standardised")
     england = table.set_index("geography").loc["ENG"]
     assert (england["focus_rate"], england["reference_rate"]) == (242.3, 68.4)
@@ -75,7 +75,7 @@ def test_nhs_englands_standardised_rates_come_through_the_import(national: Store
 
 
 def test_a_detailed_group_is_its_own_focus_never_merged(national: Store) -> None:
-    rows = national.detentions_frame("2023-24", "all-detentions")
+    rows = national.detentions.detentions_frame("2023-24", "all-detentions")
     table = disparity_table(rows, "Any Other Black background", "White").set_index("geography")
     assert round(table.loc["ENG", "rate_ratio"], 1) == 7.9  # hidden before: only 5 groups
     assert table.loc["ENG", "focus_count"] == 1619
@@ -141,7 +141,7 @@ def test_the_whole_published_file_imports_with_its_standardised_rates(
         main, ["import", "detentions", str(tmp_path / "mha.csv"), "--db", str(db)]
     )
     assert result.exit_code == 0, result.output
-    rows = Store.open(db).detentions_frame("2023-24", "uses-of-ctos")
+    rows = Store.open(db).detentions.detentions_frame("2023-24", "uses-of-ctos")
     table = disparity_table(rows, "Black or Black British", "White").set_index("geography")
     assert 6 < table.loc["ENG", "rate_ratio"] < 8  # about 6.8× (issue 16)
 
@@ -188,7 +188,9 @@ def test_a_suppressed_count_cannot_be_recovered_from_the_unknowns(tmp_path: Path
     gave the known total (270), and 270 − 203 − 22 − 31 − 11 = 3."""
     from ocf.disparity import rates_by_group
 
-    rows = Store.open(crafted(tmp_path, runner)).detentions_frame("2024-25", "all-detentions")
+    rows = Store.open(crafted(tmp_path, runner)).detentions.detentions_frame(
+        "2024-25", "all-detentions"
+    )
     rates, meta = rates_by_group(rows, "RX1")
     shown = rates.set_index("group")["count"]
     assert pd.isna(shown["Black or Black British"])
@@ -205,7 +207,7 @@ def test_counts_below_national_level_are_rounded_to_5_and_small_ones_suppressed(
     from ocf.disparity import rates_by_group
 
     db = crafted(tmp_path, runner)
-    rows = Store.open(db).detentions_frame("2024-25", "all-detentions")
+    rows = Store.open(db).detentions.detentions_frame("2024-25", "all-detentions")
     rates, meta = rates_by_group(rows, "RX1")
     shown = rates.set_index("group")["count"]
     assert shown["White"] == 205 and shown["Mixed"] == 20 and shown["Other Ethnic Groups"] == 10
@@ -280,7 +282,7 @@ def test_a_template_with_age_bands_gives_a_dobson_dsr(tmp_path: Path, runner) ->
     result = runner.invoke(main, ["import", "detentions", str(csv), "--db", str(db)])
     assert result.exit_code == 0, result.output
     assert "Age-standardised rates worked out from the age bands" in result.output
-    rows = Store.open(db).detentions_frame("2024-25", "all-detentions")
+    rows = Store.open(db).detentions.detentions_frame("2024-25", "all-detentions")
     table = disparity_table(rows, method="standardised").iloc[0]
     expected = dsr([40, 10], [10_000, 5_000], [47_000, 53_000])
     assert table["focus_rate"] == pytest.approx(294.0)
@@ -327,7 +329,7 @@ def test_a_template_measure_the_platform_has_never_seen_is_offered_with_the_same
     )
     assert runner.invoke(main, ["import", "detentions", str(csv), "--db", str(db)]).exit_code == 0
     store = Store.open(db)
-    assert rated_measures(store.detention_choices()) == ["restrictive-interventions"]
+    assert rated_measures(store.detentions.detention_choices()) == ["restrictive-interventions"]
     assert measure_name("restrictive-interventions") == "Restrictive interventions"
     out = runner.invoke(
         main, ["disparity", "--measure", "restrictive-interventions", "--db", str(db)]
@@ -348,7 +350,7 @@ def test_a_detailed_group_split_by_age_band_is_summed(tmp_path: Path, runner) ->
         "RX1,2024-25,All detentions,White,0-39,100,150000\n"
         "RX1,2024-25,All detentions,White,40+,150,150000\n",
     )
-    rows = Store.open(db).detentions_frame("2024-25", "all-detentions")
+    rows = Store.open(db).detentions.detentions_frame("2024-25", "all-detentions")
     row = disparity_table(rows, focus="African", reference="White").iloc[0]
     # 31 is published as 30 (counts below national level are rounded to 5).
     assert (row["focus_count"], row["focus_population"]) == (30, 28_000)
@@ -385,15 +387,15 @@ def test_linking_uses_standardised_ratios_where_the_data_allow(tmp_path: Path, r
     store = Store.open(db)
     from ocf.models import Answer, Response
 
-    survey = next(s for s in store.round_surveys("r1").values() if s.audience == "self")
+    survey = next(s for s in store.rounds.round_surveys("r1").values() if s.audience == "self")
     own = tuple(Answer(i.id, "2") for i in survey.items if i.type == "level")
-    store.add_submitted([Response("RX1", "r1", survey.id, "equality-lead", own)], "t")
+    store.submissions.add_submitted([Response("RX1", "r1", survey.id, "equality-lead", own)], "t")
     assert standardised_available(store, "r1")
     crude = link(store, "r1").sites.set_index("site").loc["RX1", "rate_ratio"]
     standard = link(store, "r1", method="standardised").sites.set_index("site")
     assert standard.loc["RX1", "rate_ratio"] != pytest.approx(crude)
     assert standard.loc["RX1", "rate_ratio"] == pytest.approx(
         disparity_table(
-            store.detentions_frame("2024-25", "all-detentions"), method="standardised"
+            store.detentions.detentions_frame("2024-25", "all-detentions"), method="standardised"
         ).iloc[0]["rate_ratio"]
     )

@@ -152,12 +152,12 @@ def test_a_file_is_kept_with_its_sha256_and_comes_back_byte_for_byte(
     assert file.sha256 == hashlib.sha256(data).hexdigest()
     # The audit log records the file and its hash, never its bytes.
     entry = next(
-        e for e in demo_store.audit_events("evidence") if e["entity_id"] == str(evidence_id)
+        e for e in demo_store.audit.audit_events("evidence") if e["entity_id"] == str(evidence_id)
     )
     assert file.sha256 in entry["after"] and "content" not in entry["after"]
     # Backups hold the bytes.
     copy = demo_store.backup(tmp_path / "backup.db")
-    assert bytes(Store.open(copy).get_evidence(evidence_id)["content"]) == data
+    assert bytes(Store.open(copy).evidence.get_evidence(evidence_id)["content"]) == data
 
 
 def test_a_refused_file_or_link_names_the_problem_and_changes_nothing(
@@ -199,7 +199,7 @@ def test_only_the_sites_lead_or_an_admin_adds_evidence_while_the_round_is_open(
     with pytest.raises(PermissionDenied):
         remove(demo_store, lead, evidence_id)
     remove(demo_store, admin, evidence_id)
-    assert evidence_id not in set(demo_store.evidence_frame(OPEN, OTHER)["id"])
+    assert evidence_id not in set(demo_store.evidence.evidence_frame(OPEN, OTHER)["id"])
 
 
 def test_regulators_open_published_evidence_and_the_facilitator_their_sites(
@@ -273,7 +273,7 @@ def test_the_lead_adds_a_link_on_the_self_assessment_and_sees_the_mark_go(
     blocks[0].text_input[1].input("Our plan")
     blocks[0].button[-1].click().run()
     assert not at.exception and not at.error
-    rows = Store.open(demo_copy).evidence_frame(OPEN, DEMO_SITE)
+    rows = Store.open(demo_copy).evidence.evidence_frame(OPEN, DEMO_SITE)
     assert ("Our plan", "https://xta1.nhs.example/plan", competency) in set(
         zip(rows["name"], rows["url"], rows["competency"], strict=True)
     )

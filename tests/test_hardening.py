@@ -28,6 +28,7 @@ from ocf.reports import export_round
 from ocf.rounds import change_status, open_round, resolve_content
 from ocf.spreadsheet import neutralise
 from ocf.store import Store
+from ocf.store.accounts import Accounts
 
 from .conftest import FIXTURES, PROJECT, dump
 
@@ -118,14 +119,14 @@ def test_a_round_id_must_follow_the_documented_pattern(tmp_path: Path) -> None:
     db = str(tmp_path / "ocf.db")
     result = invoke("round", "add", FORMULA, "--framework", "ocf-race-equality", "--db", db)
     assert result.exit_code == 1 and "round id" in result.output
-    assert Store.open(db).list_rounds() == []
+    assert Store.open(db).rounds.list_rounds() == []
 
 
 def test_exports_and_listings_neutralise_formula_cells(tmp_path: Path) -> None:
     """A site name or an audit entry that starts with '=' must not become a live formula."""
     db = tmp_path / "ocf.db"
     store = Store.open(db)
-    store.add_sites([Site("RX1", FORMULA)], "t")
+    store.sites.add_sites([Site("RX1", FORMULA)], "t")
     open_round(store, "r1", resolve_content("ocf-race-equality"), "t")
     listing = invoke("site", "list", "--db", str(db)).output
     assert FORMULA not in listing.replace(f"'{FORMULA}", "")
@@ -190,7 +191,7 @@ def test_the_shipped_surveys_still_use_their_anchors() -> None:
 def test_database_backup_and_exports_are_private_to_their_owner(tmp_path: Path) -> None:
     db = tmp_path / "ocf.db"
     store = Store.open(db)
-    store.add_sites([Site("RX1", "Trust")], "t")
+    store.sites.add_sites([Site("RX1", "Trust")], "t")
     open_round(store, "r1", resolve_content("ocf-race-equality"), "t")
     change_status(store, "r1", "close", "t")
     files = [db, store.backup(tmp_path / "backup.db")]
@@ -277,19 +278,19 @@ def test_a_room_of_members_signing_in_at_once_from_one_address_all_get_in(
     from ocf.models import Site
     from ocf.rounds import open_round, resolve_content
 
-    store.add_sites([Site(DEMO_SITE, "A trust")], "t")
+    store.sites.add_sites([Site(DEMO_SITE, "A trust")], "t")
     open_round(store, "r1", resolve_content("ocf-race-equality"), "t")
     codes = issue_invitations(store, SYSTEM, DEMO_SITE, "r1", 30)
     store.close()
     signed, refused, reserved = [], [], []
     barrier = threading.Barrier(len(codes))
-    reserve = Store.reserve_sign_in
+    reserve = Accounts.reserve_sign_in
 
     def counted(self, *args):
         reserved.append(1)
         return reserve(self, *args)
 
-    monkeypatch.setattr(Store, "reserve_sign_in", counted)
+    monkeypatch.setattr(Accounts, "reserve_sign_in", counted)
 
     def attempt(code: str) -> None:
         own = Store.open(db)
@@ -332,7 +333,7 @@ def test_the_cache_is_safe_across_threads(tmp_path: Path) -> None:
 
 def test_csv_outputs_read_back_unchanged_apart_from_the_mark(tmp_path: Path) -> None:
     db = tmp_path / "ocf.db"
-    Store.open(db).add_sites([Site("RX1", "+44 Trust")], "t")
+    Store.open(db).sites.add_sites([Site("RX1", "+44 Trust")], "t")
     table = pd.read_csv(io.StringIO(invoke("site", "list", "--db", str(db)).output))
     assert table.loc[0, "name"] == "'+44 Trust"
 
@@ -345,7 +346,7 @@ def crafted_backup(tmp_path: Path, sql: list[str]) -> Path:
     import sqlite3
 
     source = Store.open(tmp_path / "source.db")
-    source.add_sites([Site("RX1", "Trust")], "t")
+    source.sites.add_sites([Site("RX1", "Trust")], "t")
     path = source.backup(tmp_path / "crafted.db")
     conn = sqlite3.connect(path)
     for statement in sql:
@@ -375,7 +376,7 @@ def test_restore_refuses_a_backup_whose_schema_was_changed(
     """A backup without the audit triggers passed `ocf restore`; admin actions then left no trace."""
     backup = crafted_backup(tmp_path, sql)
     live = tmp_path / "live.db"
-    Store.open(live).add_sites([Site("RX2", "Live trust")], "t")
+    Store.open(live).sites.add_sites([Site("RX2", "Live trust")], "t")
     before = dump(Store.open(live))
     result = invoke("restore", "--yes", str(backup), "--db", str(live))
     assert result.exit_code == 1 and problem in result.output, result.output
@@ -402,7 +403,7 @@ def test_a_good_backup_still_restores(tmp_path: Path) -> None:
     shutil.copy(tmp_path / "source.db.audit-key", tmp_path / "live.db.audit-key")
     result = invoke("restore", "--yes", str(backup), "--db", str(tmp_path / "live.db"))
     assert result.exit_code == 0, result.output
-    assert Store.open(tmp_path / "live.db").get_site("RX1") is not None
+    assert Store.open(tmp_path / "live.db").sites.get_site("RX1") is not None
 
 
 def test_a_backup_made_with_another_servers_key_is_not_restored(tmp_path: Path) -> None:
@@ -416,7 +417,7 @@ def test_the_audit_chain_shows_any_edit(tmp_path: Path) -> None:
 
     db = tmp_path / "ocf.db"
     store = Store.open(db)
-    store.add_sites([Site("RX1", "Trust"), Site("RX2", "Trust two")], "t")
+    store.sites.add_sites([Site("RX1", "Trust"), Site("RX2", "Trust two")], "t")
     open_round(store, "r1", resolve_content("ocf-race-equality"), "t")
     good = invoke("audit", "--verify", "--db", str(db))
     assert good.exit_code == 0 and "intact: 3 entries" in good.output
@@ -443,7 +444,7 @@ def test_the_audit_chain_shows_any_edit(tmp_path: Path) -> None:
 
 def test_the_audit_filters_offer_what_the_log_holds(demo_path: Path) -> None:
     store = Store.open(demo_path)
-    entities, actions = store.audit_vocabulary()
+    entities, actions = store.audit.audit_vocabulary()
     assert {"site", "round", "panel"} <= set(entities)
     assert {"add", "status", "close"} <= set(actions)
 
@@ -460,7 +461,7 @@ def test_a_stale_actor_is_not_trusted(tmp_path: Path) -> None:
     from ocf.errors import PermissionDenied
 
     store = Store.open(tmp_path / "ocf.db")
-    store.add_sites([Site("RX1", "Trust")], "t")
+    store.sites.add_sites([Site("RX1", "Trust")], "t")
     lead = sign_in(store, add_account(store, SYSTEM, "Lead", "lead", "RX1"))
     forged = replace(lead, role="admin", site=None)
     with pytest.raises(PermissionDenied, match="role or site has changed"):
@@ -497,7 +498,7 @@ def test_opening_a_store_does_not_wait_for_another_writer(tmp_path: Path) -> Non
 def cli_db(tmp_path: Path) -> Path:
     db = tmp_path / "ocf.db"
     store = Store.open(db)
-    store.add_sites([Site("QX1", "An ICB", "icb"), Site("RX1", "Trust", parent="QX1")], "t")
+    store.sites.add_sites([Site("QX1", "An ICB", "icb"), Site("RX1", "Trust", parent="QX1")], "t")
     open_round(store, "r1", resolve_content("ocf-race-equality"), "t")
     store.close()
     return db
@@ -578,7 +579,7 @@ def test_the_same_import_twice_at_once_writes_it_once(tmp_path: Path) -> None:
         "site,round,survey,respondent,item,value\n"
         + "".join(
             f"RX1,r1,ocf-self-assessment,lead,{c.id}-level,2\n"
-            for c in Store.open(db).round_framework("r1").competencies
+            for c in Store.open(db).rounds.round_framework("r1").competencies
         )
     )
     first, second = Store.open(db), Store.open(db)
@@ -587,10 +588,10 @@ def test_the_same_import_twice_at_once_writes_it_once(tmp_path: Path) -> None:
         list(read_responses(table.rows, table.source, store).responses())
         for store in (first, second)
     )
-    first.add_submitted(one, "a")
+    first.submissions.add_submitted(one, "a")
     before = dump(second)
     with pytest.raises(ConflictError, match="already"):
-        second.add_submitted(two, "b")
+        second.submissions.add_submitted(two, "b")
     assert dump(second) == before
 
 
@@ -604,7 +605,7 @@ def test_a_full_disk_gives_the_real_error_and_changes_nothing(tmp_path: Path) ->
 
     sites = [Site(f"RF{i:03d}", "x" * 2000) for i in range(200)]
     with pytest.raises(StorageError, match="full"):
-        store.add_sites(sites, "t")
+        store.sites.add_sites(sites, "t")
     assert dump(store) == before
 
 
@@ -693,7 +694,7 @@ def test_an_entry_deleted_and_the_hashes_recomputed_is_caught_by_the_key(tmp_pat
 
     db = tmp_path / "ocf.db"
     store = Store.open(db)
-    store.add_sites([Site("RX1", "Trust"), Site("RX2", "Trust two")], "t")
+    store.sites.add_sites([Site("RX1", "Trust"), Site("RX2", "Trust two")], "t")
     open_round(store, "r1", resolve_content("ocf-race-equality"), "t")
     key = tmp_path / "ocf.db.audit-key"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
@@ -737,9 +738,9 @@ def test_an_anchor_shows_a_truncated_end(tmp_path: Path) -> None:
 
     db = tmp_path / "ocf.db"
     store = Store.open(db)
-    store.add_sites([Site("RX1", "Trust")], "t")
+    store.sites.add_sites([Site("RX1", "Trust")], "t")
     head = invoke("audit", "--verify", "--db", str(db)).output.rsplit("full head ", 1)[1].strip()
-    store.add_sites([Site("RX2", "Trust two")], "t")
+    store.sites.add_sites([Site("RX2", "Trust two")], "t")
     assert invoke("audit", "--verify", "--anchor", head[:16], "--db", str(db)).exit_code == 0
     conn = sqlite3.connect(db)
     conn.execute("DROP TRIGGER audit_no_delete")
@@ -774,7 +775,7 @@ def test_a_backup_from_before_the_chain_is_restored_only_when_asked(tmp_path: Pa
     assert refused.exit_code == 1 and "before the audit log was chained" in refused.output
     done = invoke("restore", "--yes", str(backup), "--unchained", "--db", live)
     assert done.exit_code == 0, done.output
-    assert "unchained backup" in Store.open(live).audit_events("database")[0]["after"]
+    assert "unchained backup" in Store.open(live).audit.audit_events("database")[0]["after"]
 
 
 def test_a_demo_backup_is_not_restored_over_a_real_database_unless_asked(
@@ -786,11 +787,11 @@ def test_a_demo_backup_is_not_restored_over_a_real_database_unless_asked(
     Store.open(demo).audit_key()  # made on first use
     backup = Store.open(demo).backup(tmp_path / "demo-backup.db")
     real = tmp_path / "real.db"
-    Store.open(real).add_sites([Site("RX1", "Trust")], "t")
+    Store.open(real).sites.add_sites([Site("RX1", "Trust")], "t")
     shutil.copy(tmp_path / "demo.db.audit-key", tmp_path / "real.db.audit-key.demo")
     refused = invoke("restore", "--yes", str(backup), "--db", str(real))
     assert refused.exit_code == 1 and "it is a demo database" in refused.output
-    assert not Store.open(real).is_demo and Store.open(real).get_site("RX1") is not None
+    assert not Store.open(real).is_demo and Store.open(real).sites.get_site("RX1") is not None
     (tmp_path / "real.db.audit-key").unlink()  # the demo's key, to show the demo here
     shutil.move(tmp_path / "real.db.audit-key.demo", tmp_path / "real.db.audit-key")
     shown = invoke("restore", "--yes", str(backup), "--demo", "--db", str(real))
@@ -833,7 +834,7 @@ def test_a_backup_killed_midway_leaves_no_file_that_blocks_a_retry(tmp_path: Pat
 
     db = tmp_path / "ocf.db"
     store = Store.open(db)
-    store.add_sites([Site(f"R{n:04d}", "x" * 2000) for n in range(3000)], "t")
+    store.sites.add_sites([Site(f"R{n:04d}", "x" * 2000) for n in range(3000)], "t")
     target = tmp_path / "backup.db"
     child = subprocess.Popen(
         [sys.executable, "-c", (
@@ -855,7 +856,7 @@ def test_a_backup_killed_midway_leaves_no_file_that_blocks_a_retry(tmp_path: Pat
         child.wait()
     assert not target.exists()
     assert invoke("backup", str(target), "--db", str(db)).exit_code == 0
-    assert Store.open(target).get_site("R2999") is not None
+    assert Store.open(target).sites.get_site("R2999") is not None
 
 
 def test_backups_rotate_and_a_restore_says_what_it_replaces(tmp_path: Path) -> None:
@@ -866,7 +867,7 @@ def test_backups_rotate_and_a_restore_says_what_it_replaces(tmp_path: Path) -> N
     from ocf.backups import backup_name, rotate
 
     db = tmp_path / "ocf.db"
-    Store.open(db).add_sites([Site("RX1", "Trust")], "t")
+    Store.open(db).sites.add_sites([Site("RX1", "Trust")], "t")
     folder = tmp_path / "backups"
     folder.mkdir()
     (folder / "notes.txt").write_text("not a backup: never touched")
@@ -924,4 +925,4 @@ def test_a_database_of_the_previous_release_upgrades_explicitly(tmp_path: Path) 
     )
     verified = invoke("audit", "--verify", "--db", str(path))
     assert verified.exit_code == 0 and "intact" in verified.output
-    assert Store.open(path).get_site("RX1").name == "Trust one"
+    assert Store.open(path).sites.get_site("RX1").name == "Trust one"

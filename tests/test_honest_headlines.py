@@ -37,7 +37,7 @@ SITE, ROUND = "RX1", "r1"
 def reproduced(store: Store) -> Store:
     """The issue's case: a lead rates every competency 3; the panel (five members, the shipped
     minimum) answers only three items, all 'strongly disagree'; the panel closes."""
-    store.add_sites([Site(SITE, "Trust one")], "t")
+    store.sites.add_sites([Site(SITE, "Trust one")], "t")
     open_round(store, ROUND, resolve_content("ocf-race-equality"), "t")
     lead = sign_in(store, add_account(store, SYSTEM, "Lead", "lead", SITE))
     draft = open_self_assessment(store, lead, SITE, ROUND)

@@ -110,7 +110,7 @@ PAPER = {"understood-culture": ("1", None), "help-early": ("1", None), "easy-fee
 @pytest.fixture
 def trust(store: Store) -> Store:
     """One trust, an open round of the OCF framework (min_panel 5), its two facilitators."""
-    store.add_sites([Site("RX1", "Trust one")], "t")
+    store.sites.add_sites([Site("RX1", "Trust one")], "t")
     open_round(store, "r1", resolve_content("ocf-race-equality"), "t")
     return store
 
@@ -121,7 +121,7 @@ def person(store: Store, name: str, role: str, site: str | None = "RX1"):
 
 def lowest(store: Store) -> dict:
     """Every question of the panel survey at the scale's lowest score (a padded form)."""
-    survey = store.round_surveys("r1")["ocf-panel"]
+    survey = store.rounds.round_surveys("r1")["ocf-panel"]
     raw = {}
     for item in survey.items:
         lows = [o for o in item.options if o.score == 0]
@@ -146,7 +146,7 @@ def test_an_administrator_can_neither_key_paper_forms_nor_import_panel_answers(
     ]
     with pytest.raises(PermissionDenied, match="never enters panel answers"):
         confirm_responses(trust, admin, padded)
-    assert trust.list_submissions("r1").empty
+    assert trust.submissions.list_submissions("r1").empty
 
 
 def test_a_keyed_paper_form_counts_only_once_a_second_person_confirms_it(trust: Store) -> None:
@@ -161,9 +161,11 @@ def test_a_keyed_paper_form_counts_only_once_a_second_person_confirms_it(trust: 
         settle_paper_response(trust, lead, "RX1", "r1", form.id, confirm=True)
     with pytest.raises(PermissionDenied):
         paper_waiting(trust, lead, "RX1", "r1")
-    assert trust.submission_counts("r1").query("status == 'submitted'").empty  # not counted
+    assert (
+        trust.submissions.submission_counts("r1").query("status == 'submitted'").empty
+    )  # not counted
     settle_paper_response(trust, chair, "RX1", "r1", form.id, confirm=True)
-    assert trust.submission_counts("r1").query("status == 'submitted'")["n"].sum() == 1
+    assert trust.submissions.submission_counts("r1").query("status == 'submitted'")["n"].sum() == 1
     # A second form, discarded: gone.
     add_paper_response(trust, keyer, "RX1", "r1", lowest(trust))
     [other] = paper_waiting(trust, chair, "RX1", "r1")
@@ -339,7 +341,9 @@ def test_a_panel_actor_with_a_forged_site_writes_nowhere(demo_store: Store, code
     with pytest.raises(PermissionDenied, match="another site"):
         save(demo_store, member, replace(draft, site="XTA2"), {"understood-culture": ("4", None)})
     assert (
-        demo_store.get_submission("XTA2", ROUND, "ocf-panel", f"panel-{member.invitation_id}")
+        demo_store.submissions.get_submission(
+            "XTA2", ROUND, "ocf-panel", f"panel-{member.invitation_id}"
+        )
         is None
     )
 

@@ -290,14 +290,14 @@ def test_a_member_takes_their_answers_back_until_the_panel_closes(demo_copy: Pat
     from ocf.submissions import close_panel
 
     store = Store.open(demo_copy)
-    round_id = [r.id for r in store.list_rounds() if r.status == "open"][-1]
+    round_id = [r.id for r in store.rounds.list_rounds() if r.status == "open"][-1]
     first, second = issue_invitations(store, SYSTEM, DEMO_SITE, round_id, 2)
     member = sign_in(store, first)
     draft = save(store, member, open_panel_survey(store, member), _required_answers())
     submit(store, member, draft)
-    before = len(store.respondents(DEMO_SITE, round_id, "ocf-panel"))
+    before = len(store.submissions.respondents(DEMO_SITE, round_id, "ocf-panel"))
     withdraw(store, member)
-    assert len(store.respondents(DEMO_SITE, round_id, "ocf-panel")) == before - 1
+    assert len(store.submissions.respondents(DEMO_SITE, round_id, "ocf-panel")) == before - 1
     assert sign_in(store, first) is None  # the code no longer works
     with pytest.raises(PermissionDenied):
         open_panel_survey(store, member)
@@ -306,7 +306,9 @@ def test_a_member_takes_their_answers_back_until_the_panel_closes(demo_copy: Pat
     close_panel(store, SYSTEM, DEMO_SITE, round_id)
     with pytest.raises(PermissionDenied):
         withdraw(store, other)  # after the close, answers cannot be picked out
-    assert store.get_submission(DEMO_SITE, round_id, "ocf-panel", f"panel-{other.invitation_id}")
+    assert store.submissions.get_submission(
+        DEMO_SITE, round_id, "ocf-panel", f"panel-{other.invitation_id}"
+    )
 
 
 def _required_answers() -> dict[str, tuple[str | None, str | None]]:
@@ -326,7 +328,7 @@ def test_taking_answers_back_from_the_page_signs_out_and_says_so(demo_copy: Path
     assert "actor" not in at.session_state  # signed out; the next page says so in Polish
     store = Store.open(demo_copy)
     assert (
-        store.get_submission(
+        store.submissions.get_submission(
             member.site, member.round, "ocf-panel", f"panel-{member.invitation_id}"
         )
         is None
@@ -471,7 +473,7 @@ def test_staff_see_who_answered_only_once_the_panel_has_closed(demo_copy: Path) 
     from ocf.submissions import close_panel
 
     store = Store.open(demo_copy)
-    round_id = [r.id for r in store.list_rounds() if r.status == "open"][-1]
+    round_id = [r.id for r in store.rounds.list_rounds() if r.status == "open"][-1]
     codes = issue_invitations(store, SYSTEM, DEMO_SITE, round_id, 12)
     for n, code in enumerate(codes):
         member = sign_in(store, code)

@@ -60,7 +60,7 @@ def test_panel_n_on_compare_is_explained_and_matches_results(app_as) -> None:
 def test_the_linking_page_names_trusts_not_codes(app_as, demo_path: Path) -> None:
     at = app_as("regulator", "linking")
     sites = at.table[0].value
-    names = {s.name for s in Store.open(demo_path).list_sites()}
+    names = {s.name for s in Store.open(demo_path).sites.list_sites()}
     assert set(sites.index) <= names and len(sites) == 8
     assert sorted(sites["On the chart"].astype(int)) == list(range(1, 9))
 

@@ -84,7 +84,7 @@ def test_only_the_trust_answers_a_duty_but_a_panel_may_be_asked_about_it(tmp_pat
 def dutiful(store: Store) -> Store:
     """Two sites on the fixture framework: S1 meets one duty, misses one and half-meets one,
     with a panel of three; S2 has submitted nothing of its own."""
-    store.add_sites([Site("S1", "Site one"), Site("S2", "Site two")], "t")
+    store.sites.add_sites([Site("S1", "Site one"), Site("S2", "Site two")], "t")
     open_round(store, "r1", resolve_content(str(FRAMEWORK), [str(SELF), str(PANEL)]), "t")
     own = {
         "duty-lead-status": "met",
@@ -110,7 +110,7 @@ def dutiful(store: Store) -> Store:
         answers = (Answer("lead-listens", view), Answer("a1", "3"), Answer("b1", "3"))
         responses.append(Response("S1", "r1", "dutiful-panel", f"P{n}", answers))
     responses.append(Response("S2", "r1", "dutiful-panel", "P9", (Answer("a1", "1"),)))
-    store.add_submitted(responses, "t")
+    store.submissions.add_submitted(responses, "t")
     change_status(store, "r1", "close", "t")
     return store
 
@@ -208,7 +208,7 @@ def pcref_demo(demo_copy: Path) -> Path:
             answers.append(Answer(survey.status_item_id(competency.id), status))
         else:
             answers.append(Answer(survey.level_item_id(competency.id), "2"))
-    store.add_submitted(
+    store.submissions.add_submitted(
         [Response("XTA2", "pcref-1", survey.id, SELF_RESPONDENT, tuple(answers))], "t"
     )
     store.close()
@@ -227,8 +227,13 @@ def test_the_lead_answers_each_duty_met_partly_or_not_on_the_self_assessment(
     next(b for b in at.button if b.label.startswith("Save Legislative")).click().run()
     assert not at.exception and not at.error
     store = Store.open(pcref_demo)
-    saved = store.get_submission("XTA1", "pcref-1", "pcref-self-assessment", SELF_RESPONDENT)
-    assert store.submission_answers(saved.id)["obligations-board-lead-status"].value == "partly"
+    saved = store.submissions.get_submission(
+        "XTA1", "pcref-1", "pcref-self-assessment", SELF_RESPONDENT
+    )
+    assert (
+        store.submissions.submission_answers(saved.id)["obligations-board-lead-status"].value
+        == "partly"
+    )
 
 
 def test_the_results_page_leads_with_duties_not_met_and_lists_the_checklist(
@@ -257,12 +262,14 @@ def test_a_self_assessment_imported_under_another_label_answers_the_duties(
     while every duty read "Not answered yet": one rule now decides whose answer counts."""
 
     framework_site = "S9"
-    store.add_sites([Site(framework_site, "Site nine")], "t")
+    store.sites.add_sites([Site(framework_site, "Site nine")], "t")
     open_round(store, "r9", resolve_content("pcref"), "t")
-    survey = next(s for s in store.round_surveys("r9").values() if s.audience == "self")
+    survey = next(s for s in store.rounds.round_surveys("r9").values() if s.audience == "self")
     status_items = [i for i in survey.items if i.type == "obligation"]
     answers = tuple(Answer(i.id, "not_met") for i in status_items)
-    store.add_submitted([Response(framework_site, "r9", survey.id, "imported-1", answers)], "t")
+    store.submissions.add_submitted(
+        [Response(framework_site, "r9", survey.id, "imported-1", answers)], "t"
+    )
     duties = site_results(store, ADMIN, framework_site, "r9").obligations
     assert set(duties["label"]) == {"Not met"}
 
@@ -274,7 +281,9 @@ def test_a_duty_met_with_evidence_never_reads_claimed_to_the_public(dutiful: Sto
     from ocf.results import site_results
 
     record = {"site": "S1", "round": "r1", "competency": "duty-lead", "kind": "link"}
-    dutiful.add_evidence({**record, "name": "Board minutes", "url": "https://example.org"}, "t")
+    dutiful.evidence.add_evidence(
+        {**record, "name": "Board minutes", "url": "https://example.org"}, "t"
+    )
     change_status(dutiful, "r1", "publish", "t")
     staff = site_results(dutiful, SYSTEM, "S1", "r1").obligations.set_index("competency")
     public = site_results(dutiful, PUBLIC, "S1", "r1").obligations.set_index("competency")

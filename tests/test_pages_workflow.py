@@ -127,7 +127,7 @@ def fill_domain(at: AppTest, framework, domain, level: str = "2") -> None:
 def test_a_lead_completes_leaves_comes_back_and_submits(db_path: Path) -> None:
     store = Store.open(db_path)
     lead = demo_actor(store, "lead")
-    framework = store.round_framework(ROUND)
+    framework = store.rounds.round_framework(ROUND)
     at = app(lead)
     at.switch_page("app_pages/self_assessment.py").run()
     assert "Draft saved" in at.caption[0].value
@@ -149,7 +149,9 @@ def test_a_lead_completes_leaves_comes_back_and_submits(db_path: Path) -> None:
     next(b for b in again.button if b.label == "Submit the self-assessment").click().run()
     assert not again.exception
     assert again.success[0].value.startswith("Submitted")
-    row = store.list_submissions(ROUND).query("site == 'XTA1' and survey == 'ocf-self-assessment'")
+    row = store.submissions.list_submissions(ROUND).query(
+        "site == 'XTA1' and survey == 'ocf-self-assessment'"
+    )
     assert list(row["status"]) == ["submitted"]  # one submission, submitted once
 
 
@@ -165,7 +167,7 @@ def test_a_lead_cannot_submit_with_levels_missing(db_path: Path) -> None:
 def test_a_stale_save_from_a_second_tab_is_refused(db_path: Path) -> None:
     store = Store.open(db_path)
     lead = demo_actor(store, "lead")
-    framework = store.round_framework(ROUND)
+    framework = store.rounds.round_framework(ROUND)
     first, second = app(lead), app(lead)
     for tab in (first, second):
         tab.switch_page("app_pages/self_assessment.py").run()
@@ -178,8 +180,12 @@ def test_a_stale_save_from_a_second_tab_is_refused(db_path: Path) -> None:
     assert (
         second.radio(key=f"{prefix}:behaviour-coercive-practice-level").value == "3"
     )  # not lost on screen
-    answers = store.submission_answers(
-        int(store.get_submission("XTA1", ROUND, "ocf-self-assessment", "equality-lead").id)
+    answers = store.submissions.submission_answers(
+        int(
+            store.submissions.get_submission(
+                "XTA1", ROUND, "ocf-self-assessment", "equality-lead"
+            ).id
+        )
     )
     assert answers["behaviour-coercive-practice-level"].value == "2"  # the first save stands
 
@@ -192,7 +198,7 @@ def signed_in_member(db_path: Path) -> tuple[AppTest, object, str]:
     the survey and the code."""
     store = Store.open(db_path)
     code = issue_invitations(store, SYSTEM, "XTA1", ROUND, 1)[0]
-    survey = store.round_surveys(ROUND)["ocf-panel"]
+    survey = store.rounds.round_surveys(ROUND)["ocf-panel"]
     at = app()
     at.switch_page("app_pages/panel_survey.py").run()
     at.text_input[0].input(code)
@@ -255,7 +261,7 @@ def test_a_panel_member_answers_leaves_comes_back_with_the_code_and_submits(db_p
     assert survey.thanks.split(".")[0] in back.markdown[-1].value or survey.thanks.split(".")[
         0
     ] in texts(back)
-    counts = store.list_submissions(ROUND).query(
+    counts = store.submissions.list_submissions(ROUND).query(
         "site == 'XTA1' and respondent.str.startswith('panel-')", engine="python"
     )
     assert list(counts["status"]) == ["submitted"]
@@ -301,7 +307,7 @@ def test_facilitator_sees_counts_never_answers_and_issues_codes(db_path: Path) -
     at.number_input[0].set_value(3)
     next(b for b in at.button if b.label == "Issue codes").click().run()
     assert len(at.code[0].value.splitlines()) == 3
-    assert len(store.invitation_statuses("XTA1", ROUND)) == 3
+    assert len(store.panels.invitation_statuses("XTA1", ROUND)) == 3
 
 
 def test_facilitator_keys_in_a_paper_response(db_path: Path) -> None:
@@ -349,7 +355,7 @@ def test_a_regulator_sees_only_published_rounds_and_results_pages(db_path: Path)
 def test_results_show_suppression_as_words_not_numbers(db_path: Path) -> None:
     at = app(demo_actor(Store.open(db_path), "admin"))
     at.switch_page("app_pages/results.py").run()
-    at.selectbox[1].select(Store.open(db_path).get_site("XTB3")).run()
+    at.selectbox[1].select(Store.open(db_path).sites.get_site("XTB3")).run()
     assert not at.exception
     assert at.metric[2].value == "fewer than 5 responses"
     assert "fewer than 5 responses" in str(at.table[1].value.to_dict())
@@ -361,13 +367,19 @@ def test_an_admin_reopens_a_submitted_self_assessment(db_path: Path) -> None:
     at.switch_page("app_pages/submissions.py").run()
     assert not at.exception
     at.selectbox[1].select(
-        int(store.get_submission("XTA2", ROUND, "ocf-self-assessment", "equality-lead").id)
+        int(
+            store.submissions.get_submission(
+                "XTA2", ROUND, "ocf-self-assessment", "equality-lead"
+            ).id
+        )
     ).run()
     at.text_input[0].input("Evidence attached to the wrong competency").run()
     next(b for b in at.button if b.label == "Reopen").click().run()
     assert not at.exception and at.success[0].value.startswith("Reopened")
     assert (
-        store.get_submission("XTA2", ROUND, "ocf-self-assessment", "equality-lead").status
+        store.submissions.get_submission(
+            "XTA2", ROUND, "ocf-self-assessment", "equality-lead"
+        ).status
         == "draft"
     )
 
@@ -385,7 +397,7 @@ def test_results_open_on_the_latest_round_with_results_and_a_new_round_reads_emp
         at.switch_page("app_pages/results.py").run()
         assert not at.exception, role
         assert at.selectbox[0].value.id == "2025-26", role  # not the empty new round
-        at.selectbox[0].select(store.get_round("2026-27")).run()
+        at.selectbox[0].select(store.rounds.get_round("2026-27")).run()
         assert not at.exception, role
         assert any("No submitted self-assessment" in i.value for i in at.info), role
 
@@ -426,7 +438,7 @@ def test_slips_use_the_configured_public_address_or_say_it_is_missing(
 def test_switching_section_keeps_what_was_typed(db_path: Path) -> None:
     """Rating a competency, switching section and coming back left it blank."""
     store = Store.open(db_path)
-    framework = store.round_framework(ROUND)
+    framework = store.rounds.round_framework(ROUND)
     prefix = f"self:XTA1:{ROUND}"
     at = app(demo_actor(store, "lead"))
     at.switch_page("app_pages/self_assessment.py").run()
@@ -445,8 +457,8 @@ def test_switching_section_keeps_what_was_typed(db_path: Path) -> None:
         at.text_area(key=f"{prefix}:behaviour-coercive-practice-evidence").value
         == "Audit of 40 plans"
     )
-    row = store.get_submission("XTA1", ROUND, "ocf-self-assessment", "equality-lead")
-    answers = store.submission_answers(row.id)
+    row = store.submissions.get_submission("XTA1", ROUND, "ocf-self-assessment", "equality-lead")
+    answers = store.submissions.submission_answers(row.id)
     assert answers["behaviour-coercive-practice-level"].value == "2"
 
 
@@ -482,7 +494,7 @@ def test_the_facilitator_counts_every_response_the_scores_count(db_path: Path) -
     at = app(demo_actor(store, "facilitator"))
     at.switch_page("app_pages/facilitation.py").run()
     counted = next(m for m in at.metric if m.label == "Responses counted")
-    submitted = store.list_submissions(ROUND).query(
+    submitted = store.submissions.list_submissions(ROUND).query(
         "site == 'XTA1' and status == 'submitted' and survey == 'ocf-panel'"
     )
     assert int(counted.value) == len(submitted) > 0
@@ -495,7 +507,7 @@ def test_a_paper_answer_ticked_by_mistake_can_be_cleared(db_path: Path) -> None:
     from ocf.paper import question_numbers
 
     store = Store.open(db_path)
-    survey = store.round_surveys(ROUND)["ocf-panel"]
+    survey = store.rounds.round_surveys(ROUND)["ocf-panel"]
     numbers = question_numbers(survey)
     asked = next(i for i in survey.items if i.show_if)  # shown only after an earlier answer
     at = app(demo_actor(store, "facilitator"))

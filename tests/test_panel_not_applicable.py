@@ -55,7 +55,7 @@ def test_a_panel_item_on_a_competency_the_panel_cannot_judge_is_refused(tmp_path
 def test_coverage_counts_only_what_a_panel_can_judge(store: Store, tmp_path: Path) -> None:
     framework = framework_with_beta_not_judged(tmp_path)
     content = resolve_content(str(framework), [str(SELF), str(panel_survey(tmp_path, False))])
-    store.add_sites([Site("S1", "Site one")], "t")
+    store.sites.add_sites([Site("S1", "Site one")], "t")
     open_round(store, "r1", content, "t")
     own = (
         Answer("alpha-one-level", "2"),
@@ -66,7 +66,7 @@ def test_coverage_counts_only_what_a_panel_can_judge(store: Store, tmp_path: Pat
     for n in range(3):
         answers = (Answer("a1", "3"), Answer("a2", "3"))
         responses.append(Response("S1", "r1", "tiny-panel", f"P{n}", answers))
-    store.add_submitted(responses, "t")
+    store.submissions.add_submitted(responses, "t")
     change_status(store, "r1", "close", "t")
     scores = round_scores(store, "r1")
     competencies = scores.competencies.set_index("competency")
@@ -82,7 +82,7 @@ def test_coverage_counts_only_what_a_panel_can_judge(store: Store, tmp_path: Pat
     overall = scores.overall.iloc[0]
     assert 0 < overall["coverage"] < 1 and overall["flag"] == "partly_verified"
     # Yet the overall final never exceeds the overall panel figure plus the tolerance.
-    tolerance = store.round_framework("r1").moderation.tolerance
+    tolerance = store.rounds.round_framework("r1").moderation.tolerance
     assert overall["final"] <= overall["panel"] + tolerance + 1e-9
 
 

@@ -124,7 +124,7 @@ def test_the_public_summary_lists_only_trusts_that_took_part(demo_path, tmp_path
     shutil.copy(demo_path, path)
     store = Store.open(path)
     add_site(store, SYSTEM, "XTZ9", "A trust added later", "trust", None, None)
-    published = next(r.id for r in store.list_rounds() if r.status == "published")
+    published = next(r.id for r in store.rounds.list_rounds() if r.status == "published")
     listed = {s.code for s in sites_in(store, published)}
     assert "XTZ9" not in listed and "XTA1" in listed
 

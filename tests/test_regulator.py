@@ -59,7 +59,7 @@ def test_system_roll_up_is_population_weighted_when_populations_are_known(db: Pa
     admin = demo_actor(store, "admin")
     systems = system_view(store, admin, "2024-25").set_index("system")
     overall = round_scores(store, "2024-25").overall.set_index("site")["final"]
-    rows = store.detentions_frame("2023-24", "all-detentions")
+    rows = store.detentions.detentions_frame("2023-24", "all-detentions")
     known = rows[rows["ethnic_group"] != "Not Known"].groupby("geography")["population"].sum()
     members = ["XTA1", "XTA2", "XTA3"]
     expected = sum(overall[m] * known[m] for m in members) / sum(known[m] for m in members)
@@ -92,7 +92,7 @@ def test_crosswalk_is_the_weighted_mean_of_tagged_competencies_capped_as_a_domai
     had its own roll-up, without the cap, so an area's headline could stand above its panel)."""
     store = Store.open(db)
     admin = demo_actor(store, "admin")
-    framework = store.round_framework("2024-25")
+    framework = store.rounds.round_framework("2024-25")
     tolerance = framework.moderation.tolerance
     competencies = round_scores(store, "2024-25").competencies
     crosswalk = crosswalk_scores(store, admin, "2024-25")

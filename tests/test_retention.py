@@ -37,12 +37,14 @@ def test_answers_go_and_the_disclosed_figures_and_the_audit_chain_stay(db: Path)
     report_before = board_report(store, SYSTEM, "XTA1", PUBLISHED)
     assert due(store, SYSTEM, parse_period("3y")) == []  # published today: nothing due yet
     [item] = due(store, SYSTEM, parse_period("3y"), now=LATER)
-    assert item.round == PUBLISHED and item.answers == store.panel_answer_count(PUBLISHED) > 0
+    assert (
+        item.round == PUBLISHED and item.answers == store.rounds.panel_answer_count(PUBLISHED) > 0
+    )
     snapshot = dump(store)
     assert apply(store, SYSTEM, parse_period("3y"), dry_run=True, now=LATER) == [item]
     assert dump(store) == snapshot  # a dry run deletes nothing
     apply(store, SYSTEM, parse_period("3y"), now=LATER)
-    assert store.panel_answer_count(PUBLISHED) == 0
+    assert store.rounds.panel_answer_count(PUBLISHED) == 0
     after = round_scores(Store.open(db), PUBLISHED)
     for name in ("competencies", "domains", "overall"):
         pd.testing.assert_frame_equal(
@@ -55,7 +57,7 @@ def test_answers_go_and_the_disclosed_figures_and_the_audit_chain_stay(db: Path)
     report_after = board_report(store, SYSTEM, "XTA1", PUBLISHED)
     assert report_after.count("panel") >= report_before.count("panel") - 5  # the same report
     assert store.check_audit_chain().intact
-    entry = store.audit_events("round")[0]
+    entry = store.audit.audit_events("round")[0]
     assert entry["action"] == "retire answers" and "figures kept" in entry["after"]
     assert due(store, SYSTEM, parse_period("3y"), now=LATER) == []  # done once
 
@@ -80,7 +82,7 @@ def test_a_round_not_published_is_never_retired(db: Path) -> None:
 
     store = Store.open(db)
     with pytest.raises(ConflictError, match="not published"):
-        store.retire_panel_answers("2025-26", b"", "t")
+        store.rounds.retire_panel_answers("2025-26", b"", "t")
 
 
 def test_the_rounds_page_shows_what_is_due(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -122,7 +124,7 @@ def test_members_read_the_records_policy_period_in_their_own_language(demo_copy:
     from .conftest import page_at
 
     store = Store.open(demo_copy)
-    survey = store.round_surveys(PUBLISHED)["ocf-panel"]
+    survey = store.rounds.round_surveys(PUBLISHED)["ocf-panel"]
     polish = survey.translations["pl"]
     assert kept_text(store, DEMO_SITE, polish) == interface(polish, "kept")  # no policy yet
     set_policy(store, SYSTEM, "3y")

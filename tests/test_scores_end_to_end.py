@@ -97,8 +97,8 @@ def test_demo_scores_match_the_plain_reference(demo_path: Path, round_id: str) -
     golden = read_scores(GOLDEN / f"demo-scores-{round_id}.csv")
     reference = reference_scores(
         disclosed_answers(store, round_id).to_dict("records"),
-        store.round_framework(round_id),
-        store.round_surveys(round_id),
+        store.rounds.round_framework(round_id),
+        store.rounds.round_surveys(round_id),
     )
     for row in golden.to_dict("records"):
         want = reference[(row["site"], row["level"], row["id"])]
@@ -130,7 +130,7 @@ def test_import_responses_then_score_gives_the_rules_numbers(
     lines = ["site,round,survey,respondent,item,value"]
     lines += [
         f"RX1,r1,ocf-self-assessment,lead,{c.id}-level,3"
-        for c in Store.open(db).round_framework("r1").competencies
+        for c in Store.open(db).rounds.round_framework("r1").competencies
     ]
     for member, (understood, needs) in {
         "P1": ("2", "2"),

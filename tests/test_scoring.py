@@ -33,7 +33,7 @@ AUDIENCE = {"tiny-self": "self", "tiny-panel": "panel"}
 
 
 def answers(*rows: tuple[str, int, str, str | None], site: str = "RX1") -> pd.DataFrame:
-    """Rows of (survey, submission_id, item_id, value) as Store.answers_frame gives them."""
+    """Rows of (survey, submission_id, item_id, value) as store.submissions.answers_frame gives them."""
     return pd.DataFrame(
         [
             {

@@ -65,7 +65,7 @@ def world(demo_path: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
         ("gone", "lead", "XTA1"),
     ]:
         actors[name] = sign_in(store, add_account(store, SYSTEM, name, role, site))
-    store.revoke_account(actors["gone"].account_id, "test")
+    store.accounts.revoke_account(actors["gone"].account_id, "test")
     actors["revoked lead"] = actors.pop("gone")
     actors["panel"] = sign_in(store, issue_invitations(store, SYSTEM, "XTA1", OPEN, 1)[0])
     other = sign_in(store, issue_invitations(store, SYSTEM, "XTA1", OPEN, 1)[0])
@@ -103,7 +103,7 @@ ACTIONS = {
         lambda s, a, w: reopen(
             s,
             a,
-            s.get_submission("XTA2", OPEN, "ocf-self-assessment", "equality-lead").id,
+            s.submissions.get_submission("XTA2", OPEN, "ocf-self-assessment", "equality-lead").id,
             "test",
         ),
     ),
@@ -267,7 +267,7 @@ def test_backup_and_restore_round_trip_and_refuse_a_bad_file(
     Store.open(live).db.execute("DELETE FROM answers")
     Store.open(live).db.conn.commit()
     assert runner.invoke(main, ["restore", "--yes", str(backup), "--db", str(live)]).exit_code == 0
-    assert len(Store.open(live).answers_frame(PUBLISHED)) > 0
+    assert len(Store.open(live).submissions.answers_frame(PUBLISHED)) > 0
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"not a database" * 200)
     before = dump(Store.open(live))
@@ -295,7 +295,7 @@ def test_revoking_an_account_locks_out_a_signed_in_session(
 ) -> None:
     lead = demo_actor(demo_store, "lead")
     draft = open_self_assessment(demo_store, lead, "XTA1", OPEN)
-    demo_store.revoke_account(lead.account_id, "test")
+    demo_store.accounts.revoke_account(lead.account_id, "test")
     with pytest.raises(PermissionDenied, match="revoked"):
         save(demo_store, lead, draft, {"staff-training-level": ("1", None)})
 
@@ -307,7 +307,7 @@ def test_single_sign_on_maps_a_verified_email_to_its_account(store: Store) -> No
     assert sign_in_email(store, "ada.lovelace@NHS.net").role == "regulator"
     assert sign_in_email(store, "someone.else@nhs.net") is None
     assert sign_in_email(store, None) is None
-    store.revoke_account(store.list_accounts()[0].id, "test")
+    store.accounts.revoke_account(store.accounts.list_accounts()[0].id, "test")
     assert sign_in_email(store, "ada.lovelace@nhs.net") is None
 
 

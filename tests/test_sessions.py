@@ -266,7 +266,7 @@ def test_the_server_hands_over_to_single_sign_on_to_sign_out_there_too(db: Path)
 
 
 def test_a_panel_code_sign_in_starts_a_session(demo_store: Store) -> None:
-    round_id = next(r.id for r in demo_store.list_rounds() if r.status == "open")
+    round_id = next(r.id for r in demo_store.rounds.list_rounds() if r.status == "open")
     code = issue_invitations(demo_store, SYSTEM, "XTA1", round_id, 1)[0]
     member = sign_in(demo_store, code)
     token = signed_in(demo_store, member)

@@ -13,6 +13,7 @@ from ocf.migrations import migrations
 from ocf.models import Answer, Response, Site
 from ocf.rounds import change_status, open_round, resolve_content
 from ocf.store import Store
+from ocf.store.submissions import Submissions
 
 from .conftest import dump
 
@@ -51,12 +52,12 @@ def test_answers_keep_their_texts_when_stored_by_term(tmp_path: Path) -> None:
     )
     old.close()
     store = Store.open(path)
-    assert store.submission_answers(1) == {
+    assert store.submissions.submission_answers(1) == {
         "understood-culture": Answer("understood-culture", "4"),
         "one-change": Answer("one-change", None, "More interpreters"),
         "4": Answer("4", "4"),
     }
-    assert store.submission_answers(2) == {
+    assert store.submissions.submission_answers(2) == {
         "understood-culture": Answer("understood-culture", "yes", "why")
     }
     terms = [t for (t,) in store.db.execute("SELECT term FROM answer_terms ORDER BY term")]
@@ -79,12 +80,14 @@ def test_saving_answers_reuses_terms_and_clears_by_item(
     monkeypatch.setattr(
         "ocf.store.submissions._TERMS_PER_QUERY", 2
     )  # terms looked up over several queries
-    store.add_sites([Site("RX1", "A trust")], "tester")
+    store.sites.add_sites([Site("RX1", "A trust")], "tester")
     open_round(store, "r1", resolve_content("ocf-race-equality"), "tester")
     key = ("RX1", "r1", "ocf-panel", "P1")
-    first = store.save_answers(key, [Answer("a", "1"), Answer("b", "1", "note")], [], 0, "t")
-    store.save_answers(key, [Answer("a", "2"), Answer("c", None, "x")], ["b"], 1, "t")
-    assert store.submission_answers(first.id) == {
+    first = store.submissions.save_answers(
+        key, [Answer("a", "1"), Answer("b", "1", "note")], [], 0, "t"
+    )
+    store.submissions.save_answers(key, [Answer("a", "2"), Answer("c", None, "x")], ["b"], 1, "t")
+    assert store.submissions.submission_answers(first.id) == {
         "a": Answer("a", "2"),
         "c": Answer("c", None, "x"),
     }
@@ -108,17 +111,17 @@ def test_not_a_database_gives_a_storage_error(tmp_path: Path) -> None:
 
 def test_sites_round_trip(store: Store) -> None:
     sites = [Site("QX1", "An ICB", "icb"), Site("RX1", "A trust", "trust", "QX1", "pilot-1")]
-    store.add_sites(sites, "tester")
-    assert store.list_sites() == sorted(sites, key=lambda s: s.code)
-    assert store.get_site("RX1") == sites[1]
-    assert store.get_site("NOPE") is None
+    store.sites.add_sites(sites, "tester")
+    assert store.sites.list_sites() == sorted(sites, key=lambda s: s.code)
+    assert store.sites.get_site("RX1") == sites[1]
+    assert store.sites.get_site("NOPE") is None
 
 
 def test_a_failed_write_changes_nothing(store: Store) -> None:
     """A transaction that fails part-way leaves no trace, audit included."""
     before = dump(store)
     with pytest.raises(sqlite3.IntegrityError):
-        store.add_sites([Site("RX1", "A trust"), Site("RX1", "Again")], "tester")
+        store.sites.add_sites([Site("RX1", "A trust"), Site("RX1", "Again")], "tester")
     assert dump(store) == before
 
 
@@ -126,9 +129,9 @@ def test_round_keeps_a_snapshot_of_its_content(store: Store, tmp_path: Path) -> 
     """A round's framework is read back from its snapshot, not from the file on disk."""
     content = resolve_content("ocf-race-equality")
     open_round(store, "2025-26", content, "tester", period="2024-25")
-    assert store.get_round("2025-26").status == "open"
-    assert store.round_framework("2025-26") == content.framework
-    assert set(store.round_surveys("2025-26")) == {"ocf-self-assessment", "ocf-panel"}
+    assert store.rounds.get_round("2025-26").status == "open"
+    assert store.rounds.round_framework("2025-26") == content.framework
+    assert set(store.rounds.round_surveys("2025-26")) == {"ocf-self-assessment", "ocf-panel"}
     with pytest.raises(ConflictError, match="already exists"):
         open_round(store, "2025-26", content, "tester")
 
@@ -136,9 +139,9 @@ def test_round_keeps_a_snapshot_of_its_content(store: Store, tmp_path: Path) -> 
 def test_answers_frame_gives_each_answer_its_own_submission_in_order(store: Store) -> None:
     """Submission details are joined to answers by position: check it across sites, surveys,
     drafts and interleaved ids, against the order the contract promises."""
-    store.add_sites([Site("RX1", "A trust"), Site("RX2", "B trust")], "tester")
+    store.sites.add_sites([Site("RX1", "A trust"), Site("RX2", "B trust")], "tester")
     open_round(store, "r1", resolve_content("ocf-race-equality"), "tester")
-    store.add_submitted(
+    store.submissions.add_submitted(
         [
             Response("RX2", "r1", "ocf-panel", "P9", (Answer("understood-culture", "2"),)),
             Response("RX1", "r1", "ocf-self-assessment", "lead", (Answer("b-item", "3"),)),
@@ -146,8 +149,10 @@ def test_answers_frame_gives_each_answer_its_own_submission_in_order(store: Stor
         ],
         "tester",
     )
-    store.save_answers(("RX1", "r1", "ocf-panel", "P2"), [Answer("a", "5")], [], 0, "tester")
-    frame = store.answers_frame("r1")
+    store.submissions.save_answers(
+        ("RX1", "r1", "ocf-panel", "P2"), [Answer("a", "5")], [], 0, "tester"
+    )
+    frame = store.submissions.answers_frame("r1")
     assert frame["submission_id"].is_monotonic_increasing
     rows = frame.drop(columns="submission_id").astype(object)
     assert rows.where(rows.notna(), None).values.tolist() == [
@@ -156,12 +161,12 @@ def test_answers_frame_gives_each_answer_its_own_submission_in_order(store: Stor
         ["RX1", "ocf-panel", "panel", "P1", "a", None, "t"],
         ["RX1", "ocf-panel", "panel", "P1", "z", "1", None],
     ]
-    drafts = store.answers_frame("r1", status="draft")
+    drafts = store.submissions.answers_frame("r1", status="draft")
     assert drafts[["respondent", "item_id", "value"]].values.tolist() == [["P2", "a", "5"]]
     # Categories are the texts that occur in this frame, not every stored term.
     assert list(drafts["item_id"].cat.categories) == ["a"]
     assert list(drafts["value"].cat.categories) == ["5"]
-    empty = store.answers_frame("no-such-round")
+    empty = store.submissions.answers_frame("no-such-round")
     assert empty.empty and list(empty.columns) == list(frame.columns)
 
 
@@ -171,24 +176,28 @@ def test_answers_frame_is_one_snapshot_when_someone_submits_in_between(
     """A panel member submitting between the two reads must not shift the join."""
     path = tmp_path / "live.db"
     store, other = Store.open(path), Store.open(path)
-    store.add_sites([Site("RX1", "A trust")], "tester")
+    store.sites.add_sites([Site("RX1", "A trust")], "tester")
     open_round(store, "r1", resolve_content("ocf-race-equality"), "tester")
-    store.add_submitted([Response("RX1", "r1", "ocf-panel", "P1", (Answer("a", "1"),))], "t")
+    store.submissions.add_submitted(
+        [Response("RX1", "r1", "ocf-panel", "P1", (Answer("a", "1"),))], "t"
+    )
     read_rows, late = (
-        Store._read_rows,
+        Submissions._read_rows,
         [Response("RX1", "r1", "ocf-panel", "P2", (Answer("a", "2"),))],
     )
 
     def submit_after_the_first_read(self: Store, *args: object) -> object:
         rows = read_rows(self, *args)
         if late:
-            other.add_submitted([late.pop()], "t")
+            other.submissions.add_submitted([late.pop()], "t")
         return rows
 
-    monkeypatch.setattr(Store, "_read_rows", submit_after_the_first_read)
-    assert store.answers_frame("r1")[["respondent", "value"]].values.tolist() == [["P1", "1"]]
+    monkeypatch.setattr(Submissions, "_read_rows", submit_after_the_first_read)
+    assert store.submissions.answers_frame("r1")[["respondent", "value"]].values.tolist() == [
+        ["P1", "1"]
+    ]
     assert not late  # the other member did submit in between
-    assert store.answers_frame("r1")["respondent"].tolist() == ["P1", "P2"]
+    assert store.submissions.answers_frame("r1")["respondent"].tolist() == ["P1", "P2"]
 
 
 def test_round_life_cycle(store: Store) -> None:
@@ -200,16 +209,16 @@ def test_round_life_cycle(store: Store) -> None:
     with pytest.raises(ConflictError, match="needs a reason"):
         change_status(store, "r1", "reopen", "tester")
     assert change_status(store, "r1", "reopen", "tester", reason="late returns") == "open"
-    event = store.audit_events("round")[0]
+    event = store.audit.audit_events("round")[0]
     assert '"reason": "late returns"' in event["after"]
 
 
 def test_submissions_round_trip_in_long_format(store: Store) -> None:
-    store.add_sites([Site("RX1", "A trust")], "tester")
+    store.sites.add_sites([Site("RX1", "A trust")], "tester")
     open_round(store, "r1", resolve_content("ocf-race-equality"), "tester")
     answers = (Answer("understood-culture", "4"), Answer("one-change", None, "More interpreters"))
-    store.add_submitted([Response("RX1", "r1", "ocf-panel", "P1", answers)], "tester")
-    frame = store.answers_frame("r1").astype(object)
+    store.submissions.add_submitted([Response("RX1", "r1", "ocf-panel", "P1", answers)], "tester")
+    frame = store.submissions.answers_frame("r1").astype(object)
     frame = frame.where(frame.notna(), None)
     assert frame[["site", "audience", "respondent", "item_id", "value", "text"]].to_dict(
         "records"
@@ -234,12 +243,12 @@ def test_submissions_round_trip_in_long_format(store: Store) -> None:
 
 
 def test_audit_log_is_append_only(store: Store) -> None:
-    store.add_sites([Site("RX1", "A trust")], "tester")
+    store.sites.add_sites([Site("RX1", "A trust")], "tester")
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         store.db.execute("UPDATE audit SET actor = 'someone else'")
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         store.db.execute("DELETE FROM audit")
-    assert store.audit_events("site")[0]["actor"] == "tester"
+    assert store.audit.audit_events("site")[0]["actor"] == "tester"
 
 
 def test_the_change_stamp_moves_with_every_write_and_with_a_restore(tmp_path: Path) -> None:
@@ -247,11 +256,11 @@ def test_the_change_stamp_moves_with_every_write_and_with_a_restore(tmp_path: Pa
     store = Store.open(tmp_path / "ocf.db")
     first = store.change_stamp()
     assert store.change_stamp() == first  # reading changes nothing
-    store.add_sites([Site("RX1", "A trust")], "tester")
+    store.sites.add_sites([Site("RX1", "A trust")], "tester")
     second = store.change_stamp()
     assert second != first
     backup = store.backup(tmp_path / "copy.db")
-    store.add_sites([Site("RX2", "Another")], "tester")
+    store.sites.add_sites([Site("RX2", "Another")], "tester")
     store.restore_from(backup, "tester")
     assert store.change_stamp() not in (first, second)
     assert store.change_stamp().split(":")[0] != second.split(":")[0]  # a new epoch
@@ -278,13 +287,13 @@ def test_one_error_for_not_found_everywhere(store: Store) -> None:
     from ocf.loading import load_shipped
 
     with pytest.raises(NotFound, match="round nope does not exist"):
-        store.round_framework("nope")
+        store.rounds.round_framework("nope")
     with pytest.raises(NotFound, match="round nope does not exist"):
-        store.round_surveys("nope")
+        store.rounds.round_surveys("nope")
     with pytest.raises(NotFound, match="site ZZZ9 does not exist"):
-        store.update_site(Site("ZZZ9", "Nowhere", "trust"), "test")
+        store.sites.update_site(Site("ZZZ9", "Nowhere", "trust"), "test")
     with pytest.raises(NotFound, match="no active account 999"):
-        store.revoke_account(999, "test")
+        store.accounts.revoke_account(999, "test")
     survey = load_shipped().surveys["ocf-panel"]
     with pytest.raises(NotFound, match="no item 'nope' in survey ocf-panel"):
         survey.item("nope")

@@ -28,7 +28,7 @@ from .conftest import dump
 
 @pytest.fixture
 def db(store: Store) -> Store:
-    store.add_sites(
+    store.sites.add_sites(
         [
             Site("QX1", "An ICB", "icb"),
             Site("RX1", "Trust one", parent="QX1"),
@@ -90,7 +90,9 @@ def test_a_lead_saves_leaves_comes_back_and_submits(db: Store) -> None:
     assert len(missing.value.problems) == levels - 1  # every other level is required
     done = submit(db, lead, save(db, lead, again, all_levels(again)))
     assert done.submitted
-    assert len(db.answers_frame("r1")) == levels + 1  # every level and one evidence text
+    assert (
+        len(db.submissions.answers_frame("r1")) == levels + 1
+    )  # every level and one evidence text
 
 
 def test_a_stale_save_is_refused_and_changes_nothing(db: Store) -> None:
@@ -120,7 +122,7 @@ def test_a_second_submit_changes_nothing(db: Store) -> None:
     assert submit(db, lead, draft).submitted  # the old draft object, as a double click sends it
     assert submit(db, lead, submitted).submitted
     assert dump(db) == before
-    assert len(db.list_submissions("r1")) == 1
+    assert len(db.submissions.list_submissions("r1")) == 1
     with pytest.raises(ConflictError, match="already been submitted"):
         save(db, lead, submitted, {"staff-training-level": ("0", None)})
 
@@ -188,7 +190,7 @@ def test_a_panel_member_saves_comes_back_with_the_code_and_submits(db: Store) ->
     assert "interpreter-provided" not in back.answers
     back = save(db, member, back, {"help-early": ("9", None), "easy-feedback": ("5", None)})
     assert submit(db, member, back).submitted
-    frame = db.answers_frame("r1")
+    frame = db.submissions.answers_frame("r1")
     assert set(frame["audience"]) == {"panel"} and frame["respondent"].nunique() == 1
 
 
@@ -235,7 +237,7 @@ def test_facilitator_sees_counts_and_keys_in_paper_responses(db: Store) -> None:
         "paper_waiting": 1,
         "responses": 0,
     }
-    paper = db.list_submissions("r1").query("respondent == 'paper-1'").iloc[0]
+    paper = db.submissions.list_submissions("r1").query("respondent == 'paper-1'").iloc[0]
     assert (paper["status"], paper["assisted"]) == ("draft", 1)  # waits for a second person
     second = sign_in(db, add_account(db, SYSTEM, "Chair", "facilitator", "RX1"))
     [form] = paper_waiting(db, second, "RX1", "r1")
@@ -246,7 +248,7 @@ def test_facilitator_sees_counts_and_keys_in_paper_responses(db: Store) -> None:
         "paper_waiting": 0,
         "responses": 1,
     }
-    paper = db.list_submissions("r1").query("respondent == 'paper-1'").iloc[0]
+    paper = db.submissions.list_submissions("r1").query("respondent == 'paper-1'").iloc[0]
     assert (paper["status"], paper["assisted"]) == ("submitted", 1)
     with pytest.raises(DataError, match="needs an answer"):
         add_paper_response(db, facilitator, "RX1", "r1", {"understood-culture": ("2", None)})
@@ -265,5 +267,5 @@ def test_only_an_admin_reopens_a_submitted_self_assessment_with_a_reason(db: Sto
     reopen(db, admin, submitted.submission_id, "Wrong evidence attached")
     again = open_self_assessment(db, lead, "RX1", "r1")
     assert again.status == "draft"
-    assert "Wrong evidence attached" in db.audit_events("submission")[0]["after"]
+    assert "Wrong evidence attached" in db.audit.audit_events("submission")[0]["after"]
     assert submit(db, lead, again).submitted

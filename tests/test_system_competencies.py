@@ -59,7 +59,7 @@ def test_the_system_view_puts_each_systems_own_rating_beside_its_trusts(demo_sto
     admin = demo_actor(demo_store, "admin")
     assert system_round_for(demo_store, admin, "2024-25") == SYSTEM_ROUND
     systems = system_view(demo_store, admin, "2024-25").set_index("system")
-    own = demo_store.round_framework(SYSTEM_ROUND)
+    own = demo_store.rounds.round_framework(SYSTEM_ROUND)
     assert own.assessed_at == ("icb", "place")
     from ocf.results import round_scores
 
@@ -88,7 +88,7 @@ def test_actions_never_carry_into_a_round_of_another_framework(demo_store: Store
     system competencies) used to copy every unfinished OCF action into it."""
     open_round(demo_store, "p1", resolve_content("pcref"), "t", period="2024-25")
     assert carry_over(demo_store, "p1", "t") == 0
-    assert demo_store.actions_frame(round_id="p1").empty
+    assert demo_store.accountability.actions_frame(round_id="p1").empty
 
 
 def test_the_systems_page_shows_the_systems_own_competencies(demo_copy: Path) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from ocf.store.connection import StoreBase, now
+from ocf.store.connection import Repository, now
 
 ACTION_COLUMNS = [
     "id",
@@ -25,7 +25,7 @@ ACTION_COLUMNS = [
 ]
 
 
-class AccountabilityStore(StoreBase):
+class Accountability(Repository):
     """Responses (one per site, round and competency) and actions (a plan that carries over)."""
 
     def save_response(

@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 from ocf.errors import ConflictError, NotFound
 from ocf.models import Account
-from ocf.store.connection import StoreBase, _record, now
+from ocf.store.connection import Repository, _record, now
 
 _CHECKING = 2  # sign_in_attempts.success: the code is being checked (0: it was wrong)
 
 
-class AccountStore(StoreBase):
+class Accounts(Repository):
     """Accounts (codes only as hashes) and the failed sign-in attempts kept for throttling."""
 
     def add_account(

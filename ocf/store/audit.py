@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ocf.store.connection import StoreBase
+from ocf.store.connection import Repository
 
 
-class AuditStore(StoreBase):
+class Audit(Repository):
     """The audit log, read."""
 
     def audit_vocabulary(self) -> tuple[list[str], list[str]]:

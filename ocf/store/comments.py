@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from ocf.store.connection import StoreBase, now
+from ocf.store.connection import Repository, now
 
 REVIEW_COLUMNS = [
     "submission_id", "item_id", "original_sha256", "redacted", "theme", "safeguarding",
@@ -15,7 +15,7 @@ REVIEW_COLUMNS = [
 ]  # fmt: skip
 
 
-class CommentStore(StoreBase):
+class Comments(Repository):
     def panel_texts(self, site: str, round_id: str, items: list[str]) -> pd.DataFrame:
         """The submitted panel answers to `items` (free-text items) of a site: submission_id,
         item_id, text. Only the comment layer reads these; no staff view shows the ids."""
@@ -62,6 +62,6 @@ class CommentStore(StoreBase):
     def set_safeguarding_procedure(self, key: str, text: str, actor: str, site: str) -> None:
         """The trust's safeguarding procedure, shown to its facilitators (audited)."""
         with self.write():
-            before = self.get_meta(key)
+            before = self.store.get_meta(key)
             self.db.table("meta").upsert({"key": key, "value": text}, pk="key")
             self._audit(actor, "edit", "safeguarding procedure", site, before, text)

@@ -11,7 +11,7 @@ import secrets
 import sqlite3
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,7 +61,8 @@ def _record(cls: type[T], row: dict[str, Any]) -> T:
 
 
 class StoreBase:
-    """A connection to the OCF database; every aggregate's store builds on it."""
+    """A connection to the OCF database: opening, migrations, transactions, backup and restore,
+    the audit writer and meta. `Store` composes each aggregate's repository over it."""
 
     def __init__(self, db: Database, location: str = ":memory:"):
         self.db = db
@@ -408,3 +409,29 @@ class StoreBase:
     @property
     def is_demo(self) -> bool:
         return self.get_meta("demo") == "1"
+
+
+class Repository:
+    """One aggregate's operations (`store.rounds`, `store.submissions`, …) over the store's one
+    connection: its reads and writes join the store's transactions (`write`) and audit log.
+    A repository that needs another is given it when the store is made (`Submissions` is given
+    `Rounds` and `Panels`), so what depends on what is in view.
+    """
+
+    def __init__(self, store: StoreBase) -> None:
+        self.store = store
+
+    @property
+    def db(self) -> Database:
+        return self.store.db
+
+    def write(self) -> AbstractContextManager[Database]:
+        return self.store.write()
+
+    def _audit(
+        self, actor: str, action: str, entity: str, entity_id: str | None, before: Any, after: Any
+    ) -> None:
+        self.store._audit(actor, action, entity, entity_id, before, after)
+
+    def _insert(self, table: str, record: Mapping[str, Any]) -> int:
+        return self.store._insert(table, record)

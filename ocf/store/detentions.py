@@ -7,12 +7,12 @@ from typing import Any
 
 import pandas as pd
 
-from ocf.store.connection import StoreBase
+from ocf.store.connection import Repository
 
 _ROWS_PER_CHUNK = 10_000  # a big file is written in chunks (a few MB of rows), in one transaction
 
 
-class DetentionStore(StoreBase):
+class Detentions(Repository):
     """Detention observations, upserted by their key."""
 
     DETENTION_KEY = ("period", "geography", "measure", "ethnic_group", "age_band", "sex")

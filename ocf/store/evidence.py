@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from ocf.store.connection import StoreBase, now
+from ocf.store.connection import Repository, now
 
 # Everything about a piece of evidence but its bytes: listings never read the content.
 EVIDENCE_COLUMNS = [
@@ -16,7 +16,7 @@ EVIDENCE_COLUMNS = [
 ]  # fmt: skip
 
 
-class EvidenceStore(StoreBase):
+class Evidence(Repository):
     def add_evidence(self, record: Mapping[str, Any], actor: str) -> int:
         """Keep one file or link (already checked); audited without its bytes."""
         with self.write():

@@ -6,10 +6,10 @@ import pandas as pd
 
 from ocf.errors import ConflictError
 from ocf.models import Invitation
-from ocf.store.connection import StoreBase, _record, now
+from ocf.store.connection import Repository, _record, now
 
 
-class PanelStore(StoreBase):
+class Panels(Repository):
     """Invitation codes (hashed) and panel closures."""
 
     def add_invitations(

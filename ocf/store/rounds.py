@@ -10,7 +10,7 @@ from typing import Any
 from ocf.errors import ConflictError, NotFound
 from ocf.loading import parse_framework, parse_survey
 from ocf.models import Framework, Round, Survey
-from ocf.store.connection import StoreBase, _record, now
+from ocf.store.connection import Repository, _record, now
 
 
 # Every page run opens its own store; a round's snapshots are parsed once per process, not on
@@ -27,7 +27,7 @@ def _survey_snapshot(text: str, source: str, framework_yaml: str, round_id: str)
     return parse_survey(text, source, framework, snapshot=True)
 
 
-class RoundStore(StoreBase):
+class Rounds(Repository):
     """Rounds, their life cycle and their framework and survey snapshots; published content."""
 
     def publish_content(
@@ -120,14 +120,16 @@ class RoundStore(StoreBase):
 
     def round_framework(self, round_id: str) -> Framework:
         """The framework exactly as it was when the round opened (from its snapshot)."""
-        if round_id not in self._frameworks:
+        if round_id not in self.store._frameworks:
             row = self.db.execute(
                 "SELECT framework_yaml FROM rounds WHERE id = ?", [round_id]
             ).fetchone()
             if row is None:
                 raise NotFound(f"round {round_id} does not exist")
-            self._frameworks[round_id] = _framework_snapshot(row[0], f"round {round_id} framework")
-        return self._frameworks[round_id]
+            self.store._frameworks[round_id] = _framework_snapshot(
+                row[0], f"round {round_id} framework"
+            )
+        return self.store._frameworks[round_id]
 
     def assesses(self, site: str, round_id: str) -> str | None:
         """Why the round does not assess this site (its framework is for other kinds of site,
@@ -144,7 +146,7 @@ class RoundStore(StoreBase):
 
     def round_surveys(self, round_id: str) -> dict[str, Survey]:
         """The round's surveys by id, from their snapshots."""
-        if round_id not in self._surveys:
+        if round_id not in self.store._surveys:
             found = self.db.execute(
                 "SELECT framework_yaml FROM rounds WHERE id = ?", [round_id]
             ).fetchone()
@@ -156,15 +158,15 @@ class RoundStore(StoreBase):
                 "ORDER BY audience DESC, survey_id",
                 [round_id],
             ).fetchall()
-            self._surveys[round_id] = {
+            self.store._surveys[round_id] = {
                 survey_id: _survey_snapshot(
                     text, f"round {round_id} survey {survey_id}", framework_yaml, round_id
                 )
                 for survey_id, text in rows
             }
-        return self._surveys[round_id]
+        return self.store._surveys[round_id]
 
-    def _audience(self, round_id: str, survey: str) -> str | None:
+    def audience(self, round_id: str, survey: str) -> str | None:
         row = self.db.execute(
             "SELECT audience FROM round_surveys WHERE round_id = ? AND survey_id = ?",
             [round_id, survey],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ocf.store.connection import StoreBase, _record
+from ocf.store.connection import Repository, _record
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class SessionRow:
     last_seen_at: str
 
 
-class SessionStore(StoreBase):
+class Sessions(Repository):
     """Sessions are not audited: a panel member's session times could be joined to answers."""
 
     def add_session(

@@ -7,10 +7,10 @@ from dataclasses import asdict
 
 from ocf.errors import NotFound
 from ocf.models import Site
-from ocf.store.connection import StoreBase, _record, now
+from ocf.store.connection import Repository, _record, now
 
 
-class SiteStore(StoreBase):
+class Sites(Repository):
     """Sites: added, edited, retired, never deleted."""
 
     def add_sites(self, sites: Iterable[Site], actor: str) -> int:
@@ -27,7 +27,7 @@ class SiteStore(StoreBase):
     def set_site_text(self, key: str, text: str | None, actor: str, site: str, what: str) -> None:
         """A site's own wording (a meta key; None goes back to the default), audited."""
         with self.write():
-            before = self.get_meta(key)
+            before = self.store.get_meta(key)
             if text is None:
                 self.db.execute("DELETE FROM meta WHERE key = ?", [key])
             else:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,7 +16,9 @@ import pyarrow.compute as pc
 
 from ocf.errors import ConflictError, NotFound, PermissionDenied
 from ocf.models import Answer, Response, Submission
-from ocf.store.connection import StoreBase, _record, now
+from ocf.store.connection import Repository, StoreBase, _record, now
+from ocf.store.panels import Panels
+from ocf.store.rounds import Rounds
 
 # The rows `Store.answers_frame` reads, as Arrow types: tuples convert straight into columns.
 _TEXT = pa.large_string()
@@ -79,14 +81,13 @@ def _term_categorical(
     return _categorical(code_of[ids], pa.array(text_of[used], pa.large_string()))
 
 
-class SubmissionStore(StoreBase):
+class Submissions(Repository):
     """Submissions and answers."""
 
-    if TYPE_CHECKING:  # beside RoundStore and PanelStore in Store (issue 32: to be composed)
-
-        def _audience(self, round_id: str, survey: str) -> str | None: ...
-        def assesses(self, site: str, round_id: str) -> str | None: ...
-        def panel_closed(self, site: str, round_id: str) -> bool: ...
+    def __init__(self, store: StoreBase, rounds: Rounds, panels: Panels) -> None:
+        super().__init__(store)
+        self.rounds = rounds  # which surveys a round holds, and for whom; which sites it assesses
+        self.panels = panels  # whether a site's panel has closed
 
     def rounds_with_submissions(self) -> set[str]:
         """The rounds that have at least one submitted submission."""
@@ -136,7 +137,7 @@ class SubmissionStore(StoreBase):
                     f"{', '.join(taken)} already has a submission; nothing was imported"
                 )
             audiences = {
-                (round_id, survey): self._audience(round_id, survey)
+                (round_id, survey): self.rounds.audience(round_id, survey)
                 for _, round_id, survey in stored
             }
             for chunk in _chunks(responses, _RESPONSES_PER_CHUNK):
@@ -283,9 +284,11 @@ class SubmissionStore(StoreBase):
                 f"round {round_id} is {row[0]}: answers can no longer be added or changed; "
                 "nothing was saved"
             )
-        if (why := self.assesses(site, round_id)) is not None:
+        if (why := self.rounds.assesses(site, round_id)) is not None:
             raise ConflictError(f"{why}; nothing was saved")
-        if self._audience(round_id, survey) == "panel" and self.panel_closed(site, round_id):
+        if self.rounds.audience(round_id, survey) == "panel" and self.panels.panel_closed(
+            site, round_id
+        ):
             raise ConflictError(
                 f"the panel for {site} in round {round_id} is closed: its answers are frozen; "
                 "nothing was saved"
@@ -487,7 +490,7 @@ class SubmissionStore(StoreBase):
                     """,
                     [submission_id, item_id],
                 )
-            if self._audience(round_id, survey) != "panel":  # a member's saves are not timed
+            if self.rounds.audience(round_id, survey) != "panel":  # a member's saves are not timed
                 self._audit(
                     actor,
                     "save",
@@ -522,7 +525,7 @@ class SubmissionStore(StoreBase):
                 },
             )
             # A member's submit is not timed in the log: the panel's close counts them.
-            if self._audience(current.round, current.survey) != "panel":
+            if self.rounds.audience(current.round, current.survey) != "panel":
                 self._audit(
                     actor,
                     "submit",

@@ -83,7 +83,7 @@ def test_the_loop_from_the_leads_answer_to_the_panel_reading_it(browser, loop_ap
     page.get_by_role("button", name=f"Yes, publish round {ROUND}").click()
     settle(page)
     expect(page.get_by_text(f"Round {ROUND} is now published.")).to_be_visible()
-    assert Store.open(db).get_round(ROUND).status == "published"
+    assert Store.open(db).rounds.get_round(ROUND).status == "published"
     sign_out(page)
 
     member = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)

@@ -43,7 +43,7 @@ def fill_section(page, framework, domain, level: str = "2 · Achieving") -> None
 def test_lead_fills_part_reloads_resumes_and_submits(page, server, axe_log) -> None:
     url, db = server
     store = Store.open(db)
-    framework = store.round_framework(ROUND)
+    framework = store.rounds.round_framework(ROUND)
     demo_sign_in(page, url, "Equality lead")
     check_accessibility(page, "home (lead)", axe_log)
     go(page, "Self-assessment")
@@ -72,9 +72,9 @@ def test_lead_fills_part_reloads_resumes_and_submits(page, server, axe_log) -> N
     settle(page)
     no_exception(page)
     expect(page.get_by_text("Submitted. Only an administrator can reopen it.")).to_be_visible()
-    row = store.get_submission("XTA1", ROUND, "ocf-self-assessment", "equality-lead")
+    row = store.submissions.get_submission("XTA1", ROUND, "ocf-self-assessment", "equality-lead")
     assert row.status == "submitted"
-    answers = store.submission_answers(row.id)
+    answers = store.submissions.submission_answers(row.id)
     assert answers[f"{framework.domains[2].competencies[0].id}-level"].value == "2"
 
 
@@ -82,8 +82,10 @@ def test_panel_member_on_a_phone_uses_only_the_keyboard(browser, server, axe_log
     url, db = server
     store = Store.open(db)
     code = issue_invitations(store, SYSTEM, "XTA1", ROUND, 1)[0]
-    survey = store.round_surveys(ROUND)["ocf-panel"]
-    earlier = set(store.list_submissions(ROUND)["id"])  # other journeys share this server
+    survey = store.rounds.round_surveys(ROUND)["ocf-panel"]
+    earlier = set(
+        store.submissions.list_submissions(ROUND)["id"]
+    )  # other journeys share this server
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
     open_app(page, url, "panel_survey")
@@ -120,10 +122,10 @@ def test_panel_member_on_a_phone_uses_only_the_keyboard(browser, server, axe_log
     expect(page.get_by_role("heading", name="Thank you")).to_be_visible()
     check_accessibility(page, "panel survey: thank you", axe_log, strict=True)
     screenshot(page, "panel-thanks")
-    rows = store.list_submissions(ROUND)
+    rows = store.submissions.list_submissions(ROUND)
     submitted = rows[rows["respondent"].str.startswith("panel-") & ~rows["id"].isin(earlier)]
     assert list(submitted["status"]) == ["submitted"]
-    answers = store.submission_answers(int(submitted["id"].iloc[0]))
+    answers = store.submissions.submission_answers(int(submitted["id"].iloc[0]))
     assert {a.value for item, a in answers.items() if survey.item(item).required} == {"4"}
     context.close()
 

@@ -44,7 +44,7 @@ def take_the_survey(browser, server, axe_log, languages: list[str | None]) -> di
     url, db = server
     store = Store.open(db)
     code = issue_invitations(store, SYSTEM, "XTA1", ROUND, 1)[0]
-    survey = store.round_surveys(ROUND)["ocf-panel"]
+    survey = store.rounds.round_surveys(ROUND)["ocf-panel"]
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     context.set_default_timeout(60_000)
     page = context.new_page()
@@ -100,16 +100,16 @@ def take_the_survey(browser, server, axe_log, languages: list[str | None]) -> di
     expect(page.get_by_role("heading", name=thanks)).to_be_visible()
     check_accessibility(page, f"panel survey ({name}): sent", axe_log, strict=True)
     context.close()
-    rows = store.list_submissions(ROUND)
+    rows = store.submissions.list_submissions(ROUND)
     mine = rows[rows["respondent"].str.startswith("panel-")].sort_values("id").iloc[-1]
     assert mine["status"] == "submitted"
-    return {k: a.value for k, a in store.submission_answers(int(mine["id"])).items()}
+    return {k: a.value for k, a in store.submissions.submission_answers(int(mine["id"])).items()}
 
 
 def test_the_same_answers_in_english_easy_read_and_polish_then_arabic(
     browser, server, axe_log
 ) -> None:
-    parts = len(Store.open(server[1]).round_surveys(ROUND)["ocf-panel"].sections)
+    parts = len(Store.open(server[1]).rounds.round_surveys(ROUND)["ocf-panel"].sections)
     english = take_the_survey(browser, server, axe_log, [None] * parts)
     easy = take_the_survey(browser, server, axe_log, ["easy"] * parts)
     switched = take_the_survey(browser, server, axe_log, ["pl"] * 2 + ["ar"] * (parts - 2))

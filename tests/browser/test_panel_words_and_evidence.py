@@ -41,7 +41,7 @@ def test_the_facilitator_reviews_comments_and_the_lead_reads_them(
     page.get_by_role("button", name="Close the panel").click()
     settle(page)
     expect(page.get_by_text("This panel is closed")).to_be_visible()
-    assert Store.open(db).panel_closed("XTA1", ROUND)
+    assert Store.open(db).panels.panel_closed("XTA1", ROUND)
 
     go(page, "Panel comments")
     expect(

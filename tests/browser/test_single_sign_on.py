@@ -99,7 +99,7 @@ def app(provider: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tup
     folder = tmp_path_factory.mktemp("sso-app")
     db = folder / "ocf.db"
     store = Store.open(db)
-    store.add_sites([Site("RX1", "Trust one")], "test")
+    store.sites.add_sites([Site("RX1", "Trust one")], "test")
     open_round(store, "r1", resolve_content("ocf-race-equality"), "test")
     for name, sub in (("Ada Lead", "ada"), ("Bob Lead", "bob")):
         add_account(store, SYSTEM, name, "lead", "RX1", PEOPLE[sub]["email"])
@@ -190,8 +190,8 @@ def test_a_revoked_account_loses_access_at_its_next_page_load(page, app) -> None
     sign_in_through_provider(page, url, "bob")
     page.get_by_text("Signed in: Bob Lead").wait_for()
     store = Store.open(db)
-    bob = next(a for a in store.list_accounts() if a.name == "Bob Lead")
-    store.revoke_account(bob.id, "test")
+    bob = next(a for a in store.accounts.list_accounts() if a.name == "Bob Lead")
+    store.accounts.revoke_account(bob.id, "test")
     store.close()
     page.get_by_role("link", name="Results").click()  # the next page load
     page.get_by_text("Your account has been closed").wait_for()
