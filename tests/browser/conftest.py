@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -51,10 +52,27 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+LAUNCHERS = ("streamlit run", "make run", "uvicorn")
+
+
+def _command(launcher: str, port: int, db: Path) -> list[str]:
+    """How each way of serving the app starts it: Streamlit's convention, the README's `make
+    run` (its install step taken as done: the suite runs from that install), an ASGI server."""
+    if launcher == "streamlit run":
+        return [
+            sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
+            "--server.port", str(port), "--server.headless", "true",
+            "--browser.gatherUsageStats", "false",
+        ]  # fmt: skip
+    if launcher == "make run":
+        return ["make", "-o", ".venv/.installed", "run", f"DB={db}", f"PORT={port}"]
+    return [sys.executable, "-m", "uvicorn", "streamlit_app:app", "--port", str(port)]
+
+
 @contextmanager
-def running_app(folder: Path) -> Iterator[tuple[str, Path]]:
-    """(base URL, database path) of `make run`'s server on a free port, with a fresh demo
-    database in `folder`, stopped afterwards."""
+def running_app(folder: Path, launcher: str = "streamlit run") -> Iterator[tuple[str, Path]]:
+    """(base URL, database path) of the app served by `launcher` on a free port, with a fresh
+    demo database in `folder`, stopped afterwards."""
     if CHROMIUM is None:
         pytest.skip(NO_BROWSER)
     db = folder / "demo.db"
@@ -62,23 +80,12 @@ def running_app(folder: Path) -> Iterator[tuple[str, Path]]:
     port = _free_port()
     log = (folder / "streamlit.log").open("w")
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "streamlit_app.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
+        _command(launcher, port, db),
         cwd=PROJECT,
         env={**os.environ, "OCF_DB": str(db)},
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # `make` starts streamlit as its child: stop the whole group
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
@@ -90,17 +97,17 @@ def running_app(folder: Path) -> Iterator[tuple[str, Path]]:
         except OSError:
             time.sleep(0.5)
     else:
-        process.kill()
+        os.killpg(process.pid, signal.SIGKILL)
         log.close()
-        pytest.fail(f"streamlit did not answer on {url}; see {folder / 'streamlit.log'}")
+        pytest.fail(f"{launcher} did not answer on {url}; see {folder / 'streamlit.log'}")
     try:
         yield url, db
     finally:
-        process.terminate()
+        os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
         log.close()
 
 
