@@ -38,12 +38,13 @@ link to the main content).
 st.header("Known issues", anchor=False)
 st.markdown(
     """
-- **Translations are machine drafts.** The Polish, Arabic, Portuguese, Somali, Urdu and
-  Bengali versions of the panel survey, and the Easy Read version, are marked draft until a
-  native speaker from the community has reviewed them. Some wording may be unclear.
-- **Fonts for Bengali and Urdu.** The platform uses the fonts of your device. Some devices do
-  not have a good font for Bengali script or for Urdu in Nastaliq style, and show those
-  languages in a plainer script.
+- **Translations are machine drafts.** The Polish, Arabic, Portuguese, Somali, Urdu, Bengali,
+  Romanian and Panjabi versions of the OCF panel survey, and the Easy Read version, are marked
+  draft until a native speaker from the community has reviewed them. Some wording may be
+  unclear. The PCREF and system panel surveys are in English only so far.
+- **Fonts for Bengali, Panjabi and Urdu.** The platform uses the fonts of your device. Some
+  devices do not have a good font for Bengali or Gurmukhi script or for Urdu in Nastaliq
+  style, and show those languages in a plainer script.
 - **Charts.** Charts have a text description and the same figures in a table below them; the
   charts themselves are not readable by a screen reader.
 - **Downloads.** The board report is an HTML file that prints on A4; spreadsheets are CSV and

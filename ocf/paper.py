@@ -50,6 +50,7 @@ STYLE = """
   .easy img {width: 3.5em; height: 3.5em; flex: none;}
   :lang(ur) {font-family: "Noto Nastaliq Urdu", "Urdu Typesetting", "Jameel Noori Nastaleeq",
              serif; line-height: 2.2;}
+  :lang(pa) {font-family: "Noto Sans Gurmukhi", "Raavi", "Mukta Mahee", sans-serif;}
   @media print {body {margin: 0; max-width: none;} a {color: #000;}}
 """
 

@@ -174,6 +174,7 @@ def test_a_member_switches_language_mid_survey_without_losing_answers(demo_copy:
     language = next(s for s in at.selectbox if s.label.startswith("Language"))
     assert language.options == [
         "English", "Easy Read", "Polski", "العربية", "Português", "Soomaali", "اردو", "বাংলা",
+            "Română", "ਪੰਜਾਬੀ",
     ]  # fmt: skip
     assert not any("(optional)" in r.label for r in at.radio)
     at.radio[0].set_value("carer").run()

@@ -1,5 +1,5 @@
 """The panel survey in a real browser, at phone width, keyboard only, in English, in Easy Read,
-and in Polish switching to Arabic (right to left) mid-survey: nothing is lost on the switch, axe
+in Polish switching to Arabic (right to left) and Romanian switching to Panjabi mid-survey: nothing is lost on the switch, axe
 finds nothing serious in any of them, and the answers stored are the same, so they score the
 same. On a phone the menu closes once a page is chosen."""
 
@@ -115,6 +115,16 @@ def test_the_same_answers_in_english_easy_read_and_polish_then_arabic(
     switched = take_the_survey(browser, server, axe_log, ["pl"] * 2 + ["ar"] * (parts - 2))
     assert english == easy == switched  # stored alike, so scored alike
     assert set(english.values()) == {"4"}  # "Agree" to every required question
+
+
+def test_romanian_then_panjabi_store_the_same_answers_and_pass_axe(
+    browser, server, axe_log
+) -> None:
+    """Issue 33: the two languages added in version 5, each named on the document for screen
+    readers, axe strict on a long part, the part on force and the thank-you page."""
+    parts = len(Store.open(server[1]).rounds.round_surveys(ROUND)["ocf-panel"].sections)
+    answers = take_the_survey(browser, server, axe_log, ["ro"] * 3 + ["pa"] * (parts - 3))
+    assert set(answers.values()) == {"4"}  # "Agree" to every required question, as in English
 
 
 def test_on_a_phone_the_menu_closes_once_a_page_is_chosen(browser, server) -> None:
