@@ -174,7 +174,7 @@ def test_a_member_switches_language_mid_survey_without_losing_answers(demo_copy:
     language = next(s for s in at.selectbox if s.label.startswith("Language"))
     assert language.options == [
         "English", "Easy Read", "Polski", "العربية", "Português", "Soomaali", "اردو", "বাংলা",
-            "Română", "ਪੰਜਾਬੀ",
+        "Română", "ਪੰਜਾਬੀ",
     ]  # fmt: skip
     assert not any("(optional)" in r.label for r in at.radio)
     at.radio[0].set_value("carer").run()
@@ -541,3 +541,32 @@ def test_a_paper_form_never_mentions_a_code(code) -> None:
     assert interface(translation, "paper_withdraw") in form
     if code in (None, "easy"):
         assert "same code" not in form and "your code" not in form.lower()
+
+
+def test_the_system_panel_asks_carers_as_carers_in_every_language(demo_copy: Path) -> None:
+    """Issue 33: the system panel survey had no carers' wording and no translations; version 2
+    has both, in the same languages as the OCF panel survey."""
+    from streamlit.testing.v1 import AppTest
+
+    from ocf.access import SYSTEM, issue_invitations, sign_in
+    from ocf.rounds import open_round, resolve_content
+
+    from .conftest import PROJECT
+
+    store = Store.open(demo_copy)
+    open_round(store, "sys-2026", resolve_content("ocf-system"), "test", period="2024-25")
+    survey = store.rounds.round_surveys("sys-2026")["ocf-system-panel"]
+    assert set(survey.translations) == set(PANEL.translations)
+    code = issue_invitations(store, SYSTEM, "XQA", "sys-2026", 1, "ocf-system-panel")[0]
+    at = AppTest.from_file(str(PROJECT / "app_router.py"), default_timeout=30)
+    at.session_state["actor"] = sign_in(store, code)
+    at.run()
+    at.switch_page("app_pages/panel_survey.py").run()
+    at.radio[0].set_value("carer").run()
+    language = next(s for s in at.selectbox if s.label.startswith("Language"))
+    language.set_value("Română").run()
+    assert not at.exception, at.exception
+    next(b for b in at.button if b.label == "Salvați și continuați").click().run()
+    assert at.header[0].value == "Servicii care lucrează împreună"
+    gp = next(r for r in at.radio if r.label.startswith("Medicul meu de familie, sau medicul"))
+    assert gp.options[3] == "Acord"

@@ -161,7 +161,7 @@ def test_the_syllable_count_is_the_dictionarys() -> None:
     assert said == {"interpreter": 4, "detained": 2, "ethnicity": 4, "carer": 2, "GP": 1}
 
 
-@pytest.mark.parametrize("survey_id", ["ocf-panel", "pcref-panel"])
+@pytest.mark.parametrize("survey_id", ["ocf-panel", "pcref-panel", "ocf-system-panel"])
 def test_panel_questions_read_at_about_age_twelve(survey_id: str) -> None:
     """On average panel questions sit at or below UK year 7 (US grade 7) reading level."""
     texts = [item.text for item in LIBRARY.surveys[survey_id].items]
