@@ -41,8 +41,7 @@ st.markdown(
 - **Translations are machine drafts.** The Polish, Arabic, Portuguese, Somali, Urdu, Bengali,
   Romanian and Panjabi versions of the OCF panel survey, and the Easy Read version, are marked
   draft until a native speaker from the community has reviewed them. Some wording may be
-  unclear. The system panel survey is in the same languages; the PCREF panel survey is in
-  English only so far.
+  unclear. The PCREF and system panel surveys are in the same languages, drafts too.
 - **Fonts for Bengali, Panjabi and Urdu.** The platform uses the fonts of your device. Some
   devices do not have a good font for Bengali or Gurmukhi script or for Urdu in Nastaliq
   style, and show those languages in a plainer script.

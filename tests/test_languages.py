@@ -570,3 +570,33 @@ def test_the_system_panel_asks_carers_as_carers_in_every_language(demo_copy: Pat
     assert at.header[0].value == "Servicii care lucrează împreună"
     gp = next(r for r in at.radio if r.label.startswith("Medicul meu de familie, sau medicul"))
     assert gp.options[3] == "Acord"
+
+
+def test_the_pcref_panel_speaks_every_language_of_the_ocf_panel(demo_copy: Path) -> None:
+    """Issue 33: the PCREF panel survey was in English only."""
+    from streamlit.testing.v1 import AppTest
+
+    from ocf.access import SYSTEM, issue_invitations, sign_in
+    from ocf.rounds import open_round, resolve_content
+
+    from .conftest import PROJECT
+
+    store = Store.open(demo_copy)
+    open_round(store, "pcref-2026", resolve_content("pcref"), "test", period="2024-25")
+    survey = store.rounds.round_surveys("pcref-2026")["pcref-panel"]
+    assert set(survey.translations) == set(PANEL.translations)
+    assert all(t.review == "draft" for t in survey.translations.values())
+    code = issue_invitations(store, SYSTEM, "XTA1", "pcref-2026", 1, "pcref-panel")[0]
+    at = AppTest.from_file(str(PROJECT / "app_router.py"), default_timeout=30)
+    at.session_state["actor"] = sign_in(store, code)
+    at.run()
+    at.switch_page("app_pages/panel_survey.py").run()
+    at.radio[0].set_value("carer").run()
+    language = next(s for s in at.selectbox if s.label.startswith("Language"))
+    language.set_value("Soomaali").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == survey.translations["so"].texts["title"]
+    for _ in range(4):  # to the part on information and interpreters
+        next(b for b in at.button if b.label == "Keydi oo sii wad").click().run()
+    assert at.header[0].value == "Macluumaad iyo turjubaanno"
+    assert any(r.label.startswith("Markii aniga ama qofka aan daryeelo") for r in at.radio)
