@@ -39,7 +39,7 @@ from ocf.admin import (
 )
 from ocf.backups import backup_name, rotate
 from ocf.disparity import DEFAULT_FOCUS, DEFAULT_MEASURE, DEFAULT_REFERENCE, disparity_table
-from ocf.errors import OcfError, StorageError
+from ocf.errors import NotFound, OcfError, StorageError
 from ocf.evidence import MAX_BYTES as MAX_EVIDENCE_BYTES
 from ocf.evidence import add_file as add_evidence_file
 from ocf.evidence import add_link as add_evidence_link
@@ -91,6 +91,11 @@ def force_option(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
+# What the store could not find, and the command that lists what there is (the store's own
+# message says only what is missing: a page has no commands to offer).
+LISTS = {"round": "rounds", "site": "sites"}
+
+
 def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     """Turn OcfError into one line per problem on stderr and exit code 1."""
 
@@ -99,7 +104,10 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return command(*args, **kwargs)
         except OcfError as exc:
-            for line in str(exc).splitlines() or [type(exc).__name__]:
+            lines = str(exc).splitlines() or [type(exc).__name__]
+            if isinstance(exc, NotFound) and exc.kind in LISTS:
+                lines[-1] += f"; `ocf {exc.kind} list` shows the {LISTS[exc.kind]}"
+            for line in lines:
                 click.echo(line, err=True)
             sys.exit(1)
         except OSError as exc:  # a file the user named: too long a name, no permission, …

@@ -72,7 +72,13 @@ class PermissionDenied(OcfError):
 
 class NotFound(OcfError, LookupError):
     """A site, round, account, competency, item or other record named does not exist: the one
-    error for "not found" everywhere (a LookupError, as a missing key is)."""
+    error for "not found" everywhere (a LookupError, as a missing key is). `kind` names what was
+    looked for ("round", "site"), so each interface can add its own hint (the CLI: which
+    command lists them); the message itself says only what is missing."""
+
+    def __init__(self, message: str, kind: str | None = None):
+        super().__init__(message)
+        self.kind = kind
 
 
 class ConflictError(OcfError):

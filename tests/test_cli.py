@@ -315,3 +315,13 @@ def test_everyday_command_line_output_reads_cleanly(runner: CliRunner, tmp_path:
     )
     closed = runner.invoke(main, ["round", "close", "r1", "--db", db])
     assert closed.exit_code == 0 and "has no answers at all" in closed.stderr
+
+
+def test_the_cli_says_which_command_lists_what_was_not_found(tmp_path, runner) -> None:
+    """The store says only what is missing (a page has no commands to offer); the CLI adds
+    the command that lists the rounds or sites (issue 32: wording out of the store)."""
+    db = str(tmp_path / "ocf.db")
+    assert runner.invoke(main, ["site", "add", "RX1", "--name", "One", "--db", db]).exit_code == 0
+    result = runner.invoke(main, ["score", "--round", "nope", "--db", db])
+    assert result.exit_code == 1
+    assert "unknown round 'nope'; `ocf round list` shows the rounds" in result.stderr

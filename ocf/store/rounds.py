@@ -90,7 +90,7 @@ class Rounds(Repository):
         """The round, or NotFound with the one wording every command and page uses."""
         round_ = self.get_round(round_id)
         if round_ is None:
-            raise NotFound(f"unknown round {round_id!r}; `ocf round list` shows the rounds")
+            raise NotFound(f"unknown round {round_id!r}", kind="round")
         return round_
 
     def list_rounds(self) -> list[Round]:

@@ -69,5 +69,5 @@ class Sites(Repository):
         """The site, or NotFound with the one wording every command and page uses."""
         site = self.get_site(code)
         if site is None:
-            raise NotFound(f"unknown site {code!r}; `ocf site list` shows the sites")
+            raise NotFound(f"unknown site {code!r}", kind="site")
         return site
