@@ -600,3 +600,9 @@ def test_the_pcref_panel_speaks_every_language_of_the_ocf_panel(demo_copy: Path)
         next(b for b in at.button if b.label == "Keydi oo sii wad").click().run()
     assert at.header[0].value == "Macluumaad iyo turjubaanno"
     assert any(r.label.startswith("Markii aniga ama qofka aan daryeelo") for r in at.radio)
+    # Whether force was used comes first; the question on it shows only after a yes.
+    rights = survey.translations["so"].texts["items.told-force-rights.carer_text"]
+    assert not any(r.label.startswith(rights[:30]) for r in at.radio)
+    gate = survey.translations["so"].texts["items.force-used.text"]
+    next(r for r in at.radio if r.label.startswith(gate[:30])).set_value("yes").run()
+    assert any(r.label.startswith(rights[:30]) for r in at.radio)
