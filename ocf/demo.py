@@ -504,6 +504,49 @@ def _add_detentions(store: Store, rng: np.random.Generator) -> None:
     store.detentions.upsert_detentions(
         ({**r, "source": "synthetic demo"} for r in records), ACTOR, "synthetic demo"
     )
+    _add_restraint(store)
+
+
+# Synthetic shares of occupied bed days (Black people spend more days on the wards than their
+# share of the population) and a White rate of restraint per occupied bed day.
+BED_DAY_SHARES = {
+    "White": 0.70,
+    "Mixed": 0.04,
+    "Asian or Asian British": 0.09,
+    "Black or Black British": 0.13,
+    "Other Ethnic Groups": 0.04,
+}
+WHITE_RESTRAINT = 0.025
+
+
+def _add_restraint(store: Store) -> None:
+    """Synthetic restraint per 1,000 occupied bed days for the fictional trusts, so the demo
+    shows a rate with another denominator (ocf.denominators). A generator of its own: the rest
+    of the demo is drawn exactly as before."""
+    rng = np.random.default_rng(33)
+    rows = []
+    for trust in TRUSTS:
+        bed_days = float(rng.integers(60_000, 180_000))
+        for number, (_, period, _) in enumerate(ROUNDS):
+            maturity = trust.maturity + number * trust.improvement
+            ratio = 1.6 * np.exp(-0.3 * (maturity - 1.5) + rng.normal(0, 0.1))
+            for group, share in BED_DAY_SHARES.items():
+                factor = {"Black or Black British": ratio, "White": 1.0}.get(
+                    group, rng.uniform(0.9, 1.3)
+                )
+                days = bed_days * share
+                count = int(rng.poisson(days * WHITE_RESTRAINT * factor))
+                rows.append((trust.site.code, period, group, count, days))
+    table = Table("synthetic demo restraint", [
+        (i, {"site": site, "period": period, "measure": "Restraint", "ethnic_group": group,
+             "count": str(count), "population": f"{days:.0f}", "age_band": "", "sex": "",
+             "denominator_kind": "occupied bed days"})
+        for i, (site, period, group, count, days) in enumerate(rows, start=2)
+    ])  # fmt: skip
+    records, _ = read_template(table, store)
+    store.detentions.upsert_detentions(
+        ({**r, "source": "synthetic demo"} for r in records), ACTOR, "synthetic demo"
+    )
 
 
 def _save_partial_draft(

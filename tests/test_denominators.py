@@ -203,10 +203,21 @@ def test_a_measure_keeps_one_kind_across_imports(wards: Path, tmp_path: Path) ->
 
 
 def test_rows_held_before_kinds_existed_are_per_person(demo_store: Store) -> None:
-    rows = demo_store.detentions.detentions_frame()
+    """Rows from before `denominator_kind` (a frame without the column, as migration 0020
+    found them) are rated per 100,000 people."""
+    rows = demo_store.detentions.detentions_frame(None, "all-detentions")
     assert set(rows["denominator_kind"]) == {"people"}
-    assert set(disparity_table(rows)["denominator"]) == {"people"}
-    assert np.isfinite(disparity_table(rows)["rate_ratio"]).any()
+    table = disparity_table(rows.drop(columns="denominator_kind"))
+    assert set(table["denominator"]) == {"people"}
+    assert np.isfinite(table["rate_ratio"]).any()
+
+
+def test_the_demo_shows_restraint_per_occupied_bed_days(app_as) -> None:
+    at = app_as("regulator", "disparity")
+    next(s for s in at.selectbox if s.label == "Measure").set_value("restraint").run()
+    assert not at.exception, at.exception
+    labels = [m.label for m in at.metric]
+    assert "Black or Black British, crude, per 1,000 occupied bed days" in labels, labels
 
 
 def test_the_disparity_page_says_per_bed_days(wards: Path, monkeypatch) -> None:
