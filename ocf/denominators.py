@@ -41,6 +41,10 @@ class Denominator:
     per: float  # rates are per this many of them
     unit: str  # "per 100,000 people"
     proportion: bool  # a share of the denominator (Wilson, Katz) rather than events per exposure
+    # The denominator counts people (admissions), so below national level it is disclosed as
+    # a count is (ocf.disparity.disclose_counts); populations and bed days are not counts of
+    # events about people and are shown as held.
+    counted: bool = False
 
     @property
     def standardised(self) -> bool:
@@ -60,7 +64,9 @@ DENOMINATORS = {
             "per 1,000 occupied bed days",
             proportion=False,
         ),
-        Denominator("admissions", "admissions", 100, "per 100 admissions", proportion=True),
+        Denominator(
+            "admissions", "admissions", 100, "per 100 admissions", proportion=True, counted=True
+        ),
     )
 }
 # What people write in the column, beside the kinds themselves.

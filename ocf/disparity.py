@@ -191,17 +191,36 @@ def disclose_counts(totals: pd.DataFrame) -> pd.DataFrame:
     """The publication's rule on every count below national level (docs/methods.md,
     Disclosure of counts): a count of 1 to 4 is suppressed, every other count is rounded to the
     nearest 5. Applied to the totals, before any rate is worked out, so no rate, ratio or
-    share can give back an exact count. England's counts are shown exactly, as published."""
+    share can give back an exact count. England's counts are shown exactly, as published.
+
+    A denominator that counts people (admissions: `Denominator.counted`) is a count too and
+    obeys the same rule: 1 to 4 admissions suppress the figure, others are rounded. Rounding
+    keeps order, so a rounded count never exceeds its rounded admissions (a share is at most
+    100 per 100)."""
     totals = totals.copy()
     below = ~totals["geography_kind"].isin(NATIONAL_KINDS)
     small = below & totals["count"].isin(list(SMALL_COUNTS))
+    counted = below & _counted_denominator(totals)
+    few = counted & totals["population"].isin(list(SMALL_COUNTS))
+    totals.loc[few, "population"] = np.nan
+    small |= few
     totals.loc[small, "suppressed"] = True
+    totals.loc[counted, "population"] = _round_to_five(totals.loc[counted, "population"])
     totals.loc[below & totals["suppressed"].astype(bool), "count"] = np.nan
     rounded = below & totals["count"].notna()
-    totals.loc[rounded, "count"] = (
-        np.floor(totals.loc[rounded, "count"].astype(float) / ROUND_TO + 0.5) * ROUND_TO
-    )
+    totals.loc[rounded, "count"] = _round_to_five(totals.loc[rounded, "count"])
     return totals
+
+
+def _round_to_five(values: pd.Series) -> pd.Series:
+    """To the nearest 5, halves up (7.5 → 10), as the publication rounds; NaN stays NaN."""
+    return np.floor(values.astype(float) / ROUND_TO + 0.5) * ROUND_TO
+
+
+def _counted_denominator(frame: pd.DataFrame) -> pd.Series:
+    """Rows whose denominator counts people (admissions), which are disclosed as counts."""
+    kinds = frame.get("denominator_kind", pd.Series(PEOPLE, index=frame.index))
+    return kinds.map(lambda k: isinstance(k, str) and denominator(k).counted).astype(bool)
 
 
 def group_figures(rows: pd.DataFrame) -> pd.DataFrame:
@@ -251,6 +270,8 @@ def group_figures(rows: pd.DataFrame) -> pd.DataFrame:
     below = ~parts["geography_kind"].isin(NATIONAL_KINDS)
     parts.loc[hidden & below, "suppressed"] = True
     parts.loc[hidden & below, "count"] = np.nan
+    # Admissions are counts: a suppressed category's would come back the same way.
+    parts.loc[hidden & below & _counted_denominator(parts), "population"] = np.nan
     # A standardised rate and its interval carry the count too (Dobson's interval inverts to
     # it): a hidden sibling's are hidden with it.
     parts.loc[hidden & below, list(STANDARDISED)] = np.nan

@@ -240,3 +240,68 @@ def test_the_disparity_page_says_per_bed_days(wards: Path, monkeypatch) -> None:
     assert "Black or Black British, crude, per 1,000 occupied bed days" in labels, labels
     columns = list(at.table[0].value.columns)
     assert "Rate per 1,000 occupied bed days" in columns
+
+
+def _shares_shown(tmp_path: Path, runner, name: str, detained: int, admitted: int) -> list:
+    """Everything a trust's share of admissions detained shows: the `ocf disparity` export and
+    the rates by group on the disparity page, for Black people detained of admitted."""
+    folder = tmp_path / name
+    folder.mkdir()
+    db = real_db(folder, runner, "RX1")
+    csv = folder / "shares.csv"
+    csv.write_text(
+        "site,period,measure,ethnic_group,count,population,denominator_kind\n"
+        f"RX1,2024-25,Detained on admission,Black or Black British,{detained},{admitted},admissions\n"
+        "RX1,2024-25,Detained on admission,White,120,800,admissions\n"
+    )
+    result = runner.invoke(main, ["import", "detentions", str(csv), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    out = runner.invoke(
+        main, ["disparity", "--period", "2024-25", "--measure", "detained-on-admission",
+               "--db", str(db)],
+    )  # fmt: skip
+    assert out.exit_code == 0, out.output
+    rows = Store.open(db).detentions.detentions_frame("2024-25", "detained-on-admission")
+    return [pd.read_csv(io.StringIO(out.stdout)), rates_by_group(rows, "RX1")[0]]
+
+
+def test_admissions_are_counted_people_so_they_are_disclosed_as_counts(
+    tmp_path: Path, runner
+) -> None:
+    """Admissions are people, counted: shown exactly beside a rounded count, 6 detained of 16
+    admitted read back '16 Black people were admitted', and rate × admissions narrowed the
+    count. Rounded to 5 as counts are, trusts differing only within the rounding show the
+    same figures."""
+    seen = [
+        _shares_shown(tmp_path, runner, f"t{i}", detained, admitted)
+        for i, (detained, admitted) in enumerate([(6, 16), (7, 17), (5, 14), (7, 15)])
+    ]
+    export = seen[0][0].iloc[0]
+    assert (export["focus_count"], export["focus_population"]) == (5, 15)
+    assert export["reference_population"] == 800
+    for other in seen[1:]:
+        for a, b in zip(seen[0], other, strict=True):
+            pd.testing.assert_frame_equal(a, b)
+
+
+def test_a_share_never_exceeds_all_admitted(tmp_path: Path, runner) -> None:
+    """8 detained of 8 admitted: the count rounded to 10 over exact admissions read 125 per
+    100 admissions. Rounded alike (rounding keeps order), a share is at most 100."""
+    export, by_group = _shares_shown(tmp_path, runner, "all", 8, 8)
+    row = export.iloc[0]
+    assert row["focus_rate"] == pytest.approx(100.0)
+    assert row["focus_upper"] <= 100.0
+    black = by_group.set_index("group").loc["Black or Black British"]
+    assert black["rate"] == pytest.approx(100.0)
+
+
+def test_admissions_of_one_to_four_are_suppressed(tmp_path: Path, runner) -> None:
+    """None detained of 1 to 4 admitted: the count (0) is shown, the admissions are not, and
+    nothing tells the four trusts apart."""
+    seen = [_shares_shown(tmp_path, runner, f"few{n}", 0, n) for n in (1, 2, 3, 4)]
+    export = seen[0][0].iloc[0]
+    assert pd.isna(export["focus_population"]) and pd.isna(export["focus_rate"])
+    assert pd.isna(export["rate_ratio"])
+    for other in seen[1:]:
+        for a, b in zip(seen[0], other, strict=True):
+            pd.testing.assert_frame_equal(a, b)

@@ -107,6 +107,8 @@ def test_the_loop_from_the_leads_answer_to_the_panel_reading_it(browser, loop_ap
     expect(anyone.get_by_role("heading", name="What the trust said to its panel")).to_be_visible()
     expect(anyone.get_by_text("Explain rights in each person's language")).to_be_visible()
     expect(anyone.get_by_text("Rights leaflet in twelve languages")).to_be_visible()
+    # The detention figures (a sentence and a table by year) are on the page axe checks.
+    expect(anyone.get_by_text("times as often as White people").first).to_be_visible()
     check_accessibility(anyone, "public summary", axe_log, strict=True)
     screenshot(anyone, "public-summary")
     visitor.close()
