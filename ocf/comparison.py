@@ -11,6 +11,7 @@ from ocf import ethnicity
 from ocf.access import Actor, check_active, visible_rounds
 from ocf.cache import cached
 from ocf.crosswalk import crosswalk
+from ocf.denominators import ratio_limits
 from ocf.disclosure import disclose
 from ocf.disparity import (
     DEFAULT_FOCUS,
@@ -23,7 +24,7 @@ from ocf.models import Framework
 from ocf.permissions import allowed_rounds, ensure
 from ocf.results import disclosed_answers, round_scores
 from ocf.scoring import item_scores, scores_by_group
-from ocf.stats import rate_ratio, row_medians
+from ocf.stats import Interval, row_medians
 from ocf.store import Store
 
 __all__ = [
@@ -277,31 +278,30 @@ def system_competencies(store: Store, actor: Actor, round_id: str) -> pd.DataFra
     return scores[columns].reset_index(drop=True)
 
 
-def _system_ratio(system: str, members: list[str], table: pd.DataFrame):
+def _system_ratio(
+    system: str, members: list[str], table: pd.DataFrame
+) -> tuple[Interval | None, str]:
+    """The system's rate ratio: its own row of the disparity table where the data have one,
+    else its organisations' counts pooled, by the method the measure's denominator calls for
+    (`ocf.denominators.ratio_limits`: Katz's for shares of admissions)."""
     if len(table) and system in table.index and pd.notna(table.loc[system, "rate_ratio"]):
-        row = table.loc[system]
-        return rate_ratio(
-            row["focus_count"],
-            row["focus_population"],
-            row["reference_count"],
-            row["reference_population"],
-        ), "the system's own figures"
+        return _interval(table.loc[system]), "the system's own figures"
     present = table.loc[[m for m in members if m in table.index]] if len(table) else table
-    complete = (
-        present.dropna(
-            subset=["focus_count", "focus_population", "reference_count", "reference_population"]
-        )
-        if len(present)
-        else present
-    )
+    counts = ["focus_count", "focus_population", "reference_count", "reference_population"]
+    complete = present.dropna(subset=counts) if len(present) else present
     if len(complete) == 0 or len(complete) < len(members):
         return None, "not available"
-    return (
-        rate_ratio(
-            complete["focus_count"].sum(),
-            complete["focus_population"].sum(),
-            complete["reference_count"].sum(),
-            complete["reference_population"].sum(),
-        ),
-        "pooled from its organisations",
+    a, n_a, b, n_b = ([float(complete[column].sum())] for column in counts)
+    ratio, lower, upper = ratio_limits(a, n_a, b, n_b, [complete["denominator"].iloc[0]])
+    found = pd.Series({"rate_ratio": ratio[0], "ratio_lower": lower[0], "ratio_upper": upper[0]})
+    return _interval(found), "pooled from its organisations"
+
+
+def _interval(row: pd.Series) -> Interval | None:
+    """A ratio and its interval from a disparity table's columns (None: no ratio)."""
+    if pd.isna(row["rate_ratio"]):
+        return None
+    lower, upper = (
+        None if pd.isna(row[c]) else float(row[c]) for c in ("ratio_lower", "ratio_upper")
     )
+    return Interval(float(row["rate_ratio"]), lower, upper, "as ocf disparity")

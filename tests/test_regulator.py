@@ -353,3 +353,34 @@ def test_the_xlsx_download_is_made_in_memory_with_no_formula(db: Path, tmp_path:
         assert [[c.value for c in r] for r in book[name].iter_rows()] == [
             [c.value for c in r] for r in written[name].iter_rows()
         ]
+
+
+def test_a_systems_pooled_share_of_admissions_takes_katzs_interval(db: Path) -> None:
+    """A system's ratio pooled from its organisations uses its measure's method: for shares of
+    admissions Katz's interval (as `ocf disparity` does), not the rate ratio's log method."""
+    from ocf.demo import ACTOR
+    from ocf.denominators import ratio_limits
+    from ocf.detention_import import read_template
+    from ocf.importers import Table
+
+    store = Store.open(db)
+    shares = {"XTA1": (45, 150, 120, 800), "XTA2": (30, 100, 90, 600), "XTA3": (20, 90, 60, 500)}
+    rows = [
+        {"site": site, "period": "2023-24", "measure": "Detained on admission",
+         "ethnic_group": group, "count": str(count), "population": str(admitted),
+         "age_band": "", "sex": "", "denominator_kind": "admissions"}
+        for site, (b, nb, w, nw) in shares.items()
+        for group, count, admitted in (("Black or Black British", b, nb), ("White", w, nw))
+    ]  # fmt: skip
+    records, _ = read_template(Table("shares", list(enumerate(rows, start=2))), store)
+    store.detentions.upsert_detentions(({**r, "source": "test"} for r in records), ACTOR, "test")
+    systems = system_view(
+        store, demo_actor(store, "admin"), "2024-25", measure="detained-on-admission"
+    ).set_index("system")
+    sums = [sum(s[i] for s in shares.values()) for i in range(4)]
+    ratio, lower, upper = ratio_limits(*([s] for s in sums), ["admissions"])
+    xqa = systems.loc["XQA"]
+    assert xqa["ratio_source"] == "pooled from its organisations"
+    assert (xqa["rate_ratio"], xqa["ratio_lower"], xqa["ratio_upper"]) == pytest.approx(
+        (ratio[0], lower[0], upper[0])
+    )
