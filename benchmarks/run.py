@@ -330,6 +330,71 @@ def bench_concurrency(folder: Path, members: int) -> dict:
     }
 
 
+def response_frame(sites: int, gaps: int = 27, seed: int = 3) -> pd.DataFrame:
+    """Every gap of `sites` trusts answered in English-like text of about 300 letters (what
+    the trust accepts, what it will do); one trust in ten pastes one response into 3 gaps."""
+    rng = np.random.default_rng(seed)
+    text = (
+        "we will review the training of ward staff on racism and culture with our panel and "
+        "report restraint data by ethnicity to the board each quarter with an action plan"
+    )
+    words = np.array(text.split())
+    rows = []
+    for site in range(sites):
+        pasted = site % 10 == 0  # one trust in ten pastes one response into three gaps
+        for gap in range(gaps):
+            accepted, will_do = " ".join(rng.choice(words, 40)), " ".join(rng.choice(words, 20))
+            if pasted and gap < 3:
+                accepted, will_do = text, "our one plan"
+            rows.append(
+                {"site": f"S{site:03d}", "competency": f"c{gap}", "accepted": accepted,
+                 "will_do": will_do}
+            )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _difflib_groups(frame: pd.DataFrame) -> int:
+    """The baseline: every pair compared with difflib, as before (bounds first)."""
+    from difflib import SequenceMatcher
+
+    from ocf.accountability import SAME_RESPONSE, _plain
+
+    joined = 0
+    for _, rows in frame.groupby("site"):
+        texts = [
+            f"{_plain(a)} | {_plain(w)}"
+            for a, w in zip(rows["accepted"], rows["will_do"], strict=True)
+        ]
+        for i in range(len(texts)):
+            for j in range(i + 1, len(texts)):
+                m = SequenceMatcher(None, texts[i], texts[j], autojunk=False)
+                joined += (
+                    m.real_quick_ratio() >= SAME_RESPONSE
+                    and m.quick_ratio() >= SAME_RESPONSE
+                    and m.ratio() >= SAME_RESPONSE
+                )
+    return joined
+
+
+def bench_repeated_responses(sites: int) -> dict:
+    """The publish summary's check for one response pasted into many gaps, over a round of
+    `sites` trusts, against difflib on a few of them (per trust, so the ratio travels)."""
+    from ocf.accountability import repeated_responses
+
+    frame = response_frame(sites)
+    seconds, found = timed(repeated_responses, frame, repeat=3)
+    few = frame[frame["site"].isin(frame["site"].unique()[:3])]
+    baseline, _ = timed(_difflib_groups, few)
+    per_site, baseline_per_site = seconds / sites, baseline / 3
+    return {
+        "sites": sites,
+        "seconds": seconds,
+        "flagged_sites": len(found),
+        "difflib_seconds_per_site": baseline_per_site,
+        "speedup_over_difflib": baseline_per_site / per_site,
+    }
+
+
 def bench_memory(path: Path) -> float:
     """Peak resident memory (MiB) of a fresh process that scores every round."""
     code = (
@@ -351,6 +416,7 @@ def machine() -> str:
 
 def report(results: dict, scale: Scale, small: Scale, counts: dict) -> str:
     s, p, i, c = results["scoring"], results["pages"], results["imports"], results["concurrency"]
+    r = results["repeated"]
     largest: dict[str, dict] = {}  # the biggest file of each kind, for the table of targets
     for b in results["big_imports"]:
         if b["megabytes"] >= largest.get(b["kind"], {"megabytes": -1.0})["megabytes"]:
@@ -421,6 +487,12 @@ def report(results: dict, scale: Scale, small: Scale, counts: dict) -> str:
             )
             for page, seconds in p.items()
         ],
+        (
+            f"Repeated responses, {r['sites']} trusts × 27 gaps (publish summary)",
+            f"{r['seconds']:.2f} s, {r['speedup_over_difflib']:,.0f}× difflib",
+            "≤ 2 s",
+            r["seconds"] <= 2,
+        ),
         ("Concurrent submissions lost", str(c["lost_answers"]), "0", c["lost_answers"] == 0),
         *[
             (
@@ -488,6 +560,11 @@ rows ({scale.sites} geographies × {scale.years} years × 4 measures × 6 groups
 
 ## Details
 
+- Repeated responses: {r["sites"]} trusts' 27 answered gaps each, compared pairwise within
+  each trust (2 × LCS / total length, RapidFuzz) in {r["seconds"]:.2f} s; difflib, as before,
+  took {r["difflib_seconds_per_site"]:.2f} s a trust ({r["difflib_seconds_per_site"] * r["sites"]:.0f} s for
+  the round), because English texts share their letters and its cheap bounds prune no pair.
+  {r["flagged_sites"]} trusts flagged (one in ten pastes one response into 3 gaps).
 - Scoring all rounds, no cache: {s["seconds"]:.1f} s ({s["read_seconds"]:.1f} s reading answers from
   SQLite, {s["score_seconds"]:.2f} s scoring), {s["answers_per_second"]:,.0f} answers per second end to end.
   One round ({s["round_answers"]:,.0f} answers) is read in {s["round_read_seconds"] * 1000:.0f} ms and scored in {s["round_seconds"] * 1000:.0f} ms.
@@ -592,6 +669,8 @@ def main() -> None:
         results = {"reruns": 3 if args.tiny else 7}
         print("scoring …", flush=True)
         results["scoring"] = bench_scoring(large, small, 0.0 if args.tiny else SPEED_BUDGET)
+        print("repeated responses …", flush=True)
+        results["repeated"] = bench_repeated_responses(scale.sites)
         print("memory …", flush=True)
         results["memory"] = bench_memory(large)
         print("pages …", flush=True)

@@ -16,9 +16,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from difflib import SequenceMatcher
 
+import numpy as np
 import pandas as pd
+from rapidfuzz.distance import Indel
+from rapidfuzz.process import cdist
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 
 from ocf.access import Actor, check_active, require_results
 from ocf.errors import ConflictError, DataError, PermissionDenied, Problem
@@ -137,7 +141,7 @@ def responses(store: Store, actor: Actor, site: str, round_id: str) -> pd.DataFr
     return store.accountability.responses_frame(round_id, site)
 
 
-SAME_RESPONSE = 0.9  # similarity (difflib's ratio) at which two responses count as one text
+SAME_RESPONSE = 0.9  # similarity (2 × LCS / total length) at which two responses count as one
 
 
 def _plain(text: object) -> str:
@@ -163,27 +167,18 @@ def repeated_responses(frame: pd.DataFrame) -> dict[str, list[list[str]]]:
 
 
 def _alike(texts: list[str]) -> list[list[int]]:
-    """The texts in groups, each joined to any other at SAME_RESPONSE similarity or more."""
-    group = list(range(len(texts)))  # union-find
-
-    def root(i: int) -> int:
-        while group[i] != i:
-            group[i] = group[group[i]]
-            i = group[i]
-        return i
-
-    for i in range(len(texts)):
-        for j in range(i + 1, len(texts)):
-            matcher = SequenceMatcher(None, texts[i], texts[j], autojunk=False)
-            if (  # the cheap upper bounds first: most pairs are far apart
-                matcher.real_quick_ratio() >= SAME_RESPONSE
-                and matcher.quick_ratio() >= SAME_RESPONSE
-                and matcher.ratio() >= SAME_RESPONSE
-            ):
-                group[root(j)] = root(i)
+    """The texts in groups, each joined to any other at SAME_RESPONSE similarity or more: the
+    share of their letters in a longest common subsequence, 2 × LCS / (|a| + |b|) (RapidFuzz's
+    normalised Indel similarity, in C++: difflib took 200 s over a national round, because
+    English texts share their letters and its cheap bounds pruned no pair)."""
+    similar = cdist(
+        texts, texts, scorer=Indel.normalized_similarity, score_cutoff=SAME_RESPONSE,
+        dtype=np.float64,
+    ) >= SAME_RESPONSE  # fmt: skip
+    _, labels = connected_components(csr_matrix(similar), directed=False)
     members: dict[int, list[int]] = {}
-    for i in range(len(texts)):
-        members.setdefault(root(i), []).append(i)
+    for index, label in enumerate(labels):
+        members.setdefault(int(label), []).append(index)
     return list(members.values())
 
 

@@ -515,3 +515,44 @@ def test_the_self_assessments_plan_becomes_tracked_actions_once(demo_path, tmp_p
     assert len(unplanned) > 0
     lines = round_summary(store, SYSTEM, "2024-25").lines("publish")
     assert any(line.startswith("Gaps answered with no action to follow them") for line in lines)
+
+
+def _lcs(a: str, b: str) -> int:
+    """The longest common subsequence, by the textbook dynamic programme."""
+    row = [0] * (len(b) + 1)
+    for x in a:
+        diagonal, row[0] = 0, 0
+        for j, y in enumerate(b, start=1):
+            diagonal, row[j] = row[j], diagonal + 1 if x == y else max(row[j], row[j - 1])
+    return row[-1]
+
+
+def test_similarity_is_the_longest_common_subsequence_share() -> None:
+    """Two responses are alike when 2 × LCS / (|a| + |b|) ≥ SAME_RESPONSE, on the texts reduced
+    to their words: a definition a reviewer can check by hand, whatever computes it."""
+    from ocf.accountability import SAME_RESPONSE, _alike, _plain
+
+    texts = [
+        _plain(t)
+        for t in (
+            "Train staff by June.",
+            "train staff by jnue",  # two letters swapped: 2 × 18 / 38 = 0.947, alike
+            "Train staff by June!!",
+            "Review restraint data by ethnicity each quarter",
+            "Review restraint data by ethnicity every quarter",
+            "Something else entirely",
+        )
+    ]
+    expected: list[set[int]] = []
+    for i, a in enumerate(texts):
+        for j in range(i + 1, len(texts)):
+            b = texts[j]
+            if 2 * _lcs(a, b) / (len(a) + len(b)) >= SAME_RESPONSE:
+                joined = {i, j}
+                for group in [g for g in expected if g & joined]:
+                    expected.remove(group)
+                    joined |= group
+                expected.append(joined)
+    found = [set(g) for g in _alike(texts) if len(g) > 1]
+    assert sorted(map(sorted, found)) == sorted(map(sorted, expected))
+    assert {0, 1, 2} in found and {3, 4} in found and {5} not in found
