@@ -410,10 +410,12 @@ def track_plan(store: Store, site: str, round_id: str, actor: str) -> int:
 
 
 def submit_self_assessment(store: Store, actor: Actor, draft: Draft) -> Draft:
-    """Submit a self-assessment (`ocf.submissions.submit`) and track its planned actions."""
-    done = submit(store, actor, draft)
-    if done.survey.audience == "self":
-        track_plan(store, done.site, done.round, actor.label)
+    """Submit a self-assessment (`ocf.submissions.submit`) and track its planned actions, in
+    one write: if the plan cannot be tracked, nothing is submitted and the draft stays whole."""
+    with store.write():
+        done = submit(store, actor, draft)
+        if done.survey.audience == "self":
+            track_plan(store, done.site, done.round, actor.label)
     return done
 
 

@@ -563,6 +563,23 @@ def confirm_responses(
             "bulk import of panel responses is run by the database's operator with "
             "`ocf import responses`."
         )
+    # The responses and their planned actions in one write: all or nothing.
+    with store.write():
+        added = _add_responses(store, actor, responses, assisted, progress)
+        # An imported self-assessment's planned actions are tracked, as a submitted one's are.
+        for site, round_id in sorted(_self_assessed(store, keys)):
+            track_plan(store, site, round_id, actor.label)
+    return added
+
+
+def _add_responses(
+    store: Store,
+    actor: Actor,
+    responses: ResponseBatch | list[Response],
+    assisted: bool,
+    progress: Progress | None,
+) -> int:
+    """Store the responses as submitted (a streamed batch or a list); how many were added."""
     if isinstance(responses, ResponseBatch):
         total = max(len(responses), 1)
         added = store.submissions.add_submitted(
@@ -581,9 +598,6 @@ def confirm_responses(
             ],
             actor.label,
         )
-    # An imported self-assessment's planned actions are tracked, as a submitted one's are.
-    for site, round_id in sorted(_self_assessed(store, keys)):
-        track_plan(store, site, round_id, actor.label)
     return added
 
 

@@ -556,3 +556,75 @@ def test_similarity_is_the_longest_common_subsequence_share() -> None:
     found = [set(g) for g in _alike(texts) if len(g) > 1]
     assert sorted(map(sorted, found)) == sorted(map(sorted, expected))
     assert {0, 1, 2} in found and {3, 4} in found and {5} not in found
+
+
+def test_a_plan_that_cannot_be_tracked_leaves_the_self_assessment_a_draft(
+    demo_path, tmp_path, monkeypatch
+) -> None:
+    """Submitting and tracking the plan are one write: a failure tracking it (a full disk)
+    left the self-assessment submitted with its plan never tracked, and no way to submit again.
+    Now nothing changes, the draft keeps every answer, and a second try does both."""
+    from ocf.accountability import actions, submit_self_assessment
+    from ocf.errors import StorageError
+    from ocf.submissions import open_self_assessment, save
+
+    path = tmp_path / "demo.db"
+    shutil.copy(demo_path, path)
+    store = Store.open(path)
+    lead = demo_actor(store, "lead")
+    draft = open_self_assessment(store, lead, lead.site, "2025-26")
+    competency = store.rounds.round_framework("2025-26").competencies[0].id
+    held = save(
+        store, lead, draft, {f"{competency}-action": (None, "Audit restraint by ethnicity")}
+    )
+    required = {
+        i.id: (i.options[-1].value if i.options else "1", None)
+        for i in held.survey.items
+        if i.required and i.id not in held.answers
+    }
+    held = save(store, lead, held, required)
+    before = len(actions(store, lead, round_id="2025-26"))
+
+    def full_disk(*args, **kwargs):
+        raise StorageError("the database could not be written (disk full); nothing was saved")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(store.accountability, "put_actions", full_disk)
+        with pytest.raises(StorageError):
+            submit_self_assessment(store, lead, held)
+    again = open_self_assessment(store, lead, lead.site, "2025-26")
+    assert not again.submitted
+    assert again.answers == held.answers
+    assert len(actions(store, lead, round_id="2025-26")) == before
+    assert submit_self_assessment(store, lead, again).submitted
+    assert len(actions(store, lead, round_id="2025-26")) == before + 1
+
+
+def test_an_imported_self_assessment_and_its_plan_are_one_write(
+    demo_path, tmp_path, monkeypatch
+) -> None:
+    """Imports are all or nothing: a failure tracking an imported self-assessment's plan left
+    the responses stored and the plan untracked."""
+    from ocf.admin import confirm_responses
+    from ocf.errors import StorageError
+    from ocf.models import Answer, Response
+
+    path = tmp_path / "demo.db"
+    shutil.copy(demo_path, path)
+    store = Store.open(path)
+    survey = next(s for s in store.rounds.round_surveys("2025-26").values() if s.audience == "self")
+    competency = store.rounds.round_framework("2025-26").competencies[0].id
+    answers = [
+        Answer(i.id, i.options[-1].value if i.options else "1") for i in survey.items if i.required
+    ]
+    answers.append(Answer(f"{competency}-action", None, "Audit restraint by ethnicity"))
+    response = Response(DEMO_SITE, "2025-26", survey.id, "imported lead", tuple(answers))
+    counted = store.db.execute("SELECT count(*) FROM submissions").fetchone()[0]
+
+    def full_disk(*args, **kwargs):
+        raise StorageError("the database could not be written (disk full); nothing was saved")
+
+    monkeypatch.setattr(store.accountability, "put_actions", full_disk)
+    with pytest.raises(StorageError):
+        confirm_responses(store, SYSTEM, [response])
+    assert store.db.execute("SELECT count(*) FROM submissions").fetchone()[0] == counted
