@@ -21,6 +21,7 @@ from ocf.disparity import (
     one_level,
     rated_measures,
     rates_by_group,
+    stored_disparity,
     trend,
     unrated_measures,
 )
@@ -64,7 +65,7 @@ reference = d.selectbox("Reference group", groups, index=groups.index(ethnicity.
 
 if unrated := unrated_measures(choices):
     st.caption(f"Not offered: {'; '.join(unrated_names(unrated))}. {UNRATED_REASON}.")
-table = disparity_table(rows, focus, reference)
+table = stored_disparity(db, period, measure, focus, reference)
 names = rows.drop_duplicates("geography").set_index("geography")["geography_name"].to_dict()
 places = sorted(names, key=lambda g: (g != (actor.site or ""), g != "ENG", names[g]))
 place = st.selectbox("Area", places, format_func=lambda g: f"{names[g]} ({g})")

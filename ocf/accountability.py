@@ -169,7 +169,7 @@ def repeated_responses(frame: pd.DataFrame) -> dict[str, list[list[str]]]:
 def _alike(texts: list[str]) -> list[list[int]]:
     """The texts in groups, each joined to any other at SAME_RESPONSE similarity or more: the
     share of their letters in a longest common subsequence, 2 × LCS / (|a| + |b|) (RapidFuzz's
-    normalised Indel similarity, in C++: difflib took 200 s over a national round, because
+    normalised Indel similarity, in C++: difflib took a minute over a national round, because
     English texts share their letters and its cheap bounds pruned no pair)."""
     similar = cdist(
         texts, texts, scorer=Indel.normalized_similarity, score_cutoff=SAME_RESPONSE,

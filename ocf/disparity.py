@@ -59,6 +59,7 @@ __all__ = [
     "one_level",
     "rated_measures",
     "rates_by_group",
+    "stored_disparity",
     "trend",
     "unrated_measures",
     "within_area_target",
@@ -94,6 +95,23 @@ def detention_rows(store: Store, period: str | None, measure: str | None) -> pd.
     )
 
 
+def stored_disparity(
+    store: Store,
+    period: str,
+    measure: str,
+    focus: str = DEFAULT_FOCUS,
+    reference: str = DEFAULT_REFERENCE,
+) -> pd.DataFrame:
+    """`disparity_table` of every stored area for a period and measure, reused until the data
+    change (the disparity page reruns on every click; shared: never mutate it)."""
+    return cached(
+        store,
+        "disparity",
+        f"{period}|{measure}|{focus}|{reference}",
+        lambda: disparity_table(detention_rows(store, period, measure), focus, reference),
+    )
+
+
 def detention_choices(store: Store) -> pd.DataFrame:
     """The periods and measures that have data (reused until the data change)."""
     return cached(store, "detention-choices", "", store.detentions.detention_choices)
@@ -125,9 +143,14 @@ def trend(
     focus: str = DEFAULT_FOCUS,
     reference: str = DEFAULT_REFERENCE,
 ) -> pd.DataFrame:
-    """One geography's disparity table across every period with data."""
-    rows = detention_rows(store, None, measure)
-    return disparity_table(rows[rows["geography"] == geography], focus, reference)
+    """One geography's disparity table across every period with data, reused until the data
+    change (shared: never mutate it)."""
+
+    def compute() -> pd.DataFrame:
+        rows = detention_rows(store, None, measure)
+        return disparity_table(rows[rows["geography"] == geography], focus, reference)
+
+    return cached(store, "trend", f"{geography}|{measure}|{focus}|{reference}", compute)
 
 
 def group_totals(rows: pd.DataFrame) -> pd.DataFrame:
@@ -155,7 +178,7 @@ def group_totals(rows: pd.DataFrame) -> pd.DataFrame:
             ]
         )
     rows = _with_standardised(rows)
-    frame = rows.assign(group=rows["ethnic_group"].map(ethnicity.higher_group))
+    frame = rows.assign(group=_higher_groups(rows["ethnic_group"]))
     frame["is_group_row"] = frame["ethnic_group"] == frame["group"]
     keys = ["geography", "period", "measure", "group"]
     frame["source_has_group_row"] = frame.groupby(keys)["is_group_row"].transform("any")
@@ -220,7 +243,14 @@ def _round_to_five(values: pd.Series) -> pd.Series:
 def _counted_denominator(frame: pd.DataFrame) -> pd.Series:
     """Rows whose denominator counts people (admissions), which are disclosed as counts."""
     kinds = frame.get("denominator_kind", pd.Series(PEOPLE, index=frame.index))
-    return kinds.map(lambda k: isinstance(k, str) and denominator(k).counted).astype(bool)
+    counted = {k: isinstance(k, str) and denominator(k).counted for k in kinds.unique()}
+    return kinds.map(counted).astype(bool)
+
+
+def _higher_groups(names: pd.Series) -> pd.Series:
+    """Each category's higher group, worked out once per distinct name: a national table has
+    tens of thousands of rows and a dozen names (mapped row by row, a third of a page's time)."""
+    return names.map({name: ethnicity.higher_group(name) for name in names.unique()})
 
 
 def group_figures(rows: pd.DataFrame) -> pd.DataFrame:
@@ -230,7 +260,7 @@ def group_figures(rows: pd.DataFrame) -> pd.DataFrame:
     totals = group_totals(rows)
     if rows.empty:
         return totals
-    higher = rows["ethnic_group"].map(ethnicity.higher_group)
+    higher = _higher_groups(rows["ethnic_group"])
     detailed = rows[(rows["ethnic_group"] != higher) & (higher != ethnicity.UNKNOWN)]
     if detailed.empty:
         return totals
@@ -264,7 +294,7 @@ def group_figures(rows: pd.DataFrame) -> pd.DataFrame:
     parts = disclose_counts(parts)
     # Secondary suppression: with its higher group's total shown, one suppressed category could
     # be worked out from the others, so a suppressed category hides its siblings too.
-    parts["higher"] = parts["group"].map(ethnicity.higher_group)
+    parts["higher"] = _higher_groups(parts["group"])
     siblings = ["geography", "period", "measure", "higher"]
     hidden = parts.groupby(siblings)["suppressed"].transform("any")
     below = ~parts["geography_kind"].isin(NATIONAL_KINDS)

@@ -140,6 +140,7 @@ PUBLIC_READS = {
     "site_text",
     "sites_in",
     "standardised_available",
+    "stored_disparity",
     "trend",
     # what the page already holds: its rounds, a plan it was allowed to read
     "history",
