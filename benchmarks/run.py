@@ -562,9 +562,9 @@ rows ({scale.sites} geographies × {scale.years} years × 4 measures × 6 groups
 
 - Repeated responses: {r["sites"]} trusts' 27 answered gaps each, compared pairwise within
   each trust (2 × LCS / total length, RapidFuzz) in {r["seconds"]:.2f} s; difflib, as before,
-  took {r["difflib_seconds_per_site"]:.2f} s a trust ({r["difflib_seconds_per_site"] * r["sites"]:.0f} s for
-  the round), because English texts share their letters and its cheap bounds prune no pair.
-  {r["flagged_sites"]} trusts flagged (one in ten pastes one response into 3 gaps).
+  took {r["difflib_seconds_per_site"]:.2f} s a trust ({r["difflib_seconds_per_site"] * r["sites"]:.0f} s for the round), because English texts
+  share their letters and its cheap bounds prune no pair. {r["flagged_sites"]} trusts flagged (one in
+  ten pastes one response into 3 gaps).
 - Scoring all rounds, no cache: {s["seconds"]:.1f} s ({s["read_seconds"]:.1f} s reading answers from
   SQLite, {s["score_seconds"]:.2f} s scoring), {s["answers_per_second"]:,.0f} answers per second end to end.
   One round ({s["round_answers"]:,.0f} answers) is read in {s["round_read_seconds"] * 1000:.0f} ms and scored in {s["round_seconds"] * 1000:.0f} ms.
@@ -638,6 +638,8 @@ Measured on this machine with the same dataset (`make bench`, before → after):
 | Panel event, 50 members without pauses: sign-in | attempts waiting their turn asked for the write lock every 20 ms (392 write transactions for 30 members in the test) | under 90 | they wait to be told a place is free (in arrival order), looking with a read every 0.25 s for places freed by another process |
 | Responses import, each respondent answering the 3 required questions: memory growth | about 3× the file (peak 252 → 534 MB between a 9 MB and a 99 MB file, measured for issue 34) | see above | each respondent's site, round, survey and label kept as a run of rows (a group code and the label's bytes in one buffer), not as a tuple of strings indexed in a dict; runs of one respondent joined by sorting their hashes (compared in full, so a collision joins no one); the writer checks labels one at a time instead of gathering them in sets; respondents walked by position instead of a list of a million small arrays |
 | Results page, warm rerun | 522 ms (first run this session: the panel-entry flags and the panel's makeup, added for issue 30, read every answer of the round on each rerun) | see above | both worked out once until the data change (`ocf.cache`) |
+| Repeated responses over a national round (publish summary) | 61 s (difflib, measured per trust above) | see above | the share of letters in a longest common subsequence by RapidFuzz in C++, every pair of a trust at once, instead of difflib pair by pair: English texts share their letters, so difflib's cheap bounds pruned no pair |
+| Disparity page, warm rerun | 356 ms (first run this session: rates with other denominators had added work) | see above | each category's higher group worked out once per name rather than per row (a third of the page's time), and the area table and the trend reused until the data change |
 
 {verdict}
 """
