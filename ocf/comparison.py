@@ -17,8 +17,9 @@ from ocf.disparity import (
     DEFAULT_FOCUS,
     DEFAULT_MEASURE,
     DEFAULT_REFERENCE,
-    disparity_table,
+    detention_rows,
     group_totals,
+    stored_disparity,
 )
 from ocf.models import Framework
 from ocf.permissions import allowed_rounds, ensure
@@ -206,11 +207,8 @@ def system_view(
     sites = {s.code: s for s in store.sites.list_sites(include_retired=True)}
     overall["system"] = overall["site"].map(lambda c: sites[c].parent)
     overall = overall.dropna(subset=["system"])
-    detentions = (
-        store.detentions.detentions_frame(round_.period, measure)
-        if round_.period
-        else pd.DataFrame()
-    )
+    period = round_.period
+    detentions = detention_rows(store, period, measure) if period else pd.DataFrame()
     # An organisation's population: the sum over its known ethnic groups (unknown has none).
     if len(detentions):
         totals = group_totals(detentions)
@@ -219,8 +217,8 @@ def system_view(
     else:
         populations = pd.Series(dtype=float)
     table = (
-        disparity_table(detentions, focus, reference).set_index("geography")
-        if len(detentions)
+        stored_disparity(store, period, measure, focus, reference).set_index("geography")
+        if period and len(detentions)
         else pd.DataFrame()
     )
     rows = []
@@ -285,7 +283,10 @@ def _system_ratio(
     else its organisations' counts pooled, by the method the measure's denominator calls for
     (`ocf.denominators.ratio_limits`: Katz's for shares of admissions)."""
     if len(table) and system in table.index and pd.notna(table.loc[system, "rate_ratio"]):
-        return _interval(table.loc[system]), "the system's own figures"
+        own = table.loc[system]
+        return _interval(own["rate_ratio"], own["ratio_lower"], own["ratio_upper"]), (
+            "the system's own figures"
+        )
     present = table.loc[[m for m in members if m in table.index]] if len(table) else table
     counts = ["focus_count", "focus_population", "reference_count", "reference_population"]
     complete = present.dropna(subset=counts) if len(present) else present
@@ -293,15 +294,13 @@ def _system_ratio(
         return None, "not available"
     a, n_a, b, n_b = ([float(complete[column].sum())] for column in counts)
     ratio, lower, upper = ratio_limits(a, n_a, b, n_b, [complete["denominator"].iloc[0]])
-    found = pd.Series({"rate_ratio": ratio[0], "ratio_lower": lower[0], "ratio_upper": upper[0]})
-    return _interval(found), "pooled from its organisations"
+    return _interval(ratio[0], lower[0], upper[0]), "pooled from its organisations"
 
 
-def _interval(row: pd.Series) -> Interval | None:
-    """A ratio and its interval from a disparity table's columns (None: no ratio)."""
-    if pd.isna(row["rate_ratio"]):
+def _interval(ratio: float, lower: float, upper: float) -> Interval | None:
+    """A ratio with its interval as the disparity table gives them (None: no ratio; no
+    interval where NaN)."""
+    if pd.isna(ratio):
         return None
-    lower, upper = (
-        None if pd.isna(row[c]) else float(row[c]) for c in ("ratio_lower", "ratio_upper")
-    )
-    return Interval(float(row["rate_ratio"]), lower, upper, "as ocf disparity")
+    low, high = (None if pd.isna(v) else float(v) for v in (lower, upper))
+    return Interval(float(ratio), low, high, "the disparity table's (ocf.denominators)")
