@@ -495,16 +495,23 @@ def _add_detentions(store: Store, rng: np.random.Generator) -> None:
                     population,
                 )
             )
-    table = Table("synthetic demo detentions", [
-        (i, {"site": site, "period": period, "measure": "All detentions", "ethnic_group": group,
-             "count": str(count), "population": f"{pop:.0f}", "age_band": "", "sex": ""})
-        for i, (site, period, group, count, pop) in enumerate(rows, start=2)
+    _store_synthetic(store, "All detentions", rows)
+    _add_restraint(store)
+
+
+def _store_synthetic(store: Store, measure: str, rows: list[tuple], kind: str = "") -> None:
+    """Synthetic (site, period, group, count, denominator) rows of `measure`, through the
+    detention template's own checks, as a trust's file would come in."""
+    table = Table(f"synthetic demo {measure.lower()}", [
+        (i, {"site": site, "period": period, "measure": measure, "ethnic_group": group,
+             "count": str(count), "population": f"{of:.0f}", "age_band": "", "sex": "",
+             "denominator_kind": kind})
+        for i, (site, period, group, count, of) in enumerate(rows, start=2)
     ])  # fmt: skip
     records, _ = read_template(table, store)
     store.detentions.upsert_detentions(
         ({**r, "source": "synthetic demo"} for r in records), ACTOR, "synthetic demo"
     )
-    _add_restraint(store)
 
 
 # Synthetic shares of occupied bed days (Black people spend more days on the wards than their
@@ -537,16 +544,7 @@ def _add_restraint(store: Store) -> None:
                 days = bed_days * share
                 count = int(rng.poisson(days * WHITE_RESTRAINT * factor))
                 rows.append((trust.site.code, period, group, count, days))
-    table = Table("synthetic demo restraint", [
-        (i, {"site": site, "period": period, "measure": "Restraint", "ethnic_group": group,
-             "count": str(count), "population": f"{days:.0f}", "age_band": "", "sex": "",
-             "denominator_kind": "occupied bed days"})
-        for i, (site, period, group, count, days) in enumerate(rows, start=2)
-    ])  # fmt: skip
-    records, _ = read_template(table, store)
-    store.detentions.upsert_detentions(
-        ({**r, "source": "synthetic demo"} for r in records), ACTOR, "synthetic demo"
-    )
+    _store_synthetic(store, "Restraint", rows, "occupied bed days")
 
 
 def _save_partial_draft(
