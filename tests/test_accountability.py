@@ -461,12 +461,32 @@ def test_one_response_pasted_into_many_gaps_is_flagged_before_publishing(
     assert any("The same response was given to 22 gaps" in w.value for w in at.warning)
 
 
+def _ready_to_submit(demo_path, tmp_path, plan_for) -> tuple:
+    """A copy of the demo whose lead has saved a 2025-26 self-assessment with every required
+    answer and the plan `plan_for(competency)` for its first competency: (store, lead, draft,
+    competency)."""
+    from ocf.submissions import open_self_assessment, save
+
+    path = tmp_path / "demo.db"
+    shutil.copy(demo_path, path)
+    store = Store.open(path)
+    lead = demo_actor(store, "lead")
+    draft = open_self_assessment(store, lead, lead.site, "2025-26")
+    competency = store.rounds.round_framework("2025-26").competencies[0].id
+    held = save(store, lead, draft, plan_for(competency))
+    required = {
+        i.id: (i.options[-1].value if i.options else "1", None)
+        for i in held.survey.items
+        if i.required and i.id not in held.answers
+    }
+    return store, lead, save(store, lead, held, required), competency
+
+
 def test_the_self_assessments_plan_becomes_tracked_actions_once(demo_path, tmp_path) -> None:
     """Issue 33, 3: the actions typed in the self-assessment were never tracked. Submitting it
     (or importing it) adds each planned action, "not started", with its owner and due date; a
     second time adds nothing and never resets progress; gaps answered with no action are
     listed before publishing."""
-    import shutil
 
     from ocf.access import SYSTEM
     from ocf.accountability import (
@@ -476,28 +496,16 @@ def test_the_self_assessments_plan_becomes_tracked_actions_once(demo_path, tmp_p
         track_plan,
     )
     from ocf.admin import round_summary
-    from ocf.demo import demo_actor
-    from ocf.store import Store
-    from ocf.submissions import open_self_assessment, save
 
-    path = tmp_path / "demo.db"
-    shutil.copy(demo_path, path)
-    store = Store.open(path)
-    lead = demo_actor(store, "lead")
-    draft = open_self_assessment(store, lead, lead.site, "2025-26")
-    competency = store.rounds.round_framework("2025-26").competencies[0].id
-    plan = {
-        f"{competency}-action": (None, "Publish detention figures by ethnicity each quarter"),
-        f"{competency}-action-owner": (None, "Head of informatics"),
-        f"{competency}-action-due": ("2027-03-31", None),
-    }
-    held = save(store, lead, draft, plan)
-    required = {
-        i.id: (i.options[-1].value if i.options else "1", None)
-        for i in held.survey.items
-        if i.required and i.id not in held.answers
-    }
-    held = save(store, lead, held, required)
+    store, lead, held, competency = _ready_to_submit(
+        demo_path,
+        tmp_path,
+        lambda competency: {
+            f"{competency}-action": (None, "Publish detention figures by ethnicity each quarter"),
+            f"{competency}-action-owner": (None, "Head of informatics"),
+            f"{competency}-action-due": ("2027-03-31", None),
+        },
+    )
     before = len(actions(store, lead, round_id="2025-26"))
     submit_self_assessment(store, lead, held)
     tracked = actions(store, lead, round_id="2025-26")
@@ -566,23 +574,13 @@ def test_a_plan_that_cannot_be_tracked_leaves_the_self_assessment_a_draft(
     Now nothing changes, the draft keeps every answer, and a second try does both."""
     from ocf.accountability import actions, submit_self_assessment
     from ocf.errors import StorageError
-    from ocf.submissions import open_self_assessment, save
+    from ocf.submissions import open_self_assessment
 
-    path = tmp_path / "demo.db"
-    shutil.copy(demo_path, path)
-    store = Store.open(path)
-    lead = demo_actor(store, "lead")
-    draft = open_self_assessment(store, lead, lead.site, "2025-26")
-    competency = store.rounds.round_framework("2025-26").competencies[0].id
-    held = save(
-        store, lead, draft, {f"{competency}-action": (None, "Audit restraint by ethnicity")}
+    store, lead, held, _ = _ready_to_submit(
+        demo_path,
+        tmp_path,
+        lambda competency: {f"{competency}-action": (None, "Audit restraint by ethnicity")},
     )
-    required = {
-        i.id: (i.options[-1].value if i.options else "1", None)
-        for i in held.survey.items
-        if i.required and i.id not in held.answers
-    }
-    held = save(store, lead, held, required)
     before = len(actions(store, lead, round_id="2025-26"))
 
     def full_disk(*args, **kwargs):

@@ -18,7 +18,7 @@ from ocf.errors import DataError
 from ocf.stats import proportion_ci, rate_ci, risk_ratios, wilson_limits
 from ocf.store import Store
 
-from .test_disparity_v2 import real_db
+from .test_disparity_v2 import imported, real_db
 
 Z = 1.959964
 
@@ -247,15 +247,13 @@ def _shares_shown(tmp_path: Path, runner, name: str, detained: int, admitted: in
     the rates by group on the disparity page, for Black people detained of admitted."""
     folder = tmp_path / name
     folder.mkdir()
-    db = real_db(folder, runner, "RX1")
-    csv = folder / "shares.csv"
-    csv.write_text(
+    db = imported(
+        folder,
+        runner,
         "site,period,measure,ethnic_group,count,population,denominator_kind\n"
         f"RX1,2024-25,Detained on admission,Black or Black British,{detained},{admitted},admissions\n"
-        "RX1,2024-25,Detained on admission,White,120,800,admissions\n"
+        "RX1,2024-25,Detained on admission,White,120,800,admissions\n",
     )
-    result = runner.invoke(main, ["import", "detentions", str(csv), "--db", str(db)])
-    assert result.exit_code == 0, result.output
     out = runner.invoke(
         main, ["disparity", "--period", "2024-25", "--measure", "detained-on-admission",
                "--db", str(db)],
